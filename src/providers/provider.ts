@@ -1,0 +1,44 @@
+/**
+ * Provider creates, finds and destroys the hosts of one lab, of one kind: local system
+ * containers, libvirt VMs, or existing machines over SSH. Everything above a provider sees
+ * only the Inventory it returns.
+ */
+import type { Inventory } from '../inventory.ts';
+import type { Progress } from '../progress.ts';
+import type { TestbedSpec } from '../spec/testbed-spec.ts';
+
+export type ProviderKind = 'local' | 'libvirt' | 'ssh';
+export const PROVIDER_KINDS: readonly ProviderKind[] = ['local', 'libvirt', 'ssh'];
+
+export interface HostState {
+  name: string;
+  address: string;
+  os: string;
+  platform: string;
+  state: string;
+}
+
+/** What `lab status` shows about one lab. */
+export interface LabStatus {
+  name: string;
+  provider: ProviderKind;
+  subnet: string;
+  /** "up" when every host runs and answers, "partial" after an interrupted up, "down" otherwise. */
+  state: 'up' | 'partial' | 'down';
+  hosts: HostState[];
+  /** Provider-specific facts worth showing (engine in use, cached images, state dir). */
+  details: Record<string, unknown>;
+}
+
+export interface Provider {
+  readonly kind: ProviderKind;
+  /** Checks preconditions without changing anything; throws ConfigError/ProviderError with a hint. */
+  preflight(spec: TestbedSpec): Promise<void>;
+  /** Brings the lab up (a no-op when it already is) and returns how to reach its hosts. */
+  up(spec: TestbedSpec, progress: Progress): Promise<Inventory>;
+  /** The inventory of a running lab, or undefined when it is not up. */
+  inventory(name: string): Promise<Inventory | undefined>;
+  status(name: string): Promise<LabStatus | undefined>;
+  /** Removes everything the lab created; idempotent. */
+  down(name: string, progress: Progress): Promise<void>;
+}
