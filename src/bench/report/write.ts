@@ -1,0 +1,26 @@
+/** Writes a run's reports into a directory: report.json, report.md and report.html. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ResultsDocument } from '../results.ts';
+import { renderHtml } from './html.ts';
+import { renderJson } from './json.ts';
+import { renderMarkdown } from './markdown.ts';
+
+/** Paths of the written reports. */
+export interface WrittenReports {
+  json: string;
+  markdown: string;
+  html: string;
+}
+
+/** Renders every file report and writes them into `dir` (created when missing). */
+export async function writeReports(dir: string, doc: ResultsDocument): Promise<WrittenReports> {
+  await mkdir(dir, { recursive: true });
+  const written = { json: join(dir, 'report.json'), markdown: join(dir, 'report.md'), html: join(dir, 'report.html') };
+  await Promise.all([
+    writeFile(written.json, renderJson(doc)),
+    writeFile(written.markdown, renderMarkdown(doc)),
+    writeFile(written.html, renderHtml(doc)),
+  ]);
+  return written;
+}

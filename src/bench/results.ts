@@ -1,0 +1,305 @@
+/**
+ * The results document of a bench run (validated by bench/schema/results.schema.json): suite
+ * parameters, environment fingerprint, per path × probe × metric the raw per-run values with
+ * summaries and verdicts, derived figures, and the timing of every run. Pure builders from the
+ * runner's run records; the exit-code rule of `pnpm bench`.
+ */
+import type { BaselineDocument } from './baseline.ts';
+import { deriveFigures, type DerivedFigure } from './derived.ts';
+import type { RunValues } from './extract.ts';
+import { diffFingerprints, type Fingerprint, type FingerprintDifference } from './fingerprint.ts';
+import { DEFAULT_METRICS, METRIC_IDS, type MetricId, type MetricTable, type ProbeKind, type ToleranceOverrides } from './metrics.ts';
+import type { Arm } from './schedule.ts';
+import { summarize, type SampleSummary } from './stats.ts';
+import {
+  cellKey,
+  overallVerdict,
+  VERDICTS,
+  type CellKey,
+  type CellSamples,
+  type CellStatistics,
+  type ComparisonMode,
+  type Decision,
+  type DecisionSettings,
+  type Verdict,
+} from './verdict.ts';
+
+/** `kind` of a results document. */
+export const RESULTS_KIND = 'labbench.bench.results';
+/** Version of the results document shape; bumped on any incompatible change. */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** Exit code when no cell FAILed. */
+export const EXIT_OK = 0;
+/** Exit code when at least one cell FAILed (a confirmed regression). */
+export const EXIT_REGRESSION = 1;
+/** Exit code when the bench could not run (bad input, lab not up, probes missing). */
+export const EXIT_NOT_RUN = 2;
+
+/** How each probe is invoked; recorded so a baseline is only compared with the same settings. */
+export interface ProbeSettings {
+  tcp: { durationS: number; omitS: number; streams: number; pinCpus: boolean };
+  udp: { durationS: number; omitS: number; bitrate: string; lengthBytes: number };
+  ping: { count: number; intervalS: number; skipFirst: number };
+  rr: { payloadBytes: number; timeMs: number; iterations: number; warmupTimeMs: number; warmupIterations: number };
+}
+
+/** Probe settings of research/regression-detection.md §3.2. */
+export const DEFAULT_PROBE_SETTINGS: ProbeSettings = {
+  tcp: { durationS: 10, omitS: 2, streams: 1, pinCpus: true },
+  udp: { durationS: 10, omitS: 2, bitrate: '1G', lengthBytes: 1400 },
+  ping: { count: 105, intervalS: 0.01, skipFirst: 5 },
+  rr: { payloadBytes: 64, timeMs: 2000, iterations: 2000, warmupTimeMs: 500, warmupIterations: 200 },
+};
+
+/** What was measured and how it was judged. */
+export interface SuiteParameters {
+  paths: string[];
+  probes: ProbeKind[];
+  runs: number;
+  warmups: number;
+  seed: number;
+  probeSettings: ProbeSettings;
+  /** Tolerance overrides in effect (empty: the defaults of metrics.ts). */
+  tolerances: ToleranceOverrides;
+  decision: DecisionSettings;
+}
+
+/** One executed run, as the runner records it. */
+export interface RunRecord {
+  order: number;
+  round: number;
+  path: string;
+  probe: ProbeKind;
+  arm: Arm | null;
+  warmup: boolean;
+  /** Part of the confirmation re-run of flagged cells. */
+  confirmation: boolean;
+  startedAt: string;
+  durationMs: number;
+  /** Metric values of the run (empty when it failed). */
+  values: RunValues;
+  /** Why the run yielded nothing, or null. */
+  error: string | null;
+}
+
+/** Raw per-run values and their summary. */
+export interface SampleBlock {
+  samples: number[];
+  summary: SampleSummary | null;
+}
+
+/** One path × metric of the results. */
+export interface ResultCell {
+  key: CellKey;
+  path: string;
+  probe: ProbeKind;
+  metric: MetricId;
+  unit: string;
+  better: 'higher' | 'lower';
+  /** Tonight's runs (A/B: arm B). */
+  current: SampleBlock;
+  /** The baseline's runs (A/B: arm A). */
+  baseline: SampleBlock;
+  /** The confirmation re-run, when the cell was flagged and re-run. */
+  confirmation: { current: SampleBlock; baseline: SampleBlock } | null;
+  verdict: Verdict;
+  reason: string;
+  flagged: boolean;
+  stats: CellStatistics | null;
+  confirmationStats: CellStatistics | null;
+}
+
+/** Where a stored baseline came from and how its environment compares. */
+export interface BaselineReference {
+  source: string;
+  createdAt: string;
+  fingerprint: Fingerprint;
+  differences: FingerprintDifference[];
+}
+
+/** The two variants of an A/B run. */
+export interface Variants {
+  A: { label: string; fingerprint: Fingerprint };
+  B: { label: string; fingerprint: Fingerprint };
+  /** How the variants' environments differ (informational: the difference is the point of A/B). */
+  differences: FingerprintDifference[];
+}
+
+/** The results document. */
+export interface ResultsDocument {
+  kind: typeof RESULTS_KIND;
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  testbed: string;
+  mode: ComparisonMode;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  suite: SuiteParameters;
+  /** Tonight's environment (A/B: arm B's). */
+  fingerprint: Fingerprint;
+  baseline: BaselineReference | null;
+  variants: Variants | null;
+  cells: ResultCell[];
+  derived: DerivedFigure[];
+  runs: RunRecord[];
+  summary: {
+    overall: Verdict;
+    counts: Record<Verdict, number>;
+    /** Cells whose FAIL conditions held before confirmation (the next night's `previouslyFlagged`). */
+    flagged: CellKey[];
+    confirmationApplied: boolean;
+    exitCode: typeof EXIT_OK | typeof EXIT_REGRESSION;
+  };
+}
+
+/** Per-cell values of the measured (non-warm-up, successful) runs of one arm, in run order. */
+export function samplesByCell(records: readonly RunRecord[], select: { arm: Arm | null; confirmation: boolean }): Map<CellKey, number[]> {
+  const out = new Map<CellKey, number[]>();
+  const ordered = [...records].sort((a, b) => a.order - b.order);
+  for (const r of ordered) {
+    if (r.warmup || r.arm !== select.arm || r.confirmation !== select.confirmation) continue;
+    for (const metric of METRIC_IDS) {
+      const v = r.values[metric];
+      if (v === undefined) continue;
+      const key = cellKey(r.path, metric);
+      const list = out.get(key) ?? [];
+      list.push(v);
+      out.set(key, list);
+    }
+  }
+  return out;
+}
+
+/** Samples of a stored baseline, by cell. */
+export function baselineSamples(baseline: BaselineDocument): Map<CellKey, number[]> {
+  return new Map(baseline.samples.map((s) => [cellKey(s.path, s.metric), [...s.values]]));
+}
+
+/**
+ * The cells to judge, from the run records: stored mode compares tonight's runs with the
+ * baseline document's, A/B mode arm B with arm A. `confirmation: true` picks the re-run.
+ * Every cell seen on either side is included (a missing side gives INCONCLUSIVE).
+ */
+export function comparisonCells(
+  mode: ComparisonMode,
+  records: readonly RunRecord[],
+  options: { baseline?: BaselineDocument; confirmation?: boolean } = {},
+): CellSamples[] {
+  const confirmation = options.confirmation ?? false;
+  const current = samplesByCell(records, { arm: mode === 'ab' ? 'B' : null, confirmation });
+  let reference: Map<CellKey, number[]>;
+  if (mode === 'ab') reference = samplesByCell(records, { arm: 'A', confirmation });
+  else if (options.baseline) reference = baselineSamples(options.baseline);
+  else throw new RangeError('stored mode needs a baseline document');
+  const keys = new Set(confirmation ? current.keys() : [...current.keys(), ...reference.keys()]);
+  return [...keys].sort(compareKeys).map((key) => {
+    const [path, metric] = splitKey(key);
+    return { path, metric, current: current.get(key) ?? [], baseline: reference.get(key) ?? [] };
+  });
+}
+
+/** Splits `<path>/<metric>` (paths may not contain "/"; metric ids never do). */
+export function splitKey(key: CellKey): [string, MetricId] {
+  const at = key.lastIndexOf('/');
+  return [key.slice(0, at), key.slice(at + 1) as MetricId];
+}
+
+function compareKeys(a: CellKey, b: CellKey): number {
+  const [pa, ma] = splitKey(a);
+  const [pb, mb] = splitKey(b);
+  return pa === pb ? METRIC_IDS.indexOf(ma) - METRIC_IDS.indexOf(mb) : pa < pb ? -1 : 1;
+}
+
+function block(values: readonly number[]): SampleBlock {
+  return { samples: [...values], summary: values.length > 0 ? summarize(values) : null };
+}
+
+/** Inputs of buildResults. */
+export interface BuildResultsInput {
+  testbed: string;
+  mode: ComparisonMode;
+  startedAt: string;
+  finishedAt: string;
+  suite: SuiteParameters;
+  fingerprint: Fingerprint;
+  /** The cells that were judged (comparisonCells of the first pass). */
+  cells: readonly CellSamples[];
+  /** Confirmation re-run cells, when there was one. */
+  confirmations?: readonly CellSamples[];
+  decision: Decision;
+  runs: readonly RunRecord[];
+  /** Stored mode. */
+  baseline?: { source: string; document: BaselineDocument };
+  /** A/B mode. */
+  variants?: { A: { label: string; fingerprint: Fingerprint }; B: { label: string; fingerprint: Fingerprint } };
+  metrics?: MetricTable;
+}
+
+/** Assembles the results document from a decided run. */
+export function buildResults(input: BuildResultsInput): ResultsDocument {
+  const metrics = input.metrics ?? DEFAULT_METRICS;
+  const samples = new Map(input.cells.map((c) => [cellKey(c.path, c.metric), c]));
+  const confirmations = new Map((input.confirmations ?? []).map((c) => [cellKey(c.path, c.metric), c]));
+  const cells: ResultCell[] = input.decision.cells.map((d) => {
+    const spec = metrics[d.metric];
+    const s = samples.get(d.key);
+    const conf = confirmations.get(d.key);
+    return {
+      key: d.key,
+      path: d.path,
+      probe: spec.probe,
+      metric: d.metric,
+      unit: spec.unit,
+      better: spec.better,
+      current: block(s?.current ?? []),
+      baseline: block(s?.baseline ?? []),
+      confirmation: conf && d.flagged ? { current: block(conf.current), baseline: block(conf.baseline) } : null,
+      verdict: d.verdict,
+      reason: d.reason,
+      flagged: d.flagged,
+      stats: d.stats,
+      confirmationStats: d.confirmation?.stats ?? null,
+    };
+  });
+  const counts = Object.fromEntries(VERDICTS.map((v) => [v, cells.filter((c) => c.verdict === v).length])) as Record<Verdict, number>;
+  const overall = overallVerdict(cells.map((c) => c.verdict));
+  const medians = cells.flatMap((c) => (c.current.summary ? [{ path: c.path, metric: c.metric, median: c.current.summary.median }] : []));
+  const baseline = input.baseline;
+  return {
+    kind: RESULTS_KIND,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    testbed: input.testbed,
+    mode: input.mode,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    durationMs: Date.parse(input.finishedAt) - Date.parse(input.startedAt),
+    suite: input.suite,
+    fingerprint: input.fingerprint,
+    baseline: baseline
+      ? {
+          source: baseline.source,
+          createdAt: baseline.document.createdAt,
+          fingerprint: baseline.document.fingerprint,
+          differences: diffFingerprints(baseline.document.fingerprint, input.fingerprint),
+        }
+      : null,
+    variants: input.variants ? { ...input.variants, differences: diffFingerprints(input.variants.A.fingerprint, input.variants.B.fingerprint) } : null,
+    cells,
+    derived: deriveFigures(medians, metrics),
+    runs: [...input.runs],
+    summary: {
+      overall,
+      counts,
+      flagged: input.decision.cells.filter((c) => c.flagged).map((c) => c.key),
+      confirmationApplied: input.decision.confirmationApplied,
+      exitCode: counts.FAIL > 0 ? EXIT_REGRESSION : EXIT_OK,
+    },
+  };
+}
+
+/** `pnpm bench`'s exit code: 0 without FAIL, 1 with FAIL, 2 when there are no results (the bench could not run). */
+export function benchExitCode(results: ResultsDocument | null): number {
+  if (results === null) return EXIT_NOT_RUN;
+  return results.cells.some((c) => c.verdict === 'FAIL') ? EXIT_REGRESSION : EXIT_OK;
+}

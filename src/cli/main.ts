@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * labbench's command line: `lab`, `scenario`, `bench`. Each command lives in its own file and
+ * returns an exit code; this file dispatches and is the only place that prints errors.
+ */
+import { exitCodeOf, formatError, LabbenchError } from '../errors.ts';
+import { terminateChildren } from '../machine/run.ts';
+
+const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
+  lab: () => import('./lab.ts'),
+  scenario: () => import('./scenario.ts'),
+  bench: () => import('./bench.ts'),
+};
+
+const USAGE = `usage: labbench <command> [options]
+
+  lab up|down|status|shell|exec   manage a lab (pnpm lab …)
+  scenario <name>|all|--list      run the course document's chapters as verified scenarios
+  bench                           measure the lab's network paths against a baseline
+
+Run a command with --help for its options.`;
+
+let interrupted = false;
+
+function onInterrupt(signal: NodeJS.Signals): void {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  process.stderr.write(`\n${signal}: stopping (run \`pnpm lab down\` to remove anything half-built)\n`);
+  terminateChildren();
+  // Give the current step a moment to fail and print; then leave regardless.
+  setTimeout(() => process.exit(130), 3_000).unref();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const load = COMMANDS[command];
+  if (!load) throw new LabbenchError(`unknown command "${command}"`, { hint: `commands are ${Object.keys(COMMANDS).join(', ')}` });
+  const mod = await load();
+  return mod.run(rest);
+}
+
+process.on('SIGINT', onInterrupt);
+process.on('SIGTERM', onInterrupt);
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = interrupted ? 130 : code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${formatError(err, process.env.LABBENCH_VERBOSE === '1')}\n`);
+    process.exitCode = interrupted ? 130 : exitCodeOf(err);
+  },
+);

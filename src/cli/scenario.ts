@@ -1,0 +1,5 @@
+/** `pnpm scenario`: not wired yet. */
+import { LabbenchError } from '../errors.ts';
+export async function run(_argv: string[]): Promise<number> {
+  throw new LabbenchError('scenarios are not available yet');
+}

@@ -1,0 +1,50 @@
+/**
+ * The `flanneld.service` unit, modelled on the CentOS/RHEL RPM's (flannel-facts §7.2). Pure.
+ *
+ * flanneld's unit is Type=notify: flanneld sends READY=1 once subnet.env is written and the
+ * backend runs. Node.js cannot send that datagram (no AF_UNIX SOCK_DGRAM), and a helper
+ * process sending it races systemd's sender lookup. So the unit is Type=simple and an
+ * ExecStartPost waits for the agent's ready file, created at that same moment: the unit stays
+ * "activating" until then, so units ordered after it (docker) start only once subnet.env exists.
+ */
+import { DEFAULT_READY_FILE } from './options.ts';
+import { AGENT_BINARY_PATH } from './paths.ts';
+import { SYSCONFIG_PATH } from './sysconfig.ts';
+
+/** ExecStart as systemd sees it, one entry per word, before variable expansion. */
+export const EXEC_START_ARGS: readonly string[] = [
+  AGENT_BINARY_PATH,
+  '-etcd-endpoints=${FLANNEL_ETCD_ENDPOINTS}',
+  '-etcd-prefix=${FLANNEL_ETCD_PREFIX}',
+  '$FLANNEL_OPTIONS',
+];
+
+/** Seconds systemd waits for readiness before failing the start (systemd's default, made explicit). */
+export const START_TIMEOUT_SECONDS = 90;
+
+/** The unit file text. */
+export function renderFlanneldUnit(): string {
+  return [
+    '[Unit]',
+    'Description=Flanneld overlay address etcd agent (labbench flannel-compatible agent)',
+    'After=network.target',
+    'After=network-online.target',
+    'Wants=network-online.target',
+    'After=etcd.service',
+    'Before=docker.service',
+    '',
+    '[Service]',
+    'Type=simple',
+    `EnvironmentFile=-${SYSCONFIG_PATH}`,
+    `ExecStart=${EXEC_START_ARGS.join(' ')}`,
+    `ExecStartPost=/bin/sh -c 'while [ ! -e ${DEFAULT_READY_FILE} ]; do sleep 0.2; done'`,
+    `TimeoutStartSec=${START_TIMEOUT_SECONDS}`,
+    'Restart=on-failure',
+    'RestartSec=2',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    'RequiredBy=docker.service',
+    '',
+  ].join('\n');
+}

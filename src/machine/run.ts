@@ -1,0 +1,84 @@
+/**
+ * Running programs on the machine labbench itself runs on (argv form, no shell). The one
+ * place that spawns local processes for providers; results have the same shape as a host's.
+ */
+import { spawn } from 'node:child_process';
+import { CommandError, type CommandResult } from '../errors.ts';
+import { quoteArg } from '../transports/quote.ts';
+
+export interface LocalRunOptions {
+  input?: string | Buffer;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Resolve with the failed result instead of throwing. */
+  nothrow?: boolean;
+  cwd?: string;
+}
+
+export const MACHINE = 'local machine';
+
+/** Children still running, so an interrupt (Ctrl-C) can stop them instead of orphaning them. */
+const running = new Set<ReturnType<typeof spawn>>();
+
+/** Stops every child labbench started that is still running (called on SIGINT/SIGTERM). */
+export function terminateChildren(): void {
+  for (const child of running) child.kill('SIGTERM');
+}
+
+/** Runs argv[0] with the rest as arguments; throws CommandError on a non-zero exit unless nothrow. */
+export function runLocal(argv: readonly string[], options: LocalRunOptions = {}): Promise<CommandResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('runLocal needs a program');
+  const command = argv.map((a) => quoteArg(a)).join(' ');
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    running.add(child);
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, options.timeoutMs);
+    child.on('error', (err) => {
+      running.delete(child);
+      clearTimeout(timer);
+      const result: CommandResult = { host: MACHINE, command, exitCode: 127, stdout, stderr: String(err.message), durationMs: performance.now() - started };
+      if (options.nothrow) resolve(result);
+      else reject(new CommandError(result, { hint: `is ${file} installed and on PATH?` }));
+    });
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      clearTimeout(timer);
+      const result: CommandResult = {
+        host: MACHINE,
+        command,
+        exitCode: code,
+        signal: timedOut ? `timeout after ${options.timeoutMs}ms` : signal,
+        stdout,
+        stderr,
+        durationMs: performance.now() - started,
+      };
+      if (code === 0 || options.nothrow) resolve(result);
+      else reject(new CommandError(result));
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** True when `program` is found on PATH. */
+export async function onPath(program: string): Promise<boolean> {
+  const r = await runLocal(['bash', '-c', `command -v ${quoteArg(program)}`], { nothrow: true });
+  return r.exitCode === 0;
+}

@@ -1,0 +1,181 @@
+/**
+ * Building the lab host image offline from Debian packages: debootstrap a root file system
+ * with the manifest's packages, configure it as a system-container host, put the box test
+ * image inside, record the exact package versions, and `docker import` it under a tag named
+ * by the manifest hash. A tag already present in the engine is the cache: nothing is rebuilt.
+ */
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ProviderError } from '../../../errors.ts';
+import { onPath, runLocal } from '../../../machine/run.ts';
+import type { Progress } from '../../../progress.ts';
+import { quoteArg } from '../../../transports/quote.ts';
+import { docker, type DockerEngine } from '../docker-cli.ts';
+import type { StatePaths } from '../paths.ts';
+import { BOX_PROGRAMS, BOX_TARBALL, DISABLED_UNITS, ENABLED_UNITS, HOST_IMAGE_FILES, MASKED_UNITS } from './files.ts';
+import { hostImageManifest, hostImageTag, manifestHash, parsePackageVersions, type BuiltHostImage, type HostImageManifest } from './manifest.ts';
+
+export const HOST_IMAGE_REPOSITORY = 'labbench/host';
+
+/** The manifest labbench builds hosts from on this machine. */
+export function currentManifest(env: NodeJS.ProcessEnv = process.env): HostImageManifest {
+  return hostImageManifest(env.LABBENCH_DEBIAN_MIRROR ? { mirror: env.LABBENCH_DEBIAN_MIRROR } : {});
+}
+
+/** Makes sure the engine has the host image; builds it when it does not. Returns its tag. */
+export async function ensureHostImage(engine: DockerEngine, paths: StatePaths, progress: Progress, manifest = currentManifest()): Promise<string> {
+  const tag = hostImageTag(manifest);
+  const present = await docker(engine, ['image', 'inspect', '--format', '{{.Id}}', tag], { nothrow: true });
+  if (present.exitCode === 0) {
+    progress.note(`host image ${tag} found in the engine's cache`);
+    return tag;
+  }
+  await buildHostImage(engine, paths, progress, manifest);
+  return tag;
+}
+
+/** The recorded manifest (with package versions) of a built image, if this machine built it. */
+export function builtManifest(paths: StatePaths, hash: string): BuiltHostImage | undefined {
+  const file = join(paths.images, hash, 'manifest.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BuiltHostImage) : undefined;
+}
+
+async function buildHostImage(engine: DockerEngine, paths: StatePaths, progress: Progress, manifest: HostImageManifest): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    throw new ProviderError('building the lab host image needs root (debootstrap and chroot)', {
+      hint: 'run `pnpm lab up` as root once; later labs reuse the cached image',
+    });
+  }
+  const hash = manifestHash(manifest);
+  const tag = hostImageTag(manifest);
+  const workDir = join(paths.images, hash);
+  const rootfs = join(workDir, 'rootfs');
+  rmSync(rootfs, { recursive: true, force: true });
+  mkdirSync(rootfs, { recursive: true });
+  mkdirSync(paths.debs, { recursive: true });
+  try {
+    if (!(await onPath('debootstrap'))) await installDebootstrap(progress);
+    await progress.step(`Bootstrapping Debian ${manifest.distribution.suite} with ${manifest.packages.length} packages (debootstrap)`, () =>
+      runLocal(
+        [
+          'debootstrap',
+          `--variant=${manifest.distribution.variant}`,
+          `--cache-dir=${paths.debs}`,
+          `--include=${manifest.packages.join(',')}`,
+          manifest.distribution.suite,
+          rootfs,
+          manifest.distribution.mirror,
+        ],
+        { timeoutMs: 1_800_000 },
+      ),
+    );
+    const built = await progress.step('Configuring the host image', () => configureRootfs(rootfs, manifest, hash, tag));
+    await progress.step(`Importing ${tag}`, () =>
+      runLocal(
+        [
+          'bash',
+          '-c',
+          `tar -C ${quoteArg(rootfs)} -c . | docker -H ${quoteArg(engine.host)} import ` +
+            `--change ${quoteArg('CMD ["/usr/local/sbin/labbench-init"]')} ` +
+            `--change ${quoteArg(`LABEL dev.labbench.image=host dev.labbench.manifest=${hash}`)} - ${quoteArg(tag)}`,
+        ],
+        { timeoutMs: 600_000 },
+      ),
+    );
+    writeFileSync(join(workDir, 'manifest.json'), JSON.stringify(built, null, 2));
+  } finally {
+    rmSync(rootfs, { recursive: true, force: true });
+  }
+}
+
+async function installDebootstrap(progress: Progress): Promise<void> {
+  if (!existsSync('/etc/debian_version')) {
+    throw new ProviderError('debootstrap is needed to build the lab host image and is not installed', {
+      hint: 'install debootstrap with your package manager and run the command again',
+    });
+  }
+  await progress.step('Installing debootstrap', async () => {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    await runLocal(['apt-get', 'update', '-qq'], { env, timeoutMs: 600_000 });
+    await runLocal(['apt-get', 'install', '-y', '-qq', 'debootstrap'], { env, timeoutMs: 600_000 });
+  });
+}
+
+function chroot(rootfs: string, script: string) {
+  return runLocal(['chroot', rootfs, '/bin/sh', '-c', script], { timeoutMs: 300_000 });
+}
+
+async function configureRootfs(rootfs: string, manifest: HostImageManifest, hash: string, tag: string): Promise<BuiltHostImage> {
+  for (const f of HOST_IMAGE_FILES) writeFile(join(rootfs, f.path), f.content, f.mode);
+  const q = (units: readonly string[]) => units.map((u) => quoteArg(u)).join(' ');
+  await chroot(
+    rootfs,
+    [
+      `systemctl mask ${q(MASKED_UNITS)}`,
+      `systemctl disable ${q(DISABLED_UNITS)}`,
+      `systemctl enable ${q(ENABLED_UNITS)}`,
+      // Each lab generates and pins its own host keys.
+      'rm -f /etc/ssh/ssh_host_*',
+      'rm -rf /var/cache/apt/archives/*.deb /var/lib/apt/lists/*',
+      'echo labbench-host > /etc/hostname',
+    ].join(' && '),
+  );
+  await buildBoxTarball(rootfs);
+  const versions = parsePackageVersions((await chroot(rootfs, "dpkg-query -W -f '${Package} ${Version}\\n'")).stdout);
+  const built: BuiltHostImage = { ...manifest, hash, tag, builtAt: new Date().toISOString(), packageVersions: versions };
+  writeFile(join(rootfs, 'etc/labbench/manifest.json'), JSON.stringify(built, null, 2), 0o644);
+  return built;
+}
+
+/**
+ * The box test image: busybox (sh, ping, ip, ifconfig, route, hostname, nc …) and iperf3 with
+ * the shared libraries they need, taken from the host root file system itself, so no
+ * container registry is involved.
+ */
+async function buildBoxTarball(rootfs: string): Promise<void> {
+  const box = join(rootfs, 'tmp/labbench-box');
+  rmSync(box, { recursive: true, force: true });
+  const files = new Set<string>();
+  for (const program of BOX_PROGRAMS) {
+    files.add(program);
+    const ldd = await runLocal(['chroot', rootfs, 'ldd', program], { nothrow: true });
+    for (const m of ldd.stdout.matchAll(/(\/\S+) \(0x/g)) files.add(m[1]!);
+  }
+  for (const f of files) {
+    const target = join(box, f);
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(join(rootfs, realPathInRoot(rootfs, f)), target);
+    chmodSync(target, 0o755);
+  }
+  const applets = (await chroot(rootfs, '/bin/busybox --list')).stdout.split('\n').filter((a) => a && a !== 'busybox');
+  for (const dir of ['bin', 'etc', 'tmp', 'root', 'proc', 'sys', 'dev']) mkdirSync(join(box, dir), { recursive: true });
+  chmodSync(join(box, 'tmp'), 0o1777);
+  for (const a of applets) {
+    const link = join(box, 'bin', a);
+    if (!existsSync(link)) symlinkSync('busybox', link);
+  }
+  writeFile(join(box, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n', 0o644);
+  writeFile(join(box, 'etc/group'), 'root:x:0:\n', 0o644);
+  mkdirSync(dirname(join(rootfs, BOX_TARBALL)), { recursive: true });
+  await runLocal(['tar', '-C', box, '-cf', join(rootfs, BOX_TARBALL), '.']);
+  rmSync(box, { recursive: true, force: true });
+}
+
+/** Follows symlinks inside the chroot (ldd reports /lib paths that are links into /usr/lib). */
+function realPathInRoot(rootfs: string, path: string): string {
+  let current = path;
+  for (let i = 0; i < 16; i++) {
+    const full = join(rootfs, current);
+    const st = lstatSync(full);
+    if (!st.isSymbolicLink()) return current;
+    const target = readlinkSync(full);
+    current = target.startsWith('/') ? target : join(dirname(current), target);
+  }
+  throw new ProviderError(`too many symbolic links resolving ${path} in the host image`);
+}
+
+function writeFile(path: string, content: string, mode: number): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+  chmodSync(path, mode);
+}

@@ -1,0 +1,62 @@
+/**
+ * Where the local provider keeps its state on the machine. Everything lives under one root,
+ * `$LABBENCH_HOME` (default `$XDG_STATE_HOME/labbench`, else `~/.local/state/labbench`):
+ *
+ *   engine/            the private Docker engine labbench starts when none answers (data-root
+ *                      keeps the host image cache between labs; exec-root, socket, pidfile, log)
+ *   images/<hash>/     host image build outputs: manifest.json (with exact package versions)
+ *   debs/              downloaded .deb files, reused across builds (a download cache only)
+ *   labs/<name>/       one lab: lab.json, the lab's SSH key pair and known_hosts
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface StatePaths {
+  root: string;
+  engine: { dir: string; dataRoot: string; execRoot: string; socket: string; pidfile: string; log: string; record: string };
+  images: string;
+  debs: string;
+  labs: string;
+  lab(name: string): LabPaths;
+}
+
+export interface LabPaths {
+  dir: string;
+  record: string;
+  privateKey: string;
+  publicKey: string;
+  knownHosts: string;
+  /** Host keys generated for the lab's hosts, injected before their sshd first starts. */
+  hostKeys: string;
+}
+
+export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
+  const root = env.LABBENCH_HOME ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'labbench');
+  const engineDir = join(root, 'engine');
+  return {
+    root,
+    engine: {
+      dir: engineDir,
+      dataRoot: join(engineDir, 'data'),
+      execRoot: join(engineDir, 'exec'),
+      socket: join(engineDir, 'docker.sock'),
+      pidfile: join(engineDir, 'dockerd.pid'),
+      log: join(engineDir, 'dockerd.log'),
+      record: join(engineDir, 'engine.json'),
+    },
+    images: join(root, 'images'),
+    debs: join(root, 'debs'),
+    labs: join(root, 'labs'),
+    lab(name: string): LabPaths {
+      const dir = join(root, 'labs', name);
+      return {
+        dir,
+        record: join(dir, 'lab.json'),
+        privateKey: join(dir, 'id_ed25519'),
+        publicKey: join(dir, 'id_ed25519.pub'),
+        knownHosts: join(dir, 'known_hosts'),
+        hostKeys: join(dir, 'host-keys'),
+      };
+    },
+  };
+}

@@ -1,0 +1,289 @@
+/**
+ * The local provider: the lab's hosts are system containers (systemd as PID 1, their own
+ * Docker engine, sshd) on an internal Docker network that plays the LAN. Every resource carries
+ * the `dev.labbench.lab` label; `down` removes by label, so it also cleans an interrupted `up`.
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, ProviderError } from '../../errors.ts';
+import type { Inventory, InventoryHost } from '../../inventory.ts';
+import type { Progress } from '../../progress.ts';
+import { gatewayOf, validateSpec, type HostSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
+import { formatKnownHosts, parsePublicKeyLine, type PinnedKey } from '../../transports/known-hosts.ts';
+import { generateEd25519 } from '../../transports/ssh-keys.ts';
+import type { LabStatus, Provider } from '../provider.ts';
+import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilities.ts';
+import { docker, dockerLines, LABEL, type DockerEngine } from './docker-cli.ts';
+import { acquireEngine, findEngine, stopPrivateEngine } from './engine.ts';
+import { ensureHostImage, HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
+import { allLabRecords, readLabRecord, writeLabRecord, type LabRecord } from './lab-record.ts';
+import { statePaths, type StatePaths } from './paths.ts';
+
+/** What the document's hosts run here: Debian 12 in a system container, whatever OS label they carry. */
+export const LOCAL_PLATFORM = 'debian-12 system container';
+const BOOT_TIMEOUT_S = 90;
+
+export class LocalProvider implements Provider {
+  readonly kind = 'local' as const;
+  private readonly paths: StatePaths;
+
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.paths = statePaths(env);
+  }
+
+  async preflight(spec: TestbedSpec): Promise<void> {
+    const others = allLabRecords(this.paths).filter((r) => r.name !== spec.name);
+    validateSpec(
+      spec,
+      others.map((r) => ({ cidr: r.spec.subnet, why: `the LAN of lab "${r.name}"` })),
+    );
+    const existing = readLabRecord(this.paths.lab(spec.name));
+    if (existing && existing.spec.subnet !== spec.subnet) {
+      throw new ConfigError(`lab "${spec.name}" already exists with subnet ${existing.spec.subnet}, not ${spec.subnet}`, {
+        hint: `run \`pnpm lab down --name ${spec.name}\` first, or pick another --name`,
+      });
+    }
+  }
+
+  async up(spec: TestbedSpec, progress: Progress): Promise<Inventory> {
+    await this.preflight(spec);
+    const lab = this.paths.lab(spec.name);
+    const existing = readLabRecord(lab);
+    if (existing?.state === 'up') {
+      const status = await this.status(spec.name);
+      if (status?.state === 'up') {
+        progress.note(`lab "${spec.name}" is already up`);
+        return this.inventoryOf(existing);
+      }
+    }
+    if (existing) {
+      progress.note(`lab "${spec.name}" is not complete (an earlier up was interrupted or a host stopped): removing it first`);
+      await this.down(spec.name, progress, { keepEngine: true });
+    }
+
+    const engine = await acquireEngine(this.paths, progress, this.env);
+    const image = await ensureHostImage(engine, this.paths, progress);
+    const { flags, reason } = hostContainerFlags(missingCapabilities(capBndOf(readFileSync('/proc/self/status', 'utf8')) ?? 'ffffffffff'));
+    const network = `labbench-${spec.name}-lan`;
+    const record: LabRecord = {
+      name: spec.name,
+      provider: 'local',
+      state: 'creating',
+      spec,
+      engine: { host: engine.host, kind: engine.kind },
+      image,
+      network,
+      flagsReason: reason,
+      createdAt: new Date().toISOString(),
+    };
+    writeLabRecord(lab, record);
+    const keys = this.writeKeys(spec);
+
+    await progress.step(`Creating the LAN ${network} (${spec.subnet}, internal: no route out)`, () =>
+      docker(engine, [
+        'network', 'create', '--internal',
+        '--subnet', spec.subnet,
+        '--gateway', gatewayOf(spec.subnet),
+        '--opt', `com.docker.network.bridge.name=${bridgeName(spec.name)}`,
+        '--label', `${LABEL.lab}=${spec.name}`,
+        network,
+      ]),
+    );
+    for (const host of spec.hosts) {
+      await progress.step(`Starting ${host.name} (${host.address}, ${host.os} roles: ${host.roles.join('+') || 'none'})`, () =>
+        this.createHost(engine, spec, host, image, network, flags, keys.hostKeys.get(host.name)!, keys.authorizedKey),
+      );
+    }
+    await progress.step(`Waiting for systemd on ${spec.hosts.map((h) => h.name).join(', ')}`, () =>
+      Promise.all(spec.hosts.map((h) => this.waitForBoot(engine, spec.name, h))),
+    );
+    record.state = 'up';
+    writeLabRecord(lab, record);
+    return this.inventoryOf(record);
+  }
+
+  async inventory(name: string): Promise<Inventory | undefined> {
+    const record = readLabRecord(this.paths.lab(name));
+    return record?.state === 'up' ? this.inventoryOf(record) : undefined;
+  }
+
+  async status(name: string): Promise<LabStatus | undefined> {
+    const record = readLabRecord(this.paths.lab(name));
+    const engine = await findEngine(this.paths, this.env);
+    if (!record && !engine) return undefined;
+    const containers = engine ? await this.containersOf(engine, name) : [];
+    if (!record && containers.length === 0) return undefined;
+    const spec = record?.spec;
+    const hosts = (spec?.hosts ?? []).map((h) => {
+      const c = containers.find((x) => x.host === h.name);
+      return { name: h.name, address: h.address, os: h.os, platform: LOCAL_PLATFORM, state: c?.state ?? 'absent' };
+    });
+    const allRunning = hosts.length > 0 && hosts.every((h) => h.state === 'running');
+    const images = engine ? await dockerLines(engine, ['images', HOST_IMAGE_REPOSITORY, '--format', '{{.Repository}}:{{.Tag}} {{.Size}}']) : [];
+    return {
+      name,
+      provider: 'local',
+      subnet: spec?.subnet ?? '?',
+      state: record?.state === 'up' && allRunning ? 'up' : containers.length > 0 || record ? 'partial' : 'down',
+      hosts,
+      details: {
+        engine: engine ? `${engine.kind === 'private' ? "labbench's private dockerd" : 'Docker engine'} ${engine.version} at ${engine.host}` : 'not running',
+        image: record?.image,
+        cachedHostImages: images,
+        containerFlags: record?.flagsReason,
+        stateDir: this.paths.lab(name).dir,
+      },
+    };
+  }
+
+  async down(name: string, progress: Progress, options: { keepEngine?: boolean } = {}): Promise<void> {
+    const lab = this.paths.lab(name);
+    const record = readLabRecord(lab);
+    let engine = await findEngine(this.paths, this.env);
+    if (!engine && record?.engine.kind === 'private') {
+      // The private engine is gone (reboot, kill): start it again to remove what it still holds.
+      engine = await acquireEngine(this.paths, progress, this.env);
+    }
+    if (engine) {
+      const e = engine;
+      const ids = await dockerLines(e, ['ps', '-aq', '--filter', `label=${LABEL.lab}=${name}`]);
+      if (ids.length > 0) await progress.step(`Removing ${ids.length} host container(s)`, () => docker(e, ['rm', '-f', '-v', ...ids]));
+      const nets = await dockerLines(e, ['network', 'ls', '-q', '--filter', `label=${LABEL.lab}=${name}`]);
+      if (nets.length > 0) await progress.step('Removing the LAN', () => docker(e, ['network', 'rm', ...nets]));
+      const vols = await dockerLines(e, ['volume', 'ls', '-q', '--filter', `label=${LABEL.lab}=${name}`]);
+      if (vols.length > 0) await progress.step(`Removing ${vols.length} volume(s)`, () => docker(e, ['volume', 'rm', '-f', ...vols]));
+    }
+    rmSync(lab.dir, { recursive: true, force: true });
+    if (!options.keepEngine && engine?.kind === 'private' && allLabRecords(this.paths).length === 0) {
+      const e = engine;
+      const leftover = await dockerLines(e, ['ps', '-aq', '--filter', `label=${LABEL.lab}`]);
+      if (leftover.length === 0) await progress.step("Stopping labbench's private Docker engine", () => stopPrivateEngine(this.paths));
+    }
+  }
+
+  private inventoryOf(record: LabRecord): Inventory {
+    const lab = this.paths.lab(record.name);
+    return {
+      lab: record.name,
+      provider: 'local',
+      subnet: record.spec.subnet,
+      hosts: record.spec.hosts.map(
+        (h): InventoryHost => ({
+          name: h.name,
+          address: h.address,
+          os: h.os,
+          family: 'debian',
+          platform: LOCAL_PLATFORM,
+          roles: h.roles,
+          ssh: { host: h.address, port: 22, user: 'root', keyPath: lab.privateKey, knownHostsPath: lab.knownHosts },
+          container: { dockerHost: record.engine.host, container: containerName(record.name, h.name) },
+        }),
+      ),
+    };
+  }
+
+  /** The lab's client key and one host key per host, pinned in known_hosts before any host starts. */
+  private writeKeys(spec: TestbedSpec): { authorizedKey: string; hostKeys: Map<string, { privateKey: string; publicKey: string }> } {
+    const lab = this.paths.lab(spec.name);
+    mkdirSync(lab.dir, { recursive: true, mode: 0o700 });
+    const client = generateEd25519(`labbench-${spec.name}`);
+    writeFileSync(lab.privateKey, client.privateKey, { mode: 0o600 });
+    chmodSync(lab.privateKey, 0o600);
+    writeFileSync(lab.publicKey, `${client.publicKey}\n`, { mode: 0o644 });
+    const hostKeys = new Map<string, { privateKey: string; publicKey: string }>();
+    const pinned: PinnedKey[] = [];
+    for (const h of spec.hosts) {
+      const pair = generateEd25519(`root@${h.name}`);
+      hostKeys.set(h.name, pair);
+      pinned.push({ hosts: [h.address], ...parsePublicKeyLine(pair.publicKey) });
+    }
+    writeFileSync(lab.knownHosts, formatKnownHosts(pinned), { mode: 0o644 });
+    return { authorizedKey: client.publicKey, hostKeys };
+  }
+
+  private async createHost(
+    engine: DockerEngine,
+    spec: TestbedSpec,
+    host: HostSpec,
+    image: string,
+    network: string,
+    flags: string[],
+    hostKey: { privateKey: string; publicKey: string },
+    authorizedKey: string,
+  ): Promise<void> {
+    const name = containerName(spec.name, host.name);
+    const volume = `${name}-docker`;
+    const labels = ['--label', `${LABEL.lab}=${spec.name}`, '--label', `${LABEL.host}=${host.name}`];
+    await docker(engine, ['volume', 'create', ...labels, volume]);
+    await docker(engine, [
+      'create', '--name', name, '--hostname', host.name,
+      '--network', network, '--ip', host.address,
+      ...labels, '--label', `${LABEL.role}=${host.roles.join(',')}`,
+      // The host's own engine keeps its images and containers on a real file system (no overlay on overlay).
+      '-v', `${volume}:/var/lib/docker`,
+      // systemd shuts down cleanly on SIGRTMIN+3 (docker import cannot record STOPSIGNAL).
+      '--stop-signal', 'SIGRTMIN+3',
+      ...flags,
+      image,
+    ]);
+    // Keys go in before sshd's first start, so the pinned host key is the only one it ever has.
+    const stage = mkdtempSync(join(tmpdir(), 'labbench-keys-'));
+    try {
+      const put = (path: string, content: string, mode: number) => {
+        const full = join(stage, path);
+        mkdirSync(join(full, '..'), { recursive: true, mode: 0o700 });
+        writeFileSync(full, content, { mode });
+        chmodSync(full, mode);
+      };
+      put('etc/ssh/ssh_host_ed25519_key', hostKey.privateKey, 0o600);
+      put('etc/ssh/ssh_host_ed25519_key.pub', `${hostKey.publicKey}\n`, 0o644);
+      put('root/.ssh/authorized_keys', `${authorizedKey}\n`, 0o600);
+      chmodSync(join(stage, 'root/.ssh'), 0o700);
+      chmodSync(join(stage, 'root'), 0o700);
+      await docker(engine, ['cp', `${stage}/.`, `${name}:/`]);
+    } finally {
+      rmSync(stage, { recursive: true, force: true });
+    }
+    await docker(engine, ['start', name]);
+  }
+
+  private async waitForBoot(engine: DockerEngine, lab: string, host: HostSpec): Promise<void> {
+    const name = containerName(lab, host.name);
+    const deadline = Date.now() + BOOT_TIMEOUT_S * 1000;
+    let state = '';
+    // Right after start systemd may not answer yet ("offline" or nothing): ask again until it settles.
+    while (Date.now() < deadline) {
+      const r = await docker(engine, ['exec', name, 'timeout', String(BOOT_TIMEOUT_S), 'systemctl', 'is-system-running', '--wait'], { nothrow: true });
+      state = r.stdout.trim();
+      if (state === 'running') return;
+      if (state === 'degraded' || state === 'maintenance' || state === 'stopping') break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const failed = await docker(engine, ['exec', name, 'systemctl', '--failed', '--no-legend', '--plain'], { nothrow: true });
+    throw new ProviderError(`${host.name} did not finish booting (systemd state: ${state || 'unknown'})`, {
+      hint: failed.stdout.trim()
+        ? `failed units: ${failed.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]).join(', ')}; inspect with \`pnpm lab exec ${host.name} -- journalctl -b\``
+        : `inspect with \`docker -H ${engine.host} logs ${name}\``,
+    });
+  }
+
+  private async containersOf(engine: DockerEngine, lab: string): Promise<{ host: string; state: string }[]> {
+    const lines = await dockerLines(engine, ['ps', '-a', '--filter', `label=${LABEL.lab}=${lab}`, '--format', `{{.Label "${LABEL.host}"}} {{.State}}`]);
+    return lines.map((l) => {
+      const [host = '', state = ''] = l.split(' ');
+      return { host, state };
+    });
+  }
+}
+
+export function containerName(lab: string, host: string): string {
+  return `labbench-${lab}-${host}`;
+}
+
+/** Linux bridge names have at most 15 characters: "lb-" and a hash of the lab name. */
+function bridgeName(lab: string): string {
+  return `lb-${createHash('sha256').update(lab).digest('hex').slice(0, 10)}`;
+}
+

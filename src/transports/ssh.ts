@@ -1,0 +1,195 @@
+/**
+ * SSH transport (ssh2): the main way into every host, local system containers and VMs alike.
+ * One connection per host, a channel per command. The host key must match the key pinned in
+ * the lab's known_hosts; anything else is refused with a HostKeyError.
+ */
+import { readFileSync } from 'node:fs';
+import ssh2 from 'ssh2';
+import { HostKeyError, ProviderError, type CommandResult } from '../errors.ts';
+import type { SshEndpoint } from '../inventory.ts';
+import { parseKnownHosts, pinnedFor } from './known-hosts.ts';
+import { quoteArg } from './quote.ts';
+import type { ExecOptions, Transport } from './transport.ts';
+
+const CONNECT_TIMEOUT_MS = 20_000;
+/** Grace after the remote `timeout` should have fired before the channel is dropped locally. */
+const LOCAL_GRACE_MS = 10_000;
+
+export class SshTransport implements Transport {
+  readonly description: string;
+  private client?: Promise<ssh2.Client>;
+
+  constructor(
+    private readonly hostName: string,
+    private readonly endpoint: SshEndpoint,
+  ) {
+    this.description = `ssh ${endpoint.user}@${endpoint.host}${endpoint.port === 22 ? '' : `:${endpoint.port}`}`;
+  }
+
+  private connect(): Promise<ssh2.Client> {
+    this.client ??= new Promise<ssh2.Client>((resolve, reject) => {
+      const { host, port, user, keyPath, knownHostsPath } = this.endpoint;
+      const pinned = pinnedFor(parseKnownHosts(readFileSync(knownHostsPath, 'utf8')), host, port);
+      let keyMismatch = false;
+      const client = new ssh2.Client();
+      client
+        .on('ready', () => resolve(client))
+        .on('error', (err) => {
+          this.client = undefined;
+          if (keyMismatch) {
+            reject(
+              new HostKeyError(`the SSH host key of ${this.hostName} (${host}) does not match the key pinned for it in ${knownHostsPath}`, {
+                hint: 'the host was replaced or tampered with; if you rebuilt it on purpose, run `pnpm lab down` and `pnpm lab up` to pin new keys',
+              }),
+            );
+          } else {
+            reject(
+              new ProviderError(`cannot reach ${this.hostName} over SSH (${host}:${port}): ${err.message}`, {
+                hint: 'is the lab up? `pnpm lab status` shows its hosts',
+                cause: err,
+              }),
+            );
+          }
+        })
+        .on('close', () => {
+          this.client = undefined;
+        })
+        .connect({
+          host,
+          port,
+          username: user,
+          privateKey: readFileSync(keyPath),
+          readyTimeout: CONNECT_TIMEOUT_MS,
+          keepaliveInterval: 15_000,
+          hostVerifier: (key: Buffer) => {
+            const ok = pinned.includes(key.toString('base64'));
+            if (!ok) keyMismatch = true;
+            return ok;
+          },
+        });
+    });
+    return this.client;
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
+    const client = await this.connect();
+    const started = performance.now();
+    // The remote `timeout` kills what the command started; the local timer only guards a dead link.
+    // Lab commands run as root; a non-root login (cloud images' rocky/ubuntu) goes through sudo.
+    const sudo = this.endpoint.user === 'root' ? '' : 'sudo -n ';
+    const wire = options.timeoutMs
+      ? `${sudo}timeout -k 5 ${Math.ceil(options.timeoutMs / 1000)} bash -c ${quoteArg(command)}`
+      : `${sudo}bash -c ${quoteArg(command)}`;
+    return new Promise<CommandResult>((resolve, reject) => {
+      client.exec(wire, (err, stream) => {
+        if (err) return reject(new ProviderError(`could not run a command on ${this.hostName}: ${err.message}`, { cause: err }));
+        let stdout = '';
+        let stderr = '';
+        let exitCode: number | null = null;
+        let signal: string | null = null;
+        let timedOut = false;
+        const timer = options.timeoutMs
+          ? setTimeout(() => {
+              timedOut = true;
+              stream.close();
+            }, options.timeoutMs + LOCAL_GRACE_MS)
+          : undefined;
+        const onAbort = () => stream.close();
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        stream.setEncoding('utf8');
+        stream.stderr.setEncoding('utf8');
+        stream.on('data', (c: string) => {
+          stdout += c;
+          options.onStdout?.(c);
+        });
+        stream.stderr.on('data', (c: string) => {
+          stderr += c;
+          options.onStderr?.(c);
+        });
+        stream.on('exit', (code: number | null, sig?: string) => {
+          exitCode = code ?? null;
+          signal = sig ?? null;
+        });
+        stream.on('close', () => {
+          clearTimeout(timer);
+          options.signal?.removeEventListener('abort', onAbort);
+          // GNU timeout exits 124 (or 137 after -k) when it had to stop the command.
+          const killedByTimeout = timedOut || (options.timeoutMs !== undefined && (exitCode === 124 || exitCode === 137));
+          resolve({
+            host: this.hostName,
+            command,
+            exitCode: killedByTimeout ? null : exitCode,
+            signal: killedByTimeout ? `timeout after ${options.timeoutMs}ms` : signal,
+            stdout,
+            stderr,
+            durationMs: performance.now() - started,
+          });
+        });
+        stream.end(options.input ?? '');
+      });
+    });
+  }
+
+  async put(remotePath: string, content: string | Buffer, mode = 0o644): Promise<void> {
+    const client = await this.connect();
+    const dir = remotePath.replace(/\/[^/]*$/, '') || '/';
+    const mk = await this.exec(`mkdir -p ${quoteArg(dir)}`, { timeoutMs: 30_000 });
+    if (mk.exitCode !== 0) throw new ProviderError(`could not create ${dir} on ${this.hostName}: ${mk.stderr.trim()}`);
+    await new Promise<void>((resolve, reject) => {
+      client.sftp((err, sftp) => {
+        if (err) return reject(new ProviderError(`SFTP to ${this.hostName} failed: ${err.message}`, { cause: err }));
+        sftp.writeFile(remotePath, content, { mode }, (werr) => {
+          if (werr) {
+            sftp.end();
+            return reject(new ProviderError(`could not write ${remotePath} on ${this.hostName}: ${werr.message}`, { cause: werr }));
+          }
+          // writeFile's mode only applies to new files.
+          sftp.chmod(remotePath, mode, (cerr) => {
+            sftp.end();
+            if (cerr) reject(new ProviderError(`could not chmod ${remotePath} on ${this.hostName}: ${cerr.message}`, { cause: cerr }));
+            else resolve();
+          });
+        });
+      });
+    });
+  }
+
+  async interactive(): Promise<number> {
+    const client = await this.connect();
+    const stdin = process.stdin;
+    const stdout = process.stdout;
+    return new Promise<number>((resolve, reject) => {
+      const window = { term: process.env.TERM ?? 'xterm', rows: stdout.rows ?? 24, cols: stdout.columns ?? 80 };
+      client.shell(window, (err, stream) => {
+        if (err) return reject(new ProviderError(`could not open a shell on ${this.hostName}: ${err.message}`, { cause: err }));
+        let code = 0;
+        const onResize = () => stream.setWindow(stdout.rows ?? 24, stdout.columns ?? 80, 0, 0);
+        if (stdin.isTTY) stdin.setRawMode(true);
+        stdin.resume();
+        stdin.pipe(stream);
+        stream.pipe(stdout);
+        stream.stderr.pipe(process.stderr);
+        stdout.on('resize', onResize);
+        stream.on('exit', (c: number | null) => (code = c ?? 0));
+        stream.on('close', () => {
+          stdout.off('resize', onResize);
+          stdin.unpipe(stream);
+          if (stdin.isTTY) stdin.setRawMode(false);
+          stdin.pause();
+          resolve(code);
+        });
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const pending = this.client;
+    this.client = undefined;
+    if (!pending) return;
+    try {
+      (await pending).end();
+    } catch {
+      // never connected: nothing to close
+    }
+  }
+}
