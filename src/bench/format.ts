@@ -14,11 +14,12 @@ export function formatValue(value: number, unit: string): string {
   return unit === '%' ? `${formatNumber(value)}%` : `${formatNumber(value)} ${unit}`;
 }
 
-/** A signed percentage from a fraction: 0.123 → "+12.3%", −0.05 → "-5.0%". */
+/** A signed percentage from a fraction, one decimal at most: 0.123 → "+12.3%", −0.1 → "-10%", 0.0001 → "0%". */
 export function formatPercent(fraction: number): string {
-  const pct = fraction * 100;
-  const body = Math.abs(pct) >= 100 ? Math.abs(pct).toFixed(0) : Math.abs(pct).toFixed(1);
-  return `${pct < 0 ? '-' : '+'}${body}%`;
+  const pct = Math.abs(fraction * 100);
+  const body = pct >= 100 ? pct.toFixed(0) : Number(pct.toFixed(1)).toString();
+  if (body === '0') return '0%';
+  return `${fraction < 0 ? '-' : '+'}${body}%`;
 }
 
 /** A p-value: 3 decimals, or scientific below 0.001 ("2.0e-5"). */
@@ -34,7 +35,8 @@ function changeUnit(spec: MetricSpec): string {
 /** A metric's change in its own terms: relative → "+12.3%", absolute → "+0.8 pp". */
 export function formatChange(spec: MetricSpec, change: number): string {
   if (spec.change === 'relative') return formatPercent(change);
-  return `${change < 0 ? '-' : '+'}${formatNumber(Math.abs(change))} ${changeUnit(spec)}`;
+  const body = formatNumber(Math.abs(change));
+  return body === '0' ? `0 ${changeUnit(spec)}` : `${change < 0 ? '-' : '+'}${body} ${changeUnit(spec)}`;
 }
 
 /** A tolerance written in the worse direction: "-10%" for throughput, "+15%" for latency, "+1 pp" for loss. */

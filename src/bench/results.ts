@@ -236,12 +236,19 @@ export interface BuildResultsInput {
   metrics?: MetricTable;
 }
 
-/** Assembles the results document from a decided run. */
+/** Assembles the results document from a decided run; cells in suite path order, then metric order. */
 export function buildResults(input: BuildResultsInput): ResultsDocument {
   const metrics = input.metrics ?? DEFAULT_METRICS;
   const samples = new Map(input.cells.map((c) => [cellKey(c.path, c.metric), c]));
   const confirmations = new Map((input.confirmations ?? []).map((c) => [cellKey(c.path, c.metric), c]));
-  const cells: ResultCell[] = input.decision.cells.map((d) => {
+  const pathRank = (path: string) => {
+    const i = input.suite.paths.indexOf(path);
+    return i === -1 ? input.suite.paths.length : i;
+  };
+  const ordered = [...input.decision.cells].sort(
+    (a, b) => pathRank(a.path) - pathRank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || METRIC_IDS.indexOf(a.metric) - METRIC_IDS.indexOf(b.metric),
+  );
+  const cells: ResultCell[] = ordered.map((d) => {
     const spec = metrics[d.metric];
     const s = samples.get(d.key);
     const conf = confirmations.get(d.key);

@@ -1,5 +1,135 @@
-/** `pnpm scenario`: not wired yet. */
-import { LabbenchError } from '../errors.ts';
-export async function run(_argv: string[]): Promise<number> {
-  throw new LabbenchError('scenarios are not available yet');
+/**
+ * `pnpm scenario <name>|all [--provider …] [--keep] [--json] [--backend …]` and `--list`:
+ * brings the lab up (or reuses it), runs the scenario(s) with a live transcript, and tears
+ * the lab down unless --keep. Everything the user typed is checked before a host is touched.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.ts';
+import { openLab } from '../lab.ts';
+import { consoleSink, createProgress } from '../progress.ts';
+import { createProvider, parseProviderKind } from '../providers/registry.ts';
+import type { ScenarioDefinition, ScenarioParams } from '../scenario/define.ts';
+import type { ScenarioReport } from '../scenario/report.ts';
+import { runScenario, type RunObserver } from '../scenario/runner.ts';
+import {
+  renderCheck, renderCommandOutput, renderCommandStart, renderScenarioHeader, renderStepEnd, renderStepHeader, renderSummary, renderSummaryTable,
+} from '../scenario/transcript.ts';
+import { DEFAULT_LAB_NAME, documentSpec, validateSpec } from '../spec/testbed-spec.ts';
+import { SCENARIOS, type ScenarioEntry } from '../../scenarios/index.ts';
+import { parseFlags } from './args.ts';
+
+const USAGE = `usage: pnpm scenario <name>|all [--provider local|libvirt|ssh] [--keep] [--json] [--backend udp|vxlan|host-gw]
+                     [--flanneld PATH|URL] [--name LAB] [--subnet CIDR] [--inventory FILE] [--set KEY=VALUE …]
+       pnpm scenario --list`;
+
+const FLAGS = {
+  list: { type: 'boolean' },
+  provider: { type: 'string' },
+  keep: { type: 'boolean' },
+  json: { type: 'boolean' },
+  backend: { type: 'string' },
+  flanneld: { type: 'string' },
+  name: { type: 'string' },
+  subnet: { type: 'string' },
+  spec: { type: 'string' },
+  inventory: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const BACKENDS = ['udp', 'vxlan', 'host-gw'] as const;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, FLAGS, USAGE);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.list) {
+    process.stdout.write(await renderList());
+    return 0;
+  }
+  const [target, ...extra] = positionals;
+  if (!target) throw new ConfigError('which scenario?', { hint: 'pnpm scenario --list shows them; pnpm scenario all runs every one' });
+  if (extra.length > 0) throw new ConfigError(`unexpected arguments: ${extra.join(' ')}`, { hint: USAGE.split('\n')[0] });
+  const entries = target === 'all' ? [...SCENARIOS] : [findScenario(target)];
+  const params = parseParams(values);
+
+  const name = values.name ?? process.env.LABBENCH_LAB ?? DEFAULT_LAB_NAME;
+  const spec = values.spec
+    ? validateSpec({ ...(JSON.parse(readFileSync(values.spec, 'utf8')) as object), name })
+    : documentSpec({ name, ...(values.subnet ? { subnet: values.subnet } : {}) });
+  const scenarios: ScenarioDefinition[] = [];
+  for (const e of entries) {
+    const s = await e.load();
+    s.validate?.(params, spec.subnet);
+    scenarios.push(s);
+  }
+
+  const json = Boolean(values.json);
+  const provider = await createProvider(parseProviderKind(values.provider), { inventoryFile: values.inventory });
+  await provider.preflight(spec);
+  const progress = createProgress(json ? undefined : consoleSink());
+  const inventory = await provider.up(spec, progress);
+  const lab = await openLab(inventory);
+  const reports: ScenarioReport[] = [];
+  try {
+    for (const s of scenarios) {
+      // With --keep a single scenario leaves what it built for the user to explore; `all` always
+      // cleans between scenarios so each one finds the lab as the previous one did.
+      const cleanup = !(values.keep && scenarios.length === 1);
+      reports.push(await runScenario(s, lab, params, json ? {} : terminalObserver(), { cleanup }));
+      if (!json) process.stdout.write(renderSummary(reports.at(-1)!));
+    }
+  } finally {
+    await lab.close();
+    if (!values.keep) await provider.down(spec.name, progress);
+  }
+  if (json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : { scenarios: reports }, null, 2)}\n`);
+  else if (reports.length > 1) process.stdout.write(`\n${renderSummaryTable(reports)}`);
+  return reports.every((r) => r.verdict !== 'FAIL') ? 0 : 1;
+}
+
+function findScenario(name: string): ScenarioEntry {
+  const found = SCENARIOS.find((s) => s.name === name);
+  if (!found) throw new ConfigError(`unknown scenario "${name}"`, { hint: `scenarios are: ${SCENARIOS.map((s) => s.name).join(', ')} (or all)` });
+  return found;
+}
+
+function parseParams(values: { backend?: string; flanneld?: string; set?: string[] }): ScenarioParams {
+  if (values.backend !== undefined && !(BACKENDS as readonly string[]).includes(values.backend)) {
+    throw new ConfigError(`unknown flannel backend "${values.backend}"`, { hint: `backends are ${BACKENDS.join(', ')}` });
+  }
+  const overrides: Record<string, string> = {};
+  for (const kv of values.set ?? []) {
+    const m = /^([A-Za-z][\w.-]*)=(.*)$/.exec(kv);
+    if (!m) throw new ConfigError(`--set ${kv} is not KEY=VALUE`, { hint: 'e.g. --set network=10.40.0.0/16' });
+    overrides[m[1]!] = m[2]!;
+  }
+  return {
+    ...(values.backend ? { backend: values.backend as ScenarioParams['backend'] } : {}),
+    ...(values.flanneld ? { flanneld: values.flanneld } : {}),
+    overrides,
+  };
+}
+
+async function renderList(): Promise<string> {
+  const rows = [['SCENARIO', 'SECTION', 'WHAT IT SHOWS']];
+  for (const e of SCENARIOS) rows.push([e.name, `§${e.section}`, (await e.load()).summary]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** Prints the run as it happens, in the document's style. */
+function terminalObserver(): RunObserver {
+  const out = process.stdout;
+  return {
+    onScenarioStart: (h) => out.write(renderScenarioHeader(h)),
+    onStepStart: (i, n, title) => out.write(renderStepHeader(i, n, title)),
+    onCommandStart: (host, command) => out.write(renderCommandStart(host, command)),
+    onCommandEnd: (c) => out.write(renderCommandOutput(c)),
+    onNote: (t) => out.write(`   · ${t}\n`),
+    onCheck: (c) => out.write(renderCheck(c)),
+    onStepEnd: (s) => out.write(renderStepEnd(s)),
+  };
 }

@@ -22,8 +22,21 @@ export const EXEC_START_ARGS: readonly string[] = [
 /** Seconds systemd waits for readiness before failing the start (systemd's default, made explicit). */
 export const START_TIMEOUT_SECONDS = 90;
 
+/** Which daemon the unit runs and how it tells systemd it is ready. */
+export interface UnitOptions {
+  /** The flanneld executable; labbench's agent by default. */
+  binary?: string;
+  /**
+   * 'ready-file' (labbench's agent, the default): Type=simple plus an ExecStartPost waiting for
+   * the agent's ready file. 'sd-notify': Type=notify, for an upstream flanneld binary.
+   */
+  readiness?: 'ready-file' | 'sd-notify';
+}
+
 /** The unit file text. */
-export function renderFlanneldUnit(): string {
+export function renderFlanneldUnit(options: UnitOptions = {}): string {
+  const binary = options.binary ?? AGENT_BINARY_PATH;
+  const notify = options.readiness === 'sd-notify';
   return [
     '[Unit]',
     'Description=Flanneld overlay address etcd agent (labbench flannel-compatible agent)',
@@ -34,10 +47,11 @@ export function renderFlanneldUnit(): string {
     'Before=docker.service',
     '',
     '[Service]',
-    'Type=simple',
+    notify ? 'Type=notify' : 'Type=simple',
     `EnvironmentFile=-${SYSCONFIG_PATH}`,
-    `ExecStart=${EXEC_START_ARGS.join(' ')}`,
-    `ExecStartPost=/bin/sh -c 'while [ ! -e ${DEFAULT_READY_FILE} ]; do sleep 0.2; done'`,
+    ...(notify ? [] : [`ExecStartPre=/bin/rm -f ${DEFAULT_READY_FILE}`]),
+    `ExecStart=${[binary, ...EXEC_START_ARGS.slice(1)].join(' ')}`,
+    ...(notify ? [] : [`ExecStartPost=/bin/sh -c 'while [ ! -e ${DEFAULT_READY_FILE} ]; do sleep 0.2; done'`]),
     `TimeoutStartSec=${START_TIMEOUT_SECONDS}`,
     'Restart=on-failure',
     'RestartSec=2',

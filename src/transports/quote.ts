@@ -1,8 +1,18 @@
 /**
  * Building shell command lines from template literals, zx style: every interpolated value is
  * quoted, arrays become several quoted words. Nothing is ever hand-quoted by callers.
+ *
+ * Quoting is POSIX single quotes rather than zx's bash-only $'…', so the same line works in
+ * sh and bash, and the transcript reads like the course document ('{"Network":…}').
  */
-import { quote } from 'zx';
+const SAFE = /^[\w@%+=:,./-]+$/;
+
+/** One shell word holding exactly `value`. */
+export function quote(value: string): string {
+  if (value === '') return "''";
+  if (SAFE.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
 
 export type Interpolation = string | number | boolean | RawShell | readonly (string | number)[];
 

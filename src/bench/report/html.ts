@@ -21,7 +21,8 @@ th { font-weight: 600; background: #f6f8fa; } td.num, th.num { text-align: right
 ul.findings li { margin: 4px 0; }
 .charts { display: flex; flex-wrap: wrap; gap: 14px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; width: 346px; }
-.card h3 { font-size: 14px; margin: 0 0 4px; display: flex; justify-content: space-between; gap: 8px; }
+.card h3 { font-size: 14px; margin: 0 0 4px; display: flex; justify-content: space-between; align-items: flex-start; gap: 8px; }
+.card h3 .badge { flex-shrink: 0; white-space: nowrap; }
 .card p.reason { font-size: 12px; color: var(--muted); margin: 0 0 6px; min-height: 3em; }
 .strip-plot .grid { stroke: #eaeef2; } .strip-plot .tick, .strip-plot .unit, .strip-plot .label { font-size: 10px; fill: var(--muted); }
 .strip-plot .run { fill-opacity: .75; stroke: #fff; stroke-width: .8; }

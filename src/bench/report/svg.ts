@@ -22,7 +22,7 @@ export interface StripPlotOptions {
   title: string;
 }
 
-const MARGIN = { left: 52, right: 10, top: 12, bottom: 26 };
+const MARGIN = { left: 52, right: 10, top: 20, bottom: 26 };
 
 /** Escapes text for HTML/SVG content and attribute values. */
 export function escapeXml(text: string): string {
@@ -50,7 +50,7 @@ export function stripPlot(sets: readonly StripSet[], options: StripPlotOptions):
     parts.push(`<line class="grid" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${ty}" y2="${ty}"/>`);
     parts.push(`<text class="tick" x="${MARGIN.left - 4}" y="${ty}" text-anchor="end" dominant-baseline="middle">${escapeXml(formatNumber(tick))}</text>`);
   }
-  parts.push(`<text class="unit" x="4" y="${MARGIN.top - 2}" dominant-baseline="hanging">${escapeXml(options.unit)}</text>`);
+  parts.push(`<text class="unit" x="4" y="2" dominant-baseline="hanging">${escapeXml(options.unit)}</text>`);
   sets.forEach((set, column) => {
     const cx = MARGIN.left + columnW * (column + 0.5);
     parts.push(`<g class="set ${escapeXml(set.className)}" data-set="${escapeXml(set.className)}">`);

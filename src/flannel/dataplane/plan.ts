@@ -89,7 +89,7 @@ export interface PlannedLease {
 }
 
 /** The backend device this context uses, before any lease is known (vxlan needs its MAC for the lease). */
-export function deviceSpec(ctx: DataplaneContext): DeviceSpec | undefined {
+export function deviceSpec(ctx: Omit<DataplaneContext, 'ownSubnet'>): DeviceSpec | undefined {
   const name = backendDeviceName(ctx.backend);
   const mtu = backendMtu(ctx.backend, ctx.ext.mtu);
   switch (ctx.backend.type) {
@@ -169,7 +169,7 @@ export function planDataplane(ctx: DataplaneContext, leases: readonly PlannedLea
  * them: inside the network, and either on the backend device or via a gateway on the
  * external interface. A Docker bridge route (no gateway, other device) is never touched.
  */
-export function isManagedRoute(ctx: DataplaneContext, route: RouteEntry): boolean {
+export function isManagedRoute(ctx: Omit<DataplaneContext, 'ownSubnet'>, route: RouteEntry): boolean {
   const dst = tryParseCidr(route.dst, false);
   if (!dst || !insideNetwork(ctx.network, dst)) return false;
   const device = backendDeviceName(ctx.backend);
@@ -179,6 +179,12 @@ export function isManagedRoute(ctx: DataplaneContext, route: RouteEntry): boolea
 
 function insideNetwork(network: Cidr, subnet: Cidr): boolean {
   return subnet.prefix >= network.prefix && contains(network, subnet.network);
+}
+
+/** True for a device address inside the flannel network; the diff removes only those when unwanted. */
+export function isManagedAddress(ctx: Pick<DataplaneContext, 'network'>, cidr: string): boolean {
+  const address = tryParseCidr(cidr, false);
+  return address !== undefined && contains(ctx.network, address.network);
 }
 
 /** DirectRouting's test: the remote PublicIP is on the external interface's own subnet. */

@@ -66,8 +66,14 @@ export class EtcdHttp {
   /**
    * Opens a streaming request (a watch) and hands its body chunks to `onChunk` until it returns
    * true, the stream ends, or `maxMs` passes. Resolves normally on timeout: a quiet watch is fine.
+   * A non-200 answer is an EtcdError unless `acceptStatus(status, body)` says it ends the wait.
    */
-  async stream(req: EtcdRequest, maxMs: number, onChunk: (text: string) => boolean): Promise<void> {
+  async stream(
+    req: EtcdRequest,
+    maxMs: number,
+    onChunk: (text: string) => boolean,
+    acceptStatus: (status: number, body: string) => boolean = () => false,
+  ): Promise<void> {
     const endpoint = this.endpoints[this.preferred]!;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), maxMs);
@@ -79,7 +85,11 @@ export class EtcdHttp {
         signal: controller.signal,
         ...(req.body !== undefined ? { body: req.body, headers: { 'content-type': req.contentType ?? 'application/json' } } : {}),
       });
-      if (res.status !== 200 || !res.body) throw new EtcdError(`etcd watch at ${endpoint}${req.path} answered HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      if (res.status !== 200 || !res.body) {
+        const body = await res.text();
+        if (acceptStatus(res.status, body)) return;
+        throw new EtcdError(`etcd watch at ${endpoint}${req.path} answered HTTP ${res.status}: ${body.slice(0, 200)}`);
+      }
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
       for (;;) {

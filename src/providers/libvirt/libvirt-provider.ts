@@ -1,0 +1,147 @@
+/**
+ * The libvirt provider: lab hosts are VMs (Rocky 8.10, Ubuntu 24.04, …) that the Pulumi program in
+ * infra/ declares, driven through the Automation API (LocalWorkspace on the repository root, where
+ * Pulumi.yaml is). State lives in a local file backend under the state directory, so no Pulumi
+ * account is involved. Every method first checks for the `pulumi` CLI and fails at once, before
+ * touching anything, when it is missing.
+ *
+ * The CLI registers it with `createLibvirtProvider({ repoRoot, stateDir, ...libvirt options })`.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Stack } from '@pulumi/pulumi/automation/index.js';
+import { DEFAULT_IMAGES } from '../../../infra/images.ts';
+import { ConfigError, LabbenchError, ProviderError } from '../../errors.ts';
+import type { Inventory } from '../../inventory.ts';
+import { runLocal } from '../../machine/run.ts';
+import type { Progress } from '../../progress.ts';
+import type { TestbedSpec } from '../../spec/testbed-spec.ts';
+import type { HostState, LabStatus, Provider } from '../provider.ts';
+import { ensureLabKeys } from './lab-keys.ts';
+import { requirePulumiCli } from './pulumi-cli.ts';
+import { stackConfigFor, type LibvirtOptions } from './stack-config.ts';
+import { inventoryFromStackOutputs, parseStackOutputs, plainOutputs } from './stack-outputs.ts';
+
+/** Where the provider works and with which settings. */
+export interface LibvirtProviderOptions extends LibvirtOptions {
+  /** Repository root: the directory holding Pulumi.yaml (the Automation API's workDir). */
+  repoRoot: string;
+  /** Where lab keys and the Pulumi file backend live; default `<repoRoot>/.labbench/libvirt`. */
+  stateDir?: string;
+  /** Environment for finding and running `pulumi` (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const DOWN_HINT = 'remove what was created with `pnpm lab down --provider libvirt`, fix the cause, and run `pnpm lab up --provider libvirt` again';
+
+/** Creates the libvirt provider. */
+export function createLibvirtProvider(options: LibvirtProviderOptions): Provider {
+  const env = options.env ?? process.env;
+  const stateDir = options.stateDir ?? join(options.repoRoot, '.labbench', 'libvirt');
+  const backendDir = join(stateDir, 'pulumi-state');
+
+  async function openStack(lab: string, pulumiPath: string, create: boolean): Promise<Stack | undefined> {
+    const { LocalWorkspace, PulumiCommand, StackNotFoundError } = await import('@pulumi/pulumi/automation/index.js');
+    // PulumiCommand wants the installation root (…/bin/pulumi → …).
+    const pulumiCommand = basename(dirname(pulumiPath)) === 'bin' ? await PulumiCommand.get({ root: dirname(dirname(pulumiPath)) }) : await PulumiCommand.get();
+    await mkdir(backendDir, { recursive: true, mode: 0o700 });
+    const envVars: Record<string, string> = { PULUMI_BACKEND_URL: env['PULUMI_BACKEND_URL'] ?? `file://${backendDir}` };
+    // A local lab's secrets (its host keys) are encrypted with the passphrase provider; an empty one unless the user sets one.
+    if (env['PULUMI_CONFIG_PASSPHRASE'] === undefined && env['PULUMI_CONFIG_PASSPHRASE_FILE'] === undefined) envVars['PULUMI_CONFIG_PASSPHRASE'] = '';
+    const workspace = { workDir: options.repoRoot, pulumiCommand, envVars, secretsProvider: 'passphrase' };
+    const args = { stackName: lab, workDir: options.repoRoot };
+    if (create) return LocalWorkspace.createOrSelectStack(args, workspace);
+    try {
+      return await LocalWorkspace.selectStack(args, workspace);
+    } catch (err) {
+      if (err instanceof StackNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async function currentOutputs(lab: string, pulumiPath: string): Promise<Record<string, unknown> | undefined> {
+    const stack = await openStack(lab, pulumiPath, false);
+    if (!stack) return undefined;
+    const outputs = plainOutputs(await stack.outputs());
+    return Object.keys(outputs).length === 0 ? undefined : outputs;
+  }
+
+  function wrap(what: string, err: unknown): LabbenchError {
+    if (err instanceof LabbenchError) return err;
+    return new ProviderError(`${what} failed`, { cause: err, hint: DOWN_HINT });
+  }
+
+  function checkImages(spec: TestbedSpec): void {
+    const missing = spec.hosts.filter((h) => !DEFAULT_IMAGES[h.os] && !options.images?.[h.os]);
+    if (missing.length > 0) {
+      throw new ConfigError(`no VM image for ${missing.map((h) => `${h.name} (${h.os})`).join(', ')}`, {
+        hint: `give one in the libvirt provider's images option (source, sha256, user); built-in images: ${Object.keys(DEFAULT_IMAGES).join(', ')}`,
+      });
+    }
+  }
+
+  return {
+    kind: 'libvirt',
+
+    async preflight(spec) {
+      requirePulumiCli(env);
+      checkImages(spec);
+    },
+
+    async up(spec: TestbedSpec, progress: Progress): Promise<Inventory> {
+      const pulumiPath = requirePulumiCli(env);
+      checkImages(spec);
+      const keys = await progress.step('Generating lab SSH keys', () => ensureLabKeys(join(stateDir, spec.name), spec));
+      const stack = await progress.step(`Selecting Pulumi stack ${spec.name}`, () => openStack(spec.name, pulumiPath, true));
+      if (!stack) throw new ProviderError(`could not create the Pulumi stack ${spec.name}`, { hint: DOWN_HINT });
+      await progress.step('Writing stack config', () => stack.setAllConfig(stackConfigFor(spec, options, keys)));
+      try {
+        const result = await progress.step('Provisioning VMs (pulumi up)', () => stack.up());
+        return inventoryFromStackOutputs(plainOutputs(result.outputs));
+      } catch (err) {
+        throw wrap(`pulumi up of lab "${spec.name}"`, err);
+      }
+    },
+
+    async inventory(name) {
+      const outputs = await currentOutputs(name, requirePulumiCli(env));
+      return outputs === undefined ? undefined : inventoryFromStackOutputs(outputs);
+    },
+
+    async status(name): Promise<LabStatus | undefined> {
+      const outputs = await currentOutputs(name, requirePulumiCli(env));
+      if (outputs === undefined) return undefined;
+      const out = parseStackOutputs(outputs);
+      const hosts: HostState[] = [];
+      for (const h of out.hosts) {
+        const r = await runLocal(['virsh', '--connect', out.hypervisorUri, 'domstate', h.domain], { nothrow: true, timeoutMs: 30_000 });
+        hosts.push({ name: h.name, address: h.address, os: h.os, platform: `${h.os} VM (${h.domain})`, state: r.exitCode === 0 ? r.stdout.trim() : 'missing' });
+      }
+      const running = hosts.filter((h) => h.state === 'running').length;
+      return {
+        name,
+        provider: 'libvirt',
+        subnet: out.subnet,
+        state: running === hosts.length ? 'up' : running === 0 ? 'down' : 'partial',
+        hosts,
+        details: { hypervisorUri: out.hypervisorUri, domainType: out.domainType, stateDir: join(stateDir, name), backend: `file://${backendDir}` },
+      };
+    },
+
+    async down(name, progress) {
+      const pulumiPath = requirePulumiCli(env);
+      const stack = await openStack(name, pulumiPath, false);
+      if (!stack) {
+        progress.note(`no libvirt lab "${name}" to remove`);
+      } else {
+        try {
+          await progress.step('Removing VMs, volumes and network (pulumi destroy)', () => stack.destroy());
+          await progress.step(`Removing Pulumi stack ${name}`, () => stack.workspace.removeStack(name));
+        } catch (err) {
+          throw wrap(`pulumi destroy of lab "${name}"`, err);
+        }
+      }
+      await rm(join(stateDir, name), { recursive: true, force: true });
+    },
+  };
+}

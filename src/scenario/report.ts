@@ -1,0 +1,50 @@
+/**
+ * What a scenario run produced: per step, the commands with their outputs, the checks and a
+ * verdict. The same value feeds the live transcript, the summary and `--json`. Pure.
+ */
+import type { CheckRecord, Verdict } from './define.ts';
+
+export interface CommandRecord {
+  host: string;
+  command: string;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface StepReport {
+  index: number;
+  title: string;
+  verdict: Verdict;
+  /** Why the step failed or was skipped. */
+  reason?: string;
+  durationMs: number;
+  commands: CommandRecord[];
+  checks: CheckRecord[];
+  notes: string[];
+}
+
+export interface ScenarioReport {
+  scenario: string;
+  section: string;
+  title: string;
+  lab: string;
+  provider: string;
+  params: Record<string, unknown>;
+  verdict: Verdict;
+  durationMs: number;
+  steps: StepReport[];
+  cleanup?: { ok: boolean; error?: string };
+}
+
+/** A scenario passes when no step failed and at least one ran; it is SKIPPED when every step was. */
+export function scenarioVerdict(steps: readonly StepReport[], cleanupOk = true): Verdict {
+  if (!cleanupOk || steps.some((s) => s.verdict === 'FAIL')) return 'FAIL';
+  if (steps.length > 0 && steps.every((s) => s.verdict === 'SKIPPED')) return 'SKIPPED';
+  return 'PASS';
+}
+
+export function stepVerdict(checks: readonly CheckRecord[], error: string | undefined): Verdict {
+  return error !== undefined || checks.some((c) => !c.ok) ? 'FAIL' : 'PASS';
+}
