@@ -3,7 +3,7 @@
  * random permutation of every path × probe (× A/B arm) cell. Randomised round-robin spreads
  * slow drift evenly over all cells and arms; a seeded PRNG makes the order reproducible.
  */
-import type { ProbeKind } from './metrics.ts';
+import { DEFAULT_METRICS, isMetricId, type ProbeKind } from './metrics.ts';
 
 /** Arm of an A/B comparison: A is the baseline variant, B the candidate. */
 export type Arm = 'A' | 'B';
@@ -47,6 +47,27 @@ export function suiteCells(paths: readonly string[], probes: readonly ProbeKind[
       if (arms.length === 0) cells.push({ path, probe, arm: null });
       else for (const arm of arms) cells.push({ path, probe, arm });
     }
+  }
+  return cells;
+}
+
+/**
+ * The cells to re-run to confirm flagged path × metric keys (`<path>/<metric>`): each flagged
+ * path × probe once, with both arms in A/B mode (the re-run compares fresh A with fresh B).
+ */
+export function confirmationCells(flaggedKeys: readonly string[], mode: 'stored' | 'ab'): ScheduleCell[] {
+  const seen = new Set<string>();
+  const cells: ScheduleCell[] = [];
+  for (const key of flaggedKeys) {
+    const at = key.lastIndexOf('/');
+    const metric = key.slice(at + 1);
+    if (!isMetricId(metric)) throw new RangeError(`not a cell key: ${key}`);
+    const path = key.slice(0, at);
+    const probe = DEFAULT_METRICS[metric].probe;
+    if (seen.has(`${path}/${probe}`)) continue;
+    seen.add(`${path}/${probe}`);
+    if (mode === 'ab') cells.push({ path, probe, arm: 'A' }, { path, probe, arm: 'B' });
+    else cells.push({ path, probe, arm: null });
   }
   return cells;
 }

@@ -140,6 +140,9 @@ export interface Decision {
   confirmationApplied: boolean;
 }
 
+/** Suffix of a flagged cell's first-pass reason, replaced by the confirmation's outcome. */
+const AWAITING_CONFIRMATION = '; FAIL conditions met, awaiting a confirmation re-run';
+
 interface Assessment {
   cell: CellSamples;
   spec: MetricSpec;
@@ -280,11 +283,15 @@ function classify(a: Assessment, pAdjusted: number | null, ctx: Context): CellDe
     return { ...base, verdict: 'INCONCLUSIVE', reason: a.blocked ?? 'not comparable', stats, flagged: false };
   }
   const c = judge(a.spec, stats, base.n, base.key, ctx);
-  const reason = c.failConditions ? `${c.reason}; FAIL conditions met, awaiting a confirmation re-run` : c.reason;
+  const reason = c.failConditions ? `${c.reason}${AWAITING_CONFIRMATION}` : c.reason;
   return { ...base, verdict: c.verdict, reason, stats, flagged: c.failConditions };
 }
 
-/** PASS / WARN / IMPROVED, and whether FAIL conditions hold, for testable statistics. */
+/**
+ * PASS / WARN / IMPROVED, and whether FAIL conditions hold, for testable statistics. WARN asks
+ * only for the raw one-sided p (an early signal); FAIL and IMPROVED (which invites a
+ * re-baseline) need the Holm-corrected p.
+ */
 function judge(spec: MetricSpec, s: CellStatistics, n: { current: number; baseline: number }, key: CellKey, ctx: Context): Classification {
   const { alpha, minSamplesForFail } = ctx.settings;
   const summary = describe(spec, s);
@@ -397,7 +404,7 @@ function applyConfirmations(first: readonly CellDecision[], confirmations: reado
 
   return first.map((cell) => {
     if (!cell.flagged) return cell;
-    const original = cell.reason.replace(/; FAIL conditions met, awaiting a confirmation re-run$/, '');
+    const original = cell.reason.endsWith(AWAITING_CONFIRMATION) ? cell.reason.slice(0, -AWAITING_CONFIRMATION.length) : cell.reason;
     const outcome = outcomes.get(cell.key);
     if (!outcome) return { ...cell, reason: `${original}; FAIL conditions met but no confirmation re-run was made` };
     if (outcome.held) return { ...cell, verdict: 'FAIL', reason: `${original}; confirmed by ${outcome.reason}`, confirmation: outcome };
