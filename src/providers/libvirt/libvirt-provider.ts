@@ -9,7 +9,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Stack } from '@pulumi/pulumi/automation/index.js';
+import type { EngineEvent, Stack } from '@pulumi/pulumi/automation/index.js';
 import { DEFAULT_IMAGES } from '../../../infra/images.ts';
 import { ConfigError, LabbenchError, ProviderError } from '../../errors.ts';
 import type { Inventory } from '../../inventory.ts';
@@ -17,6 +17,7 @@ import { runLocal } from '../../machine/run.ts';
 import type { Progress } from '../../progress.ts';
 import type { TestbedSpec } from '../../spec/testbed-spec.ts';
 import type { HostState, LabStatus, Provider } from '../provider.ts';
+import { describeEngineEvent } from './engine-events.ts';
 import { ensureLabKeys } from './lab-keys.ts';
 import { requirePulumiCli } from './pulumi-cli.ts';
 import { stackConfigFor, type LibvirtOptions } from './stack-config.ts';
@@ -66,9 +67,28 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
     return Object.keys(outputs).length === 0 ? undefined : outputs;
   }
 
+  function noteSteps(progress: Progress) {
+    return (event: EngineEvent) => {
+      const line = describeEngineEvent(event);
+      if (line !== undefined) progress.note(line);
+    };
+  }
+
   function wrap(what: string, err: unknown): LabbenchError {
     if (err instanceof LabbenchError) return err;
     return new ProviderError(`${what} failed`, { cause: err, hint: DOWN_HINT });
+  }
+
+  /** virsh must reach the hypervisor before Pulumi is asked to build anything on it. */
+  async function checkHypervisor(): Promise<void> {
+    const uri = options.hypervisorUri ?? 'qemu:///system';
+    const r = await runLocal(['virsh', '--connect', uri, 'version'], { nothrow: true, timeoutMs: 30_000, env });
+    if (r.exitCode === 127) throw new ProviderError('virsh is not installed', { hint: 'apt-get install -y libvirt-clients (and libvirt-daemon-system on the hypervisor)' });
+    if (r.exitCode !== 0) {
+      throw new ProviderError(`cannot reach the hypervisor ${uri}: ${r.stderr.trim().split('\n').pop() ?? ''}`, {
+        hint: 'start libvirtd (as root without systemd: virtlogd -d && libvirtd -d) or fix the hypervisor URI',
+      });
+    }
   }
 
   function checkImages(spec: TestbedSpec): void {
@@ -86,17 +106,19 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
     async preflight(spec) {
       requirePulumiCli(env);
       checkImages(spec);
+      await checkHypervisor();
     },
 
     async up(spec: TestbedSpec, progress: Progress): Promise<Inventory> {
       const pulumiPath = requirePulumiCli(env);
       checkImages(spec);
-      const keys = await progress.step('Generating lab SSH keys', () => ensureLabKeys(join(stateDir, spec.name), spec));
-      const stack = await progress.step(`Selecting Pulumi stack ${spec.name}`, () => openStack(spec.name, pulumiPath, true));
-      if (!stack) throw new ProviderError(`could not create the Pulumi stack ${spec.name}`, { hint: DOWN_HINT });
-      await progress.step('Writing stack config', () => stack.setAllConfig(stackConfigFor(spec, options, keys)));
+      await checkHypervisor();
       try {
-        const result = await progress.step('Provisioning VMs (pulumi up)', () => stack.up());
+        const keys = await progress.step('Generating lab SSH keys', () => ensureLabKeys(join(stateDir, spec.name), spec));
+        const stack = await progress.step(`Selecting Pulumi stack ${spec.name}`, () => openStack(spec.name, pulumiPath, true));
+        if (!stack) throw new ProviderError(`could not create the Pulumi stack ${spec.name}`, { hint: DOWN_HINT });
+        await progress.step('Writing stack config', () => stack.setAllConfig(stackConfigFor(spec, options, keys)));
+        const result = await progress.step('Provisioning VMs (pulumi up)', () => stack.up({ onEvent: noteSteps(progress) }));
         return inventoryFromStackOutputs(plainOutputs(result.outputs));
       } catch (err) {
         throw wrap(`pulumi up of lab "${spec.name}"`, err);
@@ -135,7 +157,7 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
         progress.note(`no libvirt lab "${name}" to remove`);
       } else {
         try {
-          await progress.step('Removing VMs, volumes and network (pulumi destroy)', () => stack.destroy());
+          await progress.step('Removing VMs, volumes and network (pulumi destroy)', () => stack.destroy({ onEvent: noteSteps(progress) }));
           await progress.step(`Removing Pulumi stack ${name}`, () => stack.workspace.removeStack(name));
         } catch (err) {
           throw wrap(`pulumi destroy of lab "${name}"`, err);

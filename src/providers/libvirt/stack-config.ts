@@ -2,6 +2,7 @@
  * The stack config labbench writes before `pulumi up`: the TestbedSpec (lab name, LAN, hosts)
  * plus the libvirt options and the lab's SSH keys, as the keys infra/config.ts reads. Pure.
  */
+import type { OsImage } from '../../../infra/images.ts';
 import type { TestbedSpec } from '../../spec/testbed-spec.ts';
 
 /** A host's SSH key pair in OpenSSH format. */
@@ -18,15 +19,6 @@ export interface LabKeys {
   hostKeys: Record<string, KeyPair>;
 }
 
-/** An image for one OS label, as labbench:images takes it. */
-export interface ImageOption {
-  source: string;
-  sha256?: string;
-  checksumUrl?: string;
-  format?: 'qcow2' | 'raw';
-  user?: string;
-}
-
 /** Hypervisor and VM settings of the libvirt provider (each maps to a key documented in Pulumi.yaml). */
 export interface LibvirtOptions {
   hypervisorUri?: string;
@@ -38,7 +30,8 @@ export interface LibvirtOptions {
   storagePool?: string;
   storagePoolPath?: string;
   imageCacheDir?: string;
-  images?: Record<string, ImageOption>;
+  /** Images by OS label, as labbench:images takes them (format and user may be left to the defaults). */
+  images?: Record<string, Partial<OsImage> & { source: string }>;
 }
 
 /** One stack config entry as the Automation API's setAllConfig takes it. */

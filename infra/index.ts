@@ -1,0 +1,26 @@
+/**
+ * labbench's libvirt lab (Pulumi program; Pulumi.yaml at the repository root points here).
+ * Reads the stack config, declares the LAN, the storage pool and one VM per host, and exports
+ * the outputs labbench turns into an Inventory (see src/providers/libvirt/stack-outputs.ts).
+ */
+import { homedir } from 'node:os';
+import * as pulumi from '@pulumi/pulumi';
+import { LabbenchError } from '../src/errors.ts';
+import { readLabConfig } from './config.ts';
+import { declareLab, type HostKeys } from './lab.ts';
+
+function readConfigOrExplain() {
+  try {
+    return readLabConfig(new pulumi.Config(), pulumi.getStack(), homedir());
+  } catch (err) {
+    // The engine prints a RunError's message without a stack trace; keep the hint in it.
+    if (err instanceof LabbenchError) throw new pulumi.RunError(err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message);
+    throw err;
+  }
+}
+
+const config = readConfigOrExplain();
+const declared = declareLab(config, new pulumi.Config().getSecretObject<HostKeys>('hostKeys'));
+
+// One export per LabStackOutputs key.
+export const { lab, subnet, hypervisorUri, domainType, sshKeyPath, knownHostsPath, hosts } = declared.outputs;
