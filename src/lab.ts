@@ -18,21 +18,34 @@ export interface Lab {
 }
 
 export async function openLab(inventory: Inventory, options: { transport?: 'ssh' | 'exec' | 'auto' } = {}): Promise<Lab> {
-  const hosts = await Promise.all(inventory.hosts.map((h) => openHost(h, options.transport ?? 'auto')));
+  const opened = await Promise.allSettled(inventory.hosts.map((h) => openHost(h, options.transport ?? 'auto')));
+  const hosts = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failure = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) {
+    // Do not leave the other hosts' connections open behind the error.
+    await Promise.all(hosts.map((h) => h.close()));
+    throw failure.reason;
+  }
   return {
     inventory,
     hosts,
     host(name: string): Host {
-      const found = hosts.find((h) => h.name === name) ?? hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());
-      if (!found) {
-        throw new LabbenchError(`no host "${name}" in lab "${inventory.lab}"`, { hint: `its hosts are ${hosts.map((h) => h.name).join(', ')}` });
-      }
-      return found;
+      const info = findHost(inventory, name);
+      return hosts.find((h) => h.name === info.name)!;
     },
     async close() {
       await Promise.all(hosts.map((h) => h.close()));
     },
   };
+}
+
+/** The inventory entry of a host by name (case-insensitive), or one clear error naming the hosts there are. */
+export function findHost(inventory: Inventory, name: string): InventoryHost {
+  const found = inventory.hosts.find((h) => h.name === name) ?? inventory.hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());
+  if (!found) {
+    throw new LabbenchError(`no host "${name}" in lab "${inventory.lab}"`, { hint: `its hosts are ${inventory.hosts.map((h) => h.name).join(', ')}` });
+  }
+  return found;
 }
 
 async function openHost(info: InventoryHost, mode: 'ssh' | 'exec' | 'auto'): Promise<Host> {

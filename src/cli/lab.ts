@@ -1,6 +1,6 @@
 /** `pnpm lab up|down|status|shell|exec`: bring a lab up, look at it, get into its hosts, remove it. */
 import { ConfigError } from '../errors.ts';
-import { openLab } from '../lab.ts';
+import { findHost, openLab } from '../lab.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
 import type { LabStatus } from '../providers/provider.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
@@ -74,9 +74,10 @@ export async function run(argv: string[]): Promise<number> {
       if (sub === 'exec' && command.length === 0) throw new ConfigError('lab exec needs a command after --', { hint: 'e.g. pnpm lab exec hostA -- ip a' });
       const inventory = await provider.inventory(name);
       if (!inventory) throw new ConfigError(`lab "${name}" is not up`, { hint: `run \`pnpm lab up${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\`` });
-      const lab = await openLab(inventory);
+      const target = findHost(inventory, hostName);
+      const lab = await openLab({ ...inventory, hosts: [target] });
       try {
-        const host = lab.host(hostName);
+        const host = lab.host(target.name);
         if (sub === 'shell') return await host.transport.interactive();
         const out = await host.run(command.join(' '), { nothrow: true, timeoutMs: 3_600_000 });
         process.stdout.write(out.stdout);

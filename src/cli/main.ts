@@ -46,12 +46,15 @@ async function main(argv: string[]): Promise<number> {
 process.on('SIGINT', onInterrupt);
 process.on('SIGTERM', onInterrupt);
 
+/** Leaves once stdout and stderr are flushed, whatever handles (sockets, timers) are still open. */
+function exit(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = interrupted ? 130 : code;
-  },
+  (code) => exit(interrupted ? 130 : code),
   (err: unknown) => {
     process.stderr.write(`${formatError(err, process.env.LABBENCH_VERBOSE === '1')}\n`);
-    process.exitCode = interrupted ? 130 : exitCodeOf(err);
+    exit(interrupted ? 130 : exitCodeOf(err));
   },
 );
