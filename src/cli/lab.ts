@@ -4,9 +4,9 @@ import { findHost, openLab } from '../lab.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
 import type { LabStatus } from '../providers/provider.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
-import { documentSpec, DEFAULT_LAB_NAME, validateSpec } from '../spec/testbed-spec.ts';
+import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
 import { parseFlags } from './args.ts';
-import { readFileSync } from 'node:fs';
+import { labName, specFromFlags } from './lab-spec.ts';
 
 const USAGE = `usage: pnpm lab up|down|status|shell|exec [options]
   up     [--name N] [--subnet CIDR] [--spec FILE] [--provider local|libvirt|ssh] [--inventory FILE] [--json]
@@ -35,17 +35,15 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const name = values.name ?? process.env.LABBENCH_LAB ?? DEFAULT_LAB_NAME;
   const provider = await createProvider(parseProviderKind(values.provider), { inventoryFile: values.inventory });
+  const name = labName(values, provider);
   const json = Boolean(values.json);
   const progress = createProgress(json ? undefined : consoleSink());
   const started = performance.now();
 
   switch (sub) {
     case 'up': {
-      const spec = values.spec
-        ? validateSpec({ ...(JSON.parse(readFileSync(values.spec, 'utf8')) as object), ...(values.name ? { name } : {}) })
-        : documentSpec({ name, ...(values.subnet ? { subnet: values.subnet } : {}) });
+      const spec = specFromFlags(values, provider);
       const inventory = await provider.up(spec, progress);
       const status = await provider.status(spec.name);
       if (json) print({ lab: inventory, status, steps: progress.steps, durationMs: performance.now() - started });

@@ -3,7 +3,6 @@
  * brings the lab up (or reuses it), runs the scenario(s) with a live transcript, and tears
  * the lab down unless --keep. Everything the user typed is checked before a host is touched.
  */
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 import { openLab } from '../lab.ts';
 import { consoleSink, createProgress } from '../progress.ts';
@@ -14,9 +13,9 @@ import { runScenario, type RunObserver } from '../scenario/runner.ts';
 import {
   renderCheck, renderCommandOutput, renderCommandStart, renderScenarioHeader, renderStepEnd, renderStepHeader, renderSummary, renderSummaryTable,
 } from '../scenario/transcript.ts';
-import { DEFAULT_LAB_NAME, documentSpec, validateSpec } from '../spec/testbed-spec.ts';
 import { SCENARIOS, type ScenarioEntry } from '../../scenarios/index.ts';
 import { parseFlags } from './args.ts';
+import { specFromFlags } from './lab-spec.ts';
 
 const USAGE = `usage: pnpm scenario <name>|all [--provider local|libvirt|ssh] [--keep] [--json] [--backend udp|vxlan|host-gw]
                      [--flanneld PATH|URL] [--name LAB] [--subnet CIDR] [--inventory FILE] [--set KEY=VALUE …]
@@ -55,10 +54,8 @@ export async function run(argv: string[]): Promise<number> {
   const entries = target === 'all' ? [...SCENARIOS] : [findScenario(target)];
   const params = parseParams(values);
 
-  const name = values.name ?? process.env.LABBENCH_LAB ?? DEFAULT_LAB_NAME;
-  const spec = values.spec
-    ? validateSpec({ ...(JSON.parse(readFileSync(values.spec, 'utf8')) as object), name })
-    : documentSpec({ name, ...(values.subnet ? { subnet: values.subnet } : {}) });
+  const provider = await createProvider(parseProviderKind(values.provider), { inventoryFile: values.inventory });
+  const spec = specFromFlags(values, provider);
   const scenarios: ScenarioDefinition[] = [];
   for (const e of entries) {
     const s = await e.load();
@@ -67,7 +64,6 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const json = Boolean(values.json);
-  const provider = await createProvider(parseProviderKind(values.provider), { inventoryFile: values.inventory });
   await provider.preflight(spec);
   const progress = createProgress(json ? undefined : consoleSink());
   const inventory = await provider.up(spec, progress);

@@ -32,6 +32,8 @@ export interface LabStatus {
 
 export interface Provider {
   readonly kind: ProviderKind;
+  /** Set when the provider's hosts are given (an inventory file), not chosen by the user's flags. */
+  readonly fixedSpec?: TestbedSpec;
   /** Checks preconditions without changing anything; throws ConfigError/ProviderError with a hint. */
   preflight(spec: TestbedSpec): Promise<void>;
   /** Brings the lab up (a no-op when it already is) and returns how to reach its hosts. */

@@ -1,6 +1,10 @@
 /** The providers labbench knows, by kind. The only place that switches on a provider kind. */
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
 import { PROVIDER_KINDS, type Provider, type ProviderKind } from './provider.ts';
+
+/** The repository root, where Pulumi.yaml is (the libvirt provider's Pulumi workDir). */
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface ProviderOptions {
   /** Inventory file for the ssh provider. */
@@ -23,7 +27,13 @@ export async function createProvider(kind: ProviderKind, options: ProviderOption
       const { LocalProvider } = await import('./local/provider.ts');
       return new LocalProvider(env);
     }
-    default:
-      throw new ConfigError(`the ${kind} provider is not available in this build`);
+    case 'libvirt': {
+      const { createLibvirtProvider } = await import('./libvirt/libvirt-provider.ts');
+      return createLibvirtProvider({ repoRoot: REPO_ROOT, env });
+    }
+    case 'ssh': {
+      const { SshProvider } = await import('./ssh/provider.ts');
+      return new SshProvider(options.inventoryFile);
+    }
   }
 }

@@ -1,0 +1,76 @@
+/**
+ * The inventory file of the ssh provider: existing machines, how to log in, and their pinned
+ * host keys. YAML or JSON. Pure parsing and validation; every problem is reported at once.
+ *
+ *   lab: course
+ *   subnet: 192.168.100.0/24
+ *   knownHosts: ./known_hosts        # the machines' host keys, checked on every connection
+ *   hosts:
+ *     - name: hostA
+ *       address: 192.168.100.12
+ *       os: rocky-8.10                  # rocky-8.10 | ubuntu-24.04 | debian-12
+ *       roles: [etcd, flannel]
+ *       user: rocky                     # non-root users need passwordless sudo
+ *       key: ~/.ssh/id_ed25519
+ *       port: 22                        # optional
+ */
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { YAML } from 'zx';
+import { ConfigError } from '../../errors.ts';
+import type { Inventory } from '../../inventory.ts';
+import { familyOf, validateSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
+
+export interface SshInventoryFile {
+  spec: TestbedSpec;
+  inventory: Inventory;
+}
+
+/** Parses the file's text; `path` is where it came from (relative paths resolve against its directory). */
+export function parseInventoryFile(text: string, path: string): SshInventoryFile {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (err) {
+    throw new ConfigError(`inventory ${path} is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`, { hint: 'see the example at the top of src/providers/ssh/inventory-file.ts' });
+  }
+  const doc = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const hosts = Array.isArray(doc.hosts) ? (doc.hosts as Record<string, unknown>[]) : [];
+  const problems: string[] = [];
+  const base = dirname(path);
+  const file = (p: unknown) => (typeof p === 'string' ? (p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : isAbsolute(p) ? p : resolve(base, p)) : '');
+
+  if (typeof doc.knownHosts !== 'string') problems.push('knownHosts: a known_hosts file with the machines\' host keys is required (labbench never accepts an unknown key)');
+  hosts.forEach((h, i) => {
+    const label = typeof h.name === 'string' ? `host "${h.name}"` : `host #${i + 1}`;
+    if (typeof h.user !== 'string' || h.user === '') problems.push(`${label}: user is required`);
+    if (typeof h.key !== 'string' || h.key === '') problems.push(`${label}: key (path of the SSH private key) is required`);
+    if (h.port !== undefined && !(Number.isInteger(h.port) && (h.port as number) > 0 && (h.port as number) < 65536)) problems.push(`${label}: port must be 1–65535`);
+  });
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid inventory ${path}:\n  - ${problems.join('\n  - ')}`, { hint: 'see the example at the top of src/providers/ssh/inventory-file.ts' });
+  }
+  const spec = validateSpec({
+    name: doc.lab ?? 'ssh',
+    subnet: doc.subnet,
+    hosts: hosts.map((h) => ({ name: h.name, address: h.address, os: h.os, roles: h.roles ?? [] })),
+  });
+  const knownHostsPath = file(doc.knownHosts);
+  return {
+    spec,
+    inventory: {
+      lab: spec.name,
+      provider: 'ssh',
+      subnet: spec.subnet,
+      hosts: spec.hosts.map((h, i) => ({
+        name: h.name,
+        address: h.address,
+        os: h.os,
+        family: familyOf(h.os),
+        platform: `${h.os} machine`,
+        roles: h.roles,
+        ssh: { host: h.address, port: (hosts[i]!.port as number | undefined) ?? 22, user: hosts[i]!.user as string, keyPath: file(hosts[i]!.key), knownHostsPath },
+      })),
+    },
+  };
+}
