@@ -231,17 +231,18 @@ export class LocalProvider implements Provider {
     // Keys go in before sshd's first start, so the pinned host key is the only one it ever has.
     const stage = mkdtempSync(join(tmpdir(), 'labbench-keys-'));
     try {
+      // docker cp also copies the directories' modes onto the host's, so they must be the usual ones.
+      for (const [dir, mode] of [['etc', 0o755], ['etc/ssh', 0o755], ['root', 0o700], ['root/.ssh', 0o700]] as const) {
+        mkdirSync(join(stage, dir));
+        chmodSync(join(stage, dir), mode);
+      }
       const put = (path: string, content: string, mode: number) => {
-        const full = join(stage, path);
-        mkdirSync(join(full, '..'), { recursive: true, mode: 0o700 });
-        writeFileSync(full, content, { mode });
-        chmodSync(full, mode);
+        writeFileSync(join(stage, path), content, { mode });
+        chmodSync(join(stage, path), mode);
       };
       put('etc/ssh/ssh_host_ed25519_key', hostKey.privateKey, 0o600);
       put('etc/ssh/ssh_host_ed25519_key.pub', `${hostKey.publicKey}\n`, 0o644);
       put('root/.ssh/authorized_keys', `${authorizedKey}\n`, 0o600);
-      chmodSync(join(stage, 'root/.ssh'), 0o700);
-      chmodSync(join(stage, 'root'), 0o700);
       await docker(engine, ['cp', `${stage}/.`, `${name}:/`]);
     } finally {
       rmSync(stage, { recursive: true, force: true });

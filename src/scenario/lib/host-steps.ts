@@ -3,7 +3,7 @@
  * a file, reading a container's address. Each shows up in the transcript as the commands it
  * runs.
  */
-import { TimeoutError } from '../../errors.ts';
+import { LabbenchError, TimeoutError } from '../../errors.ts';
 import type { Host } from '../../host.ts';
 import { mergeDaemonJson, parseDaemonJson, renderDaemonJson } from './docker-json.ts';
 
@@ -41,6 +41,20 @@ export async function waitFor(host: Host, condition: string, timeoutMs: number, 
       throw new TimeoutError(`${host.name}: still waiting after ${Math.round(timeoutMs / 1000)}s for: ${condition}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * `docker run -itd --name <name> <args…>` as the document writes it, then a check that the
+ * container really runs (a container that exits at once has no address and would fail later
+ * with a puzzling message).
+ */
+export async function runContainer(host: Host, name: string, args: readonly string[]): Promise<void> {
+  await host.$`docker run -itd --name ${name} ${args}`;
+  const state = (await host.$({ quiet: true })`docker inspect -f '{{.State.Status}}' ${name}`).text();
+  if (state !== 'running') {
+    const logs = (await host.$({ nothrow: true, quiet: true })`docker logs --tail 5 ${name}`).stdout + '';
+    throw new LabbenchError(`${host.name}: container ${name} is ${state}, not running${logs.trim() ? `: ${logs.trim()}` : ''}`);
   }
 }
 

@@ -25,13 +25,50 @@ export function currentManifest(env: NodeJS.ProcessEnv = process.env): HostImage
 /** Makes sure the engine has the host image; builds it when it does not. Returns its tag. */
 export async function ensureHostImage(engine: DockerEngine, paths: StatePaths, progress: Progress, manifest = currentManifest()): Promise<string> {
   const tag = hostImageTag(manifest);
-  const present = await docker(engine, ['image', 'inspect', '--format', '{{.Id}}', tag], { nothrow: true });
-  if (present.exitCode === 0) {
+  const present = async () => (await docker(engine, ['image', 'inspect', '--format', '{{.Id}}', tag], { nothrow: true })).exitCode === 0;
+  if (await present()) {
     progress.note(`host image ${tag} found in the engine's cache`);
     return tag;
   }
-  await buildHostImage(engine, paths, progress, manifest);
+  // Two `lab up`s at once must not debootstrap into the same directory: one builds, the other waits.
+  const release = await lockBuild(paths, manifestHash(manifest), progress);
+  try {
+    if (!(await present())) await buildHostImage(engine, paths, progress, manifest);
+  } finally {
+    release();
+  }
   return tag;
+}
+
+async function lockBuild(paths: StatePaths, hash: string, progress: Progress): Promise<() => void> {
+  mkdirSync(paths.images, { recursive: true });
+  const lock = join(paths.images, `${hash}.lock`);
+  let noted = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch {
+      const owner = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+      if (owner && !isAlive(owner)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!noted) progress.note(`another labbench process (pid ${owner || '?'}) is building the host image: waiting for it`);
+      noted = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The recorded manifest (with package versions) of a built image, if this machine built it. */

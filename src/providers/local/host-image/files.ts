@@ -29,6 +29,12 @@ KbdInteractiveAuthentication no
 UseDNS no
 `;
 
+const LOAD_BOX = `#!/bin/sh
+# labbench: load the test container image into this host's Docker engine once.
+docker image inspect ${BOX_IMAGE} >/dev/null 2>&1 && exit 0
+exec docker import --change 'CMD ["/bin/sh"]' ${BOX_TARBALL} ${BOX_IMAGE}
+`;
+
 const BOX_UNIT = `[Unit]
 Description=labbench: load the test container image into this host's Docker engine
 After=docker.service
@@ -37,7 +43,7 @@ Requires=docker.service
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/bin/sh -c 'docker image inspect ${BOX_IMAGE} >/dev/null 2>&1 || docker import --change "CMD [\\"/bin/sh\\"]" ${BOX_TARBALL} ${BOX_IMAGE}'
+ExecStart=/usr/local/libexec/labbench/load-box-image
 
 [Install]
 WantedBy=multi-user.target
@@ -51,6 +57,7 @@ RuntimeMaxUse=32M
 export const HOST_IMAGE_FILES: readonly ImageFile[] = [
   { path: '/usr/local/sbin/labbench-init', content: INIT, mode: 0o755 },
   { path: '/etc/ssh/sshd_config.d/labbench.conf', content: SSHD, mode: 0o644 },
+  { path: '/usr/local/libexec/labbench/load-box-image', content: LOAD_BOX, mode: 0o755 },
   { path: '/etc/systemd/system/labbench-box.service', content: BOX_UNIT, mode: 0o644 },
   { path: '/etc/systemd/journald.conf.d/labbench.conf', content: JOURNALD, mode: 0o644 },
 ];

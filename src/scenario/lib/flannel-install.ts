@@ -1,0 +1,68 @@
+/**
+ * Putting flanneld on a host and taking it off again. Without a real flanneld the host gets
+ * labbench's flannel-compatible agent as the `flanneld` unit; with one (a release binary on
+ * the host) it gets the RPM package's unit layout around it. Removal undoes what either left:
+ * the unit, the devices, the routes into the flannel network, flannel's iptables chains.
+ */
+import type { Host } from '../../host.ts';
+import { agentInstallFiles } from '../../flannel/install.ts';
+import { FORWARD_CHAIN, MASQ_CHAIN } from '../../flannel/iptables-rules.ts';
+import { AGENT_BINARY_PATH, UDP_RELAY_PATH, UNIT_PATH } from '../../flannel/paths.ts';
+import { SYSCONFIG_PATH } from '../../flannel/sysconfig.ts';
+
+/** The unit of the RPM package (flannel-facts §7.2), for a real flanneld at /usr/bin/flanneld. */
+const RPM_UNIT = `[Unit]
+Description=Flanneld overlay address etcd agent
+After=network.target
+After=network-online.target
+Wants=network-online.target
+After=etcd.service
+Before=docker.service
+
+[Service]
+Type=notify
+EnvironmentFile=${SYSCONFIG_PATH}
+EnvironmentFile=-/etc/sysconfig/docker-network
+ExecStart=/usr/bin/flanneld-start $FLANNEL_OPTIONS
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+RequiredBy=docker.service
+`;
+
+const RPM_START = `#!/bin/sh
+exec /usr/bin/flanneld \\
+        -etcd-endpoints=\${FLANNEL_ETCD_ENDPOINTS:-\${FLANNEL_ETCD}} \\
+        -etcd-prefix=\${FLANNEL_ETCD_PREFIX:-\${FLANNEL_ETCD_KEY}} \\
+        "$@"
+`;
+
+/** Installs the flanneld unit; returns what was installed, for the transcript. */
+export async function installFlannelAgent(host: Host, options: { binary?: '/usr/bin/flanneld' } = {}): Promise<string> {
+  if (options.binary) {
+    await host.put('/usr/bin/flanneld-start', RPM_START, 0o755);
+    await host.put(UNIT_PATH, RPM_UNIT, 0o644);
+  } else {
+    for (const f of await agentInstallFiles()) await host.put(f.path, f.content, f.mode);
+  }
+  await host.$`systemctl daemon-reload`;
+  const version = await host.$`${options.binary ?? AGENT_BINARY_PATH} --version`;
+  return options.binary ? `real flanneld ${version.text()}` : `flanneld is labbench's flannel-compatible agent (${version.text()})`;
+}
+
+/** Stops and removes flanneld and everything its data plane put on the host. */
+export async function removeFlannel(host: Host): Promise<void> {
+  const env = await host.$({ nothrow: true, quiet: true })`cat /run/flannel/subnet.env`;
+  const network = /^FLANNEL_NETWORK=(\S+)/m.exec(env.stdout)?.[1];
+  await host.$`systemctl disable --now flanneld >/dev/null 2>&1 || true`;
+  await host.$`rm -f ${[UNIT_PATH, AGENT_BINARY_PATH, UDP_RELAY_PATH, '/usr/bin/flanneld-start', SYSCONFIG_PATH]} && rm -rf /run/flannel && systemctl daemon-reload`;
+  await host.$`for d in flannel.1 flannel0; do ip link del "$d" 2>/dev/null || true; done`;
+  if (network) {
+    // host-gw routes point at the other hosts over the LAN; docker0's own route goes with docker's restart.
+    await host.$`ip -o route show root ${network} | grep -v ' dev docker0 ' | while read -r dst rest; do ip route del "$dst" || true; done`;
+  }
+  for (const [table, chain] of [['filter', FORWARD_CHAIN], ['nat', MASQ_CHAIN]] as const) {
+    await host.$`iptables -t ${table} -S | grep -- ${`-j ${chain}`} | sed 's/^-A /-D /' | while read -r rule; do eval iptables -t ${table} "$rule"; done; iptables -t ${table} -F ${chain} 2>/dev/null; iptables -t ${table} -X ${chain} 2>/dev/null; true`;
+  }
+}
