@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything labbench's tests use on a fresh Debian/Ubuntu machine (run as root):
+# pnpm and the npm dependencies, and the Debian packages the integration tests drive for real
+# (Docker engine, debootstrap for the host image, etcd and iperf3 for the flannel agent and
+# probe tests, libvirt/QEMU for the VM providers, Chromium for the HTML report test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  docker.io debootstrap
+  etcd-server etcd-client iperf3 iproute2 iptables bridge-utils busybox-static python3 util-linux
+  libvirt-daemon-system dnsmasq-base qemu-system-x86 qemu-utils genisoimage openssh-client
+  chromium
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}"
+fi
+
+if [[ "$(pnpm --version 2>/dev/null)" != "12.4.2" ]]; then
+  npm install -g pnpm@12.4.2
+fi
+pnpm install --frozen-lockfile
