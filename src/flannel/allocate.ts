@@ -98,7 +98,7 @@ function sameSubnet(a: Cidr, b: Cidr): boolean {
 /** One line for the log saying what was chosen and why. */
 export function describeChoice(choice: SubnetChoice, publicIp: number): string {
   const subnet = formatCidr(choice.subnet);
-  if (choice.action === 'reuse') return `found lease (${subnet}) for current IP (${formatIp(publicIp)}), reusing`;
-  if (choice.source === 'previous-subnet-file') return `found previously leased subnet (${subnet}), reusing`;
-  return `picked free subnet ${subnet}`;
+  if (choice.action === 'reuse') return `Found lease (${subnet}) for current IP (${formatIp(publicIp)}), reusing`;
+  if (choice.source === 'previous-subnet-file') return `Found previously leased subnet (${subnet}), reusing`;
+  return `Picked subnet ${subnet} at random among the first free ones`;
 }

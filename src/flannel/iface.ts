@@ -6,11 +6,13 @@
 import { ConfigError } from '../errors.ts';
 import { formatIp, tryParseIp } from '../net/ipv4.ts';
 
-/** One interface with its IPv4 addresses, from `ip -j -4 addr show`. */
+/** One interface with its IPv4 addresses, from `ip -j -d -4 addr show`. */
 export interface HostInterface {
   name: string;
   mtu: number;
   loopback: boolean;
+  /** Link kind from `-d` (veth, bridge, vxlan, tun…); '' for a physical NIC. */
+  kind: string;
   addresses: { ip: number; prefix: number; global: boolean }[];
 }
 
@@ -27,19 +29,25 @@ export interface ExternalInterface {
   reason: string;
 }
 
-/** Parses `ip -j -4 addr show`. */
+/** Parses `ip -j -d -4 addr show`. */
 export function parseIpAddrJson(text: string): HostInterface[] {
   const data = JSON.parse(text) as unknown;
   if (!Array.isArray(data)) return [];
   return data.map((link) => {
-    const l = link as { ifname?: string; mtu?: number; flags?: string[]; addr_info?: { family?: string; local?: string; prefixlen?: number; scope?: string }[] };
+    const l = link as {
+      ifname?: string;
+      mtu?: number;
+      flags?: string[];
+      linkinfo?: { info_kind?: string };
+      addr_info?: { family?: string; local?: string; prefixlen?: number; scope?: string }[];
+    };
     const addresses = (l.addr_info ?? [])
       .filter((a) => a.family === 'inet' && a.local !== undefined)
       .flatMap((a) => {
         const ip = tryParseIp(a.local!);
         return ip === undefined ? [] : [{ ip, prefix: a.prefixlen ?? 32, global: a.scope === 'global' }];
       });
-    return { name: l.ifname ?? '', mtu: l.mtu ?? 1500, loopback: (l.flags ?? []).includes('LOOPBACK'), addresses };
+    return { name: l.ifname ?? '', mtu: l.mtu ?? 1500, loopback: (l.flags ?? []).includes('LOOPBACK'), kind: l.linkinfo?.info_kind ?? '', addresses };
   });
 }
 
@@ -96,7 +104,7 @@ export function chooseExternalInterface(q: InterfaceQuery): ExternalInterface {
     if (found) return finish(found, undefined, q.publicIp, 'interface of the default route');
   }
 
-  const candidates = q.interfaces.filter((i) => !i.loopback && i.addresses.some((a) => a.global));
+  const candidates = q.interfaces.filter((i) => isLanCandidate(i) && i.addresses.some((a) => a.global));
   if (candidates.length === 1) {
     return finish(candidates[0]!, undefined, q.publicIp, 'no default route; the only non-loopback interface with a global IPv4 address');
   }
@@ -106,6 +114,14 @@ export function chooseExternalInterface(q: InterfaceQuery): ExternalInterface {
       : `no default route and several interfaces with global IPv4 addresses (${candidates.map((c) => c.name).join(', ')})`,
     { hint: 'name the interface that reaches the other hosts, e.g. FLANNEL_OPTIONS="-iface=eth1" in /etc/sysconfig/flanneld' },
   );
+}
+
+/** Link kinds that are the host's own virtual plumbing, never the LAN: Docker's and flannel's devices. */
+const LOCAL_LINK_KINDS = new Set(['bridge', 'vxlan', 'tun', 'dummy']);
+
+/** For the no-default-route fallback: a LAN interface, not loopback, a bridge (docker0) or flannel's device. */
+function isLanCandidate(iface: HostInterface): boolean {
+  return !iface.loopback && !LOCAL_LINK_KINDS.has(iface.kind) && !iface.name.startsWith('flannel');
 }
 
 function finish(iface: HostInterface, preferredIp: number | undefined, publicIp: number | undefined, reason: string): ExternalInterface {

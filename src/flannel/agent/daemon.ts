@@ -4,16 +4,15 @@
  * rules, then keep the data plane in line with the leases in etcd, renew the lease, and keep
  * the iptables rules, until stopped or until its own lease is deleted.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { ConfigError, LabbenchError, formatError } from '../../errors.ts';
 import { formatCidr, formatIp, type Cidr } from '../../net/ipv4.ts';
 import { backendMtu } from '../backend.ts';
 import { parseNetworkConfig, type NetworkConfig } from '../config.ts';
 import { diffDataplane, diffDevice } from '../dataplane/diff.ts';
-import { deviceSpec, isManagedAddress, isManagedRoute, planDataplane, type DataplaneContext, type VxlanDeviceSpec } from '../dataplane/plan.ts';
+import { deviceSpec, isManagedAddress, isManagedRoute, planDataplane, type DataplaneContext, type DeviceSpec, type RouteEntry, type VxlanDeviceSpec } from '../dataplane/plan.ts';
 import { EtcdHttp } from '../etcd/http.ts';
 import { SUBNET_TTL_SECONDS, type SubnetRegistry } from '../etcd/registry.ts';
 import { decideEtcdApi } from '../etcd/select.ts';
@@ -82,10 +81,10 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
   }
 
   const previous = await readPreviousSubnetEnv(options.subnetFile);
-  const state = { attrs: ownAttrs(config, ext, vtepMac), lease: undefined as HeldLease | undefined };
+  // The attrs change only if flannel.<VNI> is recreated with a new MAC; the renew loop reads them here.
+  const state = { attrs: ownAttrs(config, ext, vtepMac) };
   const held = await retrying('acquiring a subnet lease', deps, () => acquireLease(registry, config, state.attrs, previous.subnet, log, deps.random));
   if (!held) return 0;
-  state.lease = held;
   log.info(`Lease acquired: ${formatCidr(held.subnet)}`);
 
   const mtu = backendMtu(config.backend, ext.mtu);
@@ -106,46 +105,27 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
       : undefined;
 
   const ctx: DataplaneContext = { ...base, ownSubnet: held.subnet };
-  const renewing = renewLoop(registry, state, options, log, stop.signal);
+  const renewing = renewLoop(registry, held, state, options, log, stop.signal);
   const resyncing = iptablesLoop(runner, ruleSets, options.iptablesResync, log, stop.signal);
   let exitCode = 0;
   let failures = 0;
   try {
     while (!stop.signal.aborted) {
       try {
-        if (relay) await relay.ensureRunning();
-        if (device?.kind === 'vxlan') {
-          const mac = await ensureVxlanDevice(runner, device, log);
-          if (state.attrs.backend === 'vxlan' && mac !== state.attrs.vtepMac) {
-            state.attrs = { ...state.attrs, vtepMac: mac };
-            await registry.updateLease(held.subnet, encodeLeaseAttrs(state.attrs), held.reservation ? 0 : SUBNET_TTL_SECONDS);
-            log.info(`${device.name} was recreated; lease updated with VtepMAC ${mac}`);
-          }
-        }
-        const listing = await registry.listLeases();
-        if (!listing.leases.some((l) => sameCidr(l.subnet, held.subnet))) {
+        const synced = await syncOnce({ runner, log, registry, ctx, device, relay, held, state });
+        if (synced === 'revoked') {
           log.error('Lease has been revoked. Shutting down daemon.');
           exitCode = 1;
           break;
         }
-        const leases = listing.leases.flatMap((l) => {
-          const attrs = decodeLeaseAttrs(l.value);
-          if (!attrs) log.debug(`ignoring lease ${formatCidr(l.subnet)}: value is not a flannel lease: ${l.value}`);
-          return attrs ? [{ subnet: l.subnet, attrs }] : [];
-        });
-        const desired = planDataplane(ctx, leases);
-        for (const i of desired.ignored) log.debug(`ignoring lease ${i.subnet}: ${i.reason}`);
-        relay?.setRoutes(desired.relayRoutes);
-        const current = await readDataplane(runner, desired);
-        await applyKernelOps(runner, diffDataplane(desired, current, { isManagedRoute: (r) => isManagedRoute(ctx, r), isManagedAddress: (c) => isManagedAddress(ctx, c) }), log);
         if (!status.ready) {
           await writeAtomically(options.readyFile, `${formatCidr(held.subnet)}\n`);
           status.ready = true;
-          log.info(`Running: ${config.backend.type} backend up, ${leases.length} lease(s) in etcd`);
+          log.info(`Running: ${config.backend.type} backend up, ${synced.leaseCount} lease(s) in etcd`);
         }
         if (failures > 0) log.info('Recovered: etcd answers and the data plane is in sync again');
         failures = 0;
-        await registry.waitForChange(listing.revision, SYNC_INTERVAL_MS);
+        await registry.waitForChange(synced.revision, SYNC_INTERVAL_MS, stop.signal);
       } catch (err) {
         if (stop.signal.aborted) break;
         const delay = backoffDelayMs(failures++);
@@ -162,6 +142,49 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
     await rm(options.readyFile, { force: true });
   }
   return exitCode;
+}
+
+/** What one sync pass works with. */
+interface SyncInput {
+  runner: CommandRunner;
+  log: AgentLog;
+  registry: SubnetRegistry;
+  ctx: DataplaneContext;
+  device: DeviceSpec | undefined;
+  relay: UdpRelay | undefined;
+  held: HeldLease;
+  state: { attrs: OwnLeaseAttrs };
+}
+
+/**
+ * One pass: make sure the backend device (and relay) exist, list the leases, and bring the
+ * kernel in line with them. 'revoked' when this host's own lease is gone from etcd.
+ */
+async function syncOnce(s: SyncInput): Promise<'revoked' | { revision: string; leaseCount: number }> {
+  if (s.relay) await s.relay.ensureRunning();
+  if (s.device?.kind === 'vxlan') {
+    const mac = await ensureVxlanDevice(s.runner, s.device, s.log);
+    if (s.state.attrs.backend === 'vxlan' && mac !== s.state.attrs.vtepMac) {
+      s.state.attrs = { ...s.state.attrs, vtepMac: mac };
+      await s.registry.updateLease(s.held.subnet, encodeLeaseAttrs(s.state.attrs), s.held.reservation ? 0 : SUBNET_TTL_SECONDS);
+      if (!s.held.reservation) s.held.expiresAt = Date.now() + SUBNET_TTL_SECONDS * 1000;
+      s.log.info(`${s.device.name} was recreated; lease updated with VtepMAC ${mac}`);
+    }
+  }
+  const listing = await s.registry.listLeases();
+  if (!listing.leases.some((l) => sameCidr(l.subnet, s.held.subnet))) return 'revoked';
+  const leases = listing.leases.flatMap((l) => {
+    const attrs = decodeLeaseAttrs(l.value);
+    if (!attrs) s.log.debug(`ignoring lease ${formatCidr(l.subnet)}: value is not a flannel lease: ${l.value}`);
+    return attrs ? [{ subnet: l.subnet, attrs }] : [];
+  });
+  const desired = planDataplane(s.ctx, leases);
+  for (const i of desired.ignored) s.log.debug(`ignoring lease ${i.subnet}: ${i.reason}`);
+  s.relay?.setRoutes(desired.relayRoutes);
+  const current = await readDataplane(s.runner, desired);
+  const scope = { isManagedRoute: (r: RouteEntry) => isManagedRoute(s.ctx, r), isManagedAddress: (c: string) => isManagedAddress(s.ctx, c) };
+  await applyKernelOps(s.runner, diffDataplane(desired, current, scope), s.log);
+  return { revision: listing.revision, leaseCount: leases.length };
 }
 
 /** Looks the config up under the chosen API(s), decides the API and parses the config. */
@@ -200,7 +223,10 @@ function describe(err: unknown): string {
 
 /** Creates or fixes flannel.<VNI> and returns its MAC (the lease's VtepMAC). */
 async function ensureVxlanDevice(runner: CommandRunner, spec: VxlanDeviceSpec, log: AgentLog): Promise<string> {
-  await applyKernelOps(runner, diffDevice(spec, await readDevice(runner, spec.name)), log);
+  const current = await readDevice(runner, spec.name);
+  const ops = diffDevice(spec, current);
+  if (ops.length === 0 && current) return current.mac;
+  await applyKernelOps(runner, ops, log);
   const device = await readDevice(runner, spec.name);
   if (!device) throw new LabbenchError(`${spec.name} vanished right after it was created`);
   // flannel sets accept_ra=0 on the device; without IPv6 the file does not exist, which is fine.
@@ -280,9 +306,8 @@ async function iptablesLoop(runner: CommandRunner, sets: readonly IptablesRule[]
 }
 
 /** Renews the lease `margin` minutes before expiry; on failure tries again after a minute. */
-async function renewLoop(registry: SubnetRegistry, state: { attrs: OwnLeaseAttrs; lease: HeldLease | undefined }, options: AgentOptions, log: AgentLog, signal: AbortSignal): Promise<void> {
+async function renewLoop(registry: SubnetRegistry, lease: HeldLease, state: { attrs: OwnLeaseAttrs }, options: AgentOptions, log: AgentLog, signal: AbortSignal): Promise<void> {
   const marginMs = options.subnetLeaseRenewMargin * 60_000;
-  const lease = state.lease!;
   if (lease.reservation || lease.expiresAt === undefined) return;
   let delay = lease.expiresAt - Date.now() - marginMs;
   log.info(`Waiting for ${Math.round(delay / 60_000)} min to renew lease`);

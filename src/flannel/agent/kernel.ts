@@ -12,7 +12,7 @@ import type { AgentLog } from './log.ts';
 
 /** The host's interfaces and default-route device. */
 export async function readInterfaces(runner: CommandRunner): Promise<{ interfaces: HostInterface[]; defaultRouteDevice: string | undefined }> {
-  const addrs = await runner.run(['ip', '-j', '-4', 'addr', 'show']);
+  const addrs = await runner.run(['ip', '-j', '-d', '-4', 'addr', 'show']);
   const routes = await runner.run(['ip', '-j', '-4', 'route', 'show', 'default']);
   return { interfaces: parseIpAddrJson(addrs.stdout), defaultRouteDevice: parseDefaultRouteDevice(routes.stdout || '[]') };
 }

@@ -166,15 +166,16 @@ export function planDataplane(ctx: DataplaneContext, leases: readonly PlannedLea
 
 /**
  * Which routes of the main table belong to flannel and may be removed when no lease wants
- * them: inside the network, and either on the backend device or via a gateway on the
- * external interface. A Docker bridge route (no gateway, other device) is never touched.
+ * them: inside the network, and either on the backend device, or subnet-sized via a gateway
+ * on the external interface (host-gw, DirectRouting). A Docker bridge route (no gateway, other
+ * device) or an administrator's host route is never touched.
  */
-export function isManagedRoute(ctx: Omit<DataplaneContext, 'ownSubnet'>, route: RouteEntry): boolean {
+export function isManagedRoute(ctx: DataplaneContext, route: RouteEntry): boolean {
   const dst = tryParseCidr(route.dst, false);
   if (!dst || !insideNetwork(ctx.network, dst)) return false;
   const device = backendDeviceName(ctx.backend);
   if (device !== undefined && route.dev === device) return true;
-  return route.gateway !== undefined && route.dev === ctx.ext.name;
+  return route.gateway !== undefined && route.dev === ctx.ext.name && dst.prefix === ctx.ownSubnet.prefix;
 }
 
 function insideNetwork(network: Cidr, subnet: Cidr): boolean {

@@ -24,6 +24,8 @@ export interface EtcdRequest {
   timeoutMs?: number;
 }
 
+const UNREACHABLE_HINT = 'check that etcd runs and listens on that address (ETCD_LISTEN_CLIENT_URLS) and that FLANNEL_ETCD_ENDPOINTS points to it';
+
 /** Default bound on one request. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 
@@ -58,27 +60,31 @@ export class EtcdHttp {
         failures.push(`${endpoint}: ${describeFetchFailure(err, timeoutMs)}`);
       }
     }
-    throw new EtcdError(`etcd is unreachable (${failures.join('; ')})`, {
-      hint: 'check that etcd runs and listens on that address (ETCD_LISTEN_CLIENT_URLS) and that FLANNEL_ETCD_ENDPOINTS points to it',
-    });
+    throw new EtcdError(`etcd is unreachable (${failures.join('; ')})`, { hint: UNREACHABLE_HINT });
   }
 
   /**
    * Opens a streaming request (a watch) and hands its body chunks to `onChunk` until it returns
    * true, the stream ends, or `maxMs` passes. Resolves normally on timeout: a quiet watch is fine.
    * A non-200 answer is an EtcdError unless `acceptStatus(status, body)` says it ends the wait.
+   * Aborting `signal` ends the wait quietly too.
    */
   async stream(
     req: EtcdRequest,
     maxMs: number,
     onChunk: (text: string) => boolean,
     acceptStatus: (status: number, body: string) => boolean = () => false,
+    signal?: AbortSignal,
   ): Promise<void> {
+    if (signal?.aborted) return;
     const endpoint = this.endpoints[this.preferred]!;
     const controller = new AbortController();
+    // Any abort (the bound, the caller's signal, or a satisfied onChunk) ends the wait normally.
+    let ended = false;
+    controller.signal.addEventListener('abort', () => (ended = true));
     const timer = setTimeout(() => controller.abort(), maxMs);
-    let timedOut = false;
-    controller.signal.addEventListener('abort', () => (timedOut = true));
+    const onAbort = (): void => controller.abort();
+    signal?.addEventListener('abort', onAbort);
     try {
       const res = await fetch(endpoint + req.path, {
         method: req.method,
@@ -101,13 +107,12 @@ export class EtcdHttp {
         }
       }
     } catch (err) {
-      if (timedOut) return;
+      if (ended) return;
       if (err instanceof EtcdError) throw err;
-      throw new EtcdError(`etcd is unreachable (${endpoint}: ${describeFetchFailure(err, maxMs)})`, {
-        hint: 'check that etcd runs and listens on that address (ETCD_LISTEN_CLIENT_URLS) and that FLANNEL_ETCD_ENDPOINTS points to it',
-      });
+      throw new EtcdError(`etcd is unreachable (${endpoint}: ${describeFetchFailure(err, maxMs)})`, { hint: UNREACHABLE_HINT });
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 }

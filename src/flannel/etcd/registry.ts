@@ -38,8 +38,8 @@ export interface SubnetRegistry {
   /** Writes the lease key unconditionally; ttlSeconds 0 stores it without expiry (a reservation). */
   updateLease(subnet: Cidr, value: string, ttlSeconds: number): Promise<void>;
   deleteLease(subnet: Cidr): Promise<void>;
-  /** Resolves when something under `<prefix>/subnets` changed after `revision`, or after maxWaitMs. */
-  waitForChange(revision: string, maxWaitMs: number): Promise<void>;
+  /** Resolves when something under `<prefix>/subnets` changed after `revision`, after maxWaitMs, or when `signal` aborts. */
+  waitForChange(revision: string, maxWaitMs: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** flannel's lease TTL: 24 hours, in every version. */

@@ -98,14 +98,15 @@ export class EtcdV2Registry implements SubnetRegistry {
     throw unexpected(res, 'deleting a subnet lease');
   }
 
-  async waitForChange(revision: string, maxWaitMs: number): Promise<void> {
+  async waitForChange(revision: string, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
     const next = BigInt(revision) + 1n;
     const path = `/v2/keys${encodeKey(subnetsDir(this.prefix))}?wait=true&recursive=true&waitIndex=${next}`;
     // Any body means an event arrived; "event index cleared" (history compacted) means relist.
-    await this.http.stream({ method: 'GET', path }, maxWaitMs, (chunk) => chunk.trim() !== '', (_status, body) => {
-      const outcome = classifyV2Response(_status, body, null);
+    const cleared = (status: number, body: string): boolean => {
+      const outcome = classifyV2Response(status, body, null);
       return outcome.kind === 'error' && outcome.code === EVENT_INDEX_CLEARED;
-    });
+    };
+    await this.http.stream({ method: 'GET', path }, maxWaitMs, (chunk) => chunk.trim() !== '', cleared, signal);
   }
 
   private call(method: 'GET' | 'PUT' | 'DELETE', keyAndQuery: string, body?: string): Promise<EtcdResponse> {

@@ -94,7 +94,7 @@ export class EtcdV3Registry implements SubnetRegistry {
     expectOk(res, 'deleting a subnet lease');
   }
 
-  async waitForChange(revision: string, maxWaitMs: number): Promise<void> {
+  async waitForChange(revision: string, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
     const dir = `${subnetsDir(this.prefix)}/`;
     const request = { create_request: { key: b64(dir), range_end: prefixRangeEnd(dir), start_revision: String(BigInt(revision) + 1n) } };
     let buffered = '';
@@ -103,7 +103,7 @@ export class EtcdV3Registry implements SubnetRegistry {
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
       return lines.some((line) => watchMessageEndsWait(line));
-    });
+    }, undefined, signal);
   }
 
   private async grant(ttlSeconds: number): Promise<string> {

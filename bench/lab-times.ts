@@ -1,0 +1,64 @@
+/**
+ * `pnpm bench:lab`: wall times of the lab lifecycle, as a user sees them from the CLI.
+ *   cold `lab up`  — no host image in the engine (it is built from Debian packages first);
+ *   warm `lab up`  — the image is cached;
+ *   `lab down`.
+ * Prints the figures next to the targets (warm ≤ 20 s, cold ≤ 150 s, down ≤ 10 s). It does
+ * not fail on a missed target: it is a measurement, not a test.
+ *
+ *   pnpm bench:lab [--runs N] [--cold-debs] [--skip-cold]
+ *
+ * --cold-debs also empties the .deb download cache, so the cold figure includes downloads.
+ */
+import { cpus, release } from 'node:os';
+import { rmSync } from 'node:fs';
+import { $, argv } from 'zx';
+import { currentManifest } from '../src/providers/local/host-image/build.ts';
+import { hostImageTag } from '../src/providers/local/host-image/manifest.ts';
+import { acquireEngine } from '../src/providers/local/engine.ts';
+import { createProgress } from '../src/progress.ts';
+import { statePaths } from '../src/providers/local/paths.ts';
+
+const LAB = 'benchlab';
+const SUBNET = '10.213.90.0/24';
+const runs = Number(argv.runs ?? 3);
+$.verbose = false;
+$.cwd = new URL('..', import.meta.url).pathname;
+
+async function timed(args: string[]): Promise<number> {
+  const started = performance.now();
+  const r = await $`node --import tsx src/cli/main.ts ${args}`.nothrow();
+  const ms = performance.now() - started;
+  if (r.exitCode !== 0) throw new Error(`labbench ${args.join(' ')} failed:\n${r.stderr}`);
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const up = ['lab', 'up', '--name', LAB, '--subnet', SUBNET];
+const down = ['lab', 'down', '--name', LAB];
+
+await timed(down);
+const lines: string[] = [];
+if (!argv['skip-cold']) {
+  // Take the host image out of the engine's cache (starting labbench's engine if none runs;
+  // the last `lab down` stops it again).
+  const paths = statePaths();
+  const engine = await acquireEngine(paths, createProgress());
+  const tag = hostImageTag(currentManifest());
+  await $`docker -H ${engine.host} rmi -f ${tag}`.nothrow();
+  if (argv['cold-debs']) rmSync(paths.debs, { recursive: true, force: true });
+  const cold = await timed(up);
+  lines.push(`cold lab up (host image not cached; .deb cache ${argv['cold-debs'] ? 'empty' : 'kept'}): ${s(cold).padStart(7)}   target ≤ 150s`);
+  await timed(down);
+}
+const warm: number[] = [];
+const downs: number[] = [];
+for (let i = 0; i < runs; i++) {
+  warm.push(await timed(up));
+  downs.push(await timed(down));
+}
+lines.push(`warm lab up (median of ${runs}: ${warm.map(s).join(' ')}): ${s(median(warm)).padStart(7)}   target ≤ 20s`);
+lines.push(`lab down    (median of ${runs}: ${downs.map(s).join(' ')}): ${s(median(downs)).padStart(7)}   target ≤ 10s`);
+
+process.stdout.write(`labbench lab lifecycle on ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, kernel ${release()}\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
