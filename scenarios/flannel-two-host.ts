@@ -11,7 +11,7 @@ import { defineScenario, step, type ScenarioParams, type StepContext } from '../
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { containerAddress, editDaemonJson, removeContainers, restartDocker, restoreDaemonJson, runContainer, waitFor } from '../src/scenario/lib/host-steps.ts';
 import { etcdConfigFile, ensureDocker, ensureEtcd, installFlannelRelease, prepareFirewall } from '../src/scenario/platform.ts';
-import { installFlannelAgent, removeFlannel } from '../src/scenario/lib/flannel-install.ts';
+import { installFlannelAgent, removeFlannel, stopFlannel } from '../src/scenario/lib/flannel-install.ts';
 import { parseEnvironmentFile } from '../src/flannel/sysconfig.ts';
 
 /** The document's values (4.1). */
@@ -22,6 +22,7 @@ const SYSCONFIG = '/etc/sysconfig/flanneld';
 /** Bytes each backend's encapsulation takes from the LAN MTU (flannel's own figures). */
 const ENCAP_OVERHEAD = { udp: 28, vxlan: 50, 'host-gw': 0 } as const;
 const SUBNET_ENV_TIMEOUT_MS = 30_000;
+const FLANNELD_START_TIMEOUT_MS = 40_000;
 
 type Backend = keyof typeof ENCAP_OVERHEAD;
 
@@ -131,11 +132,17 @@ export default defineScenario({
       }
       for (const h of ctx.withRole('flannel')) {
         if ((await h.$({ nothrow: true })`systemctl is-active flanneld`).ok) {
-          ctx.note(`${h.name}: flanneld was already running (kept lab): restarting it to read the current configuration`);
-          await h.$({ timeoutMs: 120_000 })`systemctl restart flanneld`;
+          ctx.note(`${h.name}: flanneld was already running (kept lab): stopping it and clearing its data plane so it starts from the current configuration`);
+          await removeContainers(h, ['test']);
+          await stopFlannel(h);
         }
-        await h.$({ timeoutMs: 120_000, nothrow: true })`systemctl start flanneld && systemctl enable flanneld`;
-        ctx.expectEqual(`flanneld is active on ${h.name}`, (await h.$({ nothrow: true })`systemctl is-active flanneld`).text(), 'active');
+        // flanneld's start completes once it holds a lease; bound the wait and say why when it does not.
+        const start = await h.$({ timeoutMs: FLANNELD_START_TIMEOUT_MS, nothrow: true })`systemctl start flanneld && systemctl enable flanneld`;
+        const active = (await h.$({ nothrow: true })`systemctl is-active flanneld`).text();
+        if (!start.ok && active !== 'active') {
+          throw new TimeoutError(`${h.name}: flanneld did not start within ${FLANNELD_START_TIMEOUT_MS / 1000}s — ${await diagnose(ctx, h)}`);
+        }
+        ctx.expectEqual(`flanneld is active on ${h.name}`, active, 'active');
         ctx.expectEqual(`flanneld is enabled on ${h.name}`, (await h.$({ nothrow: true })`systemctl is-enabled flanneld`).text(), 'enabled');
       }
     }),
@@ -251,7 +258,7 @@ async function installRealFlanneld(h: Host, source: string): Promise<string> {
 /** Why a host has no subnet.env: the daemon's state, its last log lines, and whether etcd answers. */
 async function diagnose(ctx: StepContext, h: Host): Promise<string> {
   const active = (await h.$({ nothrow: true })`systemctl is-active flanneld`).text();
-  const log = (await h.$({ nothrow: true })`journalctl -u flanneld -n 5 --no-pager -o cat`).text().split('\n').slice(-3).join(' | ');
+  const log = (await h.$({ nothrow: true })`journalctl -u flanneld -n 3 --no-pager -o cat`).text().split('\n').join(' | ');
   const etcd = await h.$({ nothrow: true, timeoutMs: 15_000 })`ETCDCTL_API=2 etcdctl --no-sync --endpoints ${etcdEndpoint(ctx)} --timeout 3s ls /`;
   const reach = etcd.ok ? `etcd at ${etcdEndpoint(ctx)} answers` : `etcd at ${etcdEndpoint(ctx)} does not answer`;
   return `flanneld is ${active || 'unknown'}; ${reach}; last log: ${log || '(none)'}`;

@@ -28,6 +28,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     process.on(signal, () => {
       log.info(`Received ${signal}, exiting`);
       stop.abort();
+      // A request still in flight must not hold the unit in "stopping": leave within a bound.
+      setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
     });
   }
   const self = realpathSync(process.argv[1]!);
@@ -39,12 +41,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
+/** How long the agent may take to wind down after SIGTERM/SIGINT. */
+const STOP_GRACE_MS = 3_000;
+
+// Exit explicitly: idle sockets of the etcd client or the udp relay would keep the process alive.
 main(process.argv.slice(2), process.env).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`${formatError(err)}\n`);
-    process.exitCode = exitCodeOf(err);
+    process.exit(exitCodeOf(err));
   },
 );

@@ -18,6 +18,7 @@ import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilitie
 import { docker, dockerLines, LABEL, type DockerEngine } from './docker-cli.ts';
 import { acquireEngine, findEngine, stopPrivateEngine } from './engine.ts';
 import { ensureHostImage, HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
+import { allowLanForwarding, removeLanForwarding } from './lan-forwarding.ts';
 import { allLabRecords, readLabRecord, writeLabRecord, type LabRecord } from './lab-record.ts';
 import { statePaths, type StatePaths } from './paths.ts';
 
@@ -91,6 +92,7 @@ export class LocalProvider implements Provider {
         network,
       ]),
     );
+    await allowLanForwarding(bridgeName(spec.name), spec.name);
     for (const host of spec.hosts) {
       await progress.step(`Starting ${host.name} (${host.address}, ${host.os} roles: ${host.roles.join('+') || 'none'})`, () =>
         this.createHost(engine, spec, host, image, network, flags, keys.hostKeys.get(host.name)!, keys.authorizedKey),
@@ -155,6 +157,7 @@ export class LocalProvider implements Provider {
       const vols = await dockerLines(e, ['volume', 'ls', '-q', '--filter', `label=${LABEL.lab}=${name}`]);
       if (vols.length > 0) await progress.step(`Removing ${vols.length} volume(s)`, () => docker(e, ['volume', 'rm', '-f', ...vols]));
     }
+    await removeLanForwarding(name);
     rmSync(lab.dir, { recursive: true, force: true });
     if (!options.keepEngine && engine?.kind === 'private' && allLabRecords(this.paths).length === 0) {
       const e = engine;

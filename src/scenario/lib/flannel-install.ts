@@ -48,21 +48,30 @@ export async function installFlannelAgent(host: Host, options: { binary?: '/usr/
   }
   await host.$`systemctl daemon-reload`;
   const version = await host.$`${options.binary ?? AGENT_BINARY_PATH} --version`;
-  return options.binary ? `real flanneld ${version.text()}` : `flanneld is labbench's flannel-compatible agent (${version.text()})`;
+  return options.binary ? `real flanneld ${version.text()}` : `flanneld is ${version.text()}`;
 }
 
-/** Stops and removes flanneld and everything its data plane put on the host. */
-export async function removeFlannel(host: Host): Promise<void> {
+/**
+ * Stops flanneld and removes what its data plane put on the host: devices, routes into the
+ * flannel network, flannel's iptables chains. A kept lab switching backends starts clean.
+ */
+export async function stopFlannel(host: Host): Promise<void> {
   const env = await host.$({ nothrow: true, quiet: true })`cat /run/flannel/subnet.env`;
   const network = /^FLANNEL_NETWORK=(\S+)/m.exec(env.stdout)?.[1];
-  await host.$`systemctl disable --now flanneld >/dev/null 2>&1 || true`;
-  await host.$`rm -f ${[UNIT_PATH, AGENT_BINARY_PATH, UDP_RELAY_PATH, '/usr/bin/flanneld-start', SYSCONFIG_PATH]} && rm -rf /run/flannel && systemctl daemon-reload`;
+  await host.$`systemctl stop flanneld >/dev/null 2>&1 || true`;
   await host.$`for d in flannel.1 flannel0; do ip link del "$d" 2>/dev/null || true; done`;
   if (network) {
-    // host-gw routes point at the other hosts over the LAN; docker0's own route goes with docker's restart.
+    // host-gw routes point at the other hosts over the LAN; docker0's own route stays with docker0.
     await host.$`ip -o route show root ${network} | grep -v ' dev docker0 ' | while read -r dst rest; do ip route del "$dst" || true; done`;
   }
   for (const [table, chain] of [['filter', FORWARD_CHAIN], ['nat', MASQ_CHAIN]] as const) {
     await host.$`iptables -t ${table} -S | grep -- ${`-j ${chain}`} | sed 's/^-A /-D /' | while read -r rule; do eval iptables -t ${table} "$rule"; done; iptables -t ${table} -F ${chain} 2>/dev/null; iptables -t ${table} -X ${chain} 2>/dev/null; true`;
   }
+}
+
+/** Stops flanneld, clears its data plane, and removes its unit, binaries and settings. */
+export async function removeFlannel(host: Host): Promise<void> {
+  await stopFlannel(host);
+  await host.$`systemctl disable flanneld >/dev/null 2>&1 || true`;
+  await host.$`rm -f ${[UNIT_PATH, AGENT_BINARY_PATH, UDP_RELAY_PATH, '/usr/bin/flanneld-start', SYSCONFIG_PATH]} && rm -rf /run/flannel && systemctl daemon-reload`;
 }

@@ -1,0 +1,63 @@
+/**
+ * Host operations the single- and two-host chapters share: which host a chapter runs on,
+ * pinging from a container, reading interfaces (`ip a`, `ifconfig`), container IDs, and
+ * removing networks. Each
+ * shows up in the transcript as the commands it runs.
+ */
+import { ConfigError, LabbenchError } from '../../errors.ts';
+import type { Host } from '../../host.ts';
+import type { StepContext } from '../define.ts';
+import { parseIfconfig, type IfconfigInterface } from './parse-ifconfig.ts';
+import { parseIpInterfaces, type IpInterface } from './parse-ip.ts';
+import { pingOutcome, type PingOutcome } from './ping-outcome.ts';
+
+/**
+ * The host the document runs its single-host chapters (1–3) on: its Ubuntu host B
+ * (192.168.100.13, the `root@ubuntu24` prompt in 3.5), or the first host when no host carries
+ * that label.
+ */
+export function documentHost(ctx: StepContext): Host {
+  return ctx.hosts.find((h) => h.info.os.startsWith('ubuntu')) ?? ctx.hosts[0]!;
+}
+
+/** The document's two hosts, A (192.168.100.12) and B (192.168.100.13), for the cross-host chapters. */
+export function hostPair(ctx: StepContext): { a: Host; b: Host } {
+  const [a, b] = ctx.hosts;
+  if (!a || !b) throw new ConfigError(`lab "${ctx.lab.inventory.lab}" has ${ctx.hosts.length} host(s); this chapter needs two on one LAN`, { hint: 'use the document\'s two-host lab (pnpm lab up)' });
+  return { a, b };
+}
+
+/** `docker exec <container> ping -c <count> -W 1 <target>`, read into a PingOutcome (never throws on no reply). */
+export async function pingFrom(host: Host, container: string, target: string, count = 3): Promise<PingOutcome> {
+  const r = await host.$({ nothrow: true, timeoutMs: 60_000 })`docker exec ${container} ping -c ${count} -W 1 ${target}`;
+  return pingOutcome(target, r.stdout, r.stderr);
+}
+
+/** `ip a` on the host, or in a container when one is named. */
+export async function interfacesOf(host: Host, container?: string): Promise<IpInterface[]> {
+  const out = container ? await host.$`docker exec ${container} ip a` : await host.$`ip a`;
+  return parseIpInterfaces(out.stdout);
+}
+
+/** `ifconfig` on the host, or in a container when one is named. */
+export async function ifconfigOf(host: Host, container?: string): Promise<IfconfigInterface[]> {
+  const out = container ? await host.$`docker exec ${container} ifconfig` : await host.$`ifconfig`;
+  return parseIfconfig(out.stdout);
+}
+
+/** The 12-character container ID Docker shows (and writes into /etc/hosts). */
+export async function shortIdOf(host: Host, container: string): Promise<string> {
+  return (await host.$`docker inspect -f '{{.Id}}' ${container}`).text().slice(0, 12);
+}
+
+/** Removes networks by name if they exist. */
+export async function removeNetworks(host: Host, names: readonly string[]): Promise<void> {
+  await host.$`for n in ${names}; do docker network rm "$n" >/dev/null 2>&1 || true; done`;
+}
+
+/** The host's interface on the lab's LAN (the one carrying its inventory address: `ens33` in the document, eth0 here). */
+export async function lanInterface(host: Host): Promise<IpInterface> {
+  const found = (await interfacesOf(host)).find((i) => i.inet.some((a) => a.startsWith(`${host.address}/`)));
+  if (!found) throw new LabbenchError(`${host.name}: no interface carries its LAN address ${host.address}`, { hint: 'check the host\'s network with `ip a`' });
+  return found;
+}
