@@ -4,7 +4,7 @@
  * and a check that the machine is exactly as before.
  */
 import test from 'ava';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { openLab } from '../../src/lab.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
@@ -64,6 +64,35 @@ run(title('lab up brings up hostA and hostB; ssh2 ping across the LAN; docker ru
     const exec = await cli(['lab', 'exec', 'hostB', '--name', LAB, '--', 'hostname']);
     t.is(exec.code, 0);
     t.is(exec.stdout.trim(), 'hostB');
+
+    // The same machines as "existing hosts" of the ssh provider, from an inventory file.
+    const paths = statePaths().lab(LAB);
+    const dir = mkdtempSync('/tmp/labbench-inventory-');
+    try {
+      const inventoryFile = `${dir}/inventory.yaml`;
+      writeFileSync(
+        inventoryFile,
+        [
+          'lab: existing',
+          `subnet: ${SUBNET}`,
+          `knownHosts: ${paths.knownHosts}`,
+          'hosts:',
+          `  - { name: hostA, address: 10.213.50.12, os: debian-12, roles: [etcd, flannel], user: root, key: ${paths.privateKey} }`,
+          `  - { name: hostB, address: 10.213.50.13, os: debian-12, roles: [flannel], user: root, key: ${paths.privateKey} }`,
+          '',
+        ].join('\n'),
+      );
+      const sshUp = await cli(['lab', 'up', '--provider', 'ssh', '--inventory', inventoryFile]);
+      t.is(sshUp.code, 0, sshUp.stderr);
+      t.regex(sshUp.stderr, /Checking SSH to hostA, hostB \(pinned host keys\)/);
+      const sshExec = await cli(['lab', 'exec', 'hostA', '--provider', 'ssh', '--inventory', inventoryFile, '--', 'hostname']);
+      t.is(sshExec.stdout.trim(), 'hostA');
+      const sshDown = await cli(['lab', 'down', '--provider', 'ssh', '--inventory', inventoryFile]);
+      t.is(sshDown.code, 0);
+      t.regex(sshDown.stderr, /nothing to remove/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   } finally {
     const down = await cli(['lab', 'down', '--name', LAB]);
     t.is(down.code, 0, down.stderr);
@@ -117,7 +146,6 @@ run(title('an engine that cannot be started gives one clear error'), async (t) =
   const wrongHost = await cli(['lab', 'up', '--name', 'noengine'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
   t.is(wrongHost.code, 1);
   t.regex(wrongHost.stderr, /DOCKER_HOST is unix:\/\/\/nonexistent\/docker.sock, but no Docker engine answers there/);
-  const { mkdtempSync, rmSync } = await import('node:fs');
   const emptyHome = mkdtempSync('/tmp/labbench-home-');
   try {
     const broken = await cli(['lab', 'up', '--name', 'noengine'], { LABBENCH_HOME: emptyHome, LABBENCH_DOCKERD: '/bin/false' });
