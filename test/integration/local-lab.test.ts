@@ -143,12 +143,12 @@ run(title('bad input is rejected before anything is created'), async (t) => {
 });
 
 run(title('an engine that cannot be started gives one clear error'), async (t) => {
-  const wrongHost = await cli(['lab', 'up', '--name', 'noengine'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+  const wrongHost = await cli(['lab', 'up', '--name', 'noengine', '--subnet', '10.213.52.0/24'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
   t.is(wrongHost.code, 1);
   t.regex(wrongHost.stderr, /DOCKER_HOST is unix:\/\/\/nonexistent\/docker.sock, but no Docker engine answers there/);
   const emptyHome = mkdtempSync('/tmp/labbench-home-');
   try {
-    const broken = await cli(['lab', 'up', '--name', 'noengine'], { LABBENCH_HOME: emptyHome, LABBENCH_DOCKERD: '/bin/false' });
+    const broken = await cli(['lab', 'up', '--name', 'noengine', '--subnet', '10.213.52.0/24'], { LABBENCH_HOME: emptyHome, LABBENCH_DOCKERD: '/bin/false' });
     t.is(broken.code, 1);
     t.regex(broken.stderr, /private Docker engine \(\/bin\/false\) did not start: it exited with 1/);
   } finally {
