@@ -65,6 +65,16 @@ run(title('lab up brings up hostA and hostB; ssh2 ping across the LAN; docker ru
     t.is(exec.code, 0);
     t.is(exec.stdout.trim(), 'hostB');
 
+    // A second lab side by side, with its own name and subnet.
+    const second = await cli(['lab', 'up', '--name', `${LAB}2`, '--subnet', '10.213.53.0/24']);
+    t.is(second.code, 0, second.stderr);
+    const both = await Promise.all([LAB, `${LAB}2`].map(async (n) => JSON.parse((await cli(['lab', 'status', '--name', n, '--json'])).stdout).state));
+    t.deepEqual(both, ['up', 'up']);
+    const clash = await cli(['lab', 'up', '--name', `${LAB}3`, '--subnet', '10.213.53.0/25']);
+    t.is(clash.code, 1);
+    t.regex(clash.stderr, /overlaps 10\.213\.53\.0\/24, the LAN of lab "itest2"/);
+    t.is((await cli(['lab', 'down', '--name', `${LAB}2`])).code, 0);
+
     // The same machines as "existing hosts" of the ssh provider, from an inventory file.
     const paths = statePaths().lab(LAB);
     const dir = mkdtempSync('/tmp/labbench-inventory-');

@@ -74,7 +74,12 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
     });
   }
   const dockerd = env.LABBENCH_DOCKERD ?? 'dockerd';
-  if (!env.LABBENCH_DOCKERD && !(await onPath('dockerd'))) await installDockerIo(progress);
+  if (!env.LABBENCH_DOCKERD && !(await onPath('dockerd'))) {
+    await installDockerIo(progress);
+    // Where systemd runs, the package starts docker.service: use that engine then.
+    const version = await pingEngine(DEFAULT_SOCKET);
+    if (version) return { host: DEFAULT_SOCKET, kind: 'user', version };
+  }
 
   await cleanupStalePrivateEngine(paths);
   for (const d of [paths.engine.dir, paths.engine.dataRoot, paths.engine.execRoot]) mkdirSync(d, { recursive: true, mode: 0o700 });
