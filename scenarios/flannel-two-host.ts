@@ -4,14 +4,15 @@
  * (192.168.100.13) flannel; each gets a subnet of 172.20.0.0/16 in /run/flannel/subnet.env,
  * Docker takes its bip and mtu from there, and a container on each host pings the other.
  */
+import { existsSync } from 'node:fs';
 import { ConfigError, TimeoutError } from '../src/errors.ts';
 import type { Host } from '../src/host.ts';
 import { contains, overlaps, parseCidr, parseIp, tryParseCidr } from '../src/net/ipv4.ts';
 import { defineScenario, step, type ScenarioParams, type StepContext } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { containerAddress, editDaemonJson, removeContainers, restartDocker, restoreDaemonJson, runContainer, waitFor } from '../src/scenario/lib/host-steps.ts';
-import { etcdConfigFile, ensureDocker, ensureEtcd, installFlannelRelease, prepareFirewall } from '../src/scenario/platform.ts';
-import { installFlannelAgent, removeFlannel, stopFlannel } from '../src/scenario/lib/flannel-install.ts';
+import { etcdConfigFile, ensureDocker, ensureEtcd, prepareFirewall } from '../src/scenario/platform.ts';
+import { installFlanneld, removeFlannel, stopFlannel } from '../src/scenario/lib/flannel-install.ts';
 import { parseEnvironmentFile } from '../src/flannel/sysconfig.ts';
 
 /** The document's values (4.1). */
@@ -46,6 +47,9 @@ export default defineScenario({
   summary: 'etcd on host A, flanneld on A and B, Docker bip/mtu from subnet.env, containers ping across hosts',
 
   validate(params, lanSubnet) {
+    if (params.flanneld && !/^https?:\/\//.test(params.flanneld) && !existsSync(params.flanneld)) {
+      throw new ConfigError(`--flanneld ${params.flanneld}: no such file`, { hint: 'give a flanneld binary, a flannel release tarball, or an https URL of one' });
+    }
     const network = tryParseCidr(networkOf(params));
     if (!network) throw new ConfigError(`flannel network "${networkOf(params)}" is not an IPv4 CIDR block`, { hint: 'e.g. 172.20.0.0/16, as the document uses' });
     if (network.prefix > 22) throw new ConfigError(`flannel network ${networkOf(params)} is too small`, { hint: 'use a /22 or larger so each host gets a /24' });
@@ -125,9 +129,7 @@ export default defineScenario({
           await prepareFirewall(h, h.info.family);
           await writeSysconfig(ctx, h);
         }
-        const how = ctx.params.flanneld
-          ? await installRealFlanneld(h, ctx.params.flanneld)
-          : await installFlannelAgent(h);
+        const how = await installFlanneld(h, { ...(ctx.params.flanneld ? { source: ctx.params.flanneld } : {}), online: ctx.lab.inventory.provider !== 'local' });
         ctx.note(`${h.name}: ${how}`);
       }
       for (const h of ctx.withRole('flannel')) {
@@ -247,12 +249,6 @@ async function writeSysconfig(ctx: StepContext, h: Host): Promise<void> {
   const conf = parseEnvironmentFile((await h.$`cat ${SYSCONFIG}`).stdout);
   ctx.expectEqual(`${h.name}: FLANNEL_ETCD_ENDPOINTS`, conf.FLANNEL_ETCD_ENDPOINTS, etcdEndpoint(ctx));
   ctx.expectEqual(`${h.name}: FLANNEL_ETCD_PREFIX`, conf.FLANNEL_ETCD_PREFIX, ETCD_PREFIX);
-}
-
-async function installRealFlanneld(h: Host, source: string): Promise<string> {
-  await installFlannelRelease(h, source);
-  await installFlannelAgent(h, { binary: '/usr/bin/flanneld' });
-  return `real flanneld from ${source}`;
 }
 
 /** Why a host has no subnet.env: the daemon's state, its last log lines, and whether etcd answers. */

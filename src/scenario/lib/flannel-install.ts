@@ -4,7 +4,10 @@
  * the host) it gets the RPM package's unit layout around it. Removal undoes what either left:
  * the unit, the devices, the routes into the flannel network, flannel's iptables chains.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError } from '../../errors.ts';
 import type { Host } from '../../host.ts';
+import { installFlannelRelease } from '../platform.ts';
 import { agentInstallFiles } from '../../flannel/install.ts';
 import { FORWARD_CHAIN, MASQ_CHAIN } from '../../flannel/iptables-rules.ts';
 import { AGENT_BINARY_PATH, UDP_RELAY_PATH, UNIT_PATH } from '../../flannel/paths.ts';
@@ -37,6 +40,48 @@ exec /usr/bin/flanneld \\
         -etcd-prefix=\${FLANNEL_ETCD_PREFIX:-\${FLANNEL_ETCD_KEY}} \\
         "$@"
 `;
+
+/**
+ * Puts a flanneld on the host, real where one can be had, and returns what it installed:
+ *  1. `source` (--flanneld): a release tarball or binary on this machine, uploaded, or a URL the
+ *     host downloads;
+ *  2. a real flanneld already on the host (/usr/bin/flanneld);
+ *  3. a distribution package (`apt-get install flannel`, as the document does on Ubuntu) when the
+ *     host's package index has one;
+ *  4. on Rocky (no package), flannel's release tarball from GitHub;
+ *  5. otherwise labbench's flannel-compatible agent.
+ * Steps 3 and 4 need the host to reach the internet, as VMs do; a local lab's hosts do not.
+ */
+export async function installFlanneld(host: Host, options: { source?: string; online: boolean }): Promise<string> {
+  const real = { binary: '/usr/bin/flanneld' } as const;
+  if (options.source) {
+    if (/^https?:\/\//.test(options.source)) await installFlannelRelease(host, options.source);
+    else await uploadFlanneld(host, options.source);
+    return installFlannelAgent(host, real);
+  }
+  if ((await host.$({ nothrow: true })`test -x /usr/bin/flanneld`).ok) return installFlannelAgent(host, real);
+  if (options.online && host.info.family === 'debian' && (await host.$({ nothrow: true, timeoutMs: 300_000 })`apt-cache show flannel >/dev/null 2>&1`).ok) {
+    await host.$({ timeoutMs: 900_000 })`DEBIAN_FRONTEND=noninteractive apt-get -y install flannel`;
+    return installFlannelAgent(host, real);
+  }
+  if (options.online && host.info.family === 'rhel') {
+    await installFlannelRelease(host);
+    return installFlannelAgent(host, real);
+  }
+  return installFlannelAgent(host);
+}
+
+/** Uploads a flanneld binary or release tarball from this machine and installs /usr/bin/flanneld. */
+async function uploadFlanneld(host: Host, file: string): Promise<void> {
+  if (!existsSync(file)) throw new ConfigError(`--flanneld ${file}: no such file`, { hint: 'give a flanneld binary, a flannel release tarball, or an https URL of one' });
+  const content = readFileSync(file);
+  if (/\.(tar\.gz|tgz)$/.test(file)) {
+    await host.put('/tmp/flannel.tar.gz', content, 0o644);
+    await host.$`mkdir -p /tmp/flannel && tar -xzf /tmp/flannel.tar.gz -C /tmp/flannel && install -m 0755 /tmp/flannel/flanneld /usr/bin/flanneld`;
+  } else {
+    await host.put('/usr/bin/flanneld', content, 0o755);
+  }
+}
 
 /** Installs the flanneld unit; returns what was installed, for the transcript. */
 export async function installFlannelAgent(host: Host, options: { binary?: '/usr/bin/flanneld' } = {}): Promise<string> {

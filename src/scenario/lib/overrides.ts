@@ -19,11 +19,3 @@ export function flagOverride(params: ScenarioParams, key: string, fallback: bool
 export function stringOverride(params: ScenarioParams, key: string, fallback: string): string {
   return params.overrides[key] ?? fallback;
 }
-
-/** A knob that must be one of `choices`; absent means `fallback`. */
-export function choiceOverride<T extends string>(params: ScenarioParams, key: string, choices: readonly T[], fallback: T): T {
-  const value = params.overrides[key];
-  if (value === undefined) return fallback;
-  if ((choices as readonly string[]).includes(value)) return value as T;
-  throw new ConfigError(`--set ${key}=${value}: ${key} is one of ${choices.join(', ')}`, { hint: `e.g. --set ${key}=${choices.find((c) => c !== fallback) ?? fallback}` });
-}
