@@ -10,7 +10,8 @@ import type { Host } from '../src/host.ts';
 import { contains, overlaps, parseCidr, parseIp, tryParseCidr } from '../src/net/ipv4.ts';
 import { defineScenario, step, type ScenarioParams, type StepContext } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
-import { containerAddress, editDaemonJson, removeContainers, restartDocker, restoreDaemonJson, runContainer, waitFor } from '../src/scenario/lib/host-steps.ts';
+import { configureEngine, restoreEngine } from '../src/scenario/lib/docker-engine.ts';
+import { containerAddress, removeContainers, restartDocker, runContainer, waitFor } from '../src/scenario/lib/host-steps.ts';
 import { etcdConfigFile, ensureDocker, ensureEtcd, prepareFirewall } from '../src/scenario/platform.ts';
 import { installFlanneld, removeFlannel, stopFlannel } from '../src/scenario/lib/flannel-install.ts';
 import { parseEnvironmentFile } from '../src/flannel/sysconfig.ts';
@@ -190,7 +191,7 @@ export default defineScenario({
       for (const h of ctx.withRole('flannel')) {
         const subnet = String(ctx.state.get(`subnet:${h.name}`));
         const mtu = Number(ctx.state.get(`mtu:${h.name}`));
-        await editDaemonJson(h, { bip: subnet, mtu });
+        await configureEngine(h, { bip: subnet, mtu });
         const json = (await h.$`cat /etc/docker/daemon.json`).json<Record<string, unknown>>();
         ctx.expectEqual(`${h.name}: daemon.json bip`, json.bip, subnet);
         ctx.expectEqual(`${h.name}: daemon.json mtu`, json.mtu, mtu);
@@ -234,7 +235,7 @@ export default defineScenario({
     for (const h of ctx.withRole('flannel')) {
       await removeContainers(h, ['test']);
       await removeFlannel(h);
-      if (await restoreDaemonJson(h)) await restartDocker(h);
+      await restoreEngine(h);
     }
     const a = etcdHost(ctx);
     const file = etcdConfigFile(a.info.family);

@@ -1,8 +1,7 @@
 /**
  * Host operations the single- and two-host chapters share: which host a chapter runs on,
  * pinging from a container, reading interfaces (`ip a`, `ifconfig`), container IDs, and
- * removing networks. Each
- * shows up in the transcript as the commands it runs.
+ * removing networks. Each shows up in the transcript as the commands it runs.
  */
 import { ConfigError, LabbenchError } from '../../errors.ts';
 import type { Host } from '../../host.ts';

@@ -5,20 +5,8 @@
  */
 import { LabbenchError } from '../../errors.ts';
 import type { Host } from '../../host.ts';
-import { editDaemonJson, restoreDaemonJson, waitFor } from './host-steps.ts';
+import { editDaemonJson, restartDocker, restoreDaemonJson } from './host-steps.ts';
 import { interfaceNamed, parseIpInterfaces } from './parse-ip.ts';
-
-/**
- * Restarts the engine and waits until it answers. systemd allows docker.service three starts a
- * minute; the chapters restart it more often than that, so the counter is reset around each
- * restart (and left at zero for whatever runs next).
- */
-export async function restartEngine(host: Host): Promise<void> {
-  await host.$`systemctl reset-failed docker.service docker.socket 2>/dev/null || true`;
-  await host.$({ timeoutMs: 120_000 })`systemctl restart docker`;
-  await waitFor(host, 'docker info', 60_000);
-  await host.$({ quiet: true })`systemctl reset-failed docker.service docker.socket 2>/dev/null || true`;
-}
 
 /** docker0's IPv4 address with its prefix length (e.g. 172.17.0.1/16), or undefined when it has none. */
 export async function docker0Address(host: Host): Promise<string | undefined> {
@@ -48,7 +36,7 @@ export async function configureEngine(host: Host, changes: Record<string, unknow
  * address is set as `bip` once and then removed again.
  */
 export async function restoreEngine(host: Host): Promise<void> {
-  if (await restoreDaemonJson(host)) await restartEngine(host);
+  if (await restoreDaemonJson(host)) await restartDocker(host);
   const before = (await host.$`if test -e ${DOCKER0_BACKUP}; then cat ${DOCKER0_BACKUP}; fi`).text();
   if (!before) return;
   if ((await docker0Address(host)) === before) {
@@ -56,9 +44,9 @@ export async function restoreEngine(host: Host): Promise<void> {
     return;
   }
   await editDaemonJson(host, { bip: before });
-  await restartEngine(host);
+  await restartDocker(host);
   await restoreDaemonJson(host);
-  await restartEngine(host);
+  await restartDocker(host);
   const now = await docker0Address(host);
   if (now !== before) {
     throw new LabbenchError(`${host.name}: docker0 is ${now ?? 'without an address'}, not ${before} as before the scenario`, {

@@ -25,10 +25,16 @@ export async function restoreDaemonJson(host: Host): Promise<boolean> {
   return r.text() === 'restored';
 }
 
-/** Restarts the host's Docker engine and waits until it answers. */
+/**
+ * `systemctl restart docker`, then waits until the engine answers. systemd allows docker.service
+ * three starts a minute and the chapters restart it more often than that, so the counter is
+ * reset around each restart (and left at zero for whatever runs next).
+ */
 export async function restartDocker(host: Host): Promise<void> {
+  await host.$({ quiet: true })`systemctl reset-failed docker.service docker.socket 2>/dev/null || true`;
   await host.$({ timeoutMs: 120_000 })`systemctl restart docker`;
   await waitFor(host, 'docker info', 60_000);
+  await host.$({ quiet: true })`systemctl reset-failed docker.service docker.socket 2>/dev/null || true`;
 }
 
 /** Polls a shell condition on a host until it succeeds; throws TimeoutError with what it waited for. */

@@ -49,6 +49,28 @@ ExecStart=/usr/local/libexec/labbench/load-box-image
 WantedBy=multi-user.target
 `;
 
+const LAN_ONLY = `#!/bin/sh
+# labbench: the lab's LAN has no way out. Docker still gives the host a default route through
+# the LAN gateway; without it, anything addressed outside the lab (a lookup of an unknown name,
+# a container's default DNS) fails here at once instead of being sent and dropped further on.
+ip route del default 2>/dev/null || true
+`;
+
+const LAN_ONLY_UNIT = `[Unit]
+Description=labbench: no route out of the lab LAN
+DefaultDependencies=no
+After=local-fs.target
+Before=network.target docker.service ssh.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/libexec/labbench/lan-only
+
+[Install]
+WantedBy=multi-user.target
+`;
+
 const JOURNALD = `[Journal]
 Storage=volatile
 RuntimeMaxUse=32M
@@ -59,6 +81,8 @@ export const HOST_IMAGE_FILES: readonly ImageFile[] = [
   { path: '/etc/ssh/sshd_config.d/labbench.conf', content: SSHD, mode: 0o644 },
   { path: '/usr/local/libexec/labbench/load-box-image', content: LOAD_BOX, mode: 0o755 },
   { path: '/etc/systemd/system/labbench-box.service', content: BOX_UNIT, mode: 0o644 },
+  { path: '/usr/local/libexec/labbench/lan-only', content: LAN_ONLY, mode: 0o755 },
+  { path: '/etc/systemd/system/labbench-lan-only.service', content: LAN_ONLY_UNIT, mode: 0o644 },
   { path: '/etc/systemd/journald.conf.d/labbench.conf', content: JOURNALD, mode: 0o644 },
 ];
 
@@ -72,7 +96,7 @@ export const MASKED_UNITS: readonly string[] = [
 ];
 
 /** Services enabled at boot; etcd is installed but left off (the scenario enables it on host A, as the document does). */
-export const ENABLED_UNITS: readonly string[] = ['ssh.service', 'docker.service', 'labbench-box.service'];
+export const ENABLED_UNITS: readonly string[] = ['ssh.service', 'docker.service', 'labbench-box.service', 'labbench-lan-only.service'];
 export const DISABLED_UNITS: readonly string[] = ['etcd.service'];
 
 /** Programs (with their shared libraries) copied into the box test image. */
