@@ -7,7 +7,7 @@ import type { CommandResult } from '../errors.ts';
 import type { ContainerEndpoint } from '../inventory.ts';
 import { runLocal } from '../machine/run.ts';
 import { quoteArg } from './quote.ts';
-import type { ExecOptions, Transport } from './transport.ts';
+import { boundedArgv, boundedResult, type ExecOptions, type Transport } from './transport.ts';
 
 export class ContainerExecTransport implements Transport {
   readonly description: string;
@@ -20,9 +20,7 @@ export class ContainerExecTransport implements Transport {
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
-    const argv = ['-H', this.endpoint.dockerHost, 'exec', '-i', this.endpoint.container];
-    if (options.timeoutMs) argv.push('timeout', '-k', '5', String(Math.ceil(options.timeoutMs / 1000)));
-    argv.push('bash', '-c', command);
+    const argv = ['-H', this.endpoint.dockerHost, 'exec', '-i', this.endpoint.container, ...boundedArgv(command, options.timeoutMs)];
     const started = performance.now();
     return new Promise((resolve) => {
       const child = spawn('docker', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -40,16 +38,7 @@ export class ContainerExecTransport implements Transport {
       });
       child.on('close', (code, signal) => {
         options.signal?.removeEventListener('abort', onAbort);
-        const timedOut = options.timeoutMs !== undefined && (code === 124 || code === 137);
-        resolve({
-          host: this.hostName,
-          command,
-          exitCode: timedOut ? null : code,
-          signal: timedOut ? `timeout after ${options.timeoutMs}ms` : signal,
-          stdout,
-          stderr,
-          durationMs: performance.now() - started,
-        });
+        resolve(boundedResult({ host: this.hostName, command, exitCode: code, signal, stdout, stderr, startedAt: started, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }));
       });
       child.stdin.on('error', () => {});
       child.stdin.end(options.input ?? '');

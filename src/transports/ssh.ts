@@ -9,7 +9,7 @@ import { HostKeyError, ProviderError, type CommandResult } from '../errors.ts';
 import type { SshEndpoint } from '../inventory.ts';
 import { parseKnownHosts, pinnedFor } from './known-hosts.ts';
 import { quoteArg } from './quote.ts';
-import type { ExecOptions, Transport } from './transport.ts';
+import { boundedCommandLine, boundedResult, type ExecOptions, type Transport } from './transport.ts';
 
 const CONNECT_TIMEOUT_MS = 20_000;
 /** Grace after the remote `timeout` should have fired before the channel is dropped locally. */
@@ -77,9 +77,7 @@ export class SshTransport implements Transport {
     // The remote `timeout` kills what the command started; the local timer only guards a dead link.
     // Lab commands run as root; a non-root login (cloud images' rocky/ubuntu) goes through sudo.
     const sudo = this.endpoint.user === 'root' ? '' : 'sudo -n ';
-    const wire = options.timeoutMs
-      ? `${sudo}timeout -k 5 ${Math.ceil(options.timeoutMs / 1000)} bash -c ${quoteArg(command)}`
-      : `${sudo}bash -c ${quoteArg(command)}`;
+    const wire = sudo + boundedCommandLine(command, options.timeoutMs);
     return new Promise<CommandResult>((resolve, reject) => {
       client.exec(wire, (err, stream) => {
         if (err) return reject(new ProviderError(`could not run a command on ${this.hostName}: ${err.message}`, { cause: err }));
@@ -113,17 +111,9 @@ export class SshTransport implements Transport {
         stream.on('close', () => {
           clearTimeout(timer);
           options.signal?.removeEventListener('abort', onAbort);
-          // GNU timeout exits 124 (or 137 after -k) when it had to stop the command.
-          const killedByTimeout = timedOut || (options.timeoutMs !== undefined && (exitCode === 124 || exitCode === 137));
-          resolve({
-            host: this.hostName,
-            command,
-            exitCode: killedByTimeout ? null : exitCode,
-            signal: killedByTimeout ? `timeout after ${options.timeoutMs}ms` : signal,
-            stdout,
-            stderr,
-            durationMs: performance.now() - started,
-          });
+          resolve(
+            boundedResult({ host: this.hostName, command, exitCode, signal, stdout, stderr, startedAt: started, timedOutLocally: timedOut, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
+          );
         });
         stream.end(options.input ?? '');
       });

@@ -4,6 +4,7 @@
  * A transport knows nothing about labs or scenarios.
  */
 import type { CommandResult } from '../errors.ts';
+import { quoteArg } from './quote.ts';
 
 export interface ExecOptions {
   /** Kill the command after this many milliseconds (the result then has exitCode null). */
@@ -25,4 +26,32 @@ export interface Transport {
   /** Opens an interactive login shell wired to this process's terminal; resolves with its exit code. */
   interactive(): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * argv that runs `command` with bash on the host under GNU `timeout`, so the host itself stops
+ * the command and what it started when the bound passes (a dropped connection cannot).
+ */
+export function boundedArgv(command: string, timeoutMs: number | undefined): string[] {
+  const bash = ['bash', '-c', command];
+  return timeoutMs ? ['timeout', '-k', '5', String(Math.ceil(timeoutMs / 1000)), ...bash] : bash;
+}
+
+/** boundedArgv as one shell line (for SSH, where the remote login shell parses it). */
+export function boundedCommandLine(command: string, timeoutMs: number | undefined): string {
+  return boundedArgv(command, timeoutMs).map((a) => quoteArg(a)).join(' ');
+}
+
+/** The result of a bounded command: GNU timeout's exit codes 124/137 mean the bound stopped it. */
+export function boundedResult(r: Omit<CommandResult, 'durationMs' | 'signal'> & { signal: string | null; startedAt: number; timeoutMs?: number; timedOutLocally?: boolean }): CommandResult {
+  const timedOut = r.timedOutLocally === true || (r.timeoutMs !== undefined && (r.exitCode === 124 || r.exitCode === 137));
+  return {
+    host: r.host,
+    command: r.command,
+    exitCode: timedOut ? null : r.exitCode,
+    signal: timedOut ? `timeout after ${r.timeoutMs}ms` : r.signal,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    durationMs: performance.now() - r.startedAt,
+  };
 }

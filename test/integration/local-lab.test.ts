@@ -55,6 +55,23 @@ run(title('lab up brings up hostA and hostB; ssh2 ping across the LAN; docker ru
       await lab.close();
     }
 
+    // Both transports bound a command's time on the host itself and say so in the result.
+    for (const mode of ['ssh', 'exec'] as const) {
+      const l = await openLab(inventory, { transport: mode });
+      try {
+        const started = performance.now();
+        const slow = await l.host('hostA').$({ timeoutMs: 2_000, nothrow: true })`sleep 30; echo never`;
+        t.is(slow.exitCode, null, mode);
+        t.is(slow.signal, 'timeout after 2000ms', mode);
+        t.is(slow.stdout, '', mode);
+        t.true(performance.now() - started < 10_000, `${mode}: stopped at the bound`);
+        const echo = await l.host('hostB').$`printf %s ${"it's $HOME"}`;
+        t.is(echo.stdout, "it's $HOME", `${mode}: quoting survives the transport`);
+      } finally {
+        await l.close();
+      }
+    }
+
     const ids = (await cli(['lab', 'status', '--name', LAB, '--json'])).stdout;
     const again = await cli(['lab', 'up', '--name', LAB, '--subnet', SUBNET]);
     t.is(again.code, 0);

@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { ProviderError } from '../../errors.ts';
+import { installDebianPackage } from '../../machine/apt.ts';
 import { onPath, runLocal } from '../../machine/run.ts';
 import type { Progress } from '../../progress.ts';
 import { pingEngine, type DockerEngine } from './docker-cli.ts';
@@ -75,7 +76,10 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
   }
   const dockerd = env.LABBENCH_DOCKERD ?? 'dockerd';
   if (!env.LABBENCH_DOCKERD && !(await onPath('dockerd'))) {
-    await installDockerIo(progress);
+    await installDebianPackage(progress, 'docker.io', {
+      what: 'no Docker engine answers and dockerd is not installed',
+      hint: 'install Docker for your distribution and start it; labbench installs docker.io by itself only on Debian and Ubuntu',
+    });
     // Where systemd runs, the package starts docker.service: use that engine then.
     const version = await pingEngine(DEFAULT_SOCKET);
     if (version) return { host: DEFAULT_SOCKET, kind: 'user', version };
@@ -124,19 +128,6 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
       (logTail ? `\n  │ ${logTail.split('\n').join('\n  │ ')}` : ''),
     { hint: `see ${paths.engine.log}; or start Docker yourself (labbench then uses it)` },
   );
-}
-
-async function installDockerIo(progress: Progress): Promise<void> {
-  if (!existsSync('/etc/debian_version')) {
-    throw new ProviderError('no Docker engine answers and dockerd is not installed', {
-      hint: 'install Docker for your distribution and start it; labbench installs docker.io by itself only on Debian and Ubuntu',
-    });
-  }
-  await progress.step("Installing Debian's docker.io", async () => {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    await runLocal(['apt-get', 'update', '-qq'], { env, timeoutMs: 600_000 });
-    await runLocal(['apt-get', 'install', '-y', '-qq', 'docker.io'], { env, timeoutMs: 900_000 });
-  });
 }
 
 /** Stops labbench's private engine (if it runs) and restores what it changed on the machine. */

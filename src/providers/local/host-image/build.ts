@@ -7,6 +7,7 @@
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ProviderError } from '../../../errors.ts';
+import { installDebianPackage } from '../../../machine/apt.ts';
 import { onPath, runLocal } from '../../../machine/run.ts';
 import type { Progress } from '../../../progress.ts';
 import { quoteArg } from '../../../transports/quote.ts';
@@ -91,7 +92,12 @@ async function buildHostImage(engine: DockerEngine, paths: StatePaths, progress:
   mkdirSync(rootfs, { recursive: true });
   mkdirSync(paths.debs, { recursive: true });
   try {
-    if (!(await onPath('debootstrap'))) await installDebootstrap(progress);
+    if (!(await onPath('debootstrap'))) {
+      await installDebianPackage(progress, 'debootstrap', {
+        what: 'debootstrap is needed to build the lab host image and is not installed',
+        hint: 'install debootstrap with your package manager and run the command again',
+      });
+    }
     await progress.step(`Bootstrapping Debian ${manifest.distribution.suite} with ${manifest.packages.length} packages (debootstrap)`, () =>
       runLocal(
         [
@@ -123,19 +129,6 @@ async function buildHostImage(engine: DockerEngine, paths: StatePaths, progress:
   } finally {
     rmSync(rootfs, { recursive: true, force: true });
   }
-}
-
-async function installDebootstrap(progress: Progress): Promise<void> {
-  if (!existsSync('/etc/debian_version')) {
-    throw new ProviderError('debootstrap is needed to build the lab host image and is not installed', {
-      hint: 'install debootstrap with your package manager and run the command again',
-    });
-  }
-  await progress.step('Installing debootstrap', async () => {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    await runLocal(['apt-get', 'update', '-qq'], { env, timeoutMs: 600_000 });
-    await runLocal(['apt-get', 'install', '-y', '-qq', 'debootstrap'], { env, timeoutMs: 600_000 });
-  });
 }
 
 function chroot(rootfs: string, script: string) {
