@@ -21,8 +21,13 @@ export function tcpRunValues(run: Iperf3TcpRun): RunValues {
   return values;
 }
 
-/** UDP at a fixed offered load: goodput in Mbit/s, loss in %, jitter in ms. */
+/**
+ * UDP at a fixed offered load: goodput in Mbit/s, loss in %, jitter in ms. iperf3 counts loss
+ * from gaps among the datagrams that arrived, so a run where none arrived says 0 % loss: that
+ * is 100 % loss, and there is no jitter to speak of.
+ */
 export function udpRunValues(run: Iperf3UdpRun): RunValues {
+  if (run.packets === 0) return { 'udp.goodput': run.bitsPerSecond / 1e6, 'udp.loss': 100 };
   return { 'udp.goodput': run.bitsPerSecond / 1e6, 'udp.loss': run.lostPercent, 'udp.jitter': run.jitterMs };
 }
 

@@ -1,0 +1,186 @@
+/**
+ * One bench run from schedule to results: the randomised interleaved schedule (warm-up
+ * discarded), executed in blocks where runs need different testbed configurations, every run
+ * recorded; the decision core's first pass; a confirmation re-run of the flagged cells; the
+ * final verdicts and the results document. The lab is behind the BenchExecutor seam, so the
+ * whole flow runs against a fake in the unit tests.
+ */
+import type { BaselineDocument } from './baseline.ts';
+import { blockOrder, type Requirement } from './block-order.ts';
+import type { RunValues } from './extract.ts';
+import { diffFingerprints, type Fingerprint, type FingerprintDifference } from './fingerprint.ts';
+import type { ProbeKind } from './metrics.ts';
+import { buildResults, comparisonCells, type ProbeSettings, type ResultsDocument, type RunRecord, type SuiteParameters } from './results.ts';
+import { buildSchedule, confirmationCells, suiteCells, type Arm, type ScheduleCell, type ScheduledRun } from './schedule.ts';
+import { decide, DEFAULT_DECISION_SETTINGS, type CellSamples, type Decision } from './verdict.ts';
+
+/** What the runner needs from a lab. */
+export interface BenchExecutor {
+  /** Brings the lab into the configuration some runs need (null: none in particular). */
+  prepare(requirement: Requirement): Promise<void>;
+  /** Measures one run; throws when the probe failed (the run is recorded with the error). */
+  run(cell: ScheduleCell): Promise<RunValues>;
+  /** The environment fingerprint of tonight (arm null) or of one A/B variant. */
+  fingerprint(arm: Arm | null): Promise<Fingerprint>;
+}
+
+/** What the runner reports as it goes. */
+export interface RunnerObserver {
+  /** A run finished; `index`/`total` count within its phase. */
+  onRun?(record: RunRecord, index: number, total: number): void;
+  /** A phase starts: the main schedule or the confirmation re-run. */
+  onPhase?(phase: 'measure' | 'confirm', runs: number, detail: string): void;
+}
+
+/** The run to make. */
+export interface BenchPlan {
+  testbed: string;
+  paths: string[];
+  probes: ProbeKind[];
+  runs: number;
+  warmups: number;
+  seed: number;
+  probeSettings: ProbeSettings;
+  /** Stored mode: the baseline to compare with. A/B mode: the two variants' labels. */
+  comparison: { mode: 'stored'; source: string; baseline: BaselineDocument } | { mode: 'ab'; labels: { A: string; B: string } } | { mode: 'none' };
+  /** The configuration a path × arm needs (e.g. its flannel backend); null: none. */
+  requirementOf(path: string, arm: Arm | null): Requirement;
+  /** The configuration the lab is in before the first run. */
+  initialRequirement: Requirement;
+  /** Fingerprint fields a stored-mode comparison leaves out (e.g. the overlay's when it is not measured). */
+  ignoreFields?: (baseline: Fingerprint, current: Fingerprint) => string[];
+}
+
+/** Seed of the confirmation re-run's order, derived so a replayed run replays its re-run too. */
+export function confirmationSeed(seed: number): number {
+  return (seed ^ 0x5bd1e995) >>> 0;
+}
+
+/** Runs the whole bench on the executor and returns the results document. */
+export async function runBench(plan: BenchPlan, executor: BenchExecutor, observer: RunnerObserver = {}): Promise<ResultsDocument> {
+  const startedAt = new Date().toISOString();
+  const mode = plan.comparison.mode === 'ab' ? 'ab' : 'stored';
+  const arms: Arm[] = mode === 'ab' ? ['A', 'B'] : [];
+  const requirement = (run: ScheduledRun) => plan.requirementOf(run.path, run.arm);
+
+  const schedule = blockOrder(buildSchedule({ cells: suiteCells(plan.paths, plan.probes, arms), runs: plan.runs, warmups: plan.warmups, seed: plan.seed }), requirement, plan.initialRequirement);
+  observer.onPhase?.('measure', schedule.length, `${plan.paths.length} paths × ${plan.probes.length} probes${arms.length ? ' × 2 arms' : ''} × (${plan.runs} runs + ${plan.warmups} warm-up)`);
+  const records = await execute(schedule, executor, requirement, false, observer);
+
+  const fingerprint = await executor.fingerprint(mode === 'ab' ? 'B' : null);
+  const variants = plan.comparison.mode === 'ab'
+    ? { A: { label: plan.comparison.labels.A, fingerprint: await executor.fingerprint('A') }, B: { label: plan.comparison.labels.B, fingerprint } }
+    : undefined;
+  const stored = plan.comparison.mode === 'stored' ? plan.comparison : null;
+  const baseline = stored ? comparableBaseline(stored.baseline, plan, fingerprint) : undefined;
+  const differences: FingerprintDifference[] = baseline ? diffFingerprints(baseline.fingerprint, fingerprint) : [];
+
+  const suite: SuiteParameters = {
+    paths: plan.paths,
+    probes: plan.probes,
+    runs: plan.runs,
+    warmups: plan.warmups,
+    seed: plan.seed,
+    probeSettings: plan.probeSettings,
+    tolerances: {},
+    decision: DEFAULT_DECISION_SETTINGS,
+  };
+  const reference = baseline ?? (mode === 'stored' ? emptyBaseline(plan.testbed, fingerprint, suite) : undefined);
+  const cells = comparisonCells(mode, records, reference ? { baseline: reference } : {});
+  const input = {
+    mode,
+    cells,
+    fingerprintDifferences: differences,
+    history: baseline?.history ?? [],
+  } as const;
+  let decision: Decision = decide(input);
+  let confirmations: CellSamples[] = [];
+  const rerun: RunRecord[] = [];
+  if (decision.needsConfirmation.length > 0) {
+    const cellsToRerun = confirmationCells(decision.needsConfirmation, mode);
+    const inPlace = [...schedule].reverse().map(requirement).find((r) => r !== null) ?? plan.initialRequirement;
+    const again = blockOrder(buildSchedule({ cells: cellsToRerun, runs: plan.runs, warmups: plan.warmups, seed: confirmationSeed(plan.seed) }), requirement, inPlace);
+    observer.onPhase?.('confirm', again.length, `re-running ${decision.needsConfirmation.join(', ')}`);
+    const offset = records.length;
+    rerun.push(...(await execute(again, executor, requirement, true, observer)).map((r) => ({ ...r, order: r.order + offset })));
+    confirmations = comparisonCells(mode, rerun, reference ? { baseline: reference, confirmation: true } : { confirmation: true });
+    decision = decide(input, confirmations);
+  }
+
+  const results = buildResults({
+    testbed: plan.testbed,
+    mode,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    suite,
+    fingerprint,
+    cells,
+    confirmations,
+    decision,
+    runs: [...records, ...rerun],
+    ...(stored && baseline ? { baseline: { source: stored.source, document: baseline } } : {}),
+    ...(variants ? { variants } : {}),
+  });
+  if (plan.comparison.mode !== 'none') return results;
+  return { ...results, cells: results.cells.map((c) => ({ ...c, reason: NO_BASELINE })) };
+}
+
+/** Reason of every cell of a run that had no baseline to compare with. */
+export const NO_BASELINE = 'no baseline to compare with (pnpm bench --update-baseline records one)';
+
+/**
+ * The stored baseline restricted to what this run measured: its paths and probes, and the
+ * fingerprint fields the run can speak for (`plan.ignoreFields` names the others, e.g. the
+ * overlay's when no overlay is measured). A narrower run (e.g. `--paths overlay`) is then
+ * compared on what it measured instead of being INCONCLUSIVE elsewhere.
+ */
+export function comparableBaseline(baseline: BaselineDocument, plan: Pick<BenchPlan, 'paths' | 'probes' | 'ignoreFields'>, current: Fingerprint): BaselineDocument {
+  const samples = baseline.samples.filter((s) => plan.paths.includes(s.path) && plan.probes.some((p) => s.metric.startsWith(`${p}.`)));
+  const ignored = new Set(plan.ignoreFields?.(baseline.fingerprint, current) ?? []);
+  const fingerprint = Object.fromEntries(Object.entries(baseline.fingerprint).filter(([field]) => !ignored.has(field)));
+  return { ...baseline, samples, fingerprint };
+}
+
+/** A baseline without runs: with nothing to compare, every cell is INCONCLUSIVE (its figures are still reported). */
+function emptyBaseline(testbed: string, fingerprint: Fingerprint, suite: SuiteParameters): BaselineDocument {
+  return { kind: 'labbench.bench.baseline', schemaVersion: 1, testbed, createdAt: new Date().toISOString(), suite, fingerprint, samples: [], history: [] };
+}
+
+async function execute(
+  schedule: readonly ScheduledRun[],
+  executor: BenchExecutor,
+  requirement: (run: ScheduledRun) => Requirement,
+  confirmation: boolean,
+  observer: RunnerObserver,
+): Promise<RunRecord[]> {
+  const records: RunRecord[] = [];
+  for (const [index, slot] of schedule.entries()) {
+    const needed = requirement(slot);
+    if (needed !== null) await executor.prepare(needed);
+    const startedAt = new Date();
+    const started = performance.now();
+    let values: RunValues = {};
+    let error: string | null = null;
+    try {
+      values = await executor.run({ path: slot.path, probe: slot.probe, arm: slot.arm });
+    } catch (err) {
+      error = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
+    }
+    const record: RunRecord = {
+      order: slot.order,
+      round: slot.round,
+      path: slot.path,
+      probe: slot.probe,
+      arm: slot.arm,
+      warmup: slot.warmup,
+      confirmation,
+      startedAt: startedAt.toISOString(),
+      durationMs: performance.now() - started,
+      values,
+      error,
+    };
+    records.push(record);
+    observer.onRun?.(record, index + 1, schedule.length);
+  }
+  return records;
+}

@@ -1,0 +1,206 @@
+/**
+ * A whole `pnpm bench` session on the local lab: bring the lab up (or reuse it), configure the
+ * overlay, set up the paths, run the bench, write the reports and the baseline, and remove
+ * what the session created. Every failure before results exist is a BenchNotRunError (exit 2).
+ */
+import { writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { LabbenchError } from '../errors.ts';
+import { openLab, type Lab } from '../lab.ts';
+import { createProgress, type Progress } from '../progress.ts';
+import { createProvider } from '../providers/registry.ts';
+import type { RunObserver } from '../scenario/runner.ts';
+import { documentSpec } from '../spec/testbed-spec.ts';
+import { baselineFromResults, loadBaseline, type BaselineDocument } from './baseline.ts';
+import { fieldsNotMeasured } from './env-fingerprint.ts';
+import { diffFingerprints } from './fingerprint.ts';
+import { LabExecutor } from './lab-executor.ts';
+import { overlayState } from './overlay.ts';
+import type { BenchHosts } from './paths.ts';
+import { writeReports, type WrittenReports } from './report/write.ts';
+import type { ProbeSettings, ResultsDocument } from './results.ts';
+import { runBench, type BenchPlan, type RunnerObserver } from './runner.ts';
+import { backendsNeeded, overlayNeeds, type SuitePlan } from './suite.ts';
+
+/** Exit code of a bench that could not run (results.ts's EXIT_NOT_RUN). */
+const NOT_RUN = 2;
+
+/** The bench could not run: no results, exit 2; the cause says why. */
+export class BenchNotRunError extends LabbenchError {
+  override readonly exitCode = NOT_RUN;
+}
+
+/** Everything a session needs, already validated. */
+export interface SessionOptions {
+  suite: SuitePlan;
+  probeSettings: ProbeSettings;
+  runs: number;
+  warmups: number;
+  seed: number;
+  testbed: string;
+  lab: { name: string; subnet?: string };
+  /** Baseline file to compare with (stored mode) and/or to write. */
+  baselineFile: string;
+  updateBaseline: boolean;
+  reportDir: string | null;
+  /** Leave the lab and the bench's containers up afterwards. */
+  keep: boolean;
+}
+
+/** Where a session reports progress. */
+export interface SessionObserver extends RunnerObserver {
+  /** A line about setup or teardown. */
+  onNote?(text: string): void;
+  progress?: Progress;
+  scenario?: RunObserver;
+}
+
+/** Wall-clock seconds of each phase (printed to show the suite's length). */
+export interface SessionTimings {
+  labUpS: number;
+  setupS: number;
+  measureS: number;
+  teardownS: number;
+  /** Setup + measurement (confirmation included) + teardown: the bench itself, without bringing up the lab. */
+  suiteS: number;
+}
+
+/** What a finished session produced. */
+export interface SessionOutcome {
+  results: ResultsDocument;
+  exitCode: number;
+  timings: SessionTimings;
+  reports: WrittenReports | null;
+  baselineWritten: string | null;
+  /** Why the stored comparison has no baseline (first run), or null. */
+  baselineNote: string | null;
+}
+
+/** Runs a session; throws BenchNotRunError when no results could be produced. */
+export async function runSession(options: SessionOptions, observer: SessionObserver = {}): Promise<SessionOutcome> {
+  const note = (text: string) => observer.onNote?.(text);
+  const comparison = await loadComparison(options, note);
+  const provider = await createProvider('local');
+  const spec = documentSpec({ name: options.lab.name, ...(options.lab.subnet ? { subnet: options.lab.subnet } : {}) });
+  const progress = observer.progress ?? createProgress();
+
+  const t0 = performance.now();
+  let lab: Lab | null = null;
+  let executor: LabExecutor | null = null;
+  let wasUp = false;
+  let upAttempted = false;
+  let tLab = t0;
+  let tSetup = t0;
+  let tMeasure = t0;
+  let results: ResultsDocument;
+  try {
+    try {
+      wasUp = (await provider.inventory(spec.name)) !== undefined;
+      await provider.preflight(spec);
+      upAttempted = true;
+      const inventory = await provider.up(spec, progress);
+      lab = await openLab(inventory);
+      tLab = performance.now();
+      const hosts = benchHosts(lab);
+      executor = new LabExecutor(lab, hosts, options.suite, options.probeSettings, {
+        onSetup: note,
+        ...(observer.scenario ? { scenario: observer.scenario } : {}),
+      });
+      const needed = backendsNeeded(options.suite);
+      const state = needed.length > 0 ? await overlayState(hosts) : null;
+      const first = state?.ready && state.backend && needed.includes(state.backend) ? state.backend : (needed[0] ?? null);
+      await executor.setUp(first);
+      tSetup = performance.now();
+    } catch (err) {
+      throw new BenchNotRunError('the bench could not run', { cause: err });
+    }
+    const plan = benchPlan(options, comparison.document, executor.currentBackend);
+    try {
+      results = await runBench(plan, executor, observer);
+    } catch (err) {
+      throw new BenchNotRunError('the bench stopped before it had results', { cause: err });
+    }
+    tMeasure = performance.now();
+  } finally {
+    if (!options.keep) {
+      await executor?.tearDown().catch(() => undefined);
+    }
+    await lab?.close();
+    // A lab this run created (or half-created) goes again, unless --keep.
+    if (!options.keep && !wasUp && upAttempted) {
+      note(`taking down lab "${spec.name}" (it was created for this run; --keep leaves it up)`);
+      // Never let a failed teardown hide the run's own outcome or error: say so instead.
+      await provider.down(spec.name, progress).catch((err: unknown) => note(`could not take down lab "${spec.name}": ${firstLine(err)} (run \`pnpm lab down --name ${spec.name}\`)`));
+    }
+  }
+  const tEnd = performance.now();
+
+  const failed = results.runs.filter((r) => r.error !== null);
+  if (results.runs.length > 0 && failed.length === results.runs.length) {
+    throw new BenchNotRunError(`every probe run failed (first: ${failed[0]?.error ?? 'unknown'})`, { hint: 'check the lab with `pnpm lab status` and the paths with `pnpm bench --keep`' });
+  }
+
+  const reports = options.reportDir ? await writeReports(options.reportDir, results) : null;
+  let baselineWritten: string | null = null;
+  if (options.updateBaseline) {
+    const carry = comparison.document && diffFingerprints(comparison.document.fingerprint, results.fingerprint).length === 0 ? comparison.document.history : [];
+    await mkdir(dirname(options.baselineFile), { recursive: true });
+    await writeFile(options.baselineFile, `${JSON.stringify(baselineFromResults(results, carry), null, 2)}\n`);
+    baselineWritten = options.baselineFile;
+  }
+  const s = (a: number, b: number) => (b - a) / 1000;
+  return {
+    results,
+    // Recording a baseline accepts tonight's numbers: it does not gate.
+    exitCode: options.updateBaseline ? 0 : results.summary.exitCode,
+    timings: { labUpS: s(t0, tLab), setupS: s(tLab, tSetup), measureS: s(tSetup, tMeasure), teardownS: s(tMeasure, tEnd), suiteS: s(tLab, tEnd) },
+    reports,
+    baselineWritten,
+    baselineNote: comparison.note,
+  };
+}
+
+/** Host A and host B of the lab: the etcd host first, as the course document orders them. */
+export function benchHosts(lab: Lab): BenchHosts {
+  const [a, b] = [...lab.hosts].sort((x, y) => Number(y.info.roles.includes('etcd')) - Number(x.info.roles.includes('etcd')));
+  if (!a || !b) throw new LabbenchError(`lab "${lab.inventory.lab}" has ${lab.hosts.length} host(s); the bench needs two`);
+  return { a, b };
+}
+
+async function loadComparison(options: SessionOptions, note: (text: string) => void): Promise<{ document: BaselineDocument | null; note: string | null }> {
+  if (options.suite.variants) return { document: null, note: null };
+  try {
+    return { document: await loadBaseline(options.baselineFile), note: null };
+  } catch (err) {
+    if (!options.updateBaseline) throw new BenchNotRunError('the bench could not run', { cause: err });
+    const why = `no usable baseline at ${options.baselineFile} (${firstLine(err)}): this run records the first one`;
+    note(why);
+    return { document: null, note: why };
+  }
+}
+
+function benchPlan(options: SessionOptions, baseline: BaselineDocument | null, initialBackend: string | null): BenchPlan {
+  const { suite } = options;
+  const comparison: BenchPlan['comparison'] = suite.variants
+    ? { mode: 'ab', labels: { A: suite.variants.A.label, B: suite.variants.B.label } }
+    : baseline
+      ? { mode: 'stored', source: options.baselineFile, baseline }
+      : { mode: 'none' };
+  return {
+    testbed: options.testbed,
+    paths: suite.paths,
+    probes: suite.probes,
+    runs: options.runs,
+    warmups: options.warmups,
+    seed: options.seed,
+    probeSettings: options.probeSettings,
+    comparison,
+    requirementOf: (path, arm) => overlayNeeds(suite, path, arm)?.backend ?? null,
+    initialRequirement: initialBackend,
+    ignoreFields: fieldsNotMeasured,
+  };
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+}

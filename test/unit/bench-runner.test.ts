@@ -1,0 +1,174 @@
+import test from 'ava';
+import { baselineFromResults } from '../../src/bench/baseline.ts';
+import type { RunValues } from '../../src/bench/extract.ts';
+import type { Fingerprint } from '../../src/bench/fingerprint.ts';
+import { metricsOfProbe, type MetricId } from '../../src/bench/metrics.ts';
+import { renderJson } from '../../src/bench/report/json.ts';
+import type { ResultsDocument } from '../../src/bench/results.ts';
+import { comparableBaseline, runBench, type BenchExecutor, type BenchPlan } from '../../src/bench/runner.ts';
+import { mulberry32, type Arm, type ScheduleCell } from '../../src/bench/schedule.ts';
+import { BENCH_PROBE_SETTINGS } from '../../src/bench/suite.ts';
+
+const PATHS = ['loopback', 'host', 'bridge', 'overlay'];
+const TYPICAL: Record<MetricId, number> = {
+  'tcp.throughput': 10, 'tcp.retransmits': 0, 'udp.goodput': 100, 'udp.loss': 0, 'udp.jitter': 0.01,
+  'ping.rtt': 40, 'ping.loss': 0, 'rr.p50': 100, 'rr.p99': 400, 'rr.mean': 110,
+};
+const FINGERPRINT: Fingerprint = { kernel: '6.18', cpuCores: 2, iperf3: 'iperf 3.12', backend: 'vxlan', 'mtu.overlay': 1450 };
+
+/** A lab stand-in: seeded lognormal runs (2 % CV) around TYPICAL, times an effect per `<path>/<metric>` on the changed side. */
+class FakeLab implements BenchExecutor {
+  readonly calls: { cell: ScheduleCell; n: number }[] = [];
+  readonly prepared: string[] = [];
+  private readonly random: () => number;
+  constructor(
+    seed: number,
+    private readonly effect: (cell: ScheduleCell, metric: MetricId, call: number) => number = () => 1,
+    private readonly fingerprints: { current: Fingerprint; A?: Fingerprint } = { current: FINGERPRINT },
+    private readonly failing: (cell: ScheduleCell, call: number) => boolean = () => false,
+  ) {
+    this.random = mulberry32(seed);
+  }
+  async prepare(requirement: string | null): Promise<void> {
+    if (requirement !== null && this.prepared.at(-1) !== requirement) this.prepared.push(requirement);
+  }
+  async run(cell: ScheduleCell): Promise<RunValues> {
+    const n = this.calls.length;
+    this.calls.push({ cell, n });
+    if (this.failing(cell, n)) throw new Error('iperf3 failed: the server is busy running a test');
+    const values: RunValues = {};
+    for (const metric of metricsOfProbe(cell.probe)) {
+      const u = Math.max(this.random(), 1e-9);
+      const gauss = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.random());
+      values[metric] = TYPICAL[metric] * this.effect(cell, metric, n) * Math.exp(0.02 * gauss);
+    }
+    return values;
+  }
+  async fingerprint(arm: Arm | null): Promise<Fingerprint> {
+    return arm === 'A' ? (this.fingerprints.A ?? this.fingerprints.current) : this.fingerprints.current;
+  }
+}
+
+function plan(comparison: BenchPlan['comparison'], overrides: Partial<BenchPlan> = {}): BenchPlan {
+  return {
+    testbed: 'local',
+    paths: PATHS,
+    probes: ['tcp', 'udp', 'ping', 'rr'],
+    runs: 10,
+    warmups: 1,
+    seed: 77,
+    probeSettings: BENCH_PROBE_SETTINGS,
+    comparison,
+    requirementOf: () => null,
+    initialRequirement: null,
+    ...overrides,
+  };
+}
+
+async function recordedBaseline(): Promise<ResultsDocument> {
+  return runBench(plan({ mode: 'none' }, { seed: 1 }), new FakeLab(101));
+}
+
+const verdictOf = (doc: ResultsDocument, key: string) => doc.cells.find((c) => c.key === key)?.verdict;
+const halveOverlayThroughput = (cell: ScheduleCell, metric: MetricId) => (cell.path === 'overlay' && metric === 'tcp.throughput' ? 0.5 : 1);
+
+test('a first run without a baseline: every figure reported, nothing judged, exit 0', async (t) => {
+  const doc = await recordedBaseline();
+  t.is(doc.runs.length, 16 * 11);
+  t.is(doc.runs.filter((r) => r.warmup).length, 16);
+  t.true(doc.cells.every((c) => c.verdict === 'INCONCLUSIVE' && c.current.samples.length === 10));
+  t.is(doc.summary.exitCode, 0);
+  t.notThrows(() => renderJson(doc));
+  t.truthy(doc.derived.find((d) => d.path === 'overlay' && d.metric === 'tcp.throughput')?.fractionOfLoopback);
+});
+
+test('A/A against a stored baseline: no FAIL, no re-run, exit 0', async (t) => {
+  const baseline = baselineFromResults(await recordedBaseline());
+  const lab = new FakeLab(202);
+  const doc = await runBench(plan({ mode: 'stored', source: 'bench/baselines/local.json', baseline }), lab);
+  t.is(doc.summary.counts.FAIL, 0);
+  t.is(doc.summary.exitCode, 0);
+  t.is(lab.calls.length, 16 * 11, 'no confirmation runs');
+  t.deepEqual(doc.baseline?.differences, []);
+  t.notThrows(() => renderJson(doc));
+});
+
+test('a real regression is flagged, re-run on that path × probe only, confirmed: FAIL naming path and metric, exit 1', async (t) => {
+  const baseline = baselineFromResults(await recordedBaseline());
+  const lab = new FakeLab(303, halveOverlayThroughput);
+  const phases: string[] = [];
+  const doc = await runBench(plan({ mode: 'stored', source: 'b.json', baseline }), lab, { onPhase: (p, n) => phases.push(`${p}:${n}`) });
+  t.deepEqual(phases, ['measure:176', 'confirm:11']);
+  const rerun = lab.calls.slice(176).map((c) => `${c.cell.path}/${c.cell.probe}`);
+  t.deepEqual([...new Set(rerun)], ['overlay/tcp']);
+  t.is(verdictOf(doc, 'overlay/tcp.throughput'), 'FAIL');
+  t.regex(doc.cells.find((c) => c.key === 'overlay/tcp.throughput')?.reason ?? '', /-(49|50)(\.\d)?%.*; confirmed by re-run/);
+  for (const path of ['loopback', 'host', 'bridge']) t.is(verdictOf(doc, `${path}/tcp.throughput`), 'PASS');
+  t.is(doc.summary.exitCode, 1);
+  t.true(doc.runs.filter((r) => r.confirmation).every((r) => r.path === 'overlay' && r.probe === 'tcp'));
+  t.notThrows(() => renderJson(doc));
+});
+
+test('a slowdown that is gone on the re-run is a WARN, not a FAIL', async (t) => {
+  const baseline = baselineFromResults(await recordedBaseline());
+  const lab = new FakeLab(404, (cell, metric, call) => (call < 176 ? halveOverlayThroughput(cell, metric) : 1));
+  const doc = await runBench(plan({ mode: 'stored', source: 'b.json', baseline }), lab);
+  t.is(verdictOf(doc, 'overlay/tcp.throughput'), 'WARN');
+  t.regex(doc.cells.find((c) => c.key === 'overlay/tcp.throughput')?.reason ?? '', /not confirmed by re-run/);
+  t.is(doc.summary.exitCode, 0);
+});
+
+test('another environment: INCONCLUSIVE with the differing fields, never FAIL, even with a regression', async (t) => {
+  const baseline = baselineFromResults(await recordedBaseline());
+  const lab = new FakeLab(505, halveOverlayThroughput, { current: { ...FINGERPRINT, 'mtu.overlay': 1400, kernel: '6.19' } });
+  const doc = await runBench(plan({ mode: 'stored', source: 'b.json', baseline }), lab);
+  t.true(doc.cells.every((c) => c.verdict === 'INCONCLUSIVE'));
+  t.regex(doc.cells[0]?.reason ?? '', /environment differs from the baseline \(kernel 6\.18 → 6\.19, mtu\.overlay 1450 → 1400\)/);
+  t.is(doc.summary.exitCode, 0);
+  t.is(lab.calls.length, 176, 'nothing to confirm');
+});
+
+test('fields the run cannot speak for are left out of the environment check', async (t) => {
+  const baseline = baselineFromResults(await recordedBaseline());
+  const lab = new FakeLab(606, () => 1, { current: { kernel: '6.18', cpuCores: 2, iperf3: 'iperf 3.12' } });
+  const narrow = plan({ mode: 'stored', source: 'b.json', baseline }, { paths: ['host'], probes: ['tcp'], ignoreFields: (b, c) => Object.keys(b).filter((f) => !(f in c)) });
+  const doc = await runBench(narrow, lab);
+  t.deepEqual(doc.baseline?.differences, []);
+  t.deepEqual(doc.cells.map((c) => c.key), ['host/tcp.throughput', 'host/tcp.retransmits']);
+  const comparable = comparableBaseline(baseline, narrow, { kernel: '6.18', cpuCores: 2, iperf3: 'iperf 3.12' });
+  t.is(comparable.samples.length, 2);
+  t.deepEqual(Object.keys(comparable.fingerprint).sort(), ['cpuCores', 'iperf3', 'kernel']);
+});
+
+test('A/B over two backends: blocks with one reconfiguration per round; B\'s regression caught; controls PASS', async (t) => {
+  const lab = new FakeLab(707, (cell, metric) => (cell.arm === 'B' ? halveOverlayThroughput(cell, metric) : 1), {
+    current: { ...FINGERPRINT, backend: 'udp', 'mtu.overlay': 1472 },
+    A: FINGERPRINT,
+  });
+  const ab = plan({ mode: 'ab', labels: { A: 'vxlan', B: 'udp' } }, {
+    requirementOf: (path, arm) => (path === 'overlay' ? (arm === 'A' ? 'vxlan' : 'udp') : null),
+    initialRequirement: 'vxlan',
+  });
+  const doc = await runBench(ab, lab);
+  t.is(doc.mode, 'ab');
+  t.is(verdictOf(doc, 'overlay/tcp.throughput'), 'FAIL');
+  t.is(verdictOf(doc, 'host/tcp.throughput'), 'PASS');
+  t.deepEqual(doc.variants?.differences.map((d) => d.field), ['backend', 'mtu.overlay']);
+  // 11 rounds with one switch each, then the confirmation's 11 rounds.
+  t.true(lab.prepared.length <= 11 + 11 + 1, `${lab.prepared.length} reconfigurations`);
+  t.is(doc.summary.exitCode, 1);
+  t.notThrows(() => renderJson(doc));
+});
+
+test('a failed run is recorded with its error and leaves its cell one sample short', async (t) => {
+  const baseline = baselineFromResults(await recordedBaseline());
+  const lab = new FakeLab(808, () => 1, { current: FINGERPRINT }, (cell, call) => cell.path === 'host' && cell.probe === 'udp' && call > 100 && call < 140);
+  const doc = await runBench(plan({ mode: 'stored', source: 'b.json', baseline }), lab);
+  const failed = doc.runs.filter((r) => r.error !== null);
+  t.true(failed.length >= 1);
+  t.regex(failed[0]?.error ?? '', /server is busy/);
+  t.deepEqual(failed[0]?.values, {});
+  const cell = doc.cells.find((c) => c.key === 'host/udp.loss');
+  t.is(cell?.current.samples.length, 10 - failed.filter((r) => !r.warmup).length);
+  t.notThrows(() => renderJson(doc));
+});
