@@ -56,3 +56,11 @@ test('summary table for scenario all', (t) => {
     'SCENARIO       SECTION  STEPS  VERDICT  TIME\nnetwork-modes  §3.1     2/2    PASS     2.0s\nipvlan         §3.1     2/2    SKIPPED  2.0s\n',
   );
 });
+
+test('durations read naturally and never as 2m60s', async (t) => {
+  const { formatDuration } = await import('../../src/progress.ts');
+  t.is(formatDuration(412), '412ms');
+  t.is(formatDuration(51_234), '51.2s');
+  t.is(formatDuration(179_600), '3m0s');
+  t.is(formatDuration(214_000), '3m34s');
+});
