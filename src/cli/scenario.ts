@@ -70,10 +70,11 @@ export async function run(argv: string[]): Promise<number> {
   const lab = await openLab(inventory);
   const reports: ScenarioReport[] = [];
   try {
-    for (const s of scenarios) {
-      // With --keep a single scenario leaves what it built for the user to explore; `all` always
-      // cleans between scenarios so each one finds the lab as the previous one did.
-      const cleanup = !(values.keep && scenarios.length === 1);
+    for (const [i, s] of scenarios.entries()) {
+      // A scenario cleans up only where the lab outlives it: between the scenarios of `all`, and
+      // after the last one with --keep. A single scenario with --keep leaves what it built for
+      // the user to explore; without --keep the lab goes down anyway.
+      const cleanup = scenarios.length > 1 && (i < scenarios.length - 1 || Boolean(values.keep));
       reports.push(await runScenario(s, lab, params, json ? {} : terminalObserver(), { cleanup }));
       if (!json) process.stdout.write(renderSummary(reports.at(-1)!));
     }
