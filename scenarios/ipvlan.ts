@@ -15,9 +15,8 @@
  */
 import { defineScenario, step, type StepContext } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
-import { hostPair, interfacesOf, lanInterface, removeNetworks } from '../src/scenario/lib/container-steps.ts';
+import { createLanNetwork, hostPair, interfacesOf, lanInterface, removeNetworks } from '../src/scenario/lib/container-steps.ts';
 import { removeContainers } from '../src/scenario/lib/host-steps.ts';
-import { stringOverride } from '../src/scenario/lib/overrides.ts';
 import { interfaceNamed } from '../src/scenario/lib/parse-ip.ts';
 import { describePing, pingOutcome } from '../src/scenario/lib/ping-outcome.ts';
 import { spareLanAddresses } from '../src/scenario/lib/pick-addresses.ts';
@@ -49,14 +48,8 @@ export default defineScenario({
   steps: [
     step('ipvlan — docker network create -d ipvlan --subnet <LAN> --gateway <LAN gateway> -o parent=<LAN interface> ipvlan01; docker run --network ipvlan01 --ip <spare LAN address>', async (ctx) => {
       const { a } = hostPair(ctx);
-      await removeContainers(a, [CONTAINER]);
-      await removeNetworks(a, [NETWORK]);
+      await createLanNetwork(ctx, 'ipvlan', NETWORK, CONTAINER);
       const lan = ctx.lab.inventory.subnet;
-      const parent = stringOverride(ctx.params, 'parent', (await lanInterface(a)).name);
-      ctx.state.set('parent', parent);
-      await a.$`docker network create -d ipvlan --subnet ${lan} --gateway ${gatewayOf(lan)} -o parent=${parent} ${NETWORK}`;
-      const [inspect] = (await a.$`docker network inspect ${NETWORK}`).json<{ Driver: string; Options: Record<string, string> }[]>();
-      ctx.expectEqual('Driver', inspect?.Driver, 'ipvlan');
       await ensureBoxImage(a);
       const ip = containerIp(ctx);
       const run = await a.$({ nothrow: true })`docker run -d -it --name ${CONTAINER} --network ${NETWORK} --ip ${ip} ${BOX_IMAGE}`;

@@ -14,9 +14,8 @@
  */
 import { defineScenario, step, type StepContext } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
-import { hostPair, interfacesOf, lanInterface, removeNetworks } from '../src/scenario/lib/container-steps.ts';
+import { createLanNetwork, hostPair, interfacesOf, lanInterface, removeNetworks } from '../src/scenario/lib/container-steps.ts';
 import { removeContainers, runContainer } from '../src/scenario/lib/host-steps.ts';
-import { stringOverride } from '../src/scenario/lib/overrides.ts';
 import { interfaceNamed } from '../src/scenario/lib/parse-ip.ts';
 import { describePing, pingOutcome } from '../src/scenario/lib/ping-outcome.ts';
 import { spareLanAddresses } from '../src/scenario/lib/pick-addresses.ts';
@@ -39,16 +38,7 @@ export default defineScenario({
 
   steps: [
     step('macvlan — docker network create -d macvlan --subnet <LAN> --gateway <LAN gateway> -o parent=<LAN interface> macvlan01', async (ctx) => {
-      const { a } = hostPair(ctx);
-      await removeContainers(a, [CONTAINER]);
-      await removeNetworks(a, [NETWORK]);
-      const lan = ctx.lab.inventory.subnet;
-      const parent = stringOverride(ctx.params, 'parent', (await lanInterface(a)).name);
-      ctx.state.set('parent', parent);
-      await a.$`docker network create -d macvlan --subnet ${lan} --gateway ${gatewayOf(lan)} -o parent=${parent} ${NETWORK}`;
-      const [inspect] = (await a.$`docker network inspect ${NETWORK}`).json<{ Driver: string; Options: Record<string, string> }[]>();
-      ctx.expectEqual('Driver', inspect?.Driver, 'macvlan');
-      ctx.expectEqual('Options.parent', inspect?.Options.parent, parent);
+      await createLanNetwork(ctx, 'macvlan', NETWORK, CONTAINER);
     }),
 
     step('a container on macvlan01 — docker run --network macvlan01 --ip <spare LAN address>; ip a: its own address and MAC', async (ctx) => {

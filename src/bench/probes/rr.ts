@@ -5,6 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { Bench } from 'tinybench';
+import type { RrRun } from '../parsers/rr.ts';
 
 /** How one run is measured. */
 export interface RrOptions {
@@ -21,16 +22,10 @@ export interface RrOptions {
   timeoutMs: number;
 }
 
-/** The line the client prints (all times in µs). */
-export interface RrResult {
+/** The line the client prints (all times in µs): the run summary the parser reads back. */
+export interface RrResult extends RrRun {
   probe: 'rr';
   unit: 'us';
-  p50: number;
-  p99: number;
-  mean: number;
-  samples: number;
-  payloadBytes: number;
-  node: string;
 }
 
 /** Fewest samples a run may have. */

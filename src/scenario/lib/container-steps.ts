@@ -5,7 +5,10 @@
  */
 import { ConfigError, LabbenchError } from '../../errors.ts';
 import type { Host } from '../../host.ts';
+import { gatewayOf } from '../../spec/testbed-spec.ts';
 import type { StepContext } from '../define.ts';
+import { removeContainers } from './host-steps.ts';
+import { stringOverride } from './overrides.ts';
 import { parseIfconfig, type IfconfigInterface } from './parse-ifconfig.ts';
 import { parseIpInterfaces, type IpInterface } from './parse-ip.ts';
 import { pingOutcome, type PingOutcome } from './ping-outcome.ts';
@@ -59,4 +62,24 @@ export async function lanInterface(host: Host): Promise<IpInterface> {
   const found = (await interfacesOf(host)).find((i) => i.inet.some((a) => a.startsWith(`${host.address}/`)));
   if (!found) throw new LabbenchError(`${host.name}: no interface carries its LAN address ${host.address}`, { hint: 'check the host\'s network with `ip a`' });
   return found;
+}
+
+/**
+ * `docker network create -d <driver> --subnet <LAN> --gateway <LAN gateway> -o parent=<iface>
+ * <name>` on host A, as the document's macvlan/ipvlan drivers take the LAN itself, after
+ * removing what an earlier run left; checks the driver and returns the parent it used
+ * (`--set parent=IFACE` overrides host A's LAN interface).
+ */
+export async function createLanNetwork(ctx: StepContext, driver: 'macvlan' | 'ipvlan', network: string, container: string): Promise<string> {
+  const { a } = hostPair(ctx);
+  await removeContainers(a, [container]);
+  await removeNetworks(a, [network]);
+  const lan = ctx.lab.inventory.subnet;
+  const parent = stringOverride(ctx.params, 'parent', (await lanInterface(a)).name);
+  ctx.state.set('parent', parent);
+  await a.$`docker network create -d ${driver} --subnet ${lan} --gateway ${gatewayOf(lan)} -o parent=${parent} ${network}`;
+  const [inspect] = (await a.$`docker network inspect ${network}`).json<{ Driver: string; Options: Record<string, string> }[]>();
+  ctx.expectEqual('Driver', inspect?.Driver, driver);
+  ctx.expectEqual('Options.parent', inspect?.Options.parent, parent);
+  return parent;
 }
