@@ -9,7 +9,7 @@ import { openLab } from '../../src/lab.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
 import { ensureBoxImage } from '../../src/scenario/lib/box.ts';
-import { cli, rootSkipReason, startCli } from '../support/cli.ts';
+import { cli, cliInTerminal, rootSkipReason, startCli } from '../support/cli.ts';
 import { diff, snapshotMachine } from '../support/machine-snapshot.ts';
 
 const skip = rootSkipReason();
@@ -81,6 +81,11 @@ run(title('lab up brings up hostA and hostB; ssh2 ping across the LAN; docker ru
     const exec = await cli(['lab', 'exec', 'hostB', '--name', LAB, '--', 'hostname']);
     t.is(exec.code, 0);
     t.is(exec.stdout.trim(), 'hostB');
+
+    // `lab shell` at a terminal: a login shell on the host over ssh2, its exit code passed on.
+    const shell = await cliInTerminal(['lab', 'shell', 'hostA', '--name', LAB], 'echo "in $(hostname) from ${SSH_CONNECTION%% *} on $(tty)"; exit 7\n', /root@hostA[^#]*# /);
+    t.is(shell.code, 7, shell.output);
+    t.regex(shell.output, /^in hostA from 10\.213\.50\.1 on \/dev\/pts\/\d+$/m);
 
     // A second lab side by side, with its own name and subnet.
     const second = await cli(['lab', 'up', '--name', `${LAB}2`, '--subnet', '10.213.53.0/24']);

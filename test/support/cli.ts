@@ -34,3 +34,30 @@ export function rootSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (it starts a Docker engine and system containers)';
   return undefined;
 }
+
+/**
+ * Runs the CLI in a pseudo-terminal (util-linux `script`), as a user at a terminal would, types
+ * `input` once `ready` shows up in what it printed, and resolves with its exit code and output.
+ */
+export function cliInTerminal(args: string[], input: string, ready: RegExp, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let typed = false;
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    output += c;
+    if (!typed && ready.test(output)) {
+      typed = true;
+      child.stdin!.write(input);
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (output += c));
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      // Without carriage returns and terminal control sequences (bracketed paste, colours).
+      resolve({ code, output: output.replaceAll('\r', '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') });
+    }),
+  );
+}
