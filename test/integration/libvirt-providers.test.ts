@@ -19,6 +19,7 @@ import { parseVirshInfo } from '../../infra/libvirt/exec.ts';
 import { networkProvider, type NetworkInputs, type NetworkOutputs } from '../../infra/libvirt/network.ts';
 import { poolProvider, type PoolOutputs } from '../../infra/libvirt/pool.ts';
 import { volumeProvider, type VolumeInputs, type VolumeOutputs } from '../../infra/libvirt/volume.ts';
+import { processAlive } from '../../src/machine/process.ts';
 import { renderMetaData, renderNetworkConfig, renderUserData, type CloudInitSpec } from '../../infra/render/cloud-init.ts';
 import { runLocal } from '../../src/machine/run.ts';
 
@@ -60,12 +61,7 @@ async function daemonPid(name: string): Promise<number | undefined> {
   const file = `/run/${name}.pid`;
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim());
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
+  return processAlive(pid) ? pid : undefined;
 }
 
 async function chainExists(ipt: string, table: string, chain: string): Promise<boolean> {
@@ -132,7 +128,7 @@ async function restore(env: Environment): Promise<void> {
   removeNetworkRuntimeLeftovers();
   for (const { pid } of [...env.startedDaemons].reverse()) {
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
   }
   if (env.startedDaemons.some((d) => d.name === 'libvirtd')) {
     // Chains libvirt created for the test's networks; they are empty once those networks are gone.
@@ -164,14 +160,6 @@ function readdirSafe(dir: string): string[] {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const started = performance.now();
 const prepared = await prepare();

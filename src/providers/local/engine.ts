@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { ProviderError } from '../../errors.ts';
 import { installDebianPackage } from '../../machine/apt.ts';
+import { processAlive } from '../../machine/process.ts';
 import { onPath, runLocal } from '../../machine/run.ts';
 import type { Progress } from '../../progress.ts';
 import { pingEngine, type DockerEngine } from './docker-cli.ts';
@@ -149,24 +150,14 @@ async function cleanupStalePrivateEngine(paths: StatePaths): Promise<void> {
 }
 
 async function terminate(pid: number): Promise<void> {
-  if (!alive(pid)) return;
+  if (!processAlive(pid)) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (alive(pid) && Date.now() < deadline) await sleep(200);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
-  while (alive(pid)) await sleep(100);
+  while (processAlive(pid) && Date.now() < deadline) await sleep(200);
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (processAlive(pid)) await sleep(100);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie still answers kill(0); treat it as gone.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 async function snapshotMachine(): Promise<MachineBefore> {
   return {

@@ -8,6 +8,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync
 import { dirname, join } from 'node:path';
 import { ProviderError } from '../../../errors.ts';
 import { installDebianPackage } from '../../../machine/apt.ts';
+import { processAlive } from '../../../machine/process.ts';
 import { onPath, runLocal } from '../../../machine/run.ts';
 import type { Progress } from '../../../progress.ts';
 import { quoteArg } from '../../../transports/quote.ts';
@@ -52,7 +53,7 @@ async function lockBuild(paths: StatePaths, hash: string, progress: Progress): P
       return () => rmSync(lock, { recursive: true, force: true });
     } catch {
       const owner = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
-      if (owner && !isAlive(owner)) {
+      if (owner && !processAlive(owner)) {
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
@@ -63,14 +64,6 @@ async function lockBuild(paths: StatePaths, hash: string, progress: Progress): P
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The recorded manifest (with package versions) of a built image, if this machine built it. */
 export function builtManifest(paths: StatePaths, hash: string): BuiltHostImage | undefined {
