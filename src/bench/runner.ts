@@ -92,6 +92,8 @@ export async function runBench(plan: BenchPlan, executor: BenchExecutor, observe
     cells,
     fingerprintDifferences: differences,
     history: baseline?.history ?? [],
+    // The same-namespace path involves neither Docker nor flannel: when it moves, the machine did.
+    canary: plan.paths.includes('loopback') ? 'loopback' : undefined,
   } as const;
   let decision: Decision = decide(input);
   let confirmations: CellSamples[] = [];

@@ -5,7 +5,7 @@
  * FAIL needs all of: an effect (Hodges–Lehmann) beyond the metric's fail tolerance and its
  * absolute floor; a one-sided Mann–Whitney test significant after Holm correction over every
  * testable cell of the run; enough runs; in stored mode the drift bar (history guard, or twice
- * the tolerance without history); and a confirmation re-run of the flagged cells that meets
+ * the tolerance without history) and a still canary; and a confirmation re-run of the flagged cells that meets
  * the same conditions. Calling `decide(input)` says which cells need that re-run; calling
  * `decide(input, confirmations)` with the re-run samples gives the final verdicts. Without
  * confirmation a cell never FAILs: it is a WARN awaiting confirmation.
@@ -86,6 +86,13 @@ export interface DecisionInput {
   history?: readonly HistoryNight[];
   /** Stored mode: cells flagged on the previous night; a regression under 2× its tolerance must persist. */
   previouslyFlagged?: readonly CellKey[];
+  /**
+   * Stored mode: the path that measures the machine rather than the lab (the bench's `loopback`).
+   * When it worsens significantly beyond its own fail tolerance on a metric, the machine changed
+   * since the baseline: a cell of that metric FAILs only if it is still beyond the tolerance
+   * after the canary's change is taken out; otherwise it is INCONCLUSIVE.
+   */
+  canary?: string;
 }
 
 /** The numbers behind a verdict. */
@@ -155,6 +162,8 @@ interface Context {
   input: DecisionInput;
   metrics: MetricTable;
   settings: DecisionSettings;
+  /** Stored mode: the canary's statistics per metric on which it moved beyond its fail tolerance. */
+  canaryMoved: Map<MetricId, CellStatistics>;
 }
 
 /**
@@ -167,8 +176,10 @@ export function decide(input: DecisionInput, confirmations?: readonly CellSample
     input,
     metrics: input.metrics ?? DEFAULT_METRICS,
     settings: { ...DEFAULT_DECISION_SETTINGS, ...input.settings },
+    canaryMoved: new Map(),
   };
   const assessed = input.cells.map((cell) => assess(cell, ctx));
+  if (input.mode === 'stored') ctx.canaryMoved = canaryMoves(assessed, input.canary, ctx.settings.alpha);
   const adjusted = holmOverTestable(assessed, ctx.settings.alpha);
   const first = assessed.map((a, i) => classify(a, adjusted[i] ?? null, ctx));
 
@@ -322,6 +333,18 @@ function judge(spec: MetricSpec, s: CellStatistics, n: { current: number; baseli
     return { verdict: 'WARN', reason: `${failText}, but a FAIL needs ≥ ${minSamplesForFail} runs on each side`, failConditions: false };
   }
   if (ctx.input.mode === 'stored') {
+    const canary = ctx.canaryMoved.get(spec.id);
+    if (canary) {
+      const machine = 'the machine changed since the baseline; re-run, or re-baseline if it stays';
+      if (key === cellKey(ctx.input.canary as string, spec.id)) {
+        return { verdict: 'INCONCLUSIVE', reason: `${failText}, but ${ctx.input.canary} is the canary: ${machine}`, failConditions: false };
+      }
+      const excess = worseningBeyond(spec, s, canary);
+      if (excess < spec.fail) {
+        const moved = `the ${ctx.input.canary} canary moved as well (${describe(spec, canary)}), leaving ${formatTolerance(spec, excess)} beyond it`;
+        return { verdict: 'INCONCLUSIVE', reason: `${failText}, but ${moved}: ${machine}`, failConditions: false };
+      }
+    }
     const bar = storedModeBar(spec, s, key, ctx);
     if (bar !== null) return { verdict: 'WARN', reason: `${failText}, but ${bar}`, failConditions: false };
   }
@@ -338,6 +361,28 @@ function ratioOk(spec: MetricSpec, s: CellStatistics, side: 'worse' | 'better'):
   const currentIsHigher = (spec.better === 'lower') === (side === 'worse');
   const [high, low] = currentIsHigher ? [s.medianCurrent, s.medianBaseline] : [s.medianBaseline, s.medianCurrent];
   return high >= spec.minRatio * low;
+}
+
+/**
+ * The canary's cells that worsened beyond their fail tolerance and floor with a raw one-sided
+ * p ≤ α (not Holm: a machine-wide shift only has to be real, not survive the whole family).
+ */
+function canaryMoves(assessed: readonly Assessment[], canary: string | undefined, alpha: number): Map<MetricId, CellStatistics> {
+  const moved = new Map<MetricId, CellStatistics>();
+  if (canary === undefined) return moved;
+  for (const a of assessed) {
+    if (a.cell.path !== canary || !a.stats || a.spec.fail === null) continue;
+    const floorOk = Math.abs(a.stats.medianCurrent - a.stats.medianBaseline) >= a.spec.absFloor;
+    if (a.stats.worsening >= a.spec.fail && floorOk && a.stats.pWorse <= alpha) moved.set(a.cell.metric, a.stats);
+  }
+  return moved;
+}
+
+/** How much worse a cell got beyond the canary's own change (relative metrics: a ratio of ratios). */
+function worseningBeyond(spec: MetricSpec, s: CellStatistics, canary: CellStatistics): number {
+  if (spec.change === 'absolute') return s.worsening - canary.worsening;
+  const ratio = (1 + s.change) / (1 + canary.change);
+  return spec.better === 'lower' ? ratio - 1 : 1 - ratio;
 }
 
 /**

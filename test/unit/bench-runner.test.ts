@@ -109,6 +109,16 @@ test('a real regression is flagged, re-run on that path × probe only, confirmed
   t.notThrows(() => renderJson(doc));
 });
 
+test('the whole machine slower (loopback too): no FAIL, no re-run; the cells say the loopback canary moved', async (t) => {
+  const baseline = baselineFromResults(await recordedBaseline());
+  const slower = (_cell: ScheduleCell, metric: MetricId) => (metric === 'rr.p50' || metric === 'rr.mean' ? 1.6 : 1);
+  const doc = await runBench(plan({ mode: 'stored', source: 'b.json', baseline }), new FakeLab(505, slower));
+  for (const path of PATHS) t.is(verdictOf(doc, `${path}/rr.p50`), 'INCONCLUSIVE', path);
+  t.regex(doc.cells.find((c) => c.key === 'overlay/rr.p50')?.reason ?? '', /but the loopback canary moved as well \(median [\d.]+ → [\d.]+ µs \(\+\d+(\.\d)?%, p [\d.e-]+\)\), leaving [+-]\d+(\.\d)?% beyond it/);
+  t.false(doc.runs.some((r) => r.confirmation));
+  t.is(doc.summary.exitCode, 0);
+});
+
 test('a slowdown that is gone on the re-run is a WARN, not a FAIL', async (t) => {
   const baseline = baselineFromResults(await recordedBaseline());
   const lab = new FakeLab(404, (cell, metric, call) => (call < 176 ? halveOverlayThroughput(cell, metric) : 1));

@@ -138,6 +138,34 @@ test('stored mode without enough history: FAIL needs twice the tolerance', (t) =
   t.true(at25.cells[0]?.flagged);
 });
 
+test('stored mode: when the loopback canary moves beyond its fail tolerance, a path FAILs only beyond the change of the machine itself', (t) => {
+  const overlayDrop = cell('overlay', 'tcp.throughput', series(9), series(6.3));
+  const still = decide({ mode: 'stored', canary: 'loopback', cells: [overlayDrop, cell('loopback', 'tcp.throughput', series(40), series(40.2))] });
+  t.true(still.cells[0]?.flagged, 'a still canary leaves the −30 % overlay drop flagged');
+
+  const machineSlower = decide({
+    mode: 'stored',
+    canary: 'loopback',
+    cells: [overlayDrop, cell('loopback', 'tcp.throughput', series(40), series(30)), cell('overlay', 'ping.rtt', series(60), series(90))],
+  });
+  const [overlay, loopback, ping] = machineSlower.cells;
+  t.is(overlay?.verdict, 'INCONCLUSIVE');
+  t.false(overlay?.flagged);
+  t.regex(overlay?.reason ?? '', /but the loopback canary moved as well \(median 40 → 30 Gbit\/s \(-25%, p 5\.4e-6\)\), leaving -6\.7% beyond it: the machine changed since the baseline/);
+  t.is(loopback?.verdict, 'INCONCLUSIVE');
+  t.regex(loopback?.reason ?? '', /but loopback is the canary: the machine changed/);
+  t.true(ping?.flagged, 'another metric, on which the canary did not move, is still judged');
+  t.deepEqual(machineSlower.needsConfirmation, ['overlay/ping.rtt']);
+
+  // A collapse far beyond the machine's own change still fails: −79 % against a −12 % canary.
+  const collapse = decide({ mode: 'stored', canary: 'loopback', cells: [cell('overlay', 'tcp.throughput', series(11.9), series(2.5)), cell('loopback', 'tcp.throughput', series(40), series(35.2))] });
+  t.is(collapse.cells[1]?.verdict, 'INCONCLUSIVE');
+  t.true(collapse.cells[0]?.flagged);
+
+  const ab = decide({ mode: 'ab', canary: 'loopback', cells: [overlayDrop, cell('loopback', 'tcp.throughput', series(40), series(30))] });
+  t.true(ab.cells[0]?.flagged, 'A/B runs interleave both arms, so the canary rule is for stored baselines only');
+});
+
 test('stored mode with history: the guard and the persistence rule', (t) => {
   const key = 'overlay/tcp.throughput';
   const tight = nights([9, 9.05, 8.95, 9.02, 8.98, 9.01, 8.99], key);
