@@ -2,7 +2,8 @@
 # Installs everything labbench's tests use on a fresh Debian/Ubuntu machine (run as root):
 # pnpm and the npm dependencies, and the Debian packages the integration tests drive for real
 # (Docker engine, debootstrap for the host image, etcd and iperf3 for the flannel agent and
-# probe tests, libvirt/QEMU for the VM providers, Chromium for the HTML report test).
+# probe tests, libvirt/QEMU for the VM providers, Chromium for the HTML report test), and
+# Debian 12's Node 18 extracted aside, so the bench probes are also tested under the hosts' node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +27,9 @@ if [[ "$(pnpm --version 2>/dev/null)" != "12.4.2" ]]; then
   npm install -g pnpm@12.4.2
 fi
 pnpm install --frozen-lockfile
+
+# The probe bundles run on the hosts under Debian's Node 18; bench-probes.test.ts runs them under
+# it too (it finds the runner under $LABBENCH_HOME/node18). Not fatal: without it that test skips.
+if [[ $EUID -eq 0 ]] && command -v apt-cache >/dev/null; then
+  bash scripts/debian-node18.sh >/dev/null || echo "note: Debian's Node 18 could not be extracted; the Node 18 probe test will be skipped" >&2
+fi

@@ -1,10 +1,11 @@
 /**
  * The request-response probe and its echo server, bundled exactly as they go to the lab hosts,
- * run as separate node processes on loopback. Set LABBENCH_NODE18 to a Node 18 binary (what
- * Debian 12 ships) to run the bundles under it as well.
+ * run as separate node processes on loopback, under this node and under Debian 12's Node 18 (what
+ * the hosts run): LABBENCH_NODE18, or the runner scripts/debian-node18.sh extracts.
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { buildProbeBundles } from '../../src/bench/probes/bundle.ts';
 import { startEchoServer } from '../../src/bench/probes/echo.ts';
 import { measureRoundTrips } from '../../src/bench/probes/rr.ts';
 import { parseRrOutput } from '../../src/bench/parsers/rr.ts';
+import { statePaths } from '../../src/providers/local/paths.ts';
 
 const QUICK = ['--time', '300', '--iterations', '1000', '--warmup-time', '50', '--warmup-iterations', '50'];
 
@@ -90,13 +92,14 @@ test('bundled client and echo server on loopback under this node', async (t) => 
   await roundTripOverBundles(t, process.execPath, process.version);
 });
 
-const node18 = process.env['LABBENCH_NODE18'];
+/** A Node 18 runner: LABBENCH_NODE18, else the one scripts/debian-node18.sh extracts (setup does it). */
+const node18 = process.env['LABBENCH_NODE18'] ?? [join(statePaths().root, 'node18', 'node18')].find((p) => existsSync(p));
 if (node18) {
-  test('bundled client and echo server on loopback under Node 18 (LABBENCH_NODE18)', async (t) => {
+  test(`bundled client and echo server on loopback under Node 18 (${node18})`, async (t) => {
     await roundTripOverBundles(t, node18, 'v18.');
   });
 } else {
-  test.skip('bundled probes under Node 18: skipped, set LABBENCH_NODE18 to a Node 18 binary to run it', () => {});
+  test.skip('bundled probes under Node 18: skipped, run scripts/debian-node18.sh (root, Debian 12) or set LABBENCH_NODE18 to a Node 18 binary', () => {});
 }
 
 test('in-process: measureRoundTrips against startEchoServer', async (t) => {
