@@ -44,14 +44,6 @@ export interface ProbeSettings {
   rr: { payloadBytes: number; timeMs: number; iterations: number; warmupTimeMs: number; warmupIterations: number };
 }
 
-/** Probe settings of research/regression-detection.md §3.2. */
-export const DEFAULT_PROBE_SETTINGS: ProbeSettings = {
-  tcp: { durationS: 10, omitS: 2, streams: 1, pinCpus: true },
-  udp: { durationS: 10, omitS: 2, bitrate: '1G', lengthBytes: 1400 },
-  ping: { count: 105, intervalS: 0.01, skipFirst: 5 },
-  rr: { payloadBytes: 64, timeMs: 2000, iterations: 2000, warmupTimeMs: 500, warmupIterations: 200 },
-};
-
 /** What was measured and how it was judged. */
 export interface SuiteParameters {
   paths: string[];

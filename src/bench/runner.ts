@@ -9,8 +9,7 @@ import type { BaselineDocument } from './baseline.ts';
 import { blockOrder, type Requirement } from './block-order.ts';
 import type { RunValues } from './extract.ts';
 import { diffFingerprints, type Fingerprint, type FingerprintDifference } from './fingerprint.ts';
-import type { ProbeKind } from './metrics.ts';
-import { buildResults, comparisonCells, type ProbeSettings, type ResultsDocument, type RunRecord, type SuiteParameters } from './results.ts';
+import { buildResults, comparisonCells, type ResultsDocument, type RunRecord, type SuiteParameters } from './results.ts';
 import { buildSchedule, confirmationCells, suiteCells, type Arm, type ScheduleCell, type ScheduledRun } from './schedule.ts';
 import { decide, DEFAULT_DECISION_SETTINGS, type CellSamples, type Decision } from './verdict.ts';
 
@@ -32,15 +31,12 @@ export interface RunnerObserver {
   onPhase?(phase: 'measure' | 'confirm', runs: number, detail: string): void;
 }
 
+/** What a run measures, as its results record it. */
+type MeasuredSuite = Pick<SuiteParameters, 'paths' | 'probes' | 'runs' | 'warmups' | 'seed' | 'probeSettings'>;
+
 /** The run to make. */
-export interface BenchPlan {
+export interface BenchPlan extends MeasuredSuite {
   testbed: string;
-  paths: string[];
-  probes: ProbeKind[];
-  runs: number;
-  warmups: number;
-  seed: number;
-  probeSettings: ProbeSettings;
   /** Stored mode: the baseline to compare with. A/B mode: the two variants' labels. */
   comparison: { mode: 'stored'; source: string; baseline: BaselineDocument } | { mode: 'ab'; labels: { A: string; B: string } } | { mode: 'none' };
   /** The configuration a path × arm needs (e.g. its flannel backend); null: none. */
@@ -75,13 +71,9 @@ export async function runBench(plan: BenchPlan, executor: BenchExecutor, observe
   const baseline = stored ? comparableBaseline(stored.baseline, plan, fingerprint) : undefined;
   const differences: FingerprintDifference[] = baseline ? diffFingerprints(baseline.fingerprint, fingerprint) : [];
 
+  const { paths, probes, runs, warmups, seed, probeSettings } = plan;
   const suite: SuiteParameters = {
-    paths: plan.paths,
-    probes: plan.probes,
-    runs: plan.runs,
-    warmups: plan.warmups,
-    seed: plan.seed,
-    probeSettings: plan.probeSettings,
+    paths, probes, runs, warmups, seed, probeSettings,
     tolerances: {},
     decision: DEFAULT_DECISION_SETTINGS,
   };

@@ -5,7 +5,7 @@
  */
 import { buildSchedule, mulberry32, suiteCells, type Arm } from '../../src/bench/schedule.ts';
 import { BASELINE_KIND, BASELINE_SCHEMA_VERSION, type BaselineDocument } from '../../src/bench/baseline.ts';
-import { DEFAULT_PROBE_SETTINGS, buildResults, comparisonCells, samplesByCell, splitKey, type ResultsDocument, type RunRecord, type SuiteParameters } from '../../src/bench/results.ts';
+import { buildResults, comparisonCells, samplesByCell, splitKey, type ProbeSettings, type ResultsDocument, type RunRecord, type SuiteParameters } from '../../src/bench/results.ts';
 import { decide, DEFAULT_DECISION_SETTINGS } from '../../src/bench/verdict.ts';
 import { PROBES, type MetricId, type ProbeKind } from '../../src/bench/metrics.ts';
 import type { RunValues } from '../../src/bench/extract.ts';
@@ -87,13 +87,21 @@ export function simulateNight(options: { seed: number; effects?: Effects; arms?:
   });
 }
 
+/** The long-run probe settings of research/regression-detection.md §3.2 (10-s iperf3 runs), which the fixture's run durations follow. */
+const PROBE_SETTINGS: ProbeSettings = {
+  tcp: { durationS: 10, omitS: 2, streams: 1, pinCpus: true },
+  udp: { durationS: 10, omitS: 2, bitrate: '1G', lengthBytes: 1400 },
+  ping: { count: 105, intervalS: 0.01, skipFirst: 5 },
+  rr: { payloadBytes: 64, timeMs: 2000, iterations: 2000, warmupTimeMs: 500, warmupIterations: 200 },
+};
+
 export const SUITE: SuiteParameters = {
   paths: [...PATHS],
   probes: [...PROBES],
   runs: 10,
   warmups: 1,
   seed: 20260302,
-  probeSettings: DEFAULT_PROBE_SETTINGS,
+  probeSettings: PROBE_SETTINGS,
   tolerances: {},
   decision: DEFAULT_DECISION_SETTINGS,
 };
