@@ -9,11 +9,6 @@ export function formatNumber(value: number): string {
   return Number(value.toPrecision(3)).toString();
 }
 
-/** A value with its unit, e.g. "9.41 Gbit/s", "83.2 µs". */
-export function formatValue(value: number, unit: string): string {
-  return unit === '%' ? `${formatNumber(value)}%` : `${formatNumber(value)} ${unit}`;
-}
-
 /** A signed percentage from a fraction, one decimal at most: 0.123 → "+12.3%", −0.1 → "-10%", 0.0001 → "0%". */
 export function formatPercent(fraction: number): string {
   const pct = Math.abs(fraction * 100);

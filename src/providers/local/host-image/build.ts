@@ -65,12 +65,6 @@ async function lockBuild(paths: StatePaths, hash: string, progress: Progress): P
 }
 
 
-/** The recorded manifest (with package versions) of a built image, if this machine built it. */
-export function builtManifest(paths: StatePaths, hash: string): BuiltHostImage | undefined {
-  const file = join(paths.images, hash, 'manifest.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BuiltHostImage) : undefined;
-}
-
 async function buildHostImage(engine: DockerEngine, paths: StatePaths, progress: Progress, manifest: HostImageManifest): Promise<void> {
   if (process.getuid?.() !== 0) {
     throw new ProviderError('building the lab host image needs root (debootstrap and chroot)', {
