@@ -4,6 +4,7 @@
  * drift cancels out of them.
  */
 import type { MetricId, MetricTable } from './metrics.ts';
+import { cellKey } from './verdict.ts';
 
 /** The path that measures the machine's own limit. */
 export const LOOPBACK_PATH = 'loopback';
@@ -23,12 +24,12 @@ export interface DerivedFigure {
 
 /** Derived figures for every cell of a metric marked `derived`, given each cell's median. */
 export function deriveFigures(medians: readonly { path: string; metric: MetricId; median: number }[], metrics: MetricTable): DerivedFigure[] {
-  const lookup = new Map(medians.map((m) => [`${m.path}/${m.metric}`, m.median]));
+  const lookup = new Map(medians.map((m) => [cellKey(m.path, m.metric), m.median]));
   return medians
     .filter((m) => metrics[m.metric].derived)
     .map(({ path, metric, median }) => {
-      const loopback = lookup.get(`${LOOPBACK_PATH}/${metric}`);
-      const host = lookup.get(`${HOST_PATH}/${metric}`);
+      const loopback = lookup.get(cellKey(LOOPBACK_PATH, metric));
+      const host = lookup.get(cellKey(HOST_PATH, metric));
       const usable = (v: number | undefined): v is number => v !== undefined && v > 0 && median > 0;
       const fractionOfLoopback = usable(loopback) ? (metrics[metric].better === 'higher' ? median / loopback : loopback / median) : null;
       return { path, metric, median, fractionOfLoopback, ratioToHost: usable(host) ? median / host : null };

@@ -8,26 +8,10 @@
 export type FingerprintValue = string | number | boolean | null;
 
 /**
- * Flat field → value map. The runner fills at least FINGERPRINT_FIELDS; per-path values use a
- * dotted suffix (e.g. `mtu.overlay`).
+ * Flat field → value map (kernel, cpuModel, cpuCores, os, docker, etcd, flannel, iperf3, ping,
+ * node, mtu, backend, probe settings …); per-path values use a dotted suffix (e.g. `mtu.overlay`).
  */
 export type Fingerprint = Record<string, FingerprintValue>;
-
-/** Fields every fingerprint is expected to carry. */
-export const FINGERPRINT_FIELDS = [
-  'kernel',
-  'cpuModel',
-  'cpuCores',
-  'os',
-  'docker',
-  'etcd',
-  'flannel',
-  'iperf3',
-  'ping',
-  'node',
-  'mtu',
-  'backend',
-] as const;
 
 /** A field whose value differs between the baseline and tonight (null: absent or unknown). */
 export interface FingerprintDifference {

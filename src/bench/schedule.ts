@@ -4,6 +4,7 @@
  * slow drift evenly over all cells and arms; a seeded PRNG makes the order reproducible.
  */
 import { DEFAULT_METRICS, isMetricId, type ProbeKind } from './metrics.ts';
+import { splitKey } from './results.ts';
 
 /** Arm of an A/B comparison: A is the baseline variant, B the candidate. */
 export type Arm = 'A' | 'B';
@@ -59,10 +60,8 @@ export function confirmationCells(flaggedKeys: readonly string[], mode: 'stored'
   const seen = new Set<string>();
   const cells: ScheduleCell[] = [];
   for (const key of flaggedKeys) {
-    const at = key.lastIndexOf('/');
-    const metric = key.slice(at + 1);
+    const [path, metric] = splitKey(key);
     if (!isMetricId(metric)) throw new RangeError(`not a cell key: ${key}`);
-    const path = key.slice(0, at);
     const probe = DEFAULT_METRICS[metric].probe;
     if (seen.has(`${path}/${probe}`)) continue;
     seen.add(`${path}/${probe}`);

@@ -18,16 +18,14 @@ import { LabExecutor } from './lab-executor.ts';
 import { overlayState } from './overlay.ts';
 import type { BenchHosts } from './paths.ts';
 import { writeReports, type WrittenReports } from './report/write.ts';
-import type { ProbeSettings, ResultsDocument } from './results.ts';
+import { EXIT_NOT_RUN, type ProbeSettings, type ResultsDocument } from './results.ts';
 import { runBench, type BenchPlan, type RunnerObserver } from './runner.ts';
 import { backendsNeeded, overlayNeeds, type SuitePlan } from './suite.ts';
 
-/** Exit code of a bench that could not run (results.ts's EXIT_NOT_RUN). */
-const NOT_RUN = 2;
 
 /** The bench could not run: no results, exit 2; the cause says why. */
 export class BenchNotRunError extends LabbenchError {
-  override readonly exitCode = NOT_RUN;
+  override readonly exitCode = EXIT_NOT_RUN;
 }
 
 /** Everything a session needs, already validated. */

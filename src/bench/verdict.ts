@@ -257,8 +257,8 @@ function statistics(cell: CellSamples, spec: MetricSpec): CellStatistics {
   };
 }
 
-/** The p-value a cell contributes to the family: the side its effect points to. */
-function sideP(stats: CellStatistics): number {
+/** The p-value of the side a cell's effect points to (what it contributes to the Holm family). */
+export function sideP(stats: Pick<CellStatistics, 'worsening' | 'pWorse' | 'pBetter'>): number {
   return stats.worsening >= 0 ? stats.pWorse : stats.pBetter;
 }
 
@@ -423,7 +423,7 @@ function storedModeBar(spec: MetricSpec, s: CellStatistics, key: CellKey, ctx: C
 
 /** "median 9.41 → 8.12 Gbit/s (-13.7%, p 2.0e-5, Holm 4.1e-4)" */
 function describe(spec: MetricSpec, s: CellStatistics): string {
-  const p = s.worsening >= 0 ? s.pWorse : s.pBetter;
+  const p = sideP(s);
   const holmText = s.pAdjusted === null ? '' : `, Holm ${formatP(s.pAdjusted)}`;
   return `median ${formatNumber(s.medianBaseline)} → ${formatNumber(s.medianCurrent)} ${spec.unit} (${formatChange(spec, s.change)}, p ${formatP(p)}${holmText})`;
 }

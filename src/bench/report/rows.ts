@@ -2,10 +2,11 @@
  * The row model every tabular report shares: one row per path × metric, with the figures
  * already formatted, so console and Markdown show the same text.
  */
+import { describeDifferences } from '../fingerprint.ts';
 import { formatChange, formatNumber, formatP } from '../format.ts';
 import { DEFAULT_METRICS } from '../metrics.ts';
 import type { ResultCell, ResultsDocument } from '../results.ts';
-import type { Verdict } from '../verdict.ts';
+import { cellKey, sideP, type Verdict } from '../verdict.ts';
 
 /** One formatted row. */
 export interface ReportRow {
@@ -40,7 +41,7 @@ const DASH = '–';
 
 /** Rows of a results document, in document order (path, then metric). */
 export function reportRows(doc: ResultsDocument): ReportRow[] {
-  const derived = new Map(doc.derived.map((d) => [`${d.path}/${d.metric}`, d]));
+  const derived = new Map(doc.derived.map((d) => [cellKey(d.path, d.metric), d]));
   return doc.cells.map((cell) => {
     const spec = DEFAULT_METRICS[cell.metric];
     const d = derived.get(cell.key);
@@ -63,7 +64,7 @@ function pText(cell: ResultCell): string {
   const s = cell.stats;
   if (!s) return DASH;
   if (s.pAdjusted !== null) return formatP(s.pAdjusted);
-  return `(${formatP(s.worsening >= 0 ? s.pWorse : s.pBetter)})`;
+  return `(${formatP(sideP(s))})`;
 }
 
 /** The run's context on one line: testbed, mode, baseline or variants, runs, seed. */
@@ -101,5 +102,5 @@ export function environmentLine(doc: ResultsDocument): string {
   }
   if (!doc.baseline) return 'no baseline to compare the environment with';
   const diffs = doc.baseline.differences;
-  return diffs.length === 0 ? 'environment matches the baseline' : `environment differs from the baseline: ${diffs.map((d) => `${d.field} ${show(d.baseline)} → ${show(d.current)}`).join(', ')}`;
+  return diffs.length === 0 ? 'environment matches the baseline' : `environment differs from the baseline: ${describeDifferences(diffs)}`;
 }
