@@ -6,8 +6,7 @@ import { spawn } from 'node:child_process';
 import type { CommandResult } from '../errors.ts';
 import type { ContainerEndpoint } from '../inventory.ts';
 import { runLocal } from '../machine/run.ts';
-import { quoteArg } from './quote.ts';
-import { boundedArgv, boundedResult, type ExecOptions, type Transport } from './transport.ts';
+import { boundedArgv, boundedResult, writeFileScript, type ExecOptions, type Transport } from './transport.ts';
 
 export class ContainerExecTransport implements Transport {
   readonly description: string;
@@ -46,9 +45,7 @@ export class ContainerExecTransport implements Transport {
   }
 
   async put(remotePath: string, content: string | Buffer, mode = 0o644): Promise<void> {
-    const dir = remotePath.replace(/\/[^/]*$/, '') || '/';
-    const script = `mkdir -p ${quoteArg(dir)} && cat > ${quoteArg(remotePath)} && chmod ${mode.toString(8)} ${quoteArg(remotePath)}`;
-    await runLocal(['docker', '-H', this.endpoint.dockerHost, 'exec', '-i', this.endpoint.container, 'sh', '-c', script], {
+    await runLocal(['docker', '-H', this.endpoint.dockerHost, 'exec', '-i', this.endpoint.container, 'sh', '-c', writeFileScript(remotePath, mode)], {
       input: content,
       timeoutMs: 60_000,
     });

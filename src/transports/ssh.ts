@@ -4,12 +4,13 @@
  * the lab's known_hosts; anything else is refused with a HostKeyError.
  */
 import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import ssh2 from 'ssh2';
 import { HostKeyError, ProviderError, type CommandResult } from '../errors.ts';
 import type { SshEndpoint } from '../inventory.ts';
 import { parseKnownHosts, pinnedFor } from './known-hosts.ts';
 import { quoteArg } from './quote.ts';
-import { boundedCommandLine, boundedResult, type ExecOptions, type Transport } from './transport.ts';
+import { boundedCommandLine, boundedResult, writeFileScript, type ExecOptions, type Transport } from './transport.ts';
 
 const CONNECT_TIMEOUT_MS = 20_000;
 /** Grace after the remote `timeout` should have fired before the channel is dropped locally. */
@@ -121,8 +122,14 @@ export class SshTransport implements Transport {
   }
 
   async put(remotePath: string, content: string | Buffer, mode = 0o644): Promise<void> {
+    if (this.endpoint.user !== 'root') {
+      // SFTP would write as the login user; through exec the write goes through sudo like every command.
+      const w = await this.exec(writeFileScript(remotePath, mode), { input: content, timeoutMs: 60_000 });
+      if (w.exitCode !== 0) throw new ProviderError(`could not write ${remotePath} on ${this.hostName}: ${w.stderr.trim() || w.signal}`);
+      return;
+    }
     const client = await this.connect();
-    const dir = remotePath.replace(/\/[^/]*$/, '') || '/';
+    const dir = posix.dirname(remotePath);
     const mk = await this.exec(`mkdir -p ${quoteArg(dir)}`, { timeoutMs: 30_000 });
     if (mk.exitCode !== 0) throw new ProviderError(`could not create ${dir} on ${this.hostName}: ${mk.stderr.trim()}`);
     await new Promise<void>((resolve, reject) => {

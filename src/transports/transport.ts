@@ -3,6 +3,7 @@
  * ssh2 (the main one, src/transports/ssh.ts) and container exec (src/transports/container-exec.ts).
  * A transport knows nothing about labs or scenarios.
  */
+import { posix } from 'node:path';
 import type { CommandResult } from '../errors.ts';
 import { quoteArg } from './quote.ts';
 
@@ -10,7 +11,7 @@ export interface ExecOptions {
   /** Kill the command after this many milliseconds (the result then has exitCode null). */
   timeoutMs?: number;
   /** Written to the command's stdin, which is then closed. */
-  input?: string;
+  input?: string | Buffer;
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
   signal?: AbortSignal;
@@ -26,6 +27,11 @@ export interface Transport {
   /** Opens an interactive login shell wired to this process's terminal; resolves with its exit code. */
   interactive(): Promise<number>;
   close(): Promise<void>;
+}
+
+/** Shell that writes its stdin to `remotePath` (parent directories created) with `mode`. */
+export function writeFileScript(remotePath: string, mode: number): string {
+  return `mkdir -p ${quoteArg(posix.dirname(remotePath))} && cat > ${quoteArg(remotePath)} && chmod ${mode.toString(8)} ${quoteArg(remotePath)}`;
 }
 
 /**

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { openLab } from '../../src/lab.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
+import { parseInventoryFile } from '../../src/providers/ssh/inventory-file.ts';
 import { ensureBoxImage } from '../../src/scenario/lib/box.ts';
 import { cli, cliInTerminal, rootSkipReason, startCli } from '../support/cli.ts';
 import { diff, snapshotMachine } from '../support/machine-snapshot.ts';
@@ -122,6 +123,28 @@ run(title('lab up brings up hostA and hostB; ssh2 ping across the LAN; docker ru
       const sshDown = await cli(['lab', 'down', '--provider', 'ssh', '--inventory', inventoryFile]);
       t.is(sshDown.code, 0);
       t.regex(sshDown.stderr, /nothing to remove/);
+
+      // A non-root login with passwordless sudo (as on cloud images): commands and file writes run as root.
+      const asRoot = await openLab(inventory, { transport: 'ssh' });
+      try {
+        for (const h of asRoot.hosts) {
+          await h.$`useradd -m labuser && install -d -o labuser -m 700 /home/labuser/.ssh && install -o labuser -m 600 /root/.ssh/authorized_keys /home/labuser/.ssh/ && echo 'labuser ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/labuser`;
+        }
+      } finally {
+        await asRoot.close();
+      }
+      writeFileSync(inventoryFile, readFileSync(inventoryFile, 'utf8').replaceAll('user: root', 'user: labuser'));
+      const sudoUp = await cli(['lab', 'up', '--provider', 'ssh', '--inventory', inventoryFile]);
+      t.is(sudoUp.code, 0, sudoUp.stderr);
+      const viaSudo = await openLab(parseInventoryFile(readFileSync(inventoryFile, 'utf8'), inventoryFile).inventory, { transport: 'ssh' });
+      try {
+        const a = viaSudo.host('hostA');
+        t.is(a.transport.description, 'ssh labuser@10.213.50.12');
+        await a.transport.put('/etc/labbench/put-check', 'written through sudo\n', 0o600);
+        t.is((await a.$`stat -c '%U %a' /etc/labbench/put-check && cat /etc/labbench/put-check`).stdout, 'root 600\nwritten through sudo\n');
+      } finally {
+        await viaSudo.close();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -16,7 +16,7 @@ export const HOST_PACKAGES: readonly string[] = [
   'docker.io', 'etcd-server', 'etcd-client',
   'iperf3', 'iproute2', 'iptables', 'bridge-utils', 'net-tools', 'iputils-ping',
   'openssh-server', 'nodejs', 'python3', 'ca-certificates', 'procps', 'kmod', 'less',
-  'busybox-static', 'util-linux', 'tcpdump',
+  'busybox-static', 'util-linux', 'tcpdump', 'sudo',
 ];
 
 export interface HostImageManifest {
