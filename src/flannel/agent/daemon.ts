@@ -26,7 +26,7 @@ import { backoffDelayMs, sleep } from '../retry.ts';
 import { parseSubnetEnv, renderSubnetEnv, type PreviousSubnetEnv } from '../subnet-env.ts';
 import { agentVersionText } from '../version.ts';
 import type { CommandRunner } from './exec.ts';
-import { clearChains, deleteRules, ensureRules, installRules, iptablesSupportsRandomFully } from './iptables.ts';
+import { deleteRules, ensureRules, installRules, iptablesSupportsRandomFully } from './iptables.ts';
 import { applyKernelOps, readDataplane, readDevice, readInterfaces } from './kernel.ts';
 import type { AgentLog } from './log.ts';
 import { acquireLease, type HeldLease } from './subnet-lease.ts';
@@ -274,14 +274,12 @@ async function setUpIptables(runner: CommandRunner, log: AgentLog, options: Agen
       log.info('Setting up masking rules');
       const rules = masqRules(config.network, subnet, randomFully);
       sets.push(rules);
-      await clearChains(runner, rules);
       await installRules(runner, rules);
     }
     if (options.iptablesForwardRules) {
       log.info('Changing default FORWARD chain policy to ACCEPT');
       const rules = forwardRules(config.network);
       sets.push(rules);
-      await clearChains(runner, rules);
       await installRules(runner, rules);
     }
   } catch (err) {

@@ -33,18 +33,14 @@ export async function rulesPresent(runner: CommandRunner, rules: readonly Iptabl
   return present;
 }
 
-/** Creates each of flannel's chains the rules use, or flushes it if it exists (flannel's ClearChain). */
-export async function clearChains(runner: CommandRunner, rules: readonly IptablesRule[]): Promise<void> {
+/**
+ * Creates each of flannel's chains the rules use, or flushes it if it exists (flannel's
+ * ClearChain), then installs `rules` in order (deleting present copies first).
+ */
+export async function installRules(runner: CommandRunner, rules: readonly IptablesRule[]): Promise<void> {
   for (const { table, chain } of chainsOf(rules)) {
     const created = await runner.run(['iptables', ...WAIT, '-t', table, '-N', chain], { nothrow: true });
     if (created.exitCode !== 0) await runner.run(['iptables', ...WAIT, '-t', table, '-F', chain]);
-  }
-}
-
-/** Installs `rules` in order (deleting present copies first), creating missing chains. */
-export async function installRules(runner: CommandRunner, rules: readonly IptablesRule[]): Promise<void> {
-  for (const { table, chain } of chainsOf(rules)) {
-    await runner.run(['iptables', ...WAIT, '-t', table, '-N', chain], { nothrow: true });
   }
   const present = await rulesPresent(runner, rules);
   await runner.run(['iptables-restore', ...WAIT, '--noflush'], { input: restorePayload(rules, present) });
