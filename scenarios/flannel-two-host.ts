@@ -7,22 +7,24 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, TimeoutError } from '../src/errors.ts';
 import type { Host } from '../src/host.ts';
-import { contains, overlaps, parseCidr, parseIp, tryParseCidr } from '../src/net/ipv4.ts';
+import { contains, overlaps, parseCidr, parseIp, tryParseCidr, type Cidr } from '../src/net/ipv4.ts';
 import { defineScenario, step, type ScenarioParams, type StepContext } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { configureEngine, restoreEngine } from '../src/scenario/lib/docker-engine.ts';
 import { containerAddress, removeContainers, restartDocker, runContainer, waitFor } from '../src/scenario/lib/host-steps.ts';
 import { etcdConfigFile, ensureDocker, ensureEtcd, prepareFirewall } from '../src/scenario/platform.ts';
 import { installFlanneld, removeFlannel, stopFlannel } from '../src/scenario/lib/flannel-install.ts';
-import { parseEnvironmentFile } from '../src/flannel/sysconfig.ts';
+import { UDP_ENCAP_OVERHEAD, VXLAN_ENCAP_OVERHEAD } from '../src/flannel/backend.ts';
+import { configKey, subnetKey, subnetsDir } from '../src/flannel/lease.ts';
+import { DEFAULT_SUBNET_FILE as SUBNET_ENV } from '../src/flannel/subnet-env.ts';
+import { parseEnvironmentFile, SYSCONFIG_PATH as SYSCONFIG } from '../src/flannel/sysconfig.ts';
+import { prefixOfMask } from '../src/scenario/lib/parse-route.ts';
 
 /** The document's values (4.1). */
 const ETCD_PREFIX = '/atomic.io/network';
 const NETWORK = '172.20.0.0/16';
-const SUBNET_ENV = '/run/flannel/subnet.env';
-const SYSCONFIG = '/etc/sysconfig/flanneld';
 /** Bytes each backend's encapsulation takes from the LAN MTU (flannel's own figures). */
-const ENCAP_OVERHEAD = { udp: 28, vxlan: 50, 'host-gw': 0 } as const;
+const ENCAP_OVERHEAD = { udp: UDP_ENCAP_OVERHEAD, vxlan: VXLAN_ENCAP_OVERHEAD, 'host-gw': 0 } as const;
 const SUBNET_ENV_TIMEOUT_MS = 30_000;
 const FLANNELD_START_TIMEOUT_MS = 40_000;
 
@@ -111,16 +113,16 @@ export default defineScenario({
       await writeSysconfig(ctx, a);
       const want = configJson(ctx.params);
       if (ctx.params.backend) ctx.note(`--backend ${ctx.params.backend}: the document leaves Backend out (flannel then uses udp); this run adds it`);
-      const mk = await a.$({ nothrow: true })`ETCDCTL_API=2 etcdctl mk ${`${ETCD_PREFIX}/config`} ${want}`;
+      const mk = await a.$({ nothrow: true })`ETCDCTL_API=2 etcdctl mk ${configKey(ETCD_PREFIX)} ${want}`;
       if (!mk.ok && /Key already exists/.test(mk.stderr)) {
-        const have = (await a.$`ETCDCTL_API=2 etcdctl get ${`${ETCD_PREFIX}/config`}`).text();
+        const have = (await a.$`ETCDCTL_API=2 etcdctl get ${configKey(ETCD_PREFIX)}`).text();
         if (have !== want) {
           ctx.note('the key exists from an earlier run with another value: setting it to this run\'s value');
-          await a.$`ETCDCTL_API=2 etcdctl set ${`${ETCD_PREFIX}/config`} ${want}`;
+          await a.$`ETCDCTL_API=2 etcdctl set ${configKey(ETCD_PREFIX)} ${want}`;
         } else ctx.note('the key exists from an earlier run (kept lab) with the same value');
       } else ctx.check('etcdctl mk succeeded', mk.ok, { actual: mk.stderr.trim() || mk.text() });
-      const got = await a.$`ETCDCTL_API=2 etcdctl get ${`${ETCD_PREFIX}/config`}`;
-      ctx.expectEqual(`etcdctl get ${ETCD_PREFIX}/config`, got.text(), want);
+      const got = await a.$`ETCDCTL_API=2 etcdctl get ${configKey(ETCD_PREFIX)}`;
+      ctx.expectEqual(`etcdctl get ${configKey(ETCD_PREFIX)}`, got.text(), want);
     }),
 
     step('主机B: flannel 配置; systemctl start flanneld && systemctl enable flanneld on both hosts', async (ctx) => {
@@ -176,12 +178,9 @@ export default defineScenario({
       ctx.check('each host has its own FLANNEL_SUBNET', new Set(subnets).size === subnets.length, { actual: subnets.join(' ') });
 
       const a = etcdHost(ctx);
-      await a.$`ETCDCTL_API=2 etcdctl ls ${`${ETCD_PREFIX}/subnets`}`;
+      await a.$`ETCDCTL_API=2 etcdctl ls ${subnetsDir(ETCD_PREFIX)}`;
       for (const h of ctx.withRole('flannel')) {
-        const subnet = String(ctx.state.get(`subnet:${h.name}`));
-        const [ip, len] = subnet.split('/');
-        const key = `${ETCD_PREFIX}/subnets/${ip!.replace(/\.\d+$/, '.0')}-${len}`;
-        const lease = (await a.$`ETCDCTL_API=2 etcdctl get ${key}`).text();
+        const lease = (await a.$`ETCDCTL_API=2 etcdctl get ${subnetKey(ETCD_PREFIX, flannelSubnet(ctx, h))}`).text();
         const vtep = backend === 'vxlan' ? (await h.$`cat /sys/class/net/flannel.1/address`).text() : '';
         ctx.expectEqual(`${h.name}: lease value has flannel's ${backend} shape`, lease, expectedLease(backend, h.address, vtep));
       }
@@ -210,7 +209,7 @@ export default defineScenario({
         await ensureBoxImage(h);
         await runContainer(h, 'test', [BOX_IMAGE]);
         const ip = await containerAddress(h, 'test');
-        const subnet = parseCidr(String(ctx.state.get(`subnet:${h.name}`)).replace(/\.\d+\//, '.0/'));
+        const subnet = flannelSubnet(ctx, h);
         ctx.check(`${h.name}: container test got ${ip} from its flannel subnet`, contains(subnet, parseIp(ip)), { actual: ip });
         ips.set(h, ip);
       }
@@ -261,8 +260,10 @@ async function diagnose(ctx: StepContext, h: Host): Promise<string> {
   return `flanneld is ${active || 'unknown'}; ${reach}; last log: ${log || '(none)'}`;
 }
 
-function prefixOfMask(mask: string): number {
-  return parseIp(mask).toString(2).replace(/0+$/, '').length;
+/** The flannel subnet a host leased (its FLANNEL_SUBNET, e.g. 172.20.9.1/24, as a network). */
+function flannelSubnet(ctx: StepContext, h: Host): Cidr {
+  const text = String(ctx.state.get(`subnet:${h.name}`));
+  return tryParseCidr(text, false) ?? parseCidr(text, 'FLANNEL_SUBNET');
 }
 
 function replies(pingOutput: string): number {

@@ -12,6 +12,8 @@ import { agentInstallFiles } from '../../flannel/install.ts';
 import { FORWARD_CHAIN, MASQ_CHAIN } from '../../flannel/iptables-rules.ts';
 import { AGENT_BINARY_PATH, UDP_RELAY_PATH, UNIT_PATH } from '../../flannel/paths.ts';
 import { SYSCONFIG_PATH } from '../../flannel/sysconfig.ts';
+import { DEFAULT_SUBNET_FILE, parseSubnetEnv } from '../../flannel/subnet-env.ts';
+import { formatCidr } from '../../net/ipv4.ts';
 
 /** The unit of the RPM package (flannel-facts §7.2), for a real flanneld at /usr/bin/flanneld. */
 const RPM_UNIT = `[Unit]
@@ -101,13 +103,13 @@ export async function installFlannelAgent(host: Host, options: { binary?: '/usr/
  * flannel network, flannel's iptables chains. A kept lab switching backends starts clean.
  */
 export async function stopFlannel(host: Host): Promise<void> {
-  const env = await host.$({ nothrow: true, quiet: true })`cat /run/flannel/subnet.env`;
-  const network = /^FLANNEL_NETWORK=(\S+)/m.exec(env.stdout)?.[1];
+  const env = await host.$({ nothrow: true, quiet: true })`cat ${DEFAULT_SUBNET_FILE}`;
+  const { network } = parseSubnetEnv(env.stdout);
   await host.$`systemctl stop flanneld >/dev/null 2>&1 || true`;
   await host.$`for d in flannel.1 flannel0; do ip link del "$d" 2>/dev/null || true; done`;
   if (network) {
     // host-gw routes point at the other hosts over the LAN; docker0's own route stays with docker0.
-    await host.$`ip -o route show root ${network} | grep -v ' dev docker0 ' | while read -r dst rest; do ip route del "$dst" || true; done`;
+    await host.$`ip -o route show root ${formatCidr(network)} | grep -v ' dev docker0 ' | while read -r dst rest; do ip route del "$dst" || true; done`;
   }
   for (const [table, chain] of [['filter', FORWARD_CHAIN], ['nat', MASQ_CHAIN]] as const) {
     await host.$`iptables -t ${table} -S | grep -- ${`-j ${chain}`} | sed 's/^-A /-D /' | while read -r rule; do eval iptables -t ${table} "$rule"; done; iptables -t ${table} -F ${chain} 2>/dev/null; iptables -t ${table} -X ${chain} 2>/dev/null; true`;
