@@ -1,17 +1,22 @@
 /**
- * The SSH keys of one libvirt lab, generated once with ssh-keygen (mode 0600) under the lab's
- * state directory: the key the login user accepts, and an ed25519 host key per VM that cloud-init
- * installs, so known_hosts pins every VM before it first boots.
+ * The SSH keys of one libvirt lab, generated once (mode 0600) under the lab's state directory:
+ * the key the login user accepts, and an ed25519 host key per VM that cloud-init installs, so
+ * known_hosts pins every VM before it first boots.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runLocal } from '../../machine/run.ts';
 import type { TestbedSpec } from '../../spec/testbed-spec.ts';
-import type { KeyPair, LabKeys } from './stack-config.ts';
+import { formatKnownHosts, parsePublicKeyLine } from '../../transports/known-hosts.ts';
+import { generateEd25519, type KeyPair } from '../../transports/ssh-keys.ts';
+import type { LabKeys } from './stack-config.ts';
 
 async function ensureKeyPair(path: string, comment: string): Promise<KeyPair> {
-  if (!existsSync(path)) await runLocal(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path]);
+  if (!existsSync(path)) {
+    const pair = generateEd25519(comment);
+    await writeFile(path, pair.privateKey, { mode: 0o600 });
+    await writeFile(`${path}.pub`, `${pair.publicKey}\n`, { mode: 0o600 });
+  }
   return { privateKey: await readFile(path, 'utf8'), publicKey: (await readFile(`${path}.pub`, 'utf8')).trim() };
 }
 
@@ -23,8 +28,7 @@ export async function ensureLabKeys(dir: string, spec: TestbedSpec): Promise<Lab
   const hostKeys: Record<string, KeyPair> = {};
   for (const h of spec.hosts) hostKeys[h.name] = await ensureKeyPair(join(dir, 'host-keys', `${h.name}_ed25519`), `${h.name}.${spec.name}`);
   const knownHostsPath = join(dir, 'known_hosts');
-  // The host key's comment is not part of the pin; known_hosts lines are "<address> <type> <key>".
-  const lines = spec.hosts.map((h) => `${h.address} ${hostKeys[h.name]!.publicKey.split(' ').slice(0, 2).join(' ')}`);
-  await writeFile(knownHostsPath, lines.join('\n') + '\n', { mode: 0o600 });
+  const pins = spec.hosts.map((h) => ({ hosts: [h.address], ...parsePublicKeyLine(hostKeys[h.name]!.publicKey) }));
+  await writeFile(knownHostsPath, formatKnownHosts(pins), { mode: 0o600 });
   return { privateKeyPath, publicKey: login.publicKey, knownHostsPath, hostKeys };
 }

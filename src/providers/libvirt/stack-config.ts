@@ -5,11 +5,7 @@
 import type { OsImage } from '../../../infra/images.ts';
 import type { TestbedSpec } from '../../spec/testbed-spec.ts';
 
-/** A host's SSH key pair in OpenSSH format. */
-export interface KeyPair {
-  privateKey: string;
-  publicKey: string;
-}
+import type { KeyPair } from '../../transports/ssh-keys.ts';
 
 /** The per-lab keys: the login key and one pinned host key per VM. */
 export interface LabKeys {
