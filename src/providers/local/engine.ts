@@ -9,8 +9,9 @@
  * the FORWARD policy, ip_forward, cgroup directories) is put back as it was.
  */
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { ProviderError } from '../../errors.ts';
+import { ProviderError, tail } from '../../errors.ts';
 import { installDebianPackage } from '../../machine/apt.ts';
 import { processAlive } from '../../machine/process.ts';
 import { onPath, runLocal } from '../../machine/run.ts';
@@ -57,15 +58,13 @@ export async function findEngine(paths: StatePaths, env: NodeJS.ProcessEnv = pro
 
 /** Returns an engine that answers, starting labbench's private one when needed. */
 export async function acquireEngine(paths: StatePaths, progress: Progress, env: NodeJS.ProcessEnv = process.env): Promise<DockerEngine> {
+  const found = await findEngine(paths, env);
+  if (found) return found;
   if (env.DOCKER_HOST) {
-    const found = await findEngine(paths, env);
-    if (found) return found;
     throw new ProviderError(`DOCKER_HOST is ${env.DOCKER_HOST}, but no Docker engine answers there`, {
       hint: 'start that engine, or unset DOCKER_HOST so labbench uses the default socket or starts its own engine',
     });
   }
-  const found = await findEngine(paths, env);
-  if (found) return found;
   return progress.step('Starting a private Docker engine', () => startPrivateEngine(paths, progress, env));
 }
 
@@ -86,7 +85,8 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
     if (version) return { host: DEFAULT_SOCKET, kind: 'user', version };
   }
 
-  await cleanupStalePrivateEngine(paths);
+  // A record left by a private engine that died (machine reboot, kill -9): clean up after it.
+  await stopPrivateEngine(paths);
   for (const d of [paths.engine.dir, paths.engine.dataRoot, paths.engine.execRoot]) mkdirSync(d, { recursive: true, mode: 0o700 });
   const before = await snapshotMachine();
   const host = `unix://${paths.engine.socket}`;
@@ -122,7 +122,7 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
     if (exited) break;
     await sleep(250);
   }
-  const logTail = existsSync(paths.engine.log) ? readFileSync(paths.engine.log, 'utf8').trimEnd().split('\n').slice(-8).join('\n') : '';
+  const logTail = existsSync(paths.engine.log) ? tail(readFileSync(paths.engine.log, 'utf8'), 8) : '';
   await stopPrivateEngine(paths).catch(() => {});
   throw new ProviderError(
     `labbench's private Docker engine (${dockerd}) did not start${exited ? `: it ${exited}` : ` within ${START_TIMEOUT_MS / 1000}s`}` +
@@ -143,11 +143,6 @@ export async function stopPrivateEngine(paths: StatePaths): Promise<boolean> {
   return true;
 }
 
-/** A record left by a private engine that died (machine reboot, kill -9): clean up after it. */
-async function cleanupStalePrivateEngine(paths: StatePaths): Promise<void> {
-  if (!existsSync(paths.engine.record)) return;
-  await stopPrivateEngine(paths);
-}
 
 async function terminate(pid: number): Promise<void> {
   if (!processAlive(pid)) return;
@@ -232,8 +227,4 @@ async function unmountUnder(roots: string[]): Promise<void> {
     .filter((m): m is string => !!m && roots.some((r) => m === r || m.startsWith(`${r}/`)))
     .sort((a, b) => b.length - a.length);
   for (const m of mounts) await runLocal(['umount', '-l', m], { nothrow: true });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

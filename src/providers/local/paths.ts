@@ -26,8 +26,6 @@ export interface LabPaths {
   privateKey: string;
   publicKey: string;
   knownHosts: string;
-  /** Host keys generated for the lab's hosts, injected before their sshd first starts. */
-  hostKeys: string;
 }
 
 export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
@@ -55,7 +53,6 @@ export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
         privateKey: join(dir, 'id_ed25519'),
         publicKey: join(dir, 'id_ed25519.pub'),
         knownHosts: join(dir, 'known_hosts'),
-        hostKeys: join(dir, 'host-keys'),
       };
     },
   };

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, ProviderError } from '../../errors.ts';
 import type { Inventory, InventoryHost } from '../../inventory.ts';
 import type { Progress } from '../../progress.ts';
@@ -128,7 +129,7 @@ export class LocalProvider implements Provider {
       name,
       provider: 'local',
       subnet: spec?.subnet ?? '?',
-      state: record?.state === 'up' && allRunning ? 'up' : containers.length > 0 || record ? 'partial' : 'down',
+      state: record?.state === 'up' && allRunning ? 'up' : 'partial',
       hosts,
       details: {
         engine: engine ? `${engine.kind === 'private' ? "labbench's private dockerd" : 'Docker engine'} ${engine.version} at ${engine.host}` : 'not running',
@@ -263,7 +264,7 @@ export class LocalProvider implements Provider {
       state = r.stdout.trim();
       if (state === 'running') return;
       if (state === 'degraded' || state === 'maintenance' || state === 'stopping') break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
     const failed = await docker(engine, ['exec', name, 'systemctl', '--failed', '--no-legend', '--plain'], { nothrow: true });
     throw new ProviderError(`${host.name} did not finish booting (systemd state: ${state || 'unknown'})`, {

@@ -6,6 +6,7 @@
  */
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ProviderError } from '../../../errors.ts';
 import { installDebianPackage } from '../../../machine/apt.ts';
 import { processAlive } from '../../../machine/process.ts';
@@ -59,7 +60,7 @@ async function lockBuild(paths: StatePaths, hash: string, progress: Progress): P
       }
       if (!noted) progress.note(`another labbench process (pid ${owner || '?'}) is building the host image: waiting for it`);
       noted = true;
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
   }
 }
