@@ -119,8 +119,20 @@ function list(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
+/** One ConfigError for bad bench options: the problem itself, or a list of them. */
+export function badBenchOptions(problems: readonly string[], hint: string): ConfigError {
+  return new ConfigError(problems.length === 1 ? (problems[0] as string) : `bad bench options:\n  - ${problems.join('\n  - ')}`, { hint });
+}
+
 /** Resolves the command line's suite options; one ConfigError listing every problem. */
 export function planSuite(request: SuiteRequest): SuitePlan {
+  const { plan, problems } = resolveSuite(request);
+  if (!plan) throw badBenchOptions(problems, 'pnpm bench --help lists the options');
+  return plan;
+}
+
+/** The suite the command line's options ask for, or every problem with them. */
+export function resolveSuite(request: SuiteRequest): { plan: SuitePlan | null; problems: string[] } {
   const problems: string[] = [];
   const kinds = request.paths === undefined ? [...PATH_KINDS] : list(request.paths);
   for (const k of kinds) if (!(PATH_KINDS as readonly string[]).includes(k)) problems.push(`unknown path "${k}" (paths are ${PATH_KINDS.join(', ')})`);
@@ -140,15 +152,11 @@ export function planSuite(request: SuiteRequest): SuitePlan {
     if (backendsGiven.length > 1) problems.push('an A/B run takes at most one --backend (the backend of variants that name none)');
     if (!kinds.includes('overlay')) problems.push('the A/B variants change the overlay, so --paths must include overlay');
   }
-  if (problems.length > 0) {
-    throw new ConfigError(problems.length === 1 ? (problems[0] as string) : `bad bench options:\n  - ${problems.join('\n  - ')}`, {
-      hint: 'pnpm bench --help lists the options',
-    });
-  }
+  if (problems.length > 0) return { plan: null, problems };
   const backends = (backendsGiven.length > 0 ? backendsGiven : [DEFAULT_BACKEND]) as Backend[];
   const ordered = PATH_KINDS.filter((k) => kinds.includes(k));
   const paths = ordered.flatMap((k) => (k === 'overlay' && variants === null && backends.length > 1 ? backends.map((b) => overlayPathName(b)) : [k]));
-  return { paths, probes: PROBES.filter((p) => probes.includes(p)), backends, variants };
+  return { plan: { paths, probes: PROBES.filter((p) => probes.includes(p)), backends, variants }, problems };
 }
 
 /** Name of the overlay path over one backend when several are measured in one run. */

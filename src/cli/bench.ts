@@ -4,7 +4,6 @@
  * with each other), print the table, write the reports. Exit 0 without FAIL, 1 with a FAIL,
  * 2 when the bench could not run.
  */
-import { ConfigError } from '../errors.ts';
 import { baselinePath } from '../bench/baseline.ts';
 import { formatNumber } from '../bench/format.ts';
 import { renderConsole } from '../bench/report/console.ts';
@@ -12,7 +11,7 @@ import { renderJson } from '../bench/report/json.ts';
 import type { RunRecord } from '../bench/results.ts';
 import { DEFAULT_RUNS, randomSeed } from '../bench/schedule.ts';
 import { BenchNotRunError, runSession, type SessionOptions, type SessionOutcome } from '../bench/session.ts';
-import { BENCH_PROBE_SETTINGS, planSuite, probeSettingsProblems } from '../bench/suite.ts';
+import { badBenchOptions, BENCH_PROBE_SETTINGS, probeSettingsProblems, resolveSuite } from '../bench/suite.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
 import { parseFlags } from './args.ts';
 
@@ -95,21 +94,14 @@ export function parseBenchArgs(argv: string[], randomSeedOf: () => number = rand
   const name = values.name ?? DEFAULT_BENCH_LAB;
   if (values['update-baseline'] && values.ab !== undefined) problems.push('--update-baseline records a stored baseline; an --ab run compares two variants and records none');
   if (values.baseline !== undefined && values.ab !== undefined) problems.push('--baseline and --ab exclude each other: an A/B run compares its two variants');
-  let suite = null;
-  try {
-    suite = planSuite({
-      ...(values.paths !== undefined ? { paths: values.paths } : {}),
-      ...(values.probes !== undefined ? { probes: values.probes } : {}),
-      ...(values.backend !== undefined ? { backends: values.backend } : {}),
-      ...(values.ab !== undefined ? { ab: values.ab } : {}),
-    });
-  } catch (err) {
-    problems.push((err as Error).message.replace(/^bad bench options:\n {2}- /, '').replace(/\n {2}- /g, '\n  - '));
-  }
-  problems.push(...probeSettingsProblems(BENCH_PROBE_SETTINGS));
-  if (problems.length > 0 || suite === null) {
-    throw new ConfigError(problems.length === 1 ? (problems[0] as string) : `bad bench options:\n  - ${problems.join('\n  - ')}`, { hint: USAGE.split('\n')[0] });
-  }
+  const { plan: suite, problems: suiteProblems } = resolveSuite({
+    ...(values.paths !== undefined ? { paths: values.paths } : {}),
+    ...(values.probes !== undefined ? { probes: values.probes } : {}),
+    ...(values.backend !== undefined ? { backends: values.backend } : {}),
+    ...(values.ab !== undefined ? { ab: values.ab } : {}),
+  });
+  problems.push(...suiteProblems, ...probeSettingsProblems(BENCH_PROBE_SETTINGS));
+  if (problems.length > 0 || suite === null) throw badBenchOptions(problems, USAGE.split('\n')[0] as string);
   return {
     help: Boolean(values.help),
     json: Boolean(values.json),
