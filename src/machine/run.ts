@@ -13,6 +13,11 @@ export interface LocalRunOptions {
   /** Resolve with the failed result instead of throwing. */
   nothrow?: boolean;
   cwd?: string;
+  /** Output as it arrives (it is collected into the result as well). */
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+  /** Aborting kills the program (SIGKILL). */
+  signal?: AbortSignal;
 }
 
 export const MACHINE = 'local machine';
@@ -41,8 +46,16 @@ export function runLocal(argv: readonly string[], options: LocalRunOptions = {})
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      options.onStdout?.(c);
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+      options.onStderr?.(c);
+    });
+    const onAbort = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     const timer =
       options.timeoutMs === undefined
         ? undefined
@@ -53,6 +66,7 @@ export function runLocal(argv: readonly string[], options: LocalRunOptions = {})
     child.on('error', (err) => {
       running.delete(child);
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       const result: CommandResult = { host: MACHINE, command, exitCode: 127, stdout, stderr: String(err.message), durationMs: performance.now() - started };
       if (options.nothrow) resolve(result);
       else reject(new CommandError(result, { hint: `is ${file} installed and on PATH?` }));
@@ -60,6 +74,7 @@ export function runLocal(argv: readonly string[], options: LocalRunOptions = {})
     child.on('close', (code, signal) => {
       running.delete(child);
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       const result: CommandResult = {
         host: MACHINE,
         command,

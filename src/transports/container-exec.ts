@@ -18,34 +18,21 @@ export class ContainerExecTransport implements Transport {
     this.description = `docker exec ${endpoint.container}`;
   }
 
-  exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
-    const argv = ['-H', this.endpoint.dockerHost, 'exec', '-i', this.endpoint.container, ...boundedArgv(command, options.timeoutMs)];
+  async exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
     const started = performance.now();
-    return new Promise((resolve) => {
-      const child = spawn('docker', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      const onAbort = () => child.kill('SIGKILL');
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        stdout += c;
-        options.onStdout?.(c);
-      });
-      child.stderr.setEncoding('utf8').on('data', (c: string) => {
-        stderr += c;
-        options.onStderr?.(c);
-      });
-      child.on('close', (code, signal) => {
-        options.signal?.removeEventListener('abort', onAbort);
-        resolve(boundedResult({ host: this.hostName, command, exitCode: code, signal, stdout, stderr, startedAt: started, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }));
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.end(options.input ?? '');
-    });
+    // runLocal tracks the child, so an interrupt stops it; the bound itself is `timeout` on the host.
+    const { timeoutMs, ...io } = options;
+    const r = await runLocal(['docker', ...this.execArgs(), ...boundedArgv(command, timeoutMs)], { ...io, nothrow: true });
+    return boundedResult({ host: this.hostName, command, exitCode: r.exitCode, signal: r.signal ?? null, stdout: r.stdout, stderr: r.stderr, startedAt: started, ...(timeoutMs ? { timeoutMs } : {}) });
+  }
+
+  /** `docker -H <engine> exec -i <container>`'s arguments after `docker`. */
+  private execArgs(): string[] {
+    return ['-H', this.endpoint.dockerHost, 'exec', '-i', this.endpoint.container];
   }
 
   async put(remotePath: string, content: string | Buffer, mode = 0o644): Promise<void> {
-    await runLocal(['docker', '-H', this.endpoint.dockerHost, 'exec', '-i', this.endpoint.container, 'sh', '-c', writeFileScript(remotePath, mode)], {
+    await runLocal(['docker', ...this.execArgs(), 'sh', '-c', writeFileScript(remotePath, mode)], {
       input: content,
       timeoutMs: 60_000,
     });
