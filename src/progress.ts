@@ -2,6 +2,8 @@
  * Progress reports the phases of a long operation (`lab up`, `lab down`) as titled steps with
  * timings. The TTY renderer prints a step list; the JSON mode collects them silently.
  */
+import { throwIfInterrupted } from './interrupt.ts';
+
 export interface StepRecord {
   title: string;
   ok: boolean;
@@ -28,10 +30,12 @@ export function createProgress(sink?: ProgressSink): Progress {
   return {
     steps,
     async step<T>(title: string, run: () => Promise<T>): Promise<T> {
+      throwIfInterrupted();
       sink?.start(title);
       const started = performance.now();
       try {
         const value = await run();
+        throwIfInterrupted();
         const record = { title, ok: true, durationMs: performance.now() - started };
         steps.push(record);
         sink?.end(record);

@@ -4,6 +4,7 @@
  * returns an exit code; this file dispatches and is the only place that prints errors.
  */
 import { exitCodeOf, formatError, LabbenchError } from '../errors.ts';
+import { markInterrupted } from '../interrupt.ts';
 import { terminateChildren } from '../machine/run.ts';
 
 const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
@@ -25,6 +26,7 @@ let interrupted = false;
 function onInterrupt(signal: NodeJS.Signals): void {
   if (interrupted) process.exit(130);
   interrupted = true;
+  markInterrupted(signal);
   process.stderr.write(`\n${signal}: stopping (run \`pnpm lab down\` to remove anything half-built)\n`);
   terminateChildren();
   // Give the current step a moment to fail and print; then leave regardless.
