@@ -5,7 +5,7 @@
  * first 100 from SubnetMin. Pure: randomness is passed in.
  */
 import { LabbenchError } from '../errors.ts';
-import { formatCidr, formatIp, overlaps, type Cidr } from '../net/ipv4.ts';
+import { formatCidr, formatIp, overlaps, sameCidr, type Cidr } from '../net/ipv4.ts';
 import type { NetworkConfig } from './config.ts';
 import type { LeaseAttrs } from './lease.ts';
 
@@ -75,7 +75,7 @@ export function chooseSubnet(
     discard = mine.subnet;
   }
   const previous = host.previousSubnet;
-  if (previous && !leases.some((l) => sameSubnet(l.subnet, previous)) && subnetFitsConfig(config, previous)) {
+  if (previous && !leases.some((l) => sameCidr(l.subnet, previous)) && subnetFitsConfig(config, previous)) {
     return { action: 'create', subnet: previous, source: 'previous-subnet-file', ...(discard ? { discard } : {}) };
   }
   // flannel computes the free list from the listing taken before the discard, so the
@@ -91,9 +91,6 @@ export function chooseSubnet(
   return { action: 'create', subnet: pick, source: 'random-free', ...(discard ? { discard } : {}) };
 }
 
-function sameSubnet(a: Cidr, b: Cidr): boolean {
-  return a.network === b.network && a.prefix === b.prefix;
-}
 
 /** One line for the log saying what was chosen and why. */
 export function describeChoice(choice: SubnetChoice, publicIp: number): string {

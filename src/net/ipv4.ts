@@ -58,6 +58,11 @@ export function parseCidr(text: string, what = 'subnet'): Cidr {
   return c;
 }
 
+/** Whether two blocks are the same network and length. */
+export function sameCidr(a: Cidr, b: Cidr): boolean {
+  return a.network === b.network && a.prefix === b.prefix;
+}
+
 export function formatCidr(c: Cidr): string {
   return `${formatIp(c.network)}/${c.prefix}`;
 }

@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError, LabbenchError, formatError } from '../../errors.ts';
-import { formatCidr, formatIp, type Cidr } from '../../net/ipv4.ts';
+import { formatCidr, formatIp, sameCidr, type Cidr } from '../../net/ipv4.ts';
 import { backendMtu } from '../backend.ts';
 import { parseNetworkConfig, type NetworkConfig } from '../config.ts';
 import { diffDataplane, diffDevice } from '../dataplane/diff.ts';
@@ -339,6 +339,3 @@ function startHealthz(options: AgentOptions, status: { ready: boolean }, log: Ag
   return server;
 }
 
-function sameCidr(a: Cidr, b: Cidr): boolean {
-  return a.network === b.network && a.prefix === b.prefix;
-}

@@ -4,7 +4,7 @@
  * flannel programs (vxlan: neigh + fdb + onlink route; host-gw: route via the PublicIP; udp:
  * one network route into flannel0 and a subnet→PublicIP table for the relay). Pure.
  */
-import { contains, formatCidr, formatIp, maskOf, tryParseCidr, type Cidr } from '../../net/ipv4.ts';
+import { contains, formatCidr, formatIp, maskOf, sameCidr, tryParseCidr, type Cidr } from '../../net/ipv4.ts';
 import { backendDeviceName, backendMtu } from '../backend.ts';
 import type { BackendConfig } from '../config.ts';
 import { leaseServedBy, type LeaseAttrs } from '../lease.ts';
@@ -124,7 +124,7 @@ export function planDataplane(ctx: DataplaneContext, leases: readonly PlannedLea
 
   const sorted = [...leases].sort((a, b) => a.subnet.network - b.subnet.network);
   for (const lease of sorted) {
-    if (lease.subnet.network === ctx.ownSubnet.network && lease.subnet.prefix === ctx.ownSubnet.prefix) continue;
+    if (sameCidr(lease.subnet, ctx.ownSubnet)) continue;
     const subnet = formatCidr(lease.subnet);
     if (!insideNetwork(ctx.network, lease.subnet)) {
       plan.ignored.push({ subnet, reason: `outside the flannel network ${formatCidr(ctx.network)}` });

@@ -110,9 +110,8 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
     },
 
     async up(spec: TestbedSpec, progress: Progress): Promise<Inventory> {
+      await this.preflight(spec);
       const pulumiPath = requirePulumiCli(env);
-      checkImages(spec);
-      await checkHypervisor();
       try {
         const keys = await progress.step('Generating lab SSH keys', () => ensureLabKeys(join(stateDir, spec.name), spec));
         const stack = await progress.step(`Selecting Pulumi stack ${spec.name}`, () => openStack(spec.name, pulumiPath, true));
