@@ -15,12 +15,9 @@
  */
 import { defineScenario, step, type StepContext } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
-import { createLanNetwork, hostPair, interfacesOf, lanInterface, removeNetworks } from '../src/scenario/lib/container-steps.ts';
-import { removeContainers } from '../src/scenario/lib/host-steps.ts';
+import { createLanNetwork, hostPair, interfacesOf, removeLanNetwork, spareLanAddress } from '../src/scenario/lib/container-steps.ts';
 import { interfaceNamed } from '../src/scenario/lib/parse-ip.ts';
 import { describePing, pingOutcome } from '../src/scenario/lib/ping-outcome.ts';
-import { spareLanAddresses } from '../src/scenario/lib/pick-addresses.ts';
-import { gatewayOf } from '../src/spec/testbed-spec.ts';
 
 const NETWORK = 'ipvlan01';
 const CONTAINER = 'ipvlan-c1';
@@ -28,10 +25,7 @@ const CONTAINER = 'ipvlan-c1';
 const NO_KERNEL_IPVLAN = /failed to create the ipvlan port: operation not supported/;
 
 /** The container's LAN address: the second-highest spare one (macvlan's scenario takes the highest). */
-function containerIp(ctx: StepContext): string {
-  const lan = ctx.lab.inventory.subnet;
-  return spareLanAddresses(lan, [gatewayOf(lan), ...ctx.hosts.map((h) => h.address)], 2)[1]!;
-}
+const containerIp = (ctx: StepContext) => spareLanAddress(ctx, 1);
 
 /** Later steps skip for the same reason as the first when the kernel lacks ipvlan. */
 function skipIfNoIpvlan(ctx: StepContext): void {
@@ -84,10 +78,6 @@ export default defineScenario({
   ],
 
   async cleanup(ctx) {
-    const { a, b } = hostPair(ctx);
-    await removeContainers(a, [CONTAINER]);
-    await removeNetworks(a, [NETWORK]);
-    // The pings left a neighbour entry for the container's address on the LAN.
-    for (const h of [a, b]) await h.$`ip neigh del ${containerIp(ctx)} dev ${(await lanInterface(h)).name} 2>/dev/null || true`;
+    await removeLanNetwork(ctx, NETWORK, CONTAINER, containerIp(ctx));
   },
 });

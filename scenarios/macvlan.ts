@@ -14,21 +14,16 @@
  */
 import { defineScenario, step, type StepContext } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
-import { createLanNetwork, hostPair, interfacesOf, lanInterface, removeNetworks } from '../src/scenario/lib/container-steps.ts';
-import { removeContainers, runContainer } from '../src/scenario/lib/host-steps.ts';
+import { createLanNetwork, hostPair, interfacesOf, lanInterface, removeLanNetwork, spareLanAddress } from '../src/scenario/lib/container-steps.ts';
+import { runContainer } from '../src/scenario/lib/host-steps.ts';
 import { interfaceNamed } from '../src/scenario/lib/parse-ip.ts';
 import { describePing, pingOutcome } from '../src/scenario/lib/ping-outcome.ts';
-import { spareLanAddresses } from '../src/scenario/lib/pick-addresses.ts';
-import { gatewayOf } from '../src/spec/testbed-spec.ts';
 
 const NETWORK = 'macvlan01';
 const CONTAINER = 'macvlan-c1';
 
 /** The container's LAN address: the highest spare one. */
-function containerIp(ctx: StepContext): string {
-  const lan = ctx.lab.inventory.subnet;
-  return spareLanAddresses(lan, [gatewayOf(lan), ...ctx.hosts.map((h) => h.address)], 1)[0]!;
-}
+const containerIp = (ctx: StepContext) => spareLanAddress(ctx, 0);
 
 export default defineScenario({
   name: 'macvlan',
@@ -70,10 +65,6 @@ export default defineScenario({
   ],
 
   async cleanup(ctx) {
-    const { a, b } = hostPair(ctx);
-    await removeContainers(a, [CONTAINER]);
-    await removeNetworks(a, [NETWORK]);
-    // The pings left a neighbour entry for the container's address on the LAN.
-    for (const h of [a, b]) await h.$`ip neigh del ${containerIp(ctx)} dev ${(await lanInterface(h)).name} 2>/dev/null || true`;
+    await removeLanNetwork(ctx, NETWORK, CONTAINER, containerIp(ctx));
   },
 });

@@ -12,6 +12,7 @@ import { stringOverride } from './overrides.ts';
 import { parseIfconfig, type IfconfigInterface } from './parse-ifconfig.ts';
 import { parseIpInterfaces, type IpInterface } from './parse-ip.ts';
 import { pingOutcome, type PingOutcome } from './ping-outcome.ts';
+import { spareLanAddresses } from './pick-addresses.ts';
 
 /**
  * The host the document runs its single-host chapters (1–3) on: its Ubuntu host B
@@ -67,10 +68,10 @@ export async function lanInterface(host: Host): Promise<IpInterface> {
 /**
  * `docker network create -d <driver> --subnet <LAN> --gateway <LAN gateway> -o parent=<iface>
  * <name>` on host A, as the document's macvlan/ipvlan drivers take the LAN itself, after
- * removing what an earlier run left; checks the driver and returns the parent it used
- * (`--set parent=IFACE` overrides host A's LAN interface).
+ * removing what an earlier run left; checks the driver and keeps the parent it used in
+ * ctx.state `parent` (`--set parent=IFACE` overrides host A's LAN interface).
  */
-export async function createLanNetwork(ctx: StepContext, driver: 'macvlan' | 'ipvlan', network: string, container: string): Promise<string> {
+export async function createLanNetwork(ctx: StepContext, driver: 'macvlan' | 'ipvlan', network: string, container: string): Promise<void> {
   const { a } = hostPair(ctx);
   await removeContainers(a, [container]);
   await removeNetworks(a, [network]);
@@ -81,5 +82,21 @@ export async function createLanNetwork(ctx: StepContext, driver: 'macvlan' | 'ip
   const [inspect] = (await a.$`docker network inspect ${network}`).json<{ Driver: string; Options: Record<string, string> }[]>();
   ctx.expectEqual('Driver', inspect?.Driver, driver);
   ctx.expectEqual('Options.parent', inspect?.Options.parent, parent);
-  return parent;
+}
+
+/**
+ * A spare LAN address for a container on a LAN-parented network, counted from the top (rank 0:
+ * the highest), so the macvlan (0) and ipvlan (1) scenarios never pick the same one.
+ */
+export function spareLanAddress(ctx: StepContext, rank: number): string {
+  const lan = ctx.lab.inventory.subnet;
+  return spareLanAddresses(lan, [gatewayOf(lan), ...ctx.hosts.map((h) => h.address)], rank + 1)[rank]!;
+}
+
+/** Removes a LAN-parented network and its container, and the neighbour entries pings left for it on both hosts. */
+export async function removeLanNetwork(ctx: StepContext, network: string, container: string, ip: string): Promise<void> {
+  const { a, b } = hostPair(ctx);
+  await removeContainers(a, [container]);
+  await removeNetworks(a, [network]);
+  for (const h of [a, b]) await h.$`ip neigh del ${ip} dev ${(await lanInterface(h)).name} 2>/dev/null || true`;
 }

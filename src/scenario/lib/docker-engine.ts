@@ -24,9 +24,9 @@ export async function rememberEngine(host: Host): Promise<void> {
 }
 
 /** Sets daemon.json keys (keeping the others) after remembering how the engine was. */
-export async function configureEngine(host: Host, changes: Record<string, unknown>): Promise<string> {
+export async function configureEngine(host: Host, changes: Record<string, unknown>): Promise<void> {
   await rememberEngine(host);
-  return editDaemonJson(host, changes);
+  await editDaemonJson(host, changes);
 }
 
 /**
