@@ -102,7 +102,7 @@ export class LabExecutor implements BenchExecutor {
     const before = await overlayState(this.hosts);
     if (!(before.ready && before.backend === backend)) this.observer.onSetup?.(`configuring flannel with the ${backend} backend (the flannel-two-host scenario)`);
     const started = performance.now();
-    const reconfigured = await ensureOverlay(this.lab, this.hosts, backend, this.observer.scenario);
+    const reconfigured = await ensureOverlay(this.lab, before, backend, this.observer.scenario);
     if (reconfigured) {
       // Docker restarted on both hosts: every container, and the servers in their namespaces,
       // are gone; the host-namespace paths (loopback, host) are untouched.
@@ -113,7 +113,8 @@ export class LabExecutor implements BenchExecutor {
       }
     }
     this.backend = backend;
-    this.flannelMtu.set(backend, (await overlayState(this.hosts)).mtu);
+    // Only a reconfiguration changes what flannel hands out.
+    this.flannelMtu.set(backend, (reconfigured ? await overlayState(this.hosts) : before).mtu);
     this.observer.onSetup?.(`flannel ${backend} ${reconfigured ? `configured in ${((performance.now() - started) / 1000).toFixed(1)}s` : 'already configured'} (FLANNEL_MTU ${this.flannelMtu.get(backend) ?? '?'})`);
   }
 

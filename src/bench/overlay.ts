@@ -56,11 +56,10 @@ export async function overlayState(hosts: BenchHosts): Promise<OverlayState> {
 }
 
 /**
- * Makes sure flannel runs the backend; returns true when it had to (re)configure the lab,
- * which restarts Docker on both hosts and so ends every container there.
+ * Makes sure flannel runs the backend, given the overlay's current state; returns true when it
+ * had to (re)configure the lab, which restarts Docker on both hosts and so ends every container there.
  */
-export async function ensureOverlay(lab: Lab, hosts: BenchHosts, backend: Backend, observer: RunObserver = {}): Promise<boolean> {
-  const state = await overlayState(hosts);
+export async function ensureOverlay(lab: Lab, state: OverlayState, backend: Backend, observer: RunObserver = {}): Promise<boolean> {
   if (state.ready && state.backend === backend) return false;
   const entry = SCENARIOS.find((s) => s.name === SCENARIO);
   if (!entry) throw new LabbenchError(`the ${SCENARIO} scenario is missing`, { hint: 'scenarios/index.ts lists the scenarios' });
