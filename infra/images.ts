@@ -16,7 +16,7 @@ export interface OsImage {
   user: string;
 }
 
-/** Default images by OS label (labels as in src/spec/testbed-spec.ts KNOWN_OS). */
+/** Default images by OS label (label forms in src/os/releases.ts). */
 export const DEFAULT_IMAGES: Readonly<Record<string, OsImage>> = {
   'rocky-8.10': {
     source: 'https://dl.rockylinux.org/pub/rocky/8.10/images/x86_64/Rocky-8-GenericCloud-Base-8.10-20240528.0.x86_64.qcow2',

@@ -70,12 +70,11 @@ export default defineScenario({
   steps: [
     step('主机A: etcd — /etc/etcd/etcd.conf as the document configures it; systemctl start etcd && systemctl enable etcd', async (ctx) => {
       const a = etcdHost(ctx);
-      const family = a.info.family;
-      await ensureDocker(a, family);
-      await ensureEtcd(a, family);
-      await prepareFirewall(a, family);
-      const file = etcdConfigFile(family);
-      if (file !== '/etc/etcd/etcd.conf') ctx.note(`on ${family === 'debian' ? 'Debian/Ubuntu' : family} etcd reads ${file}; the document's Rocky host reads /etc/etcd/etcd.conf`);
+      await ensureDocker(a);
+      await ensureEtcd(a);
+      await prepareFirewall(a);
+      const file = etcdConfigFile(a.os.family);
+      if (file !== '/etc/etcd/etcd.conf') ctx.note(`on ${a.os.name} (${a.os.family} family) etcd reads ${file}; the document's Rocky host reads /etc/etcd/etcd.conf`);
       await a.$`test -e ${file}.labbench-orig || cp -p ${file} ${file}.labbench-orig 2>/dev/null || touch ${file}.labbench-orig`;
       await a.put(
         file,
@@ -128,8 +127,8 @@ export default defineScenario({
     step('主机B: flannel 配置; systemctl start flanneld && systemctl enable flanneld on both hosts', async (ctx) => {
       for (const h of ctx.withRole('flannel')) {
         if (!ctx.withRole('etcd').includes(h)) {
-          await ensureDocker(h, h.info.family);
-          await prepareFirewall(h, h.info.family);
+          await ensureDocker(h);
+          await prepareFirewall(h);
           await writeSysconfig(ctx, h);
         }
         const how = await installFlanneld(h, { ...(ctx.params.flanneld ? { source: ctx.params.flanneld } : {}), online: ctx.lab.inventory.provider !== 'local' });
@@ -237,7 +236,7 @@ export default defineScenario({
       await restoreEngine(h);
     }
     const a = etcdHost(ctx);
-    const file = etcdConfigFile(a.info.family);
+    const file = etcdConfigFile(a.os.family);
     await a.$`systemctl disable --now etcd >/dev/null 2>&1 || true`;
     await a.$`rm -rf /var/lib/etcd/default.etcd`;
     await a.$`if test -e ${file}.labbench-orig; then if test -s ${file}.labbench-orig; then mv ${file}.labbench-orig ${file}; else rm -f ${file} ${file}.labbench-orig; fi; fi`;

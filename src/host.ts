@@ -1,9 +1,11 @@
 /**
- * Host is the live handle of one lab machine: its identity from the inventory and a way in.
- * `host.$\`…\`` runs a command there with zx-style quoting, a timeout and a typed error.
+ * Host is the live handle of one lab machine: its identity from the inventory, the OS the
+ * machine says it runs, and a way in. `host.$\`…\`` runs a command there with zx-style
+ * quoting, a timeout and a typed error.
  */
 import { CommandError, type CommandResult } from './errors.ts';
 import type { InventoryHost } from './inventory.ts';
+import type { HostOs } from './os/releases.ts';
 import { buildCommand, type Interpolation } from './transports/quote.ts';
 import type { ExecOptions, Transport } from './transports/transport.ts';
 
@@ -74,11 +76,14 @@ export class Host {
   readonly name: string;
   readonly address: string;
   readonly info: InventoryHost;
+  /** What the machine runs, from its /etc/os-release (read once when the lab is opened); scenarios branch on os.family. */
+  readonly os: HostOs;
   readonly transport: Transport;
   private readonly observers = new Set<CommandObserver>();
 
-  constructor(info: InventoryHost, transport: Transport) {
+  constructor(info: InventoryHost, transport: Transport, os: HostOs) {
     this.info = info;
+    this.os = os;
     this.name = info.name;
     this.address = info.address;
     this.transport = transport;

@@ -2,7 +2,7 @@
  * Inventory is what a provider hands over once hosts exist: who they are and how to reach
  * them. Scenarios and the bench only ever see an Inventory, whichever provider made it.
  */
-import type { OsFamily, Role } from './spec/testbed-spec.ts';
+import type { Role } from './spec/testbed-spec.ts';
 
 export interface SshEndpoint {
   host: string;
@@ -24,10 +24,17 @@ export interface InventoryHost {
   name: string;
   /** Address on the lab LAN. */
   address: string;
-  /** OS the course document gives this host (a label, e.g. "rocky-8.10"). */
+  /**
+   * OS label of this host, e.g. "rocky-8.10". It must describe the machine (openLab reads the
+   * machine's /etc/os-release and refuses a contradiction); scenarios branch on what the machine
+   * says (Host.os), never on this label.
+   */
   os: string;
-  /** OS family that actually runs there; scenarios branch on this. */
-  family: OsFamily;
+  /**
+   * The machine stands in for the labelled OS: the local provider's Debian system containers
+   * play the document's Rocky and Ubuntu hosts. The label is then the document's, not the machine's.
+   */
+  standIn?: boolean;
   /** What actually runs there, e.g. "debian-12 system container" or "rocky-8.10 VM". */
   platform: string;
   roles: Role[];

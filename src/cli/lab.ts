@@ -1,6 +1,8 @@
 /** `pnpm lab up|down|status|shell|exec`: bring a lab up, look at it, get into its hosts, remove it. */
 import { ConfigError } from '../errors.ts';
 import { findHost, openLab } from '../lab.ts';
+import { describeLabel, describeMachine } from '../os/host-os.ts';
+import { withMachineOs } from '../os/status.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
 import type { LabStatus } from '../providers/provider.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
@@ -45,7 +47,8 @@ export async function run(argv: string[]): Promise<number> {
     case 'up': {
       const spec = specFromFlags(values, provider);
       const inventory = await provider.up(spec, progress);
-      const status = await provider.status(spec.name);
+      const found = await provider.status(spec.name);
+      const status = found && (await withMachineOs(found, inventory));
       if (json) print({ lab: inventory, status, steps: progress.steps, durationMs: performance.now() - started });
       else {
         process.stdout.write(renderStatus(status));
@@ -54,7 +57,8 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'status': {
-      const status = await provider.status(name);
+      const found = await provider.status(name);
+      const status = found && (await withMachineOs(found, await provider.inventory(name)));
       if (json) print(status ?? { name, state: 'down', hosts: [] });
       else process.stdout.write(status ? renderStatus(status) : `lab "${name}" is down\n`);
       return 0;
@@ -97,7 +101,10 @@ function print(value: unknown): void {
 /** The status as a small table, kind/containerlab style. */
 export function renderStatus(s: LabStatus | undefined): string {
   if (!s) return '';
-  const rows = [['HOST', 'ADDRESS', 'OS (document)', 'RUNS AS', 'STATE'], ...s.hosts.map((h) => [h.name, h.address, h.os, h.platform, h.state])];
+  const rows = [
+    ['HOST', 'ADDRESS', 'OS (label)', 'OS (machine)', 'RUNS AS', 'STATE'],
+    ...s.hosts.map((h) => [h.name, h.address, describeLabel(h.os, h.standIn, h.machineOs), describeMachine(h, h.machineOs), h.platform, h.state]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
   const details = Object.entries(s.details)

@@ -4,7 +4,7 @@
  * the lab down unless --keep. Everything the user typed is checked before a host is touched.
  */
 import { ConfigError } from '../errors.ts';
-import { openLab } from '../lab.ts';
+import { openLab, type Lab } from '../lab.ts';
 import { consoleSink, createProgress } from '../progress.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import type { ScenarioDefinition, ScenarioParams } from '../scenario/define.ts';
@@ -67,9 +67,11 @@ export async function run(argv: string[]): Promise<number> {
   await provider.preflight(spec);
   const progress = createProgress(json ? undefined : consoleSink());
   const inventory = await provider.up(spec, progress);
-  const lab = await openLab(inventory);
   const reports: ScenarioReport[] = [];
+  let lab: Lab | undefined;
   try {
+    // Opening reads every host's OS and refuses a contradicting label before any step runs.
+    lab = await openLab(inventory);
     for (const [i, s] of scenarios.entries()) {
       // A scenario cleans up only where the lab outlives it: between the scenarios of `all`, and
       // after the last one with --keep. A single scenario with --keep leaves what it built for
@@ -79,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
       if (!json) process.stdout.write(renderSummary(reports.at(-1)!));
     }
   } finally {
-    await lab.close();
+    await lab?.close();
     if (!values.keep) await provider.down(spec.name, progress);
   }
   if (json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : { scenarios: reports }, null, 2)}\n`);

@@ -4,6 +4,7 @@
  * only the Inventory it returns.
  */
 import type { Inventory } from '../inventory.ts';
+import type { MachineOs } from '../os/host-os.ts';
 import type { Progress } from '../progress.ts';
 import type { TestbedSpec } from '../spec/testbed-spec.ts';
 
@@ -13,9 +14,14 @@ export const PROVIDER_KINDS: readonly ProviderKind[] = ['local', 'libvirt', 'ssh
 export interface HostState {
   name: string;
   address: string;
+  /** The host's OS label (e.g. "rocky-8.10"). */
   os: string;
   platform: string;
   state: string;
+  /** The machine stands in for the labelled OS (the local provider's Debian hosts). */
+  standIn?: boolean;
+  /** What the machine's /etc/os-release says, read while the lab is up; `error` when it could not be read. */
+  machineOs?: MachineOs | { error: string };
 }
 
 /** What `lab status` shows about one lab. */

@@ -9,9 +9,11 @@
  * may create its devices and docker may use the flannel bridge address.
  * Ubuntu 24.04 / Debian 12 (debian family): docker.io, etcd-server and etcd-client from apt;
  * flannel has no package there, so labbench's agent or a release tarball is used.
+ *
+ * The family is the machine's (host.os, from its /etc/os-release), never the host's label.
  */
 import type { Host } from '../host.ts';
-import type { OsFamily } from '../spec/testbed-spec.ts';
+import type { OsFamily } from '../os/releases.ts';
 
 /** etcd release used where the distribution has no etcd package (EL8); 3.5 still serves the v2 API. */
 export const ETCD_RELEASE = 'v3.5.17';
@@ -23,30 +25,30 @@ export function etcdConfigFile(family: OsFamily): string {
 }
 
 /** True when every package is installed already (then nothing is downloaded). */
-export async function hasPackages(host: Host, family: OsFamily, packages: readonly string[]): Promise<boolean> {
-  const r = family === 'rhel' ? await host.$({ nothrow: true })`rpm -q ${packages}` : await host.$({ nothrow: true })`dpkg -s ${packages} >/dev/null 2>&1`;
+export async function hasPackages(host: Host, packages: readonly string[]): Promise<boolean> {
+  const r = host.os.family === 'rhel' ? await host.$({ nothrow: true })`rpm -q ${packages}` : await host.$({ nothrow: true })`dpkg -s ${packages} >/dev/null 2>&1`;
   return r.ok;
 }
 
 /** Installs Docker the way each family's guides do. */
-export async function ensureDocker(host: Host, family: OsFamily): Promise<void> {
-  if (family === 'rhel') {
-    if (await hasPackages(host, family, ['docker-ce'])) return;
+export async function ensureDocker(host: Host): Promise<void> {
+  if (host.os.family === 'rhel') {
+    if (await hasPackages(host, ['docker-ce'])) return;
     await host.$({ timeoutMs: 900_000 })`dnf -y remove podman runc buildah || true`;
     await host.$`dnf -y install dnf-plugins-core`;
     await host.$`dnf config-manager --add-repo https://download.docker.com/linux/centos/docker-ce.repo`;
     await host.$({ timeoutMs: 900_000 })`dnf -y install docker-ce docker-ce-cli containerd.io`;
   } else {
-    if (await hasPackages(host, family, ['docker.io'])) return;
+    if (await hasPackages(host, ['docker.io'])) return;
     await host.$({ timeoutMs: 900_000 })`DEBIAN_FRONTEND=noninteractive apt-get -y install docker.io`;
   }
   await host.$`systemctl enable --now docker`;
 }
 
 /** Installs etcd (server and etcdctl) with a systemd unit that reads the family's config file. */
-export async function ensureEtcd(host: Host, family: OsFamily): Promise<void> {
-  if (family === 'debian') {
-    if (await hasPackages(host, family, ['etcd-server', 'etcd-client'])) return;
+export async function ensureEtcd(host: Host): Promise<void> {
+  if (host.os.family === 'debian') {
+    if (await hasPackages(host, ['etcd-server', 'etcd-client'])) return;
     await host.$({ timeoutMs: 900_000 })`DEBIAN_FRONTEND=noninteractive apt-get -y install etcd-server etcd-client`;
     return;
   }
@@ -61,8 +63,8 @@ export async function ensureEtcd(host: Host, family: OsFamily): Promise<void> {
 }
 
 /** Opens etcd's and flannel's ports where firewalld runs, and relaxes SELinux (Rocky only). */
-export async function prepareFirewall(host: Host, family: OsFamily): Promise<void> {
-  if (family !== 'rhel') return;
+export async function prepareFirewall(host: Host): Promise<void> {
+  if (host.os.family !== 'rhel') return;
   if ((await host.$({ nothrow: true })`systemctl is-active firewalld`).ok) {
     await host.$`firewall-cmd --permanent --add-port=2379/tcp --add-port=8285/udp --add-port=8472/udp`;
     await host.$`firewall-cmd --permanent --zone=trusted --add-source=172.16.0.0/12`;

@@ -5,18 +5,12 @@
  */
 import { ConfigError } from '../errors.ts';
 import { contains, formatIp, isHostAddress, overlaps, tryParseCidr, tryParseIp, type Cidr } from '../net/ipv4.ts';
+import { labelFamily, labelForms, type OsFamily } from '../os/releases.ts';
 
+export type { OsFamily } from '../os/releases.ts';
 export type Role = 'etcd' | 'flannel';
-export type OsFamily = 'debian' | 'rhel';
 
 export const ROLES: readonly Role[] = ['etcd', 'flannel'];
-
-/** OS labels labbench knows, with their family (package manager, config file layout). */
-export const KNOWN_OS: Readonly<Record<string, OsFamily>> = {
-  'rocky-8.10': 'rhel',
-  'ubuntu-24.04': 'debian',
-  'debian-12': 'debian',
-};
 
 export interface HostSpec {
   name: string;
@@ -113,8 +107,8 @@ export function validateSpec(input: unknown, taken: readonly { cidr: string; why
       addresses.add(ip);
     }
 
-    if (typeof h?.os !== 'string' || !(h.os in KNOWN_OS)) {
-      problems.push(`${label}: os ${JSON.stringify(h?.os)} is not one of ${Object.keys(KNOWN_OS).join(', ')}`);
+    if (typeof h?.os !== 'string' || !labelFamily(h.os)) {
+      problems.push(`${label}: os ${JSON.stringify(h?.os)} is not one of the OS labels labbench has a path for: ${labelForms()}`);
     }
     const roles = Array.isArray(h?.roles) ? h.roles : [];
     for (const r of roles) if (!ROLES.includes(r)) problems.push(`${label}: unknown role ${JSON.stringify(r)} (known: ${ROLES.join(', ')})`);
@@ -141,8 +135,9 @@ export function gatewayOf(subnet: string): string {
   return formatIp(c.network + 1);
 }
 
+/** The family an OS label names (what a VM image of that label is provisioned as); the machine itself is checked when its lab is opened. */
 export function familyOf(os: string): OsFamily {
-  const f = KNOWN_OS[os];
-  if (!f) throw new ConfigError(`unknown OS "${os}"`, { hint: `known: ${Object.keys(KNOWN_OS).join(', ')}` });
+  const f = labelFamily(os);
+  if (!f) throw new ConfigError(`unknown OS "${os}"`, { hint: `OS labels: ${labelForms()}` });
   return f;
 }

@@ -1,6 +1,8 @@
 import test from 'ava';
 import { CommandError, type CommandResult } from '../../src/errors.ts';
 import { Host } from '../../src/host.ts';
+import { parseOsRelease } from '../../src/os/os-release.ts';
+import { decideOs, type HostOs } from '../../src/os/releases.ts';
 import type { ExecOptions, Transport } from '../../src/transports/transport.ts';
 
 /** A transport that records commands and answers from a table (no shell involved). */
@@ -21,11 +23,13 @@ class ScriptedTransport implements Transport {
   async close(): Promise<void> {}
 }
 
-const info = { name: 'hostA', address: '192.168.100.12', os: 'rocky-8.10', family: 'debian' as const, platform: 'test', roles: [] };
+const info = { name: 'hostA', address: '192.168.100.12', os: 'debian-12', platform: 'test', roles: [] };
+const debian = decideOs(parseOsRelease('ID=debian\nVERSION_ID="12"\n'));
+const os = (debian as { os: HostOs }).os;
 
 test('host.$ quotes interpolations and returns the output', async (t) => {
   const transport = new ScriptedTransport({ "etcdctl get '/a b'": { stdout: 'value\n' } });
-  const host = new Host(info, transport);
+  const host = new Host(info, transport, os);
   const out = await host.$`etcdctl get ${'/a b'}`;
   t.is(out.text(), 'value');
   t.deepEqual(out.lines(), ['value']);
@@ -33,7 +37,7 @@ test('host.$ quotes interpolations and returns the output', async (t) => {
 });
 
 test('a failing command throws CommandError with the result, unless nothrow', async (t) => {
-  const host = new Host(info, new ScriptedTransport({ 'systemctl start etcd': { exitCode: 1, stderr: 'Job failed' } }));
+  const host = new Host(info, new ScriptedTransport({ 'systemctl start etcd': { exitCode: 1, stderr: 'Job failed' } }), os);
   const err = await t.throwsAsync(host.$`systemctl start etcd`, { instanceOf: CommandError });
   t.is(err!.result.exitCode, 1);
   t.regex(err!.message, /command on hostA exited with code 1: systemctl start etcd\n {2}│ Job failed/);
@@ -42,7 +46,7 @@ test('a failing command throws CommandError with the result, unless nothrow', as
 });
 
 test('observers see every command and its output, except quiet ones', async (t) => {
-  const host = new Host(info, new ScriptedTransport({ 'echo hi': { stdout: 'hi\n' }, 'cat /secret': { stdout: 'x' } }));
+  const host = new Host(info, new ScriptedTransport({ 'echo hi': { stdout: 'hi\n' }, 'cat /secret': { stdout: 'x' } }), os);
   const events: string[] = [];
   const detach = host.observe({
     onStart: (_h, c) => events.push(`start ${c}`),

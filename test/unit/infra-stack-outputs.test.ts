@@ -28,10 +28,10 @@ test('outputs become an Inventory of SSH hosts with the image users and the pinn
   t.is(inv.provider, 'libvirt');
   t.is(inv.lab, 'course');
   t.deepEqual(
-    inv.hosts.map((h) => [h.name, h.family, h.ssh?.user, h.ssh?.host, h.ssh?.keyPath, h.ssh?.knownHostsPath, h.platform]),
+    inv.hosts.map((h) => [h.name, h.ssh?.user, h.ssh?.host, h.ssh?.keyPath, h.ssh?.knownHostsPath, h.platform]),
     [
-      ['hostA', 'rhel', 'rocky', '10.213.77.12', '/s/id_ed25519', '/s/known_hosts', 'rocky-8.10 VM (libvirt qemu, domain course-hosta)'],
-      ['hostB', 'debian', 'ubuntu', '10.213.77.13', '/s/id_ed25519', '/s/known_hosts', 'ubuntu-24.04 VM (libvirt qemu, domain course-hostb)'],
+      ['hostA', 'rocky', '10.213.77.12', '/s/id_ed25519', '/s/known_hosts', 'rocky-8.10 VM (libvirt qemu, domain course-hosta)'],
+      ['hostB', 'ubuntu', '10.213.77.13', '/s/id_ed25519', '/s/known_hosts', 'ubuntu-24.04 VM (libvirt qemu, domain course-hostb)'],
     ],
   );
 });

@@ -30,9 +30,9 @@ test('an inventory file becomes a spec and an inventory with resolved paths', (t
     ['hostB', '192.168.100.13', 'ubuntu-24.04', ['flannel']],
   ]);
   t.is(inventory.provider, 'ssh');
-  t.deepEqual(inventory.hosts.map((h) => [h.family, h.ssh]), [
-    ['rhel', { host: '192.168.100.12', port: 22, user: 'rocky', keyPath: '/labs/course/keys/id_ed25519', knownHostsPath: '/labs/course/known_hosts' }],
-    ['debian', { host: '192.168.100.13', port: 2222, user: 'root', keyPath: '/abs/key', knownHostsPath: '/labs/course/known_hosts' }],
+  t.deepEqual(inventory.hosts.map((h) => [h.platform, h.ssh]), [
+    ['existing machine', { host: '192.168.100.12', port: 22, user: 'rocky', keyPath: '/labs/course/keys/id_ed25519', knownHostsPath: '/labs/course/known_hosts' }],
+    ['existing machine', { host: '192.168.100.13', port: 2222, user: 'root', keyPath: '/abs/key', knownHostsPath: '/labs/course/known_hosts' }],
   ]);
 });
 

@@ -93,7 +93,6 @@ export function inventoryFromStackOutputs(raw: Record<string, unknown>): Invento
     name: h.name,
     address: h.address,
     os: h.os,
-    family: h.family,
     platform: `${h.os} VM (libvirt ${out.domainType}, domain ${h.domain})`,
     roles: h.roles,
     ssh: { host: h.address, port: 22, user: h.user, keyPath: out.sshKeyPath, knownHostsPath: out.knownHostsPath },

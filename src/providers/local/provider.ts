@@ -23,7 +23,10 @@ import { allowLanForwarding, removeLanForwarding } from './lan-forwarding.ts';
 import { allLabRecords, readLabRecord, writeLabRecord, type LabRecord } from './lab-record.ts';
 import { statePaths, type StatePaths } from './paths.ts';
 
-/** What the document's hosts run here: Debian 12 in a system container, whatever OS label they carry. */
+/**
+ * What the document's hosts run here: Debian 12 in a system container, whatever OS label they
+ * carry. Its hosts are stand-ins (InventoryHost.standIn): the label stays the document's.
+ */
 export const LOCAL_PLATFORM = 'debian-12 system container';
 const BOOT_TIMEOUT_S = 90;
 
@@ -178,7 +181,7 @@ export class LocalProvider implements Provider {
           name: h.name,
           address: h.address,
           os: h.os,
-          family: 'debian',
+          standIn: true,
           platform: LOCAL_PLATFORM,
           roles: h.roles,
           ssh: { host: h.address, port: 22, user: 'root', keyPath: lab.privateKey, knownHostsPath: lab.knownHosts },

@@ -8,7 +8,8 @@
  *   hosts:
  *     - name: hostA
  *       address: 192.168.100.12
- *       os: rocky-8.10                  # rocky-8.10 | ubuntu-24.04 | debian-12
+ *       os: rocky-8.10                  # what the machine runs (its /etc/os-release ID-VERSION_ID): checked
+ *                                       # on every run; rocky-8.10, almalinux-9.4, ubuntu-24.04, debian-12, …
  *       roles: [etcd, flannel]
  *       user: rocky                     # non-root users need passwordless sudo
  *       key: ~/.ssh/id_ed25519
@@ -19,7 +20,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { YAML } from 'zx';
 import { ConfigError } from '../../errors.ts';
 import type { Inventory } from '../../inventory.ts';
-import { familyOf, validateSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
+import { validateSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
 
 export interface SshInventoryFile {
   spec: TestbedSpec;
@@ -66,8 +67,7 @@ export function parseInventoryFile(text: string, path: string): SshInventoryFile
         name: h.name,
         address: h.address,
         os: h.os,
-        family: familyOf(h.os),
-        platform: `${h.os} machine`,
+        platform: 'existing machine',
         roles: h.roles,
         ssh: { host: h.address, port: (hosts[i]!.port as number | undefined) ?? 22, user: hosts[i]!.user as string, keyPath: file(hosts[i]!.key), knownHostsPath },
       })),

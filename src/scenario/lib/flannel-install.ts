@@ -62,11 +62,11 @@ export async function installFlanneld(host: Host, options: { source?: string; on
     return installFlannelAgent(host, real);
   }
   if ((await host.$({ nothrow: true })`test -x /usr/bin/flanneld`).ok) return installFlannelAgent(host, real);
-  if (options.online && host.info.family === 'debian' && (await host.$({ nothrow: true, timeoutMs: 300_000 })`apt-cache show flannel >/dev/null 2>&1`).ok) {
+  if (options.online && host.os.family === 'debian' && (await host.$({ nothrow: true, timeoutMs: 300_000 })`apt-cache show flannel >/dev/null 2>&1`).ok) {
     await host.$({ timeoutMs: 900_000 })`DEBIAN_FRONTEND=noninteractive apt-get -y install flannel`;
     return installFlannelAgent(host, real);
   }
-  if (options.online && host.info.family === 'rhel') {
+  if (options.online && host.os.family === 'rhel') {
     await installFlannelRelease(host);
     return installFlannelAgent(host, real);
   }
