@@ -96,7 +96,7 @@ export function machineOsOf(host: LabelledHost, release: OsRelease): MachineOs {
 }
 
 /** The label column: "rocky-8.10", or "rocky-8.10 (stand-in: Debian GNU/Linux 12)" where a machine stands in. */
-export function describeLabel(label: string, standIn: boolean | undefined, machine: MachineOs | { error: string } | undefined): string {
+export function describeLabel(label: string, standIn: boolean | undefined, machine: { name: string } | { error: string } | undefined): string {
   if (!standIn) return label;
   return machine && !('error' in machine) ? `${label} (stand-in: ${machine.name})` : `${label} (stand-in)`;
 }

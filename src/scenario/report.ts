@@ -2,6 +2,7 @@
  * What a scenario run produced: per step, the commands with their outputs, the checks and a
  * verdict. The same value feeds the live transcript, the summary and `--json`. Pure.
  */
+import type { OsFamily } from '../os/releases.ts';
 import type { CheckRecord, Verdict } from './define.ts';
 
 export interface CommandRecord {
@@ -25,12 +26,26 @@ export interface StepReport {
   notes: string[];
 }
 
+/** A host the scenario ran on: its label and what the machine said it runs. */
+export interface ScenarioHost {
+  name: string;
+  /** The OS label, e.g. "rocky-8.10". */
+  os: string;
+  /** The machine stands in for the labelled OS (local provider). */
+  standIn?: boolean;
+  /** What the machine runs, NAME and VERSION_ID: "Debian GNU/Linux 12". */
+  machine: string;
+  /** The family the scenario drove it as. */
+  family: OsFamily;
+}
+
 export interface ScenarioReport {
   scenario: string;
   section: string;
   title: string;
   lab: string;
   provider: string;
+  hosts?: ScenarioHost[];
   params: Record<string, unknown>;
   verdict: Verdict;
   durationMs: number;

@@ -12,7 +12,7 @@ import { scenarioVerdict, stepVerdict, type CommandRecord, type ScenarioReport, 
 
 /** Live view of a run (the terminal transcript); every method is optional. */
 export interface RunObserver {
-  onScenarioStart?(report: Pick<ScenarioReport, 'scenario' | 'section' | 'title' | 'lab' | 'provider'>): void;
+  onScenarioStart?(report: Pick<ScenarioReport, 'scenario' | 'section' | 'title' | 'lab' | 'provider' | 'hosts'>): void;
   onStepStart?(index: number, total: number, title: string): void;
   onCommandStart?(host: string, command: string): void;
   onCommandEnd?(record: CommandRecord): void;
@@ -29,7 +29,8 @@ export async function runScenario(
   options: { cleanup?: boolean } = {},
 ): Promise<ScenarioReport> {
   const started = performance.now();
-  const head = { scenario: scenario.name, section: scenario.section, title: scenario.title, lab: lab.inventory.lab, provider: lab.inventory.provider };
+  const hosts = lab.hosts.map((h) => ({ name: h.name, os: h.info.os, ...(h.info.standIn ? { standIn: true } : {}), machine: h.os.name, family: h.os.family }));
+  const head = { scenario: scenario.name, section: scenario.section, title: scenario.title, lab: lab.inventory.lab, provider: lab.inventory.provider, hosts };
   observer.onScenarioStart?.(head);
   const state = new Map<string, unknown>();
   const steps: StepReport[] = [];

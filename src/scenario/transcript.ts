@@ -3,14 +3,16 @@
  * command, then what it printed; then the checks and the step's verdict. Pure: each function
  * returns text; the runner decides where it goes.
  */
+import { describeLabel } from '../os/host-os.ts';
 import { formatDuration } from '../progress.ts';
 import type { CheckRecord } from './define.ts';
 import type { CommandRecord, ScenarioReport, StepReport } from './report.ts';
 
 const MAX_OUTPUT_LINES = 60;
 
-export function renderScenarioHeader(r: Pick<ScenarioReport, 'scenario' | 'section' | 'title' | 'lab' | 'provider'>): string {
-  return `\n══ ${r.scenario} — §${r.section} ${r.title}\n   lab "${r.lab}" (${r.provider})\n`;
+export function renderScenarioHeader(r: Pick<ScenarioReport, 'scenario' | 'section' | 'title' | 'lab' | 'provider' | 'hosts'>): string {
+  const hosts = (r.hosts ?? []).map((h) => `\n   ${h.name}: ${h.standIn ? describeLabel(h.os, true, { name: h.machine }) : `${h.os} (${h.machine})`}, ${h.family} family`).join('');
+  return `\n══ ${r.scenario} — §${r.section} ${r.title}\n   lab "${r.lab}" (${r.provider})${hosts}\n`;
 }
 
 export function renderStepHeader(index: number, total: number, title: string): string {

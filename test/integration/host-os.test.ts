@@ -151,6 +151,10 @@ run(title('ssh provider, labelled debian-12: flannel-two-host passes on the same
   const report = JSON.parse(r.stdout) as ScenarioReport;
   t.is(report.provider, 'ssh');
   t.is(report.verdict, 'PASS');
+  t.deepEqual(report.hosts, [
+    { name: 'hostA', os: 'debian-12', machine: 'Debian GNU/Linux 12', family: 'debian' },
+    { name: 'hostB', os: 'debian-12', machine: 'Debian GNU/Linux 12', family: 'debian' },
+  ]);
   const commands = report.steps.flatMap((s) => s.commands.map((c) => c.command));
   t.false(commands.some((c) => /\bdnf\b/.test(c)), 'the debian family is driven with apt/dpkg, never dnf');
   t.true(commands.includes('cat /etc/default/etcd'), "Debian's etcd configuration file");

@@ -27,6 +27,10 @@ test('verdicts: a failed check or an error fails a step; a failed step or cleanu
 test('transcript: command, output, checks, verdict, like the document', (t) => {
   const text = renderTranscript({
     scenario: 'flannel-two-host', section: '4', title: 'flannel', lab: 'labbench', provider: 'local', params: {}, verdict: 'FAIL', durationMs: 1500,
+    hosts: [
+      { name: 'hostA', os: 'rocky-8.10', standIn: true, machine: 'Debian GNU/Linux 12', family: 'debian' },
+      { name: 'hostB', os: 'ubuntu-24.04', machine: 'Ubuntu 24.04', family: 'debian' },
+    ],
     steps: [
       {
         index: 1, title: 'subnet.env', verdict: 'FAIL', reason: 'check failed: FLANNEL_MTU', durationMs: 1200,
@@ -36,6 +40,7 @@ test('transcript: command, output, checks, verdict, like the document', (t) => {
       },
     ],
   });
+  t.true(text.includes('   lab "labbench" (local)\n   hostA: rocky-8.10 (stand-in: Debian GNU/Linux 12), debian family\n   hostB: ubuntu-24.04 (Ubuntu 24.04), debian family\n'));
   t.true(text.includes('hostA # cat /run/flannel/subnet.env\nFLANNEL_NETWORK=172.20.0.0/16\nFLANNEL_MTU=1450\n'));
   t.true(text.includes('   ✗ FLANNEL_MTU (expected 1472, got 1450)'));
   t.true(text.includes('⇒ FAIL (1.2s) — check failed: FLANNEL_MTU'));

@@ -1,6 +1,7 @@
 /**
  * The ssh provider: the lab's hosts already exist and are described by an inventory file.
- * `up` only checks that every host answers over SSH with its pinned key; `down` closes nothing
+ * `up` only checks that every host answers over SSH with its pinned key, runs the OS its label
+ * names (openLab refuses a contradiction) and takes commands as root; `down` closes nothing
  * and deletes nothing (the machines are not labbench's). Scenarios clean up after themselves.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ export class SshProvider implements Provider {
   async preflight(_spec: TestbedSpec): Promise<void> {}
 
   async up(_spec: TestbedSpec, progress: Progress): Promise<Inventory> {
-    await progress.step(`Checking SSH to ${this.file.inventory.hosts.map((h) => h.name).join(', ')} (pinned host keys)`, async () => {
+    await progress.step(`Checking SSH to ${this.file.inventory.hosts.map((h) => h.name).join(', ')} (pinned host keys) and the OS they run`, async () => {
       const lab = await openLab(this.file.inventory, { transport: 'ssh' });
       try {
         for (const h of lab.hosts) {
