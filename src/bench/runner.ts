@@ -5,23 +5,17 @@
  * final verdicts and the results document. The lab is behind the BenchExecutor seam, so the
  * whole flow runs against a fake in the unit tests.
  */
-import type { BaselineDocument } from './baseline.ts';
-import { blockOrder, type Requirement } from './block-order.ts';
-import type { RunValues } from './extract.ts';
-import { diffFingerprints, type Fingerprint, type FingerprintDifference } from './fingerprint.ts';
-import { buildResults, comparisonCells, type ResultsDocument, type RunRecord, type SuiteParameters } from './results.ts';
-import { buildSchedule, confirmationCells, suiteCells, type Arm, type ScheduleCell, type ScheduledRun } from './schedule.ts';
-import { decide, DEFAULT_DECISION_SETTINGS, type CellSamples, type Decision } from './verdict.ts';
-
-/** What the runner needs from a lab. */
-export interface BenchExecutor {
-  /** Brings the lab into the configuration some runs need (null: none in particular). */
-  prepare(requirement: Requirement): Promise<void>;
-  /** Measures one run; throws when the probe failed (the run is recorded with the error). */
-  run(cell: ScheduleCell): Promise<RunValues>;
-  /** The environment fingerprint of tonight (arm null) or of one A/B variant. */
-  fingerprint(arm: Arm | null): Promise<Fingerprint>;
-}
+import type { BaselineDocument } from './judge/baseline.ts';
+import { blockOrder, type Requirement } from './plan/block-order.ts';
+import type { BenchExecutor } from './measure/executor.ts';
+import type { RunValues } from './measure/extract.ts';
+import { diffFingerprints, type Fingerprint, type FingerprintDifference } from './measure/fingerprint.ts';
+import { buildResults, type ResultsDocument } from './report/results.ts';
+import { buildSchedule, confirmationCells, suiteCells, type Arm, type ScheduledRun } from './plan/schedule.ts';
+import { decide, DEFAULT_DECISION_SETTINGS, type CellSamples, type Decision } from './judge/verdict.ts';
+import { comparisonCells } from './judge/cells.ts';
+import type { RunRecord } from './measure/run-record.ts';
+import type { SuiteParameters } from './judge/baseline.ts';
 
 /** What the runner reports as it goes. */
 export interface RunnerObserver {

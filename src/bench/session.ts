@@ -11,16 +11,17 @@ import { createProgress, type Progress } from '../progress.ts';
 import { createProvider } from '../providers/registry.ts';
 import type { RunObserver } from '../scenario/runner.ts';
 import { documentSpec } from '../spec/testbed-spec.ts';
-import { baselineFromResults, loadBaseline, type BaselineDocument } from './baseline.ts';
-import { fieldsNotMeasured } from './env-fingerprint.ts';
-import { diffFingerprints } from './fingerprint.ts';
-import { LabExecutor } from './lab-executor.ts';
-import { overlayState } from './overlay.ts';
-import type { BenchHosts } from './paths.ts';
+import { loadBaseline, type BaselineDocument } from './judge/baseline.ts';
+import { fieldsNotMeasured } from './measure/env-fingerprint.ts';
+import { diffFingerprints } from './measure/fingerprint.ts';
+import { LabExecutor } from './measure/lab-executor.ts';
+import { overlayState } from './measure/overlay.ts';
+import type { BenchHosts } from './measure/paths.ts';
 import { writeReports, type WrittenReports } from './report/write.ts';
-import { EXIT_NOT_RUN, type ProbeSettings, type ResultsDocument } from './results.ts';
+import { EXIT_NOT_RUN, type ResultsDocument } from './report/results.ts';
 import { runBench, type BenchPlan, type RunnerObserver } from './runner.ts';
-import { backendsNeeded, overlayNeeds, type SuitePlan } from './suite.ts';
+import { backendsNeeded, overlayNeeds, type SuitePlan, type ProbeSettings } from './plan/suite.ts';
+import { baselineFromResults } from './report/baseline-record.ts';
 
 
 /** The bench could not run: no results, exit 2; the cause says why. */

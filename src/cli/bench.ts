@@ -4,16 +4,16 @@
  * with each other), print the table, write the reports. Exit 0 without FAIL, 1 with a FAIL,
  * 2 when the bench could not run.
  */
-import { baselinePath } from '../bench/baseline.ts';
-import { formatNumber } from '../bench/format.ts';
+import { baselinePath } from '../bench/judge/baseline.ts';
+import { formatNumber } from '../bench/judge/format.ts';
 import { renderConsole } from '../bench/report/console.ts';
 import { renderJson } from '../bench/report/json.ts';
-import type { RunRecord } from '../bench/results.ts';
-import { DEFAULT_RUNS, randomSeed } from '../bench/schedule.ts';
+import { DEFAULT_RUNS, randomSeed } from '../bench/plan/schedule.ts';
 import { BenchNotRunError, runSession, type SessionOptions, type SessionOutcome } from '../bench/session.ts';
-import { badBenchOptions, BENCH_PROBE_SETTINGS, probeSettingsProblems, resolveSuite } from '../bench/suite.ts';
+import { badBenchOptions, BENCH_PROBE_SETTINGS, probeSettingsProblems, resolveSuite } from '../bench/plan/suite.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
 import { parseFlags } from './args.ts';
+import type { RunRecord } from '../bench/measure/run-record.ts';
 
 const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--json] [--report DIR]
                   [--runs N] [--warmups N] [--seed N] [--paths loopback,host,bridge,overlay] [--probes tcp,udp,ping,rr]

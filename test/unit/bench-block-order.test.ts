@@ -1,6 +1,6 @@
 import test from 'ava';
-import { blockOrder, countSwitches } from '../../src/bench/block-order.ts';
-import { buildSchedule, suiteCells, type ScheduledRun } from '../../src/bench/schedule.ts';
+import { blockOrder, countSwitches } from '../../src/bench/plan/block-order.ts';
+import { buildSchedule, suiteCells, type ScheduledRun } from '../../src/bench/plan/schedule.ts';
 
 /** A/B over two backends: the overlay arms need their backend, the other paths nothing. */
 const requirement = (run: ScheduledRun) => (run.path === 'overlay' ? (run.arm === 'A' ? 'vxlan' : 'udp') : null);

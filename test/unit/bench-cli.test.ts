@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ConfigError } from '../../src/errors.ts';
 import { parseBenchArgs, runLine } from '../../src/cli/bench.ts';
-import type { RunRecord } from '../../src/bench/results.ts';
+import type { RunRecord } from '../../src/bench/measure/run-record.ts';
 
 const fixedSeed = () => 12345;
 

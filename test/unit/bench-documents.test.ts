@@ -2,16 +2,19 @@ import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baselineFromResults, baselinePath, loadBaseline, parseBaseline, recordNight } from '../../src/bench/baseline.ts';
-import { deriveFigures } from '../../src/bench/derived.ts';
-import { describeDifferences, diffFingerprints } from '../../src/bench/fingerprint.ts';
-import { DEFAULT_METRICS } from '../../src/bench/metrics.ts';
-import { benchExitCode, comparisonCells, samplesByCell, type RunRecord } from '../../src/bench/results.ts';
-import { parseDocument, schemaErrors } from '../../src/bench/schema.ts';
-import { buildResults } from '../../src/bench/results.ts';
+import { baselinePath, loadBaseline, parseBaseline } from '../../src/bench/judge/baseline.ts';
+import { deriveFigures } from '../../src/bench/report/derived.ts';
+import { describeDifferences, diffFingerprints } from '../../src/bench/measure/fingerprint.ts';
+import { DEFAULT_METRICS } from '../../src/bench/plan/metrics.ts';
+import { benchExitCode } from '../../src/bench/report/results.ts';
+import { parseDocument, schemaErrors } from '../../src/bench/shared/schema.ts';
+import { buildResults } from '../../src/bench/report/results.ts';
 import { renderHtml } from '../../src/bench/report/html.ts';
-import { decide } from '../../src/bench/verdict.ts';
+import { decide } from '../../src/bench/judge/verdict.ts';
 import { FINGERPRINT, simulateNight, SUITE, syntheticBaseline, syntheticResults } from './bench-fixtures.ts';
+import { baselineFromResults, recordNight } from '../../src/bench/report/baseline-record.ts';
+import { comparisonCells, samplesByCell } from '../../src/bench/judge/cells.ts';
+import type { RunRecord } from '../../src/bench/measure/run-record.ts';
 
 test('a full synthetic night: results validate against the published schema, verdicts as injected', (t) => {
   const doc = syntheticResults();

@@ -1,7 +1,7 @@
 import test from 'ava';
-import { fieldsNotMeasured, hostFactsScript, mergeHostFacts, overlayFields, parseHostFacts, probeFields } from '../../src/bench/env-fingerprint.ts';
-import { diffFingerprints } from '../../src/bench/fingerprint.ts';
-import { BENCH_PROBE_SETTINGS } from '../../src/bench/suite.ts';
+import { fieldsNotMeasured, hostFactsScript, mergeHostFacts, overlayFields, parseHostFacts, probeFields } from '../../src/bench/measure/env-fingerprint.ts';
+import { diffFingerprints } from '../../src/bench/measure/fingerprint.ts';
+import { BENCH_PROBE_SETTINGS } from '../../src/bench/plan/suite.ts';
 
 /** What the facts script printed on a Debian 12 lab host. */
 const HOST_A = `kernel=6.18.44-fc-v595

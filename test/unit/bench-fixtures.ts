@@ -3,13 +3,16 @@
  * all four probes, per-run values drawn (seeded) around figures measured on the development
  * machines, with a real overlay throughput regression and a bridge latency improvement.
  */
-import { buildSchedule, mulberry32, suiteCells, type Arm } from '../../src/bench/schedule.ts';
-import { BASELINE_KIND, BASELINE_SCHEMA_VERSION, type BaselineDocument } from '../../src/bench/baseline.ts';
-import { buildResults, comparisonCells, samplesByCell, splitKey, type ProbeSettings, type ResultsDocument, type RunRecord, type SuiteParameters } from '../../src/bench/results.ts';
-import { decide, DEFAULT_DECISION_SETTINGS } from '../../src/bench/verdict.ts';
-import { PROBES, type MetricId, type ProbeKind } from '../../src/bench/metrics.ts';
-import type { RunValues } from '../../src/bench/extract.ts';
-import type { Fingerprint } from '../../src/bench/fingerprint.ts';
+import { buildSchedule, mulberry32, suiteCells, type Arm } from '../../src/bench/plan/schedule.ts';
+import { BASELINE_KIND, BASELINE_SCHEMA_VERSION, type BaselineDocument, type SuiteParameters } from '../../src/bench/judge/baseline.ts';
+import { buildResults, type ResultsDocument } from '../../src/bench/report/results.ts';
+import { decide, DEFAULT_DECISION_SETTINGS } from '../../src/bench/judge/verdict.ts';
+import { PROBES, type MetricId, type ProbeKind, splitKey } from '../../src/bench/plan/metrics.ts';
+import type { RunValues } from '../../src/bench/measure/extract.ts';
+import type { Fingerprint } from '../../src/bench/measure/fingerprint.ts';
+import { comparisonCells, samplesByCell } from '../../src/bench/judge/cells.ts';
+import type { ProbeSettings } from '../../src/bench/plan/suite.ts';
+import type { RunRecord } from '../../src/bench/measure/run-record.ts';
 
 export const PATHS = ['loopback', 'host', 'bridge', 'overlay'] as const;
 

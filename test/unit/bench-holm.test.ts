@@ -1,5 +1,5 @@
 import test from 'ava';
-import { holm } from '../../src/bench/holm.ts';
+import { holm } from '../../src/bench/judge/holm.ts';
 
 test('Holm adjusts in step-down order and keeps input order', (t) => {
   // sorted: 0.005×4 = 0.02, 0.01×3 = 0.03, 0.03×2 = 0.06, 0.04×1 → max(0.06, 0.04) = 0.06

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { exactUpperTail, mannWhitneyGreater, mannWhitneyU, normalUpperTail, tieGroupSizes } from '../../src/bench/mann-whitney.ts';
-import { normalCdf } from '../../src/bench/stats.ts';
+import { exactUpperTail, mannWhitneyGreater, mannWhitneyU, normalUpperTail, tieGroupSizes } from '../../src/bench/judge/mann-whitney.ts';
+import { normalCdf } from '../../src/bench/judge/stats.ts';
 
 /** P(U ≥ u) by enumerating every assignment of ranks 1..n+m to x (independent of the recurrence). */
 function bruteForceUpperTail(n: number, m: number, u: number): number {

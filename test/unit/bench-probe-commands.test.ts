@@ -1,10 +1,10 @@
 import test from 'ava';
-import { enterNetns, placed } from '../../src/bench/probes/invocation.ts';
-import { iperf3Server, iperf3TcpRun, iperf3UdpRun } from '../../src/bench/probes/run-iperf3.ts';
-import { pingRun } from '../../src/bench/probes/run-ping.ts';
-import { echoServer, rrRun } from '../../src/bench/probes/run-rr.ts';
-import { BENCH_PROBE_SETTINGS as S } from '../../src/bench/suite.ts';
-import { ProbeOutputError } from '../../src/bench/parsers/probe-output-error.ts';
+import { enterNetns, placed } from '../../src/bench/measure/probes/invocation.ts';
+import { iperf3Server, iperf3TcpRun, iperf3UdpRun } from '../../src/bench/measure/probes/run-iperf3.ts';
+import { pingRun } from '../../src/bench/measure/probes/run-ping.ts';
+import { echoServer, rrRun } from '../../src/bench/measure/probes/run-rr.ts';
+import { BENCH_PROBE_SETTINGS as S } from '../../src/bench/plan/suite.ts';
+import { ProbeOutputError } from '../../src/bench/measure/parsers/probe-output-error.ts';
 
 const container = { enter: enterNetns(4242), core: 0 };
 const hostNs = { enter: [], core: 1 };

@@ -1,13 +1,14 @@
 import test from 'ava';
-import { baselineFromResults } from '../../src/bench/baseline.ts';
-import type { RunValues } from '../../src/bench/extract.ts';
-import type { Fingerprint } from '../../src/bench/fingerprint.ts';
-import { metricsOfProbe, type MetricId } from '../../src/bench/metrics.ts';
+import type { RunValues } from '../../src/bench/measure/extract.ts';
+import type { Fingerprint } from '../../src/bench/measure/fingerprint.ts';
+import { metricsOfProbe, type MetricId } from '../../src/bench/plan/metrics.ts';
 import { renderJson } from '../../src/bench/report/json.ts';
-import type { ResultsDocument } from '../../src/bench/results.ts';
-import { comparableBaseline, runBench, type BenchExecutor, type BenchPlan } from '../../src/bench/runner.ts';
-import { mulberry32, type Arm, type ScheduleCell } from '../../src/bench/schedule.ts';
-import { BENCH_PROBE_SETTINGS } from '../../src/bench/suite.ts';
+import type { ResultsDocument } from '../../src/bench/report/results.ts';
+import { comparableBaseline, runBench, type BenchPlan } from '../../src/bench/runner.ts';
+import { mulberry32, type Arm, type ScheduleCell } from '../../src/bench/plan/schedule.ts';
+import { BENCH_PROBE_SETTINGS } from '../../src/bench/plan/suite.ts';
+import { baselineFromResults } from '../../src/bench/report/baseline-record.ts';
+import type { BenchExecutor } from '../../src/bench/measure/executor.ts';
 
 const PATHS = ['loopback', 'host', 'bridge', 'overlay'];
 const TYPICAL: Record<MetricId, number> = {

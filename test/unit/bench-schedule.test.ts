@@ -1,5 +1,5 @@
 import test from 'ava';
-import { buildSchedule, confirmationCells, mulberry32, suiteCells } from '../../src/bench/schedule.ts';
+import { buildSchedule, confirmationCells, mulberry32, suiteCells } from '../../src/bench/plan/schedule.ts';
 
 const cells = suiteCells(['loopback', 'host', 'bridge', 'overlay'], ['tcp', 'udp', 'ping', 'rr']);
 

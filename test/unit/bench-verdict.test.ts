@@ -1,6 +1,6 @@
 import test from 'ava';
-import { metricsOfProbe, resolveMetrics } from '../../src/bench/metrics.ts';
-import { decide, overallVerdict, type CellSamples, type DecisionInput, type HistoryNight, type Verdict } from '../../src/bench/verdict.ts';
+import { metricsOfProbe, resolveMetrics } from '../../src/bench/plan/metrics.ts';
+import { decide, overallVerdict, type CellSamples, type DecisionInput, type HistoryNight, type Verdict } from '../../src/bench/judge/verdict.ts';
 
 /** n evenly spaced distinct values around `center` (median = center, robust CV ≈ 3.7·step). */
 function series(center: number, step = 0.01, n = 10): number[] {

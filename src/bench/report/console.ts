@@ -1,5 +1,5 @@
 /** Console report: a fixed-width table of every path × metric, then the findings and the outcome. */
-import type { ResultsDocument } from '../results.ts';
+import type { ResultsDocument } from './results.ts';
 import { COLUMNS, contextLine, countsLine, environmentLine, findings, reportRows, type ReportRow } from './rows.ts';
 
 /** Renders the console report (plain text, no colour codes, ends with a newline). */

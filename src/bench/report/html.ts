@@ -2,8 +2,8 @@
  * Self-contained HTML report: inline CSS and inline SVG strip plots of every path's runs beside
  * the baseline's (and the confirmation re-run's). Opens offline: no scripts, fonts or links out.
  */
-import { DEFAULT_METRICS } from '../metrics.ts';
-import type { ResultCell, ResultsDocument } from '../results.ts';
+import { DEFAULT_METRICS } from '../plan/metrics.ts';
+import type { ResultCell, ResultsDocument } from './results.ts';
 import { COLUMNS, contextLine, countsLine, environmentLine, findings, reportRows } from './rows.ts';
 import { escapeXml as esc, stripPlot, type StripSet } from './svg.ts';
 

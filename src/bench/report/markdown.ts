@@ -1,5 +1,5 @@
 /** Markdown report for a CI job summary: outcome, table, findings, environment. */
-import type { ResultsDocument } from '../results.ts';
+import type { ResultsDocument } from './results.ts';
 import { COLUMNS, contextLine, countsLine, environmentLine, findings, reportRows } from './rows.ts';
 
 const ICON: Record<string, string> = { PASS: '✅', WARN: '⚠️', FAIL: '❌', IMPROVED: '🚀', INCONCLUSIVE: '❔' };

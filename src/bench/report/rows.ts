@@ -2,11 +2,11 @@
  * The row model every tabular report shares: one row per path × metric, with the figures
  * already formatted, so console and Markdown show the same text.
  */
-import { describeDifferences } from '../fingerprint.ts';
-import { formatChange, formatNumber, formatP } from '../format.ts';
-import { DEFAULT_METRICS } from '../metrics.ts';
-import type { ResultCell, ResultsDocument } from '../results.ts';
-import { cellKey, sideP, type Verdict } from '../verdict.ts';
+import { describeDifferences } from '../measure/fingerprint.ts';
+import { formatChange, formatNumber, formatP } from '../judge/format.ts';
+import { DEFAULT_METRICS, cellKey } from '../plan/metrics.ts';
+import type { ResultCell, ResultsDocument } from './results.ts';
+import { sideP, type Verdict } from '../judge/verdict.ts';
 
 /** One formatted row. */
 export interface ReportRow {

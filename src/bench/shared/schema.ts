@@ -5,9 +5,9 @@
  */
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
-import baselineSchema from '../../bench/schema/baseline.schema.json' with { type: 'json' };
-import resultsSchema from '../../bench/schema/results.schema.json' with { type: 'json' };
-import { ConfigError } from '../errors.ts';
+import baselineSchema from '../../../bench/schema/baseline.schema.json' with { type: 'json' };
+import resultsSchema from '../../../bench/schema/results.schema.json' with { type: 'json' };
+import { ConfigError } from '../../errors.ts';
 
 const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true });
 const validators = {

@@ -1,15 +1,15 @@
 /**
  * Baseline documents (`bench/baselines/<testbed>.json`): the per-run values of an accepted run,
  * its environment fingerprint and suite parameters, and the accepted nightly medians the
- * history guard reads. Pure builders plus one thin loader.
+ * history guard reads. Pure parsing plus one thin loader.
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '../errors.ts';
-import type { Fingerprint } from './fingerprint.ts';
-import type { MetricId } from './metrics.ts';
-import type { ResultsDocument, SuiteParameters } from './results.ts';
-import { parseDocument } from './schema.ts';
-import type { HistoryNight } from './verdict.ts';
+import { ConfigError } from '../../errors.ts';
+import type { Fingerprint } from '../measure/fingerprint.ts';
+import type { MetricId, ProbeKind, ToleranceOverrides } from '../plan/metrics.ts';
+import type { ProbeSettings } from '../plan/suite.ts';
+import { parseDocument } from '../shared/schema.ts';
+import type { DecisionSettings, HistoryNight } from './verdict.ts';
 
 /** `kind` of a baseline document. */
 export const BASELINE_KIND = 'labbench.bench.baseline';
@@ -17,6 +17,19 @@ export const BASELINE_KIND = 'labbench.bench.baseline';
 export const BASELINE_SCHEMA_VERSION = 1;
 /** Accepted nights kept for the history guard. */
 export const HISTORY_NIGHTS_KEPT = 14;
+
+/** What was measured and how it was judged. */
+export interface SuiteParameters {
+  paths: string[];
+  probes: ProbeKind[];
+  runs: number;
+  warmups: number;
+  seed: number;
+  probeSettings: ProbeSettings;
+  /** Tolerance overrides in effect (empty: the defaults of metrics.ts). */
+  tolerances: ToleranceOverrides;
+  decision: DecisionSettings;
+}
 
 /** A stored baseline. */
 export interface BaselineDocument {
@@ -55,39 +68,4 @@ export async function loadBaseline(path: string): Promise<BaselineDocument> {
     throw new ConfigError(`cannot read baseline ${path}: ${(err as Error).message}`, { cause: err });
   }
   return parseBaseline(text, path);
-}
-
-/**
- * A new baseline from a run's results: tonight's runs (A/B: arm B's), fingerprint and suite,
- * with that night as the first history entry. `history` carries over earlier accepted nights.
- */
-export function baselineFromResults(results: ResultsDocument, history: readonly HistoryNight[] = []): BaselineDocument {
-  const samples = results.cells
-    .filter((c) => c.current.samples.length > 0)
-    .map((c) => ({ path: c.path, metric: c.metric, values: [...c.current.samples] }));
-  return {
-    kind: BASELINE_KIND,
-    schemaVersion: BASELINE_SCHEMA_VERSION,
-    testbed: results.testbed,
-    createdAt: results.finishedAt,
-    suite: results.suite,
-    fingerprint: results.fingerprint,
-    samples,
-    history: appendNight(history, nightOf(results)),
-  };
-}
-
-/** The baseline with an accepted night's medians appended to its history (keeping the newest `keep`). */
-export function recordNight(baseline: BaselineDocument, results: ResultsDocument, keep = HISTORY_NIGHTS_KEPT): BaselineDocument {
-  return { ...baseline, history: appendNight(baseline.history, nightOf(results), keep) };
-}
-
-function nightOf(results: ResultsDocument): HistoryNight {
-  const medians: Record<string, number> = {};
-  for (const c of results.cells) if (c.current.summary) medians[c.key] = c.current.summary.median;
-  return { recordedAt: results.finishedAt, medians };
-}
-
-function appendNight(history: readonly HistoryNight[], night: HistoryNight, keep = HISTORY_NIGHTS_KEPT): HistoryNight[] {
-  return [...history, night].slice(-keep);
 }

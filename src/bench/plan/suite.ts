@@ -3,9 +3,8 @@
  * backend), the probes, the probe settings sized for the 4-minute default suite, and the two
  * variants of an A/B run. Pure: everything here is checked before a host is touched.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../errors.ts';
 import { PROBES, type ProbeKind } from './metrics.ts';
-import type { ProbeSettings } from './results.ts';
 import type { Arm } from './schedule.ts';
 
 /** The four kinds of path of the issue, in report order. */
@@ -43,6 +42,14 @@ export const BENCH_PROBE_SETTINGS: ProbeSettings = {
   ping: { count: 55, intervalS: 0.005, skipFirst: 5 },
   rr: { payloadBytes: 64, timeMs: 250, iterations: 1000, warmupTimeMs: 100, warmupIterations: 300 },
 };
+
+/** How each probe is invoked; recorded so a baseline is only compared with the same settings. */
+export interface ProbeSettings {
+  tcp: { durationS: number; omitS: number; streams: number; pinCpus: boolean };
+  udp: { durationS: number; omitS: number; bitrate: string; lengthBytes: number };
+  ping: { count: number; intervalS: number; skipFirst: number };
+  rr: { payloadBytes: number; timeMs: number; iterations: number; warmupTimeMs: number; warmupIterations: number };
+}
 
 /** One side of an A/B run: a flannel backend and/or an MTU for the overlay containers' interfaces. */
 export interface Variant {

@@ -3,7 +3,7 @@
  * regression gate (DESIGN §5; research/regression-detection.md §3.4). Tolerances are starting
  * points to be calibrated with A/A nights, so every one of them can be overridden.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../errors.ts';
 
 /** The four probes of the bench. */
 export type ProbeKind = 'tcp' | 'udp' | 'ping' | 'rr';
@@ -112,6 +112,20 @@ export const DEFAULT_METRICS: MetricTable = {
     warn: 0.15, fail: null, absFloor: 2, minRatio: 1, cvMax: null, derived: true,
   }),
 };
+
+/** Identifies a cell: `<path>/<metric>`. */
+export type CellKey = string;
+
+/** The key of a path × metric cell. */
+export function cellKey(path: string, metric: MetricId): CellKey {
+  return `${path}/${metric}`;
+}
+
+/** Splits `<path>/<metric>` (paths may not contain "/"; metric ids never do). */
+export function splitKey(key: CellKey): [string, MetricId] {
+  const at = key.lastIndexOf('/');
+  return [key.slice(0, at), key.slice(at + 1) as MetricId];
+}
 
 /** Whether a string names a known metric. */
 export function isMetricId(value: string): value is MetricId {

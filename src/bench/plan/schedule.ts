@@ -3,8 +3,7 @@
  * random permutation of every path × probe (× A/B arm) cell. Randomised round-robin spreads
  * slow drift evenly over all cells and arms; a seeded PRNG makes the order reproducible.
  */
-import { DEFAULT_METRICS, isMetricId, type ProbeKind } from './metrics.ts';
-import { splitKey } from './results.ts';
+import { DEFAULT_METRICS, isMetricId, type ProbeKind, splitKey } from './metrics.ts';
 
 /** Arm of an A/B comparison: A is the baseline variant, B the candidate. */
 export type Arm = 'A' | 'B';

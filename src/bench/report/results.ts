@@ -4,25 +4,13 @@
  * summaries and verdicts, derived figures, and the timing of every run. Pure builders from the
  * runner's run records; the exit-code rule of `pnpm bench`.
  */
-import type { BaselineDocument } from './baseline.ts';
+import type { BaselineDocument, SuiteParameters } from '../judge/baseline.ts';
 import { deriveFigures, type DerivedFigure } from './derived.ts';
-import type { RunValues } from './extract.ts';
-import { diffFingerprints, type Fingerprint, type FingerprintDifference } from './fingerprint.ts';
-import { DEFAULT_METRICS, METRIC_IDS, type MetricId, type MetricTable, type ProbeKind, type ToleranceOverrides } from './metrics.ts';
-import type { Arm } from './schedule.ts';
-import { summarize, type SampleSummary } from './stats.ts';
-import {
-  cellKey,
-  overallVerdict,
-  VERDICTS,
-  type CellKey,
-  type CellSamples,
-  type CellStatistics,
-  type ComparisonMode,
-  type Decision,
-  type DecisionSettings,
-  type Verdict,
-} from './verdict.ts';
+import type { RunRecord } from '../measure/run-record.ts';
+import { diffFingerprints, type Fingerprint, type FingerprintDifference } from '../measure/fingerprint.ts';
+import { DEFAULT_METRICS, METRIC_IDS, type MetricId, type MetricTable, type ProbeKind, cellKey, type CellKey } from '../plan/metrics.ts';
+import { summarize, type SampleSummary } from '../judge/stats.ts';
+import { overallVerdict, VERDICTS, type CellSamples, type CellStatistics, type ComparisonMode, type Decision, type Verdict } from '../judge/verdict.ts';
 
 /** `kind` of a results document. */
 export const RESULTS_KIND = 'labbench.bench.results';
@@ -36,44 +24,8 @@ export const EXIT_REGRESSION = 1;
 /** Exit code when the bench could not run (bad input, lab not up, probes missing). */
 export const EXIT_NOT_RUN = 2;
 
-/** How each probe is invoked; recorded so a baseline is only compared with the same settings. */
-export interface ProbeSettings {
-  tcp: { durationS: number; omitS: number; streams: number; pinCpus: boolean };
-  udp: { durationS: number; omitS: number; bitrate: string; lengthBytes: number };
-  ping: { count: number; intervalS: number; skipFirst: number };
-  rr: { payloadBytes: number; timeMs: number; iterations: number; warmupTimeMs: number; warmupIterations: number };
-}
 
-/** What was measured and how it was judged. */
-export interface SuiteParameters {
-  paths: string[];
-  probes: ProbeKind[];
-  runs: number;
-  warmups: number;
-  seed: number;
-  probeSettings: ProbeSettings;
-  /** Tolerance overrides in effect (empty: the defaults of metrics.ts). */
-  tolerances: ToleranceOverrides;
-  decision: DecisionSettings;
-}
 
-/** One executed run, as the runner records it. */
-export interface RunRecord {
-  order: number;
-  round: number;
-  path: string;
-  probe: ProbeKind;
-  arm: Arm | null;
-  warmup: boolean;
-  /** Part of the confirmation re-run of flagged cells. */
-  confirmation: boolean;
-  startedAt: string;
-  durationMs: number;
-  /** Metric values of the run (empty when it failed). */
-  values: RunValues;
-  /** Why the run yielded nothing, or null. */
-  error: string | null;
-}
 
 /** Raw per-run values and their summary. */
 export interface SampleBlock {
@@ -143,64 +95,6 @@ export interface ResultsDocument {
     confirmationApplied: boolean;
     exitCode: typeof EXIT_OK | typeof EXIT_REGRESSION;
   };
-}
-
-/** Per-cell values of the measured (non-warm-up, successful) runs of one arm, in run order. */
-export function samplesByCell(records: readonly RunRecord[], select: { arm: Arm | null; confirmation: boolean }): Map<CellKey, number[]> {
-  const out = new Map<CellKey, number[]>();
-  const ordered = [...records].sort((a, b) => a.order - b.order);
-  for (const r of ordered) {
-    if (r.warmup || r.arm !== select.arm || r.confirmation !== select.confirmation) continue;
-    for (const metric of METRIC_IDS) {
-      const v = r.values[metric];
-      if (v === undefined) continue;
-      const key = cellKey(r.path, metric);
-      const list = out.get(key) ?? [];
-      list.push(v);
-      out.set(key, list);
-    }
-  }
-  return out;
-}
-
-/** Samples of a stored baseline, by cell. */
-export function baselineSamples(baseline: BaselineDocument): Map<CellKey, number[]> {
-  return new Map(baseline.samples.map((s) => [cellKey(s.path, s.metric), [...s.values]]));
-}
-
-/**
- * The cells to judge, from the run records: stored mode compares tonight's runs with the
- * baseline document's, A/B mode arm B with arm A. `confirmation: true` picks the re-run.
- * Every cell seen on either side is included (a missing side gives INCONCLUSIVE).
- */
-export function comparisonCells(
-  mode: ComparisonMode,
-  records: readonly RunRecord[],
-  options: { baseline?: BaselineDocument; confirmation?: boolean } = {},
-): CellSamples[] {
-  const confirmation = options.confirmation ?? false;
-  const current = samplesByCell(records, { arm: mode === 'ab' ? 'B' : null, confirmation });
-  let reference: Map<CellKey, number[]>;
-  if (mode === 'ab') reference = samplesByCell(records, { arm: 'A', confirmation });
-  else if (options.baseline) reference = baselineSamples(options.baseline);
-  else throw new RangeError('stored mode needs a baseline document');
-  const keys = new Set(confirmation ? current.keys() : [...current.keys(), ...reference.keys()]);
-  return [...keys].sort(compareKeys).map((key) => {
-    const [path, metric] = splitKey(key);
-    return { path, metric, current: current.get(key) ?? [], baseline: reference.get(key) ?? [] };
-  });
-}
-
-/** Splits `<path>/<metric>` (paths may not contain "/"; metric ids never do). */
-export function splitKey(key: CellKey): [string, MetricId] {
-  const at = key.lastIndexOf('/');
-  return [key.slice(0, at), key.slice(at + 1) as MetricId];
-}
-
-function compareKeys(a: CellKey, b: CellKey): number {
-  const [pa, ma] = splitKey(a);
-  const [pb, mb] = splitKey(b);
-  return pa === pb ? METRIC_IDS.indexOf(ma) - METRIC_IDS.indexOf(mb) : pa < pb ? -1 : 1;
 }
 
 function block(values: readonly number[]): SampleBlock {

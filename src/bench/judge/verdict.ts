@@ -14,10 +14,10 @@
  * (two variants measured interleaved in one run; `baseline` holds the A arm).
  */
 import { formatChange, formatNumber, formatP, formatTolerance } from './format.ts';
-import { describeDifferences, type FingerprintDifference } from './fingerprint.ts';
+import { describeDifferences, type FingerprintDifference } from '../measure/fingerprint.ts';
 import { holm } from './holm.ts';
 import { mannWhitneyGreater } from './mann-whitney.ts';
-import { DEFAULT_METRICS, type MetricId, type MetricSpec, type MetricTable } from './metrics.ts';
+import { cellKey, DEFAULT_METRICS, type CellKey, type MetricId, type MetricSpec, type MetricTable } from '../plan/metrics.ts';
 import { hodgesLehmannRatio, hodgesLehmannShift, mad, MAD_TO_SIGMA, median, robustCv } from './stats.ts';
 
 /** The five outcomes, most severe first. */
@@ -28,14 +28,6 @@ export type Verdict = (typeof VERDICTS)[number];
 
 /** How the baseline samples were obtained. */
 export type ComparisonMode = 'stored' | 'ab';
-
-/** Identifies a cell: `<path>/<metric>`. */
-export type CellKey = string;
-
-/** The key of a path × metric cell. */
-export function cellKey(path: string, metric: MetricId): CellKey {
-  return `${path}/${metric}`;
-}
 
 /** Per-run values of one cell: tonight's (or arm B's) and the baseline's (or arm A's). */
 export interface CellSamples {
