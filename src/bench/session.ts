@@ -13,7 +13,6 @@ import type { RunObserver } from '../scenario/runner.ts';
 import { documentSpec } from '../spec/testbed-spec.ts';
 import { loadBaseline, type BaselineDocument } from './judge/baseline.ts';
 import { fieldsNotMeasured } from './measure/env-fingerprint.ts';
-import { diffFingerprints } from './measure/fingerprint.ts';
 import { LabExecutor } from './measure/lab-executor.ts';
 import { overlayState } from './measure/overlay.ts';
 import type { BenchHosts } from './measure/paths.ts';
@@ -142,9 +141,8 @@ export async function runSession(options: SessionOptions, observer: SessionObser
   const reports = options.reportDir ? await writeReports(options.reportDir, results) : null;
   let baselineWritten: string | null = null;
   if (options.updateBaseline) {
-    const carry = comparison.document && diffFingerprints(comparison.document.fingerprint, results.fingerprint).length === 0 ? comparison.document.history : [];
     await mkdir(dirname(options.baselineFile), { recursive: true });
-    await writeFile(options.baselineFile, `${JSON.stringify(baselineFromResults(results, carry), null, 2)}\n`);
+    await writeFile(options.baselineFile, `${JSON.stringify(baselineFromResults(results), null, 2)}\n`);
     baselineWritten = options.baselineFile;
   }
   const s = (a: number, b: number) => (b - a) / 1000;

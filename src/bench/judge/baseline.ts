@@ -1,7 +1,7 @@
 /**
  * Baseline documents (`bench/baselines/<testbed>.json`): the per-run values of an accepted run,
- * its environment fingerprint and suite parameters, and the accepted nightly medians the
- * history guard reads. Pure parsing plus one thin loader.
+ * each paired with the canary value measured beside it, its environment fingerprint and suite
+ * parameters. Pure parsing plus one thin loader.
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../errors.ts';
@@ -9,14 +9,12 @@ import type { Fingerprint } from '../measure/fingerprint.ts';
 import type { MetricId, ProbeKind, ToleranceOverrides } from '../plan/metrics.ts';
 import type { ProbeSettings } from '../plan/suite.ts';
 import { parseDocument } from '../shared/schema.ts';
-import type { DecisionSettings, HistoryNight } from './verdict.ts';
+import type { DecisionSettings } from './verdict.ts';
 
 /** `kind` of a baseline document. */
 export const BASELINE_KIND = 'labbench.bench.baseline';
-/** Version of the baseline document shape. */
-export const BASELINE_SCHEMA_VERSION = 1;
-/** Accepted nights kept for the history guard. */
-export const HISTORY_NIGHTS_KEPT = 14;
+/** Version of the baseline document shape (2: runs paired with their canary; 1 had no canary and cannot be judged by this gate). */
+export const BASELINE_SCHEMA_VERSION = 2;
 
 /** What was measured and how it was judged. */
 export interface SuiteParameters {
@@ -39,9 +37,8 @@ export interface BaselineDocument {
   createdAt: string;
   suite: SuiteParameters;
   fingerprint: Fingerprint;
-  samples: { path: string; metric: MetricId; values: number[] }[];
-  /** Accepted nights' medians, oldest first, at most HISTORY_NIGHTS_KEPT. */
-  history: HistoryNight[];
+  /** Per cell the runs' values, and the canary's value measured beside each run (null: none) when the path had one. */
+  samples: { path: string; metric: MetricId; values: number[]; canary?: (number | null)[] }[];
 }
 
 /** Where a testbed's baseline lives, relative to the repository root. */

@@ -1,24 +1,35 @@
 /**
  * The decision core: per path × metric, PASS, WARN, FAIL, IMPROVED or INCONCLUSIVE, with a
- * reason that quotes the numbers (research/regression-detection.md §3.3).
+ * reason that quotes the numbers.
  *
- * FAIL needs all of: an effect (Hodges–Lehmann) beyond the metric's fail tolerance and its
- * absolute floor; a one-sided Mann–Whitney test significant after Holm correction over every
- * testable cell of the run; enough runs; in stored mode the drift bar (history guard, or twice
- * the tolerance without history) and a still canary; and a confirmation re-run of the flagged cells that meets
- * the same conditions. Calling `decide(input)` says which cells need that re-run; calling
- * `decide(input, confirmations)` with the re-run samples gives the final verdicts. Without
- * confirmation a cell never FAILs: it is a WARN awaiting confirmation.
+ * What is compared. The noise of a shared machine is machine-wide and comes in bursts: whole
+ * rounds are slow on every path, the loopback canary included. So a path's run is judged as its
+ * ratio to the canary measured beside it in the same round (log scale), and tonight's per-round
+ * ratios are compared with the baseline's (duet benchmarking; randomized multiple interleaved
+ * trials). The canary's own cells, metrics in absolute units (loss, retransmits) and A/B runs
+ * are compared on the raw values. The absolute figures are always reported.
  *
- * Both comparison modes share this core: `stored` (tonight against a stored baseline) and `ab`
- * (two variants measured interleaved in one run; `baseline` holds the A arm).
+ * How. A one-sided Mann–Whitney test and the Hodges–Lehmann shift with its confidence interval
+ * (Moses), against the metric's tolerances (research/regression-detection.md):
+ * - changed: the shift is beyond the fail tolerance (and the metric's absolute floor) and shown
+ *   beyond the noise — p ≤ α, or tonight's better quartile lies beyond the baseline's worse
+ *   quartile by the tolerance (the shift holds even at the baseline's spread, however noisy
+ *   tonight is). Such a cell is re-run; FAIL needs the re-run to show it again.
+ * - unchanged: the worse end of the shift's confidence interval is inside the fail tolerance.
+ * - a median change beyond the fail tolerance is never PASS; INCONCLUSIVE only when neither
+ *   "changed" nor "unchanged" can be shown.
+ * Calling `decide(input)` says which cells need the re-run; `decide(input, confirmations)` with
+ * the re-run's samples gives the final verdicts. Without confirmation a cell never FAILs.
+ *
+ * Environment. A software or configuration difference from the baseline makes every cell
+ * INCONCLUSIVE. A machine difference (kernel build, CPU, cores) does not: the canary ratios are
+ * what travel between machines; only the cells that cannot be normalised are INCONCLUSIVE.
  */
-import { formatChange, formatNumber, formatP, formatTolerance } from './format.ts';
-import { describeDifferences, type FingerprintDifference } from '../measure/fingerprint.ts';
-import { holm } from './holm.ts';
-import { mannWhitneyGreater } from './mann-whitney.ts';
+import { describeDifferences, splitDifferences, type FingerprintDifference } from '../measure/fingerprint.ts';
 import { cellKey, DEFAULT_METRICS, type CellKey, type MetricId, type MetricSpec, type MetricTable } from '../plan/metrics.ts';
-import { hodgesLehmannRatio, hodgesLehmannShift, mad, MAD_TO_SIGMA, median, robustCv } from './stats.ts';
+import { formatChange, formatNumber, formatP, formatTolerance } from './format.ts';
+import { mannWhitneyGreater, shiftInterval } from './mann-whitney.ts';
+import { median, quantile, robustCv } from './stats.ts';
 
 /** The five outcomes, most severe first. */
 export const VERDICTS = ['FAIL', 'WARN', 'INCONCLUSIVE', 'IMPROVED', 'PASS'] as const;
@@ -29,41 +40,39 @@ export type Verdict = (typeof VERDICTS)[number];
 /** How the baseline samples were obtained. */
 export type ComparisonMode = 'stored' | 'ab';
 
+/** What a cell's statistics were computed on. */
+export type Basis = 'canary-ratio' | 'raw';
+
 /** Per-run values of one cell: tonight's (or arm B's) and the baseline's (or arm A's). */
 export interface CellSamples {
   path: string;
   metric: MetricId;
   current: readonly number[];
   baseline: readonly number[];
-}
-
-/** One accepted night's medians, per cell (stored mode's history guard). */
-export interface HistoryNight {
-  recordedAt: string;
-  medians: Record<CellKey, number>;
+  /** The canary's value measured beside each current run, aligned with `current` (null: none). */
+  currentCanary?: readonly (number | null)[];
+  /** The same for the baseline's runs. */
+  baselineCanary?: readonly (number | null)[];
 }
 
 /** Knobs of the decision core. */
 export interface DecisionSettings {
-  /** Family-wise α for FAIL and IMPROVED (Holm), and the raw α for WARN. */
+  /** One-sided α of "changed", on the first pass and again on the confirmation re-run. */
   alpha: number;
-  /** Fewer runs than this on either side → INCONCLUSIVE. */
+  /** Confidence of the shift's interval; "unchanged" needs its worse end inside the fail tolerance. */
+  confidence: number;
+  /** Fewer judged runs than this on either side → INCONCLUSIVE. */
   minSamples: number;
-  /** Fewer runs than this on either side → WARN at most. */
+  /** Fewer judged runs than this on either side → WARN at most. */
   minSamplesForFail: number;
-  /** Stored mode: nights of history needed before the history guard replaces the 2× bar. */
-  minHistoryNights: number;
-  /** Stored mode: the history guard's width in robust σ of nightly medians. */
-  guardSigmas: number;
 }
 
-/** Defaults from the research notes (§3.2, §3.3). */
+/** Defaults: α 0.01 twice (first pass and re-run), a 90 % interval (a one-sided 5 % equivalence test). */
 export const DEFAULT_DECISION_SETTINGS: DecisionSettings = {
   alpha: 0.01,
+  confidence: 0.9,
   minSamples: 6,
   minSamplesForFail: 8,
-  minHistoryNights: 7,
-  guardSigmas: 3,
 };
 
 /** Everything the core needs to judge a run. */
@@ -72,37 +81,39 @@ export interface DecisionInput {
   cells: readonly CellSamples[];
   metrics?: MetricTable;
   settings?: Partial<DecisionSettings>;
-  /** Stored mode: baseline versus tonight's environment; non-empty → every cell INCONCLUSIVE. */
+  /** Stored mode: how the baseline's environment differs from tonight's. */
   fingerprintDifferences?: readonly FingerprintDifference[];
-  /** Stored mode: accepted nightly medians, any order. */
-  history?: readonly HistoryNight[];
-  /** Stored mode: cells flagged on the previous night; a regression under 2× its tolerance must persist. */
-  previouslyFlagged?: readonly CellKey[];
-  /**
-   * Stored mode: the path that measures the machine rather than the lab (the bench's `loopback`).
-   * When it worsens significantly beyond its own fail tolerance on a metric, the machine changed
-   * since the baseline: a cell of that metric FAILs only if it is still beyond the tolerance
-   * after the canary's change is taken out; otherwise it is INCONCLUSIVE.
-   */
+  /** The path that measures the machine rather than the lab (the bench's `loopback`). */
   canary?: string;
 }
 
 /** The numbers behind a verdict. */
 export interface CellStatistics {
+  basis: Basis;
+  /** Medians of the raw runs (the absolute figures). */
   medianCurrent: number;
   medianBaseline: number;
+  /** Canary basis: median of the per-round ratios path/canary; null on the raw basis. */
+  ratioCurrent: number | null;
+  ratioBaseline: number | null;
   /** Relative metrics: Hodges–Lehmann ratio − 1 (−0.12 = 12 % lower); absolute: HL shift in the unit. */
   change: number;
+  /** The shift's confidence interval, in the same terms as `change` (null: unbounded, too few runs). */
+  changeLow: number | null;
+  changeHigh: number | null;
   /** The change oriented so that positive is worse (relative metrics: a fraction). */
   worsening: number;
+  /** The worse end of the interval, oriented like `worsening` (null: unbounded). */
+  worseningHigh: number | null;
   /** One-sided Mann–Whitney p that the current runs are worse / better than the baseline. */
   pWorse: number;
   pBetter: number;
   method: 'exact' | 'normal';
-  /** Holm-adjusted p of the side the effect points to; null when the cell was not tested. */
-  pAdjusted: number | null;
-  /** Robust CV of the current runs; null when undefined (median 0). */
-  robustCvCurrent: number | null;
+  /** Robust CV of the judged values (the ratios on the canary basis); null when undefined. */
+  spreadCurrent: number | null;
+  spreadBaseline: number | null;
+  /** Tonight's better quartile lies beyond the baseline's worse quartile by the fail tolerance. */
+  separated: boolean;
 }
 
 /** The confirmation re-run of a flagged cell. */
@@ -121,6 +132,7 @@ export interface CellDecision {
   metric: MetricId;
   verdict: Verdict;
   reason: string;
+  /** Judged runs on each side (canary basis: rounds with a canary beside them). */
   n: { current: number; baseline: number };
   stats: CellStatistics | null;
   /** FAIL conditions held on the first pass (the cell needs, or had, a confirmation re-run). */
@@ -145,6 +157,7 @@ const AWAITING_CONFIRMATION = '; FAIL conditions met, awaiting a confirmation re
 interface Assessment {
   cell: CellSamples;
   spec: MetricSpec;
+  n: { current: number; baseline: number };
   stats: CellStatistics | null;
   /** Why the cell cannot be judged (INCONCLUSIVE), or null. */
   blocked: string | null;
@@ -154,8 +167,8 @@ interface Context {
   input: DecisionInput;
   metrics: MetricTable;
   settings: DecisionSettings;
-  /** Stored mode: the canary's statistics per metric on which it moved beyond its fail tolerance. */
-  canaryMoved: Map<MetricId, CellStatistics>;
+  machine: FingerprintDifference[];
+  software: FingerprintDifference[];
 }
 
 /**
@@ -164,106 +177,111 @@ interface Context {
  * re-run), those cells become FAIL only if the conditions hold again on the re-run.
  */
 export function decide(input: DecisionInput, confirmations?: readonly CellSamples[]): Decision {
+  const differences = input.mode === 'stored' ? splitDifferences(input.fingerprintDifferences ?? []) : { machine: [], software: [] };
   const ctx: Context = {
     input,
     metrics: input.metrics ?? DEFAULT_METRICS,
     settings: { ...DEFAULT_DECISION_SETTINGS, ...input.settings },
-    canaryMoved: new Map(),
+    ...differences,
   };
   const assessed = input.cells.map((cell) => assess(cell, ctx));
-  if (input.mode === 'stored') ctx.canaryMoved = canaryMoves(assessed, input.canary, ctx.settings.alpha);
-  const adjusted = holmOverTestable(assessed, ctx.settings.alpha);
-  const first = assessed.map((a, i) => classify(a, adjusted[i] ?? null, ctx));
-
+  const first = assessed.map((a) => classify(a, assessed, ctx));
+  const base = { mode: input.mode, settings: ctx.settings };
   if (confirmations === undefined) {
-    return {
-      mode: input.mode,
-      settings: ctx.settings,
-      cells: first,
-      needsConfirmation: first.filter((c) => c.flagged).map((c) => c.key),
-      confirmationApplied: false,
-    };
+    return { ...base, cells: first, needsConfirmation: first.filter((c) => c.flagged).map((c) => c.key), confirmationApplied: false };
   }
-  return {
-    mode: input.mode,
-    settings: ctx.settings,
-    cells: applyConfirmations(first, confirmations, ctx),
-    needsConfirmation: [],
-    confirmationApplied: true,
-  };
+  return { ...base, cells: applyConfirmations(first, confirmations, ctx), needsConfirmation: [], confirmationApplied: true };
+}
+
+/** The values a cell is judged on: per-round log ratios to the canary, log values, or raw values. */
+function judgedValues(cell: CellSamples, spec: MetricSpec, canary: string | undefined): { basis: Basis; current: number[]; baseline: number[] } {
+  if (spec.change === 'absolute') return { basis: 'raw', current: [...cell.current], baseline: [...cell.baseline] };
+  const { currentCanary, baselineCanary } = cell;
+  if (cell.path !== canary && currentCanary && baselineCanary) {
+    const ratios = (values: readonly number[], beside: readonly (number | null)[]) =>
+      values.flatMap((v, i) => {
+        const c = beside[i];
+        return c != null && c > 0 && v > 0 ? [Math.log(v / c)] : [];
+      });
+    return { basis: 'canary-ratio', current: ratios(cell.current, currentCanary), baseline: ratios(cell.baseline, baselineCanary) };
+  }
+  return { basis: 'raw', current: cell.current.map(Math.log), baseline: cell.baseline.map(Math.log) };
 }
 
 function assess(cell: CellSamples, ctx: Context): Assessment {
   const spec = ctx.metrics[cell.metric];
-  const { current, baseline } = cell;
   const { minSamples } = ctx.settings;
-  const all = [...current, ...baseline];
-  if (all.some((v) => !Number.isFinite(v))) return { cell, spec, stats: null, blocked: 'non-numeric run values' };
-  if (current.length === 0 || baseline.length === 0) {
-    return { cell, spec, stats: null, blocked: `too few runs: current ${current.length}, baseline ${baseline.length} (need ≥ ${minSamples} each)` };
-  }
+  const all = [...cell.current, ...cell.baseline];
+  const counts = { current: cell.current.length, baseline: cell.baseline.length };
+  const blocked = (why: string, n = counts): Assessment => ({ cell, spec, n, stats: null, blocked: why });
+  if (all.some((v) => !Number.isFinite(v))) return blocked('non-numeric run values');
+  const tooFew = (n: { current: number; baseline: number }) => `too few runs: current ${n.current}, baseline ${n.baseline} (need ≥ ${minSamples} each)`;
+  if (counts.current === 0 || counts.baseline === 0) return blocked(tooFew(counts));
   if (spec.change === 'relative' && all.some((v) => !(v > 0))) {
-    return { cell, spec, stats: null, blocked: `a run reported ${formatNumber(Math.min(...all))} ${spec.unit}; ${spec.label} must be positive (failed run?)` };
+    return blocked(`a run reported ${formatNumber(Math.min(...all))} ${spec.unit}; ${spec.label} must be positive (failed run?)`);
   }
-  const stats = statistics(cell, spec);
-  const differences = ctx.input.mode === 'stored' ? (ctx.input.fingerprintDifferences ?? []) : [];
-  let blocked: string | null = null;
-  if (differences.length > 0) {
-    blocked = `environment differs from the baseline (${describeDifferences(differences)}); re-baseline to compare`;
-  } else if (current.length < minSamples || baseline.length < minSamples) {
-    blocked = `too few runs: current ${current.length}, baseline ${baseline.length} (need ≥ ${minSamples} each)`;
-  } else if (spec.cvMax !== null) {
-    const noisy = noisyArm(cell, spec.cvMax, ctx.input.mode);
-    if (noisy) blocked = `too noisy to judge: robust CV of the ${noisy.arm} runs ${(noisy.cv * 100).toFixed(0)}% > ${(spec.cvMax * 100).toFixed(0)}%`;
+  if (ctx.software.length > 0) {
+    return blocked(`software or configuration differs from the baseline (${describeDifferences(ctx.software)}); re-baseline to compare`);
   }
-  return { cell, spec, stats, blocked };
+  const judged = judgedValues(cell, spec, ctx.input.canary);
+  const n = { current: judged.current.length, baseline: judged.baseline.length };
+  if (n.current < minSamples || n.baseline < minSamples) return blocked(tooFew(n), n);
+  const stats = statistics(cell, spec, judged, ctx.settings.confidence);
+  let why: string | null = null;
+  if (ctx.machine.length > 0) {
+    const machine = `the machine differs from the baseline's (${describeDifferences(ctx.machine)})`;
+    if (cell.path === ctx.input.canary) why = `${cell.path} is the canary: it measures the machine itself, and ${machine}`;
+    else if (judged.basis === 'raw' && spec.change === 'relative') why = `${machine} and no canary was measured beside this path to normalise with`;
+  }
+  return { cell, spec, n, stats, blocked: why };
 }
 
-/** The arm whose runs vary too much (stored baselines were accepted once, so only tonight counts there). */
-function noisyArm(cell: CellSamples, cvMax: number, mode: ComparisonMode): { arm: string; cv: number } | null {
-  const arms: [string, readonly number[]][] = mode === 'ab' ? [['B', cell.current], ['A', cell.baseline]] : [['current', cell.current]];
-  for (const [arm, values] of arms) {
-    const cv = robustCv(values);
-    if (cv > cvMax) return { arm, cv };
-  }
-  return null;
-}
-
-function statistics(cell: CellSamples, spec: MetricSpec): CellStatistics {
-  const { current, baseline } = cell;
-  const change = spec.change === 'relative' ? hodgesLehmannRatio(current, baseline) - 1 : hodgesLehmannShift(current, baseline);
-  const worsening = spec.better === 'lower' ? change : -change;
-  const greater = mannWhitneyGreater(current, baseline);
-  const less = mannWhitneyGreater(baseline, current);
-  const cv = robustCv(current);
+function statistics(cell: CellSamples, spec: MetricSpec, judged: { basis: Basis; current: number[]; baseline: number[] }, confidence: number): CellStatistics {
+  const { current: x, baseline: y, basis } = judged;
+  const relative = spec.change === 'relative';
+  const shift = median(x.flatMap((a) => y.map((b) => a - b)));
+  const interval = shiftInterval(x, y, confidence);
+  const asChange = (s: number) => (relative ? Math.exp(s) - 1 : s);
+  const bound = (s: number) => (Number.isFinite(s) ? asChange(s) : null);
+  const change = asChange(shift);
+  const changeLow = bound(interval.low);
+  const changeHigh = bound(interval.high);
+  const lowerIsBetter = spec.better === 'lower';
+  const greater = mannWhitneyGreater(x, y);
+  const less = mannWhitneyGreater(y, x);
+  // Oriented so that larger is worse, in the judged scale (log for relative metrics).
+  const sign = lowerIsBetter ? 1 : -1;
+  const tolerance = spec.fail ?? spec.warn;
+  const bar = relative ? sign * Math.log(lowerIsBetter ? 1 + tolerance : 1 - tolerance) : tolerance;
+  const worse = (values: number[]) => values.map((v) => sign * v);
+  const spread = (values: number[]) => {
+    const cv = robustCv(relative ? values.map(Math.exp) : values);
+    return Number.isFinite(cv) ? cv : null;
+  };
+  const ratio = (values: number[]) => (basis === 'canary-ratio' ? Math.exp(median(values)) : null);
   return {
-    medianCurrent: median(current),
-    medianBaseline: median(baseline),
+    basis,
+    medianCurrent: median(cell.current),
+    medianBaseline: median(cell.baseline),
+    ratioCurrent: ratio(x),
+    ratioBaseline: ratio(y),
     change,
-    worsening,
-    pWorse: spec.better === 'lower' ? greater.p : less.p,
-    pBetter: spec.better === 'lower' ? less.p : greater.p,
+    changeLow,
+    changeHigh,
+    worsening: lowerIsBetter ? change : -change,
+    worseningHigh: lowerIsBetter ? changeHigh : changeLow === null ? null : -changeLow,
+    pWorse: lowerIsBetter ? greater.p : less.p,
+    pBetter: lowerIsBetter ? less.p : greater.p,
     method: greater.method,
-    pAdjusted: null,
-    robustCvCurrent: Number.isFinite(cv) ? cv : null,
+    spreadCurrent: spread(x),
+    spreadBaseline: spread(y),
+    separated: quantile(worse(x), 0.25) - quantile(worse(y), 0.75) >= bar,
   };
 }
 
-/** The p-value of the side a cell's effect points to (what it contributes to the Holm family). */
+/** The p-value of the side a cell's effect points to. */
 export function sideP(stats: Pick<CellStatistics, 'worsening' | 'pWorse' | 'pBetter'>): number {
   return stats.worsening >= 0 ? stats.pWorse : stats.pBetter;
-}
-
-/** Holm-adjusted p per assessment (null for untestable ones), over all testable cells. */
-function holmOverTestable(assessed: readonly Assessment[], alpha: number): (number | null)[] {
-  const testable = assessed.flatMap((a, i) => (a.blocked === null && a.stats ? [{ i, p: sideP(a.stats) }] : []));
-  const result = holm(
-    testable.map((t) => t.p),
-    alpha,
-  );
-  const adjusted: (number | null)[] = assessed.map(() => null);
-  testable.forEach((t, k) => (adjusted[t.i] = (result[k] as { adjusted: number }).adjusted));
-  return adjusted;
 }
 
 interface Classification {
@@ -273,78 +291,73 @@ interface Classification {
   failConditions: boolean;
 }
 
-function classify(a: Assessment, pAdjusted: number | null, ctx: Context): CellDecision {
-  const base = {
-    key: cellKey(a.cell.path, a.cell.metric),
-    path: a.cell.path,
-    metric: a.cell.metric,
-    n: { current: a.cell.current.length, baseline: a.cell.baseline.length },
-    confirmation: null,
-  };
-  const stats = a.stats ? { ...a.stats, pAdjusted } : null;
-  if (a.blocked !== null || !stats) {
-    return { ...base, verdict: 'INCONCLUSIVE', reason: a.blocked ?? 'not comparable', stats, flagged: false };
-  }
-  const c = judge(a.spec, stats, base.n, base.key, ctx);
+function classify(a: Assessment, all: readonly Assessment[], ctx: Context): CellDecision {
+  const base = { key: cellKey(a.cell.path, a.cell.metric), path: a.cell.path, metric: a.cell.metric, n: a.n, stats: a.stats, confirmation: null };
+  if (a.blocked !== null || !a.stats) return { ...base, verdict: 'INCONCLUSIVE', reason: a.blocked ?? 'not comparable', flagged: false };
+  const c = judge(a, driverWorsened(a, all), ctx);
   const reason = c.failConditions ? `${c.reason}${AWAITING_CONFIRMATION}` : c.reason;
-  return { ...base, verdict: c.verdict, reason, stats, flagged: c.failConditions };
+  return { ...base, verdict: c.verdict, reason, flagged: c.failConditions };
 }
 
-/**
- * PASS / WARN / IMPROVED, and whether FAIL conditions hold, for testable statistics. WARN asks
- * only for the raw one-sided p (an early signal); FAIL and IMPROVED (which invites a
- * re-baseline) need the Holm-corrected p.
- */
-function judge(spec: MetricSpec, s: CellStatistics, n: { current: number; baseline: number }, key: CellKey, ctx: Context): Classification {
-  const { alpha, minSamplesForFail } = ctx.settings;
-  const summary = describe(spec, s);
-  const floorOk = Math.abs(s.medianCurrent - s.medianBaseline) >= spec.absFloor;
-  const floorNote = `the change of medians is below the ${formatNumber(spec.absFloor)} ${spec.unit} floor`;
-  const significant = s.pAdjusted !== null && s.pAdjusted <= alpha;
+/** For a metric that follows another (retransmits follow throughput): the driver's label when it got worse on the same path. */
+function driverWorsened(a: Assessment, all: readonly Assessment[]): string | null {
+  const driver = a.spec.follows;
+  if (!driver) return null;
+  const d = all.find((o) => o.cell.path === a.cell.path && o.cell.metric === driver);
+  return d?.stats && d.stats.worsening >= d.spec.warn ? d.spec.label : null;
+}
 
-  if (s.worsening < 0) {
-    const gain = -s.worsening;
-    if (gain < spec.warn) return pass(`${summary}; within tolerance`);
-    if (!floorOk) return pass(`${summary}; ${floorNote}`);
-    if (!ratioOk(spec, s, 'better')) return pass(`${summary}; less than ${spec.minRatio}× better`);
-    if (!significant) return pass(`${summary}; improvement not significant after Holm correction (α ${alpha})`);
+function judge(a: Assessment, driver: string | null, ctx: Context): Classification {
+  const { spec, n } = a;
+  const s = a.stats as CellStatistics;
+  const { alpha, minSamplesForFail } = ctx.settings;
+  const isCanary = a.cell.path === ctx.input.canary && ctx.input.mode === 'stored';
+  const summary = describe(spec, s);
+  const floorOk = floorReached(spec, s);
+  const bar = spec.fail ?? spec.warn;
+  const barText = `${formatTolerance(spec, bar)} ${spec.fail === null ? 'warning' : 'fail'} tolerance`;
+
+  if (s.worsening >= bar && floorOk && ratioOk(spec, s, 'worse')) {
+    if (s.pWorse > alpha && !s.separated) {
+      return inconclusive(`${summary}; the median moved beyond the ${barText}, but not clearly beyond the noise (p ${formatP(s.pWorse)} > ${alpha}, quartiles overlap): re-run`);
+    }
+    const shown = s.pWorse <= alpha ? '' : ' (tonight\'s quartiles clear the baseline\'s by the tolerance)';
+    const beyond = `${summary}; beyond the ${barText}${shown}`;
+    if (spec.fail === null) return { verdict: 'WARN', reason: `${beyond} (warn-only metric)`, failConditions: false };
+    if (isCanary) return { verdict: 'WARN', reason: `${beyond}, but ${a.cell.path} is the canary: the machine itself is slower than at the baseline (the paths are judged relative to it)`, failConditions: false };
+    if (n.current < minSamplesForFail || n.baseline < minSamplesForFail) {
+      return { verdict: 'WARN', reason: `${beyond}, but a FAIL needs ≥ ${minSamplesForFail} runs on each side`, failConditions: false };
+    }
+    return { verdict: 'WARN', reason: beyond, failConditions: true };
+  }
+  if (s.worsening >= spec.warn && floorOk && ratioOk(spec, s, 'worse') && s.pWorse <= alpha) {
+    return { verdict: 'WARN', reason: `${summary}; beyond the ${formatTolerance(spec, spec.warn)} warning tolerance`, failConditions: false };
+  }
+  if (-s.worsening >= spec.warn && floorOk && ratioOk(spec, s, 'better') && s.pBetter <= alpha) {
+    if (driver) return pass(`${summary}; lower because ${driver} got worse, not an improvement`);
+    if (isCanary) return { verdict: 'IMPROVED', reason: `${summary}; ${a.cell.path} is the canary: the machine itself is faster than at the baseline`, failConditions: false };
     return { verdict: 'IMPROVED', reason: `${summary}; significant improvement, consider re-baselining`, failConditions: false };
   }
-
-  if (s.worsening < spec.warn) return pass(`${summary}; within the ${formatTolerance(spec, spec.warn)} warning tolerance`);
-  if (!floorOk) return pass(`${summary}; ${floorNote}`);
-  if (!ratioOk(spec, s, 'worse')) return pass(`${summary}; less than ${spec.minRatio}× worse`);
-  if (s.pWorse > alpha) return pass(`${summary}; not significant (p ${formatP(s.pWorse)} > ${alpha})`);
-
-  const warn = `${summary}; beyond the ${formatTolerance(spec, spec.warn)} warning tolerance`;
-  if (spec.fail === null) return { verdict: 'WARN', reason: `${warn} (warn-only metric)`, failConditions: false };
-  if (s.worsening < spec.fail) return { verdict: 'WARN', reason: warn, failConditions: false };
-  const failText = `${summary}; beyond the ${formatTolerance(spec, spec.fail)} fail tolerance`;
-  if (!significant) return { verdict: 'WARN', reason: `${failText} but not significant after Holm correction (α ${alpha})`, failConditions: false };
-  if (n.current < minSamplesForFail || n.baseline < minSamplesForFail) {
-    return { verdict: 'WARN', reason: `${failText}, but a FAIL needs ≥ ${minSamplesForFail} runs on each side`, failConditions: false };
-  }
-  if (ctx.input.mode === 'stored') {
-    const canary = ctx.canaryMoved.get(spec.id);
-    if (canary) {
-      const machine = 'the machine changed since the baseline; re-run, or re-baseline if it stays';
-      if (key === cellKey(ctx.input.canary as string, spec.id)) {
-        return { verdict: 'INCONCLUSIVE', reason: `${failText}, but ${ctx.input.canary} is the canary: ${machine}`, failConditions: false };
-      }
-      const excess = worseningBeyond(spec, s, canary);
-      if (excess < spec.fail) {
-        const moved = `the ${ctx.input.canary} canary moved as well (${describe(spec, canary)}), leaving ${formatTolerance(spec, excess)} beyond it`;
-        return { verdict: 'INCONCLUSIVE', reason: `${failText}, but ${moved}: ${machine}`, failConditions: false };
-      }
-    }
-    const bar = storedModeBar(spec, s, key, ctx);
-    if (bar !== null) return { verdict: 'WARN', reason: `${failText}, but ${bar}`, failConditions: false };
-  }
-  return { verdict: 'WARN', reason: failText, failConditions: true };
+  if (spec.fail === null || (s.worseningHigh !== null && s.worseningHigh < spec.fail) || !floorOk) return pass(`${summary}; within tolerance`);
+  const reach = s.worseningHigh === null ? 'the interval is unbounded' : `the interval reaches ${formatTolerance(spec, s.worseningHigh)}`;
+  return inconclusive(`${summary}; too noisy to show it stays within the ${barText} (${reach})`);
 }
 
 function pass(reason: string): Classification {
   return { verdict: 'PASS', reason, failConditions: false };
+}
+
+function inconclusive(reason: string): Classification {
+  return { verdict: 'INCONCLUSIVE', reason, failConditions: false };
+}
+
+/**
+ * Whether the change is large enough in the metric's unit to count at all: relative metrics
+ * the shift taken at the baseline's median, absolute ones the change of medians.
+ */
+function floorReached(spec: MetricSpec, s: CellStatistics): boolean {
+  const moved = spec.change === 'relative' ? Math.abs(s.medianBaseline * s.change) : Math.abs(s.medianCurrent - s.medianBaseline);
+  return moved >= spec.absFloor;
 }
 
 /** For zero-inflated metrics: the worse median must be at least minRatio × the better one. */
@@ -356,89 +369,29 @@ function ratioOk(spec: MetricSpec, s: CellStatistics, side: 'worse' | 'better'):
 }
 
 /**
- * The canary's cells that worsened beyond their fail tolerance and floor with a raw one-sided
- * p ≤ α (not Holm: a machine-wide shift only has to be real, not survive the whole family).
+ * "median 25.5 → 66.3 µs, ÷loopback 4.1 → 10.4 (+146%, 90% CI +120% … +170%, p 3.0e-4)";
+ * on the raw basis without the ratio part.
  */
-function canaryMoves(assessed: readonly Assessment[], canary: string | undefined, alpha: number): Map<MetricId, CellStatistics> {
-  const moved = new Map<MetricId, CellStatistics>();
-  if (canary === undefined) return moved;
-  for (const a of assessed) {
-    if (a.cell.path !== canary || !a.stats || a.spec.fail === null) continue;
-    const floorOk = Math.abs(a.stats.medianCurrent - a.stats.medianBaseline) >= a.spec.absFloor;
-    if (a.stats.worsening >= a.spec.fail && floorOk && a.stats.pWorse <= alpha) moved.set(a.cell.metric, a.stats);
-  }
-  return moved;
-}
-
-/** How much worse a cell got beyond the canary's own change (relative metrics: a ratio of ratios). */
-function worseningBeyond(spec: MetricSpec, s: CellStatistics, canary: CellStatistics): number {
-  if (spec.change === 'absolute') return s.worsening - canary.worsening;
-  const ratio = (1 + s.change) / (1 + canary.change);
-  return spec.better === 'lower' ? ratio - 1 : 1 - ratio;
-}
-
-/**
- * Stored mode's protection against night-to-night drift; null when it is cleared, else why not.
- * With enough history: tonight's median must sit beyond both the fail tolerance and
- * guardSigmas robust σ of the nightly medians, and a regression under twice the tolerance must
- * also have been flagged the night before. Without enough history: twice the tolerance.
- */
-function storedModeBar(spec: MetricSpec, s: CellStatistics, key: CellKey, ctx: Context): string | null {
-  const fail = spec.fail as number;
-  const { minHistoryNights, guardSigmas } = ctx.settings;
-  const nights = (ctx.input.history ?? []).flatMap((night) => {
-    const v = night.medians[key];
-    return v === undefined ? [] : [v];
-  });
-  if (nights.length < minHistoryNights) {
-    if (s.worsening >= 2 * fail) return null;
-    return `with ${nights.length} of ${minHistoryNights} nights of history a stored-baseline FAIL needs ${formatTolerance(spec, 2 * fail)}`;
-  }
-  const relative = spec.change === 'relative';
-  const historyMedian = median(nights);
-  const sign = spec.better === 'lower' ? 1 : -1;
-  const beyond = relative
-    ? sign * Math.log(s.medianCurrent / historyMedian)
-    : sign * (s.medianCurrent - historyMedian);
-  const spread = guardSigmas * MAD_TO_SIGMA * mad(relative ? nights.map(Math.log) : nights);
-  const byTolerance = relative ? (spec.better === 'lower' ? Math.log(1 + fail) : -Math.log(1 - fail)) : fail;
-  const needed = Math.max(byTolerance, spread);
-  if (beyond <= needed) {
-    const neededChange = relative ? Math.exp(sign * needed) - 1 : sign * needed;
-    return `tonight's median is within the history guard (median of ${nights.length} nights ${formatNumber(historyMedian)} ${spec.unit}; needs ${formatChange(spec, neededChange)})`;
-  }
-  if (s.worsening < 2 * fail && !(ctx.input.previouslyFlagged ?? []).includes(key)) {
-    return `a regression under ${formatTolerance(spec, 2 * fail)} must persist for a second night`;
-  }
-  return null;
-}
-
-/** "median 9.41 → 8.12 Gbit/s (-13.7%, p 2.0e-5, Holm 4.1e-4)" */
 function describe(spec: MetricSpec, s: CellStatistics): string {
-  const p = sideP(s);
-  const holmText = s.pAdjusted === null ? '' : `, Holm ${formatP(s.pAdjusted)}`;
-  return `median ${formatNumber(s.medianBaseline)} → ${formatNumber(s.medianCurrent)} ${spec.unit} (${formatChange(spec, s.change)}, p ${formatP(p)}${holmText})`;
+  const ratio = s.basis === 'canary-ratio' ? `, ÷canary ${formatNumber(s.ratioBaseline as number)} → ${formatNumber(s.ratioCurrent as number)}` : '';
+  const interval = s.changeLow !== null && s.changeHigh !== null ? `, CI ${formatChange(spec, s.changeLow)} … ${formatChange(spec, s.changeHigh)}` : '';
+  return `median ${formatNumber(s.medianBaseline)} → ${formatNumber(s.medianCurrent)} ${spec.unit}${ratio} (${formatChange(spec, s.change)}${interval}, p ${formatP(sideP(s))})`;
 }
 
 function applyConfirmations(first: readonly CellDecision[], confirmations: readonly CellSamples[], ctx: Context): CellDecision[] {
   const byKey = new Map(confirmations.map((c) => [cellKey(c.path, c.metric), c]));
   const flagged = first.filter((c) => c.flagged && byKey.has(c.key));
   const assessed = flagged.map((c) => assess(byKey.get(c.key) as CellSamples, ctx));
-  // The confirmation family is the flagged cells only.
-  const adjusted = holmOverTestable(assessed, ctx.settings.alpha);
   const outcomes = new Map<CellKey, ConfirmationOutcome>();
-  assessed.forEach((a, i) => {
+  for (const a of assessed) {
     const key = cellKey(a.cell.path, a.cell.metric);
-    const n = { current: a.cell.current.length, baseline: a.cell.baseline.length };
-    const stats = a.stats ? { ...a.stats, pAdjusted: adjusted[i] ?? null } : null;
-    if (a.blocked !== null || !stats) {
-      outcomes.set(key, { n, stats, held: false, reason: `re-run not comparable: ${a.blocked ?? 'no values'}` });
-      return;
+    if (a.blocked !== null || !a.stats) {
+      outcomes.set(key, { n: a.n, stats: a.stats, held: false, reason: `re-run not comparable: ${a.blocked ?? 'no values'}` });
+      continue;
     }
-    const c = judge(a.spec, stats, n, key, ctx);
-    outcomes.set(key, { n, stats, held: c.failConditions, reason: `re-run: ${c.reason}` });
-  });
-
+    const c = judge(a, null, ctx);
+    outcomes.set(key, { n: a.n, stats: a.stats, held: c.failConditions, reason: `re-run: ${c.reason}` });
+  }
   return first.map((cell) => {
     if (!cell.flagged) return cell;
     const original = cell.reason.endsWith(AWAITING_CONFIRMATION) ? cell.reason.slice(0, -AWAITING_CONFIRMATION.length) : cell.reason;

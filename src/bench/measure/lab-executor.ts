@@ -20,7 +20,7 @@ import { iperf3TcpRun, iperf3UdpRun } from './probes/run-iperf3.ts';
 import { pingRun } from './probes/run-ping.ts';
 import { PROBE_DIR, rrRun } from './probes/run-rr.ts';
 import type { Arm, ScheduleCell } from '../plan/schedule.ts';
-import { backendsNeeded, overlayNeeds, type Backend, type SuitePlan, type ProbeSettings } from '../plan/suite.ts';
+import { backendsNeeded, CANARY_PATH, overlayNeeds, type Backend, type SuitePlan, type ProbeSettings } from '../plan/suite.ts';
 import type { BenchExecutor } from './executor.ts';
 
 /** Programs every host must have; the bench downloads nothing. */
@@ -87,7 +87,9 @@ export class LabExecutor implements BenchExecutor {
     this.cores = corePlan(cores);
     this.observer.onSetup?.(`probes pinned: ${this.cores.client === null ? 'no (1 core)' : `client on core ${this.cores.client}, servers on core ${this.cores.server}`} (${cores} cores)`);
     if (firstBackend !== null) await this.prepare(firstBackend);
-    for (const path of this.plan.paths) {
+    // A stored-mode run measures the canary beside every path, named in --paths or not.
+    const paths = new Set([...this.plan.paths, ...(this.plan.variants ? [] : [CANARY_PATH])]);
+    for (const path of paths) {
       for (const arm of this.arms()) {
         const need = overlayNeeds(this.plan, path, arm);
         if (need === null || need.backend === this.backend) await this.livePath(path, arm);

@@ -10,6 +10,8 @@ export interface RunRecord {
   path: string;
   probe: ProbeKind;
   arm: Arm | null;
+  /** A canary run: the path whose cell it was measured beside (same round, same probe); null otherwise. */
+  canaryOf: string | null;
   warmup: boolean;
   /** Part of the confirmation re-run of flagged cells. */
   confirmation: boolean;

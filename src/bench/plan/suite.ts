@@ -13,6 +13,13 @@ export const PATH_KINDS = ['loopback', 'host', 'bridge', 'overlay'] as const;
 /** Kind of a measured path. */
 export type PathKind = (typeof PATH_KINDS)[number];
 
+/**
+ * The canary: the same-namespace path, which involves neither Docker nor flannel, so what moves
+ * it is the machine. A stored-mode run measures it beside every other path's cell, whether or
+ * not `--paths` names it.
+ */
+export const CANARY_PATH: PathKind = 'loopback';
+
 /** flannel backends the overlay can be measured over. */
 export const BACKENDS = ['vxlan', 'udp', 'host-gw'] as const;
 

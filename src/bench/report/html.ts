@@ -4,7 +4,7 @@
  */
 import { DEFAULT_METRICS } from '../plan/metrics.ts';
 import type { ResultCell, ResultsDocument } from './results.ts';
-import { COLUMNS, contextLine, countsLine, environmentLine, findings, reportRows } from './rows.ts';
+import { COLUMNS, contextLine, countsLine, environmentLine, findings, judgedLine, reportRows } from './rows.ts';
 import { escapeXml as esc, stripPlot, type StripSet } from './svg.ts';
 
 const STYLE = `
@@ -35,7 +35,8 @@ export function renderHtml(doc: ResultsDocument): string {
   const paths = [...new Set(doc.cells.map((c) => c.path))];
   const body: string[] = [];
   body.push(`<h1>labbench bench <span class="badge v-${doc.summary.overall}">${doc.summary.overall}</span></h1>`);
-  body.push(`<p>${esc(countsLine(doc))} · exit ${doc.summary.exitCode}</p>`);
+  body.push(`<p>${esc(judgedLine(doc))}: ${esc(countsLine(doc))} · exit ${doc.summary.exitCode}</p>`);
+  for (const note of doc.summary.notes) body.push(`<p class="note">${esc(note)}</p>`);
   body.push(`<p class="muted">${esc(contextLine(doc))}<br>${esc(environmentLine(doc))}<br>${esc(doc.startedAt)} – ${esc(doc.finishedAt)}</p>`);
   body.push(summaryTable(doc));
   const notable = findings(doc);

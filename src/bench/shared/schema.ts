@@ -17,8 +17,8 @@ const validators = {
 
 /** The two document types and what identifies them. */
 export const DOCUMENTS = {
-  baseline: { kind: 'labbench.bench.baseline', schemaVersion: 1, schemaFile: 'bench/schema/baseline.schema.json' },
-  results: { kind: 'labbench.bench.results', schemaVersion: 1, schemaFile: 'bench/schema/results.schema.json' },
+  baseline: { kind: 'labbench.bench.baseline', schemaVersion: 2, schemaFile: 'bench/schema/baseline.schema.json' },
+  results: { kind: 'labbench.bench.results', schemaVersion: 2, schemaFile: 'bench/schema/results.schema.json' },
 } as const;
 
 /** A document type. */
