@@ -37,7 +37,7 @@ const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--json] 
   --ab A,B               A/B run: two variants measured interleaved and compared with each other; a variant
                          is a backend, mtu=N (the overlay containers' interface MTU), or both: udp+mtu=1400
   --name LAB, --subnet   the lab to use (default "bench" on the document's 192.168.100.0/24); a lab that is
-                         already up is reused and left up
+                         already up is reused (whatever its subnet when --subnet is not given) and left up
   --testbed NAME         names the baseline (default local)
   --keep                 leave the lab and the bench's containers up afterwards
 

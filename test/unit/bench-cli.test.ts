@@ -1,4 +1,5 @@
 import test from 'ava';
+import { labSubnet } from '../../src/bench/session.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { parseBenchArgs, runLine } from '../../src/cli/bench.ts';
 import type { RunRecord } from '../../src/bench/measure/run-record.ts';
@@ -77,4 +78,10 @@ test('progress lines: figures of the run, tags, errors', (t) => {
   t.is(runLine(record({ path: 'loopback', canaryOf: 'overlay', values: { 'tcp.throughput': 30.1, 'tcp.retransmits': 0 } }), 38, 176), ' [ 38/176] loopback ↔ overlay  tcp  30.1 Gbit/s, 0 retr  2.1s');
   t.is(runLine(record({ probe: 'rr', arm: 'B', warmup: true, durationMs: 540, values: { 'rr.p50': 101.4, 'rr.p99': 402, 'rr.mean': 110 } }), 3, 40), ' [ 3/40] overlay/B           rr   p50 101 µs, p99 402 µs  (warm-up)  540ms');
   t.is(runLine(record({ probe: 'udp', confirmation: true, error: 'iperf3 failed: the server is busy' }), 1, 11), ' [ 1/11] overlay             udp  ✗ iperf3 failed: the server is busy  (re-run)  2.1s');
+});
+
+test('the lab that is up is reused whatever its subnet when --subnet is not given', (t) => {
+  t.deepEqual(labSubnet({ name: 'x' }, { subnet: '10.9.8.0/24' }), { subnet: '10.9.8.0/24' });
+  t.deepEqual(labSubnet({ name: 'x' }, undefined), {}, 'no lab of that name: the document default');
+  t.deepEqual(labSubnet({ name: 'x', subnet: '10.1.1.0/24' }, { subnet: '10.9.8.0/24' }), { subnet: '10.1.1.0/24' }, 'a given subnet is checked against the lab as before');
 });
