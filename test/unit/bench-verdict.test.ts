@@ -100,7 +100,7 @@ test('a noisy night judged by the baseline\'s spread: a shift clear of the basel
   t.true((d.cells[0]?.stats?.pWorse ?? 0) > 0.01);
   t.true(d.cells[0]?.stats?.separated);
   t.is(d.cells[0]?.verdict, 'WARN');
-  t.regex(d.cells[0]?.reason ?? '', /tonight's quartiles clear the baseline's by the tolerance\), but a FAIL needs ≥ 8 runs on each side$/);
+  t.regex(d.cells[0]?.reason ?? '', /tonight's quartiles clear the baseline's by the tolerance\), but a FAIL needs ≥ 7 runs on each side$/);
 });
 
 test('INCONCLUSIVE only when neither a change nor its absence within tolerance can be shown', (t) => {
@@ -194,10 +194,11 @@ test('too few runs and non-positive values give INCONCLUSIVE, never FAIL', (t) =
   t.deepEqual(d.needsConfirmation, []);
 });
 
-test('6–7 runs: a large regression is a WARN, a FAIL needs 8 runs per side', (t) => {
-  const d = decide({ mode: 'ab', cells: [cell('host', 'tcp.throughput', series(12.8), series(9, 0.01, 7))] });
+test('6 runs: a large regression is a WARN, a FAIL needs 7 runs per side', (t) => {
+  const d = decide({ mode: 'ab', cells: [cell('host', 'tcp.throughput', series(12.8), series(9, 0.01, 6))] });
   t.is(d.cells[0]?.verdict, 'WARN');
-  t.regex(d.cells[0]?.reason ?? '', /a FAIL needs ≥ 8 runs on each side$/);
+  t.regex(d.cells[0]?.reason ?? '', /a FAIL needs ≥ 7 runs on each side$/);
+  t.true(decide({ mode: 'ab', cells: [cell('host', 'tcp.throughput', series(12.8), series(9, 0.01, 7))] }).cells[0]?.flagged);
 });
 
 test('a software or configuration difference makes every cell INCONCLUSIVE naming the fields; A/B ignores it', (t) => {

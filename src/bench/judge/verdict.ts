@@ -67,12 +67,12 @@ export interface DecisionSettings {
   minSamplesForFail: number;
 }
 
-/** Defaults: α 0.01 twice (first pass and re-run), a 90 % interval (a one-sided 5 % equivalence test). */
+/** Defaults: α 0.01 twice (first pass and re-run), a 90 % interval (a one-sided 5 % equivalence test); one failed run of 8 rounds still lets a cell FAIL. */
 export const DEFAULT_DECISION_SETTINGS: DecisionSettings = {
   alpha: 0.01,
   confidence: 0.9,
   minSamples: 6,
-  minSamplesForFail: 8,
+  minSamplesForFail: 7,
 };
 
 /** Everything the core needs to judge a run. */
