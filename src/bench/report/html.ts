@@ -13,6 +13,7 @@ const STYLE = `
 body { margin: 0; padding: 24px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #fff; }
 h1 { font-size: 22px; margin: 0 0 8px; } h2 { font-size: 18px; margin: 28px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 .muted { color: var(--muted); }
+p.note { margin: 4px 0; padding: 4px 8px; border-left: 3px solid var(--improved); background: #f6f8fa; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-weight: 600; font-size: 12px; letter-spacing: .02em; }
 .v-PASS { background: var(--pass); } .v-WARN { background: var(--warn); } .v-FAIL { background: var(--fail); } .v-IMPROVED { background: var(--improved); } .v-INCONCLUSIVE { background: var(--inconclusive); }
 table { border-collapse: collapse; margin: 12px 0; font-variant-numeric: tabular-nums; }

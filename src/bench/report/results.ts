@@ -2,7 +2,8 @@
  * The results document of a bench run (validated by bench/schema/results.schema.json): suite
  * parameters, environment fingerprint, per path × probe × metric the raw per-run values with
  * summaries and verdicts, derived figures, and the timing of every run. Pure builders from the
- * runner's run records; the exit-code rule of `pnpm bench`.
+ * runner's run records; how the comparison was made (notes every report prints); the exit-code
+ * rule of `pnpm bench` (0, 1 FAIL, 2 not run, 3 at most half of the cells judged).
  */
 import type { BaselineDocument, SuiteParameters } from '../judge/baseline.ts';
 import { deriveFigures, type DerivedFigure } from './derived.ts';
