@@ -94,8 +94,8 @@ test('shift interval (Moses): n = m = 10 at 95 % drops the 23 most extreme diffe
   const x = y.map((v) => v * 1.01 + 4.5);
   const differences = x.flatMap((a) => y.map((b) => a - b)).sort((a, b) => a - b);
   const { low, high } = shiftInterval(x, y, 0.95);
-  t.is(low, differences[23]);
-  t.is(high, differences[100 - 24]);
+  t.is(low, differences[23] as number);
+  t.is(high, differences[100 - 24] as number);
   // The same k from the tail function: P(U ≤ 23) ≤ 0.025 < P(U ≤ 24).
   t.true(1 - exactUpperTail(10, 10, 24) <= 0.025);
   t.true(1 - exactUpperTail(10, 10, 25) > 0.025);
