@@ -21,7 +21,7 @@ const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--json] 
 
   Measures the lab's paths (loopback: the machine's ceiling; host: host A ↔ host B; bridge: two containers
   on host A through docker0; overlay: container on A ↔ container on B through flannel) with iperf3 TCP and
-  UDP, ping and a request-response probe, in rounds: 8 rounds + 1 discarded warm-up, each round every
+  UDP, ping and a request-response probe, in rounds: 10 rounds + 1 discarded warm-up, each round every
   path × probe once in a random order, each beside a loopback canary run of the same probe. Judges each
   path by its per-round ratio to the canary against bench/baselines/<testbed>.json and confirms flagged
   cells by re-running them.
@@ -159,7 +159,7 @@ export function trailer(outcome: SessionOutcome, runs: number): string {
   const t = outcome.timings;
   const measured = outcome.results.runs.length;
   const lines = [
-    `suite wall time: ${formatSeconds(t.suiteS)} (setup ${formatSeconds(t.setupS)}, ${measured} runs ${formatSeconds(t.measureS)}, teardown ${formatSeconds(t.teardownS)}); lab up before it: ${formatSeconds(t.labUpS)}; ${runs} runs per cell, seed ${outcome.results.suite.seed}`,
+    `suite wall time: ${formatSeconds(t.suiteS)} (setup ${formatSeconds(t.setupS)}, ${measured} runs ${formatSeconds(t.measureS)}, teardown ${formatSeconds(t.teardownS)}); lab up before it: ${formatSeconds(t.labUpS)}; ${runs} rounds, seed ${outcome.results.suite.seed}`,
   ];
   if (outcome.baselineNote) lines.push(outcome.baselineNote);
   if (outcome.baselineWritten) lines.push(`baseline written: ${outcome.baselineWritten} (--update-baseline does not gate: exit 0)`);

@@ -6,12 +6,12 @@ import type { RunRecord } from '../../src/bench/measure/run-record.ts';
 
 const fixedSeed = () => 12345;
 
-test('defaults: all four paths and probes over vxlan, 8 rounds + 1 warm-up, baseline of the local testbed, lab "bench"', (t) => {
+test('defaults: all four paths and probes over vxlan, 10 rounds + 1 warm-up, baseline of the local testbed, lab "bench"', (t) => {
   const { options, json, help } = parseBenchArgs([], fixedSeed);
   t.false(json);
   t.false(help);
   t.deepEqual(options.suite.paths, ['loopback', 'host', 'bridge', 'overlay']);
-  t.is(options.runs, 8);
+  t.is(options.runs, 10);
   t.is(options.warmups, 1);
   t.is(options.seed, 12345);
   t.is(options.baselineFile, 'bench/baselines/local.json');

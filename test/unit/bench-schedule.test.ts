@@ -19,9 +19,9 @@ test('one discarded warm-up per cell first, then N rounds that each run every ce
   );
 });
 
-test('default is 8 measured rounds', (t) => {
+test('default is 10 measured rounds', (t) => {
   const schedule = buildSchedule({ cells, seed: 1 });
-  t.is(schedule.filter((s) => !s.warmup && s.path === 'host' && s.probe === 'tcp').length, 8);
+  t.is(schedule.filter((s) => !s.warmup && s.path === 'host' && s.probe === 'tcp').length, 10);
 });
 
 test('same seed, same order; another seed, another order; rounds differ from each other', (t) => {

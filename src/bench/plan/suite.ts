@@ -34,7 +34,7 @@ export const DEFAULT_BACKEND: Backend = 'vxlan';
 
 /**
  * Probe settings of the default suite. A round is 24 runs (3 paths × 4 probes, each beside a
- * loopback canary run), and 8 rounds + 1 warm-up have to fit in 5 minutes on a shared 2-core
+ * loopback canary run), and 10 rounds + 1 warm-up have to fit in 5 minutes on a shared 2-core
  * machine, so each run is short; each run is still one sample, which is what the decision core
  * needs. iperf3 reads -t and -O as whole seconds (and -t 0 means "forever"), so TCP measures 1 s
  * without an omitted second: on these paths (round trips of tens of µs) slow start is over within
