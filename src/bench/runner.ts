@@ -1,7 +1,7 @@
 /**
- * One bench run from schedule to results: the randomised interleaved schedule (warm-up
- * discarded), executed in blocks where runs need different testbed configurations, every run
- * recorded; the decision core's first pass; a confirmation re-run of the flagged cells; the
+ * One bench run from schedule to results: the randomised rounds (warm-up discarded), each path
+ * run beside a loopback canary run in stored mode, executed in blocks where runs need different
+ * testbed configurations, every run recorded; the decision core's first pass; a confirmation re-run of the flagged cells; the
  * final verdicts and the results document. The lab is behind the BenchExecutor seam, so the
  * whole flow runs against a fake in the unit tests.
  */
