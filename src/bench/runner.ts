@@ -107,7 +107,8 @@ export async function runBench(plan: BenchPlan, executor: BenchExecutor, observe
     ...(variants ? { variants } : {}),
   });
   if (plan.comparison.mode !== 'none') return results;
-  return { ...results, cells: results.cells.map((c) => ({ ...c, reason: NO_BASELINE })) };
+  // Nothing to judge: every cell and the run's notes say why (the figures are all there).
+  return { ...results, cells: results.cells.map((c) => ({ ...c, reason: NO_BASELINE })), summary: { ...results.summary, notes: [NO_BASELINE] } };
 }
 
 /** Reason of every cell of a run that had no baseline to compare with. */

@@ -87,6 +87,7 @@ test('a first run without a baseline: every figure reported, nothing judged (exi
   t.true(doc.cells.every((c) => c.current.samples.length === (c.path === 'loopback' ? 30 : 10)), 'the canary runs beside the three paths are loopback\'s samples');
   t.is(doc.summary.judged, 0);
   t.is(doc.summary.exitCode, 3);
+  t.deepEqual(doc.summary.notes, ['no baseline to compare with (pnpm bench --update-baseline records one)']);
   t.notThrows(() => renderJson(doc));
   t.truthy(doc.derived.find((d) => d.path === 'overlay' && d.metric === 'tcp.throughput')?.fractionOfLoopback);
 });
