@@ -20,6 +20,7 @@ export function labName(flags: LabFlags, provider: Provider): string {
 export function specFromFlags(flags: LabFlags, provider: Provider): TestbedSpec {
   if (provider.fixedSpec) return provider.fixedSpec;
   const name = labName(flags, provider);
+  const hosts = flags.hosts !== undefined ? hostCount(flags, provider) : undefined;
   if (flags.spec) {
     let parsed: object;
     try {
@@ -29,7 +30,7 @@ export function specFromFlags(flags: LabFlags, provider: Provider): TestbedSpec 
     }
     return validateSpec({ ...parsed, ...(flags.name ? { name } : {}) });
   }
-  return documentSpec({ name, ...(flags.subnet ? { subnet: flags.subnet } : {}), ...(flags.hosts !== undefined ? { hosts: hostCount(flags, provider) } : {}) });
+  return documentSpec({ name, ...(flags.subnet ? { subnet: flags.subnet } : {}), ...(hosts !== undefined ? { hosts } : {}) });
 }
 
 /** --hosts as a number, or one clear error when it is not a whole number or does not go with the other flags. */
