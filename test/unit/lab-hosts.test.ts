@@ -5,6 +5,7 @@ import { renderList } from '../../src/cli/lab.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { Provider } from '../../src/providers/provider.ts';
 import { documentSpec, pickFreeSubnet } from '../../src/spec/testbed-spec.ts';
+import { inotifyLimitNeeded } from '../../src/providers/local/inotify.ts';
 
 const local = { kind: 'local' } as Provider;
 
@@ -57,4 +58,12 @@ test('lab list: one row per lab', (t) => {
   const lab = (name: string, subnet: string, hosts: number, state: 'up' | 'partial') => ({ name, provider: 'local' as const, subnet, state, hosts: Array.from({ length: hosts }, () => ({ name: 'h', address: '', os: '', platform: '', state: 'running' })), details: {} });
   t.is(renderList([lab('class-01', '192.168.100.0/24', 2, 'up'), lab('big', '192.168.101.0/24', 16, 'partial')]), 'LAB       PROVIDER  SUBNET            HOSTS  STATE\nclass-01  local     192.168.100.0/24  2      up\nbig       local     192.168.101.0/24  16     partial\n');
   t.is(renderList([]), 'no labs (pnpm lab up creates one)\n');
+});
+
+test('inotify room: the limit a machine needs for more hosts, in steps of 128', (t) => {
+  t.is(inotifyLimitNeeded(0, 2), 128);
+  t.is(inotifyLimitNeeded(100, 2), 128);
+  t.is(inotifyLimitNeeded(120, 2), 256);
+  t.is(inotifyLimitNeeded(150, 10), 256);
+  t.is(inotifyLimitNeeded(0, 64), 640);
 });

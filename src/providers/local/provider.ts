@@ -20,6 +20,7 @@ import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilitie
 import { docker, dockerLines, LABEL, type DockerEngine } from './docker-cli.ts';
 import { acquireEngine, findEngine, stopPrivateEngine } from './engine.ts';
 import { ensureHostImage, HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
+import { ensureInotifyRoom } from './inotify.ts';
 import { allowLanForwarding, removeLanForwarding } from './lan-forwarding.ts';
 import { allLabRecords, readLabRecord, writeLabRecord, type LabRecord } from './lab-record.ts';
 import { statePaths, type StatePaths } from './paths.ts';
@@ -66,6 +67,7 @@ export class LocalProvider implements Provider {
       await this.down(spec.name, progress, { keepEngine: true });
     }
 
+    ensureInotifyRoom(spec.hosts.length, progress);
     const engine = await acquireEngine(this.paths, progress, this.env);
     const image = await ensureHostImage(engine, this.paths, progress);
     const { flags, reason } = hostContainerFlags(missingCapabilities(capBndOf(readFileSync('/proc/self/status', 'utf8')) ?? 'ffffffffff'));
