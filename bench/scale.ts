@@ -85,7 +85,8 @@ if (results.length >= 2) {
   const ns = results.map((r) => r.hosts);
   const fit = (key: keyof typeof TARGETS_AT_16, unit: string) => {
     const { slope, intercept } = linearFit(ns, results.map((r) => r[key]));
-    return `${key.padEnd(15)} ${intercept >= 0 ? '' : '−'}${f(Math.abs(intercept), 2)} + ${f(slope, 2)} ${unit} × N`;
+    const signed = (x: number) => `${x < 0 ? '−' : '+'} ${f(Math.abs(x), 2)}`;
+    return `${key.padEnd(15)} ${f(intercept, 2)} ${signed(slope)} ${unit} × N`;
   };
   lines.push('', 'fitted growth (least squares over N):', `  ${fit('upS', 's')}`, `  ${fit('scenarioS', 's')}`, `  ${fit('downS', 's')}`, `  ${fit('memoryMbPerHost', 'MB')}`);
 }
