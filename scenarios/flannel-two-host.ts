@@ -19,6 +19,7 @@ import { configKey, subnetKey, subnetsDir } from '../src/flannel/lease.ts';
 import { DEFAULT_SUBNET_FILE as SUBNET_ENV } from '../src/flannel/subnet-env.ts';
 import { parseEnvironmentFile, SYSCONFIG_PATH as SYSCONFIG } from '../src/flannel/sysconfig.ts';
 import { prefixOfMask } from '../src/scenario/lib/parse-route.ts';
+import { allPairs, describeMesh, pingMesh, renderMeshMatrix } from '../src/scenario/lib/ping-mesh.ts';
 
 /** The document's values (4.1). */
 const ETCD_PREFIX = '/atomic.io/network';
@@ -101,10 +102,10 @@ export default defineScenario({
       // The document advertises http://0.0.0.0:2379, so clients that follow the advertised URL
       // (etcdctl cluster-health, --sync) dial their own host; --no-sync talks to the given endpoint only.
       ctx.note('ETCD_ADVERTISE_CLIENT_URLS is 0.0.0.0 as in the document: other hosts must use the endpoint itself (etcdctl --no-sync)');
-      for (const h of ctx.withRole('flannel')) {
+      await ctx.onEachHost(ctx.withRole('flannel'), async (h) => {
         const ls = await h.$({ nothrow: true, timeoutMs: 20_000 })`ETCDCTL_API=2 etcdctl --no-sync --endpoints ${etcdEndpoint(ctx)} ls /`;
         ctx.check(`${h.name} reaches etcd's v2 API at ${etcdEndpoint(ctx)}`, ls.ok, { expected: 'exit 0', actual: ls.ok ? 'exit 0' : ls.stderr.trim().split('\n').pop() });
-      }
+      });
     }),
 
     step('主机A: flannel 配置 — /etc/sysconfig/flanneld, then etcdctl mk /atomic.io/network/config', async (ctx) => {
@@ -125,7 +126,7 @@ export default defineScenario({
     }),
 
     step('主机B: flannel 配置; systemctl start flanneld && systemctl enable flanneld on both hosts', async (ctx) => {
-      for (const h of ctx.withRole('flannel')) {
+      await ctx.onEachHost(ctx.withRole('flannel'), async (h) => {
         if (!ctx.withRole('etcd').includes(h)) {
           await ensureDocker(h);
           await prepareFirewall(h);
@@ -133,8 +134,8 @@ export default defineScenario({
         }
         const how = await installFlanneld(h, { ...(ctx.params.flanneld ? { source: ctx.params.flanneld } : {}), online: ctx.lab.inventory.provider !== 'local' });
         ctx.note(`${h.name}: ${how}`);
-      }
-      for (const h of ctx.withRole('flannel')) {
+      });
+      await ctx.onEachHost(ctx.withRole('flannel'), async (h) => {
         if ((await h.$({ nothrow: true })`systemctl is-active flanneld`).ok) {
           ctx.note(`${h.name}: flanneld was already running (kept lab): stopping it and clearing its data plane so it starts from the current configuration`);
           await removeContainers(h, ['test']);
@@ -148,14 +149,13 @@ export default defineScenario({
         }
         ctx.expectEqual(`flanneld is active on ${h.name}`, active, 'active');
         ctx.expectEqual(`flanneld is enabled on ${h.name}`, (await h.$({ nothrow: true })`systemctl is-enabled flanneld`).text(), 'enabled');
-      }
+      });
     }),
 
     step('4.2 查看 flannel 的 subnet 信息 — each host\'s /run/flannel/subnet.env and its lease in etcd', async (ctx) => {
       const network = parseCidr(networkOf(ctx.params));
       const backend: Backend = backendOf(ctx.params) ?? 'udp';
-      const subnets: string[] = [];
-      for (const h of ctx.withRole('flannel')) {
+      const subnets = await ctx.onEachHost(ctx.withRole('flannel'), async (h) => {
         try {
           await waitFor(h, `test -s ${SUBNET_ENV}`, SUBNET_ENV_TIMEOUT_MS);
         } catch (err) {
@@ -170,23 +170,23 @@ export default defineScenario({
         ctx.check(`${h.name}: FLANNEL_SUBNET ${subnet} lies in ${networkOf(ctx.params)}`, tryParseCidr(subnet, false) !== undefined && contains(network, parseIp(first)), { actual: subnet });
         ctx.expectEqual(`${h.name}: FLANNEL_MTU for ${backend} on a ${lanMtu}-byte LAN`, env.FLANNEL_MTU, String(lanMtu - ENCAP_OVERHEAD[backend]));
         ctx.expectEqual(`${h.name}: FLANNEL_IPMASQ`, env.FLANNEL_IPMASQ, 'false');
-        subnets.push(subnet);
         ctx.state.set(`subnet:${h.name}`, subnet);
         ctx.state.set(`mtu:${h.name}`, Number(env.FLANNEL_MTU));
-      }
+        return subnet;
+      });
       ctx.check('each host has its own FLANNEL_SUBNET', new Set(subnets).size === subnets.length, { actual: subnets.join(' ') });
 
       const a = etcdHost(ctx);
       await a.$`ETCDCTL_API=2 etcdctl ls ${subnetsDir(ETCD_PREFIX)}`;
-      for (const h of ctx.withRole('flannel')) {
+      await ctx.onEachHost(ctx.withRole('flannel'), async (h) => {
         const lease = (await a.$`ETCDCTL_API=2 etcdctl get ${subnetKey(ETCD_PREFIX, flannelSubnet(ctx, h))}`).text();
         const vtep = backend === 'vxlan' ? (await h.$`cat /sys/class/net/flannel.1/address`).text() : '';
         ctx.expectEqual(`${h.name}: lease value has flannel's ${backend} shape`, lease, expectedLease(backend, h.address, vtep));
-      }
+      });
     }),
 
     step('编辑 docker 的配置文件 — daemon.json bip/mtu from subnet.env; systemctl restart docker; docker0 address', async (ctx) => {
-      for (const h of ctx.withRole('flannel')) {
+      await ctx.onEachHost(ctx.withRole('flannel'), async (h) => {
         const subnet = String(ctx.state.get(`subnet:${h.name}`));
         const mtu = Number(ctx.state.get(`mtu:${h.name}`));
         await configureEngine(h, { bip: subnet, mtu });
@@ -197,44 +197,42 @@ export default defineScenario({
         const ifconfig = (await h.$`ifconfig docker0`).stdout.match(/inet (\S+)\s+netmask (\S+)/);
         const addr = ifconfig ? `${ifconfig[1]}/${prefixOfMask(ifconfig[2]!)}` : undefined;
         ctx.expectEqual(`${h.name}: docker0 carries FLANNEL_SUBNET`, addr, subnet);
-      }
+      });
     }),
 
     step('测试容器网络互通 — a test container on each host pings the other across hosts', async (ctx) => {
       const hosts = ctx.withRole('flannel');
-      const ips = new Map<Host, string>();
-      for (const h of hosts) {
+      const ips = await ctx.onEachHost(hosts, async (h) => {
         await removeContainers(h, ['test']);
         await ensureBoxImage(h);
         await runContainer(h, 'test', [BOX_IMAGE]);
         const ip = await containerAddress(h, 'test');
         const subnet = flannelSubnet(ctx, h);
         ctx.check(`${h.name}: container test got ${ip} from its flannel subnet`, contains(subnet, parseIp(ip)), { actual: ip });
-        ips.set(h, ip);
+        return ip;
+      });
+      const endpoints = hosts.map((host, i) => ({ host, address: ips[i]! }));
+      const mesh = await pingMesh(ctx, 'test', endpoints);
+      ctx.note(`ping -c 3 from container test on each host (row) to test on every other host (column):\n${renderMeshMatrix(hosts.map((h) => h.name), mesh)}`);
+      if (mesh.every((c) => c.ok)) {
+        ctx.check(`test containers across hosts ping each other: ${describeMesh(mesh)}`, true);
+        return;
       }
-      const pairs = hosts.flatMap((from) => hosts.filter((to) => to !== from).map((to) => [from, to] as const));
-      const failedPairs: (readonly [Host, Host])[] = [];
-      for (const [from, to] of pairs) {
-        const r = await from.$({ nothrow: true, timeoutMs: 30_000 })`docker exec test ping -c 3 -W 2 ${ips.get(to)!}`;
-        if (!replies(r.stdout)) failedPairs.push([from, to]);
-        else ctx.check(`test@${from.name} → test@${to.name} (${ips.get(to)}): ${replies(r.stdout)}/3 replies`, true);
-      }
-      if (failedPairs.length === 0) return;
       ctx.note('ping failed: trying the document\'s fallback, iptables -P INPUT ACCEPT; iptables -P FORWARD ACCEPT (its `iptables -F` is left out: it would also flush flannel\'s and Docker\'s rules)');
-      for (const h of hosts) await h.$`iptables -P INPUT ACCEPT && iptables -P FORWARD ACCEPT`;
-      for (const [from, to] of failedPairs) {
-        const r = await from.$({ nothrow: true, timeoutMs: 30_000 })`docker exec test ping -c 3 -W 2 ${ips.get(to)!}`;
-        ctx.check(`test@${from.name} → test@${to.name} (${ips.get(to)}) after the fallback (iptables -P FORWARD ACCEPT): ${replies(r.stdout)}/3 replies`, replies(r.stdout) > 0);
-      }
+      await ctx.onEachHost(hosts, (h) => h.$`iptables -P INPUT ACCEPT && iptables -P FORWARD ACCEPT`);
+      const failed = allPairs(endpoints).filter(([from, to]) => mesh.some((c) => !c.ok && c.from === from.host.name && c.to === to.host.name));
+      const retried = await pingMesh(ctx, 'test', endpoints, failed);
+      ctx.note(`the pairs that failed, after the fallback:\n${renderMeshMatrix(hosts.map((h) => h.name), retried)}`);
+      ctx.check(`test containers across hosts ping each other after the fallback (iptables -P FORWARD ACCEPT): ${describeMesh(retried)}`, retried.every((c) => c.ok));
     }),
   ],
 
   async cleanup(ctx) {
-    for (const h of ctx.withRole('flannel')) {
+    await ctx.onEachHost(ctx.withRole('flannel'), async (h) => {
       await removeContainers(h, ['test']);
       await removeFlannel(h);
       await restoreEngine(h);
-    }
+    });
     const a = etcdHost(ctx);
     const file = etcdConfigFile(a.os.family);
     await a.$`systemctl disable --now etcd >/dev/null 2>&1 || true`;
@@ -263,10 +261,6 @@ async function diagnose(ctx: StepContext, h: Host): Promise<string> {
 function flannelSubnet(ctx: StepContext, h: Host): Cidr {
   const text = String(ctx.state.get(`subnet:${h.name}`));
   return tryParseCidr(text, false) ?? parseCidr(text, 'FLANNEL_SUBNET');
-}
-
-function replies(pingOutput: string): number {
-  return Number(/(\d+) (?:packets )?received/.exec(pingOutput)?.[1] ?? 0);
 }
 
 /** flannel's lease value for a backend (flannel-facts §1.3): field order and nulls exactly as flannel writes them. */

@@ -4,18 +4,19 @@ import { findHost, openLab } from '../lab.ts';
 import { describeLabel, describeMachine } from '../os/host-os.ts';
 import { withMachineOs } from '../os/status.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
-import type { LabStatus } from '../providers/provider.ts';
+import type { LabStatus, Provider } from '../providers/provider.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
 import { parseFlags } from './args.ts';
-import { labName, specFromFlags } from './lab-spec.ts';
+import { labName, resolveSpec } from './lab-spec.ts';
 
-const USAGE = `usage: pnpm lab up|down|status|shell|exec [options]
-  up     [--name N] [--subnet CIDR] [--spec FILE] [--provider local|libvirt|ssh] [--inventory FILE] [--json]
+const USAGE = `usage: pnpm lab up|down|status|list|shell|exec [options]
+  up     [--name N] [--subnet CIDR] [--hosts N | --spec FILE] [--provider local|libvirt|ssh] [--inventory FILE] [--json]
   status [--name N] [--json]
   shell  <host> [--name N]
   exec   <host> [--name N] -- <command…>
-  down   [--name N]`;
+  down   [--name N | --all]
+  list   [--json]`;
 
 const FLAGS = {
   name: { type: 'string' },
@@ -23,6 +24,8 @@ const FLAGS = {
   spec: { type: 'string' },
   provider: { type: 'string' },
   inventory: { type: 'string' },
+  hosts: { type: 'string' },
+  all: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -45,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
 
   switch (sub) {
     case 'up': {
-      const spec = specFromFlags(values, provider);
+      const spec = await resolveSpec(values, provider, (text) => progress.note(text));
       const inventory = await provider.up(spec, progress);
       const found = await provider.status(spec.name);
       const status = found && (await withMachineOs(found, inventory));
@@ -63,7 +66,21 @@ export async function run(argv: string[]): Promise<number> {
       else process.stdout.write(status ? renderStatus(status) : `lab "${name}" is down\n`);
       return 0;
     }
+    case 'list': {
+      const labs = await listLabs(provider);
+      if (json) print(labs);
+      else process.stdout.write(renderList(labs));
+      return 0;
+    }
     case 'down': {
+      if (values.all) {
+        if (values.name) throw new ConfigError('lab down takes --name or --all, not both', { hint: 'pnpm lab down --all removes every lab; --name N one of them' });
+        const names = (await listLabs(provider)).map((l) => l.name);
+        for (const n of names) await provider.down(n, progress);
+        if (json) print({ down: names, steps: progress.steps });
+        else process.stdout.write(names.length === 0 ? 'no lab was up\n' : `${names.length} lab(s) down: ${names.join(', ')} (${formatDuration(performance.now() - started)})\n`);
+        return 0;
+      }
       await provider.down(name, progress);
       if (json) print({ name, state: 'down', steps: progress.steps });
       else process.stdout.write(`lab "${name}" is down (${formatDuration(performance.now() - started)})\n`);
@@ -94,19 +111,33 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+async function listLabs(provider: Provider): Promise<LabStatus[]> {
+  if (!provider.list) throw new ConfigError(`the ${provider.kind} provider keeps no list of labs`, { hint: 'lab list and lab down --all work with the local provider; use lab status / lab down with --name here' });
+  return provider.list();
+}
+
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** `lab list`: one row per lab. */
+export function renderList(labs: readonly LabStatus[]): string {
+  if (labs.length === 0) return 'no labs (pnpm lab up creates one)\n';
+  return renderTable([['LAB', 'PROVIDER', 'SUBNET', 'HOSTS', 'STATE'], ...labs.map((l) => [l.name, l.provider, l.subnet, String(l.hosts.length), l.state])]) + '\n';
+}
+
+function renderTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
 /** The status as a small table, kind/containerlab style. */
 export function renderStatus(s: LabStatus | undefined): string {
   if (!s) return '';
-  const rows = [
+  const table = renderTable([
     ['HOST', 'ADDRESS', 'OS (label)', 'OS (machine)', 'RUNS AS', 'STATE'],
     ...s.hosts.map((h) => [h.name, h.address, describeLabel(h.os, h.standIn, h.machineOs), describeMachine(h, h.machineOs), h.platform, h.state]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  ]);
   const details = Object.entries(s.details)
     .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))
     .map(([k, v]) => `  ${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)

@@ -11,14 +11,14 @@ import type { ScenarioDefinition, ScenarioParams } from '../scenario/define.ts';
 import type { ScenarioReport } from '../scenario/report.ts';
 import { runScenario, type RunObserver } from '../scenario/runner.ts';
 import {
-  renderCheck, renderCommandOutput, renderCommandStart, renderScenarioHeader, renderStepEnd, renderStepHeader, renderSummary, renderSummaryTable,
+  renderCheck, renderCommandOutput, renderCommandStart, renderNote, renderScenarioHeader, renderStepEnd, renderStepHeader, renderSummary, renderSummaryTable,
 } from '../scenario/transcript.ts';
 import { SCENARIOS, type ScenarioEntry } from '../../scenarios/index.ts';
 import { parseFlags } from './args.ts';
-import { specFromFlags } from './lab-spec.ts';
+import { resolveSpec } from './lab-spec.ts';
 
 const USAGE = `usage: pnpm scenario <name>|all [--provider local|libvirt|ssh] [--keep] [--json] [--backend udp|vxlan|host-gw]
-                     [--flanneld PATH|URL] [--name LAB] [--subnet CIDR] [--inventory FILE] [--set KEY=VALUE …]
+                     [--flanneld PATH|URL] [--name LAB] [--subnet CIDR] [--hosts N | --spec FILE] [--inventory FILE] [--set KEY=VALUE …]
        pnpm scenario --list`;
 
 const FLAGS = {
@@ -31,6 +31,7 @@ const FLAGS = {
   name: { type: 'string' },
   subnet: { type: 'string' },
   spec: { type: 'string' },
+  hosts: { type: 'string' },
   inventory: { type: 'string' },
   set: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -55,7 +56,9 @@ export async function run(argv: string[]): Promise<number> {
   const params = parseParams(values);
 
   const provider = await createProvider(parseProviderKind(values.provider), { inventoryFile: values.inventory });
-  const spec = specFromFlags(values, provider);
+  const json = Boolean(values.json);
+  const progress = createProgress(json ? undefined : consoleSink());
+  const spec = await resolveSpec(values, provider, (text) => progress.note(text));
   const scenarios: ScenarioDefinition[] = [];
   for (const e of entries) {
     const s = await e.load();
@@ -63,9 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     scenarios.push(s);
   }
 
-  const json = Boolean(values.json);
   await provider.preflight(spec);
-  const progress = createProgress(json ? undefined : consoleSink());
   const inventory = await provider.up(spec, progress);
   const reports: ScenarioReport[] = [];
   let lab: Lab | undefined;
@@ -127,7 +128,7 @@ function terminalObserver(): RunObserver {
     onStepStart: (i, n, title) => out.write(renderStepHeader(i, n, title)),
     onCommandStart: (host, command) => out.write(renderCommandStart(host, command)),
     onCommandEnd: (c) => out.write(renderCommandOutput(c)),
-    onNote: (t) => out.write(`   · ${t}\n`),
+    onNote: (t) => out.write(renderNote(t)),
     onCheck: (c) => out.write(renderCheck(c)),
     onStepEnd: (s) => out.write(renderStepEnd(s)),
   };

@@ -47,6 +47,8 @@ export interface Provider {
   /** The inventory of a running lab, or undefined when it is not up. */
   inventory(name: string): Promise<Inventory | undefined>;
   status(name: string): Promise<LabStatus | undefined>;
+  /** Every lab the provider knows on this machine (`lab list`); providers without labs of their own leave it out. */
+  list?(): Promise<LabStatus[]>;
   /** Removes everything the lab created; idempotent. */
   down(name: string, progress: Progress): Promise<void>;
 }

@@ -5,6 +5,7 @@
  */
 import type { Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
+import type { BlockOptions } from './blocks.ts';
 
 export type Verdict = 'PASS' | 'FAIL' | 'SKIPPED';
 
@@ -40,6 +41,13 @@ export interface StepContext {
   expectEqual<T>(label: string, actual: T, expected: T): boolean;
   /** A line of commentary in the transcript (what the document says happens here). */
   note(text: string): void;
+  /**
+   * Runs `fn` on each host side by side (at most cores × 4 at once). What each host's work
+   * records (commands, notes, checks) appears as one block per host, in the order of `hosts`,
+   * whatever order they finished in. Resolves with fn's results in that order; when a host
+   * failed, rejects with the first failure in that order once every host finished.
+   */
+  onEachHost<R>(hosts: readonly Host[], fn: (host: Host) => Promise<R>, options?: BlockOptions): Promise<R[]>;
   /** Marks the step as not applicable here, with the reason (e.g. a kernel feature missing). */
   skip(reason: string): never;
 }

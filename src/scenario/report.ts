@@ -12,6 +12,8 @@ export interface CommandRecord {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** Kept for the record but not echoed: the step printed a summary of it (e.g. a ping in the connectivity matrix). */
+  summarised?: true;
 }
 
 export interface StepReport {

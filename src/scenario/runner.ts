@@ -8,6 +8,7 @@ import type { CommandObserver, Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
 import type { CheckRecord, ScenarioDefinition, ScenarioParams, StepContext } from './define.ts';
 import { StepSkipped } from './define.ts';
+import { runInBlocks, sinkFor, type EventSink } from './blocks.ts';
 import { scenarioVerdict, stepVerdict, type CommandRecord, type ScenarioReport, type StepReport } from './report.ts';
 
 /** Live view of a run (the terminal transcript); every method is optional. */
@@ -78,12 +79,34 @@ async function runStep(
   const commands: CommandRecord[] = [];
   const checks: CheckRecord[] = [];
   const notes: string[] = [];
+  // What the step records goes to the report and the live view as it happens, except inside
+  // ctx.onEachHost, where it is held per host and passed on here in host order.
+  const live: EventSink = {
+    emit(event) {
+      switch (event.kind) {
+        case 'command-start':
+          observer.onCommandStart?.(event.host, event.command);
+          break;
+        case 'command-end':
+          commands.push(event.record);
+          if (!event.record.summarised) observer.onCommandEnd?.(event.record);
+          break;
+        case 'note':
+          notes.push(event.text);
+          observer.onNote?.(event.text);
+          break;
+        case 'check':
+          checks.push(event.check);
+          observer.onCheck?.(event.check);
+          break;
+      }
+    },
+  };
   const recorder: CommandObserver = {
-    onStart: (host, command) => observer.onCommandStart?.(host.name, command),
+    onStart: (host, command) => sinkFor(live).emit({ kind: 'command-start', host: host.name, command }),
     onEnd: (host, out) => {
-      const rec = { host: host.name, command: out.command, exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, durationMs: out.durationMs };
-      commands.push(rec);
-      observer.onCommandEnd?.(rec);
+      const record = { host: host.name, command: out.command, exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, durationMs: out.durationMs };
+      sinkFor(live).emit({ kind: 'command-end', record });
     },
   };
   const detach = lab.hosts.map((h) => h.observe(recorder));
@@ -98,17 +121,16 @@ async function runStep(
       const c: CheckRecord = { label, ok };
       if (detail.expected !== undefined) c.expected = show(detail.expected);
       if (detail.actual !== undefined) c.actual = show(detail.actual);
-      checks.push(c);
-      observer.onCheck?.(c);
+      sinkFor(live).emit({ kind: 'check', check: c });
       return ok;
     },
     expectEqual(label, actual, expected) {
       return ctx.check(label, actual === expected, { expected, actual });
     },
     note(text) {
-      notes.push(text);
-      observer.onNote?.(text);
+      sinkFor(live).emit({ kind: 'note', text });
     },
+    onEachHost: (hosts, fn, options) => runInBlocks(live, hosts, fn, options),
     skip(reason): never {
       throw new StepSkipped(reason);
     },

@@ -33,6 +33,11 @@ export function renderCommandOutput(c: Pick<CommandRecord, 'stdout' | 'stderr' |
   return body + status;
 }
 
+/** A line of commentary; a multi-line note (a table) keeps its lines aligned under the first. */
+export function renderNote(text: string): string {
+  return `   · ${text.replace(/\n/g, '\n     ')}\n`;
+}
+
 export function renderCheck(c: CheckRecord): string {
   const mark = c.ok ? '✓' : '✗';
   const detail = c.ok || (c.expected === undefined && c.actual === undefined) ? '' : ` (expected ${c.expected ?? '?'}, got ${c.actual ?? '?'})`;
@@ -49,8 +54,8 @@ export function renderTranscript(r: ScenarioReport): string {
   let out = renderScenarioHeader(r);
   for (const s of r.steps) {
     out += renderStepHeader(s.index, r.steps.length, s.title);
-    for (const c of s.commands) out += renderCommandStart(c.host, c.command) + renderCommandOutput(c);
-    for (const n of s.notes) out += `   · ${n}\n`;
+    for (const c of s.commands) if (!c.summarised) out += renderCommandStart(c.host, c.command) + renderCommandOutput(c);
+    for (const n of s.notes) out += renderNote(n);
     for (const c of s.checks) out += renderCheck(c);
     out += renderStepEnd(s);
   }

@@ -4,7 +4,7 @@
  * created.
  */
 import { ConfigError } from '../errors.ts';
-import { contains, formatIp, isHostAddress, overlaps, tryParseCidr, tryParseIp, type Cidr } from '../net/ipv4.ts';
+import { contains, formatCidr, formatIp, isHostAddress, maskOf, overlaps, size, tryParseCidr, tryParseIp, type Cidr } from '../net/ipv4.ts';
 import { labelFamily, labelForms, type OsFamily } from '../os/releases.ts';
 
 export type { OsFamily } from '../os/releases.ts';
@@ -35,23 +35,61 @@ export const RESERVED_NETWORKS: readonly { cidr: string; why: string }[] = [
   { cidr: '172.20.0.0/16', why: "the document's flannel network" },
 ];
 
+/** How many hosts `--hosts` may ask for. */
+export const MIN_HOSTS = 2;
+export const MAX_HOSTS = 64;
+/** Host number of the document's host A on its LAN (192.168.100.12); the other hosts follow it. */
+const FIRST_HOST_NUMBER = 12;
+
 /**
- * The course document's two hosts (chapter 4.1): host A runs etcd and flannel, host B flannel.
- * With another subnet the hosts keep their host numbers (.12 and .13).
+ * The course document's lab (chapter 4.1): host A runs etcd and flannel, host B flannel; with
+ * `hosts` > 2, more flannel hosts (hostC, hostD, …) on the addresses that follow. With another
+ * subnet the hosts keep their host numbers (.12, .13, …).
  */
-export function documentSpec(options: { name?: string; subnet?: string } = {}): TestbedSpec {
+export function documentSpec(options: { name?: string; subnet?: string; hosts?: number } = {}): TestbedSpec {
   const name = options.name ?? DEFAULT_LAB_NAME;
   const subnet = options.subnet ?? DEFAULT_SUBNET;
+  const count = options.hosts ?? MIN_HOSTS;
   const cidr = tryParseCidr(subnet);
-  const at = (hostNumber: number) => (cidr ? formatIp(cidr.network + hostNumber) : `?.?.?.${hostNumber}`);
+  checkHostCount(count, cidr && { subnet, cidr });
+  const at = (index: number) => (cidr ? formatIp(cidr.network + FIRST_HOST_NUMBER + index) : `?.?.?.${FIRST_HOST_NUMBER + index}`);
+  const more = Array.from({ length: count - 2 }, (_, i): HostSpec => ({ name: `host${letters(i + 2)}`, address: at(i + 2), os: 'debian-12', roles: ['flannel'] }));
   return validateSpec({
     name,
     subnet,
     hosts: [
-      { name: 'hostA', address: at(12), os: 'rocky-8.10', roles: ['etcd', 'flannel'] },
-      { name: 'hostB', address: at(13), os: 'ubuntu-24.04', roles: ['flannel'] },
+      { name: 'hostA', address: at(0), os: 'rocky-8.10', roles: ['etcd', 'flannel'] },
+      { name: 'hostB', address: at(1), os: 'ubuntu-24.04', roles: ['flannel'] },
+      ...more,
     ],
   });
+}
+
+/** A, B, …, Z, AA, AB, … for 0, 1, …, 25, 26, 27, … */
+function letters(index: number): string {
+  const head = Math.floor(index / 26);
+  return (head > 0 ? letters(head - 1) : '') + String.fromCharCode(65 + (index % 26));
+}
+
+/** How many hosts fit on a LAN from the document's host number on (the broadcast address excluded). */
+export function hostRoom(cidr: Cidr): number {
+  return Math.max(0, size(cidr) - 1 - FIRST_HOST_NUMBER);
+}
+
+/** Rejects a host count out of range, or too many hosts for the subnet, naming the fix. */
+function checkHostCount(count: number, lan: { subnet: string; cidr: Cidr } | undefined): void {
+  if (!Number.isInteger(count) || count < MIN_HOSTS || count > MAX_HOSTS) {
+    throw new ConfigError(`--hosts ${count}: a lab has ${MIN_HOSTS} to ${MAX_HOSTS} hosts`, {
+      hint: `give a whole number from ${MIN_HOSTS} (the document's host A and host B) to ${MAX_HOSTS}`,
+    });
+  }
+  if (lan && hostRoom(lan.cidr) < count) {
+    let prefix = lan.cidr.prefix;
+    while (prefix > 8 && hostRoom({ network: 0, prefix }) < count) prefix--;
+    throw new ConfigError(`subnet ${lan.subnet} is too small for ${count} hosts: from .${FIRST_HOST_NUMBER} (the document's host A) on it has room for ${hostRoom(lan.cidr)}`, {
+      hint: `use a /${prefix} or larger subnet, or fewer --hosts; nothing was created`,
+    });
+  }
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,23}$/;
@@ -126,6 +164,26 @@ export function validateSpec(input: unknown, taken: readonly { cidr: string; why
     subnet: spec.subnet!,
     hosts: hosts.map((h) => ({ name: h.name, address: h.address, os: h.os, roles: [...new Set(h.roles ?? [])] })),
   };
+}
+
+/**
+ * A LAN for a new lab when `preferred` is taken: the first block of the same size, counting on
+ * from `preferred` and wrapping round within its /16 (192.168.100.0/24, 192.168.101.0/24, …),
+ * that overlaps neither a reserved network nor a taken one. Undefined when none is left. Pure.
+ */
+export function pickFreeSubnet(preferred: string, taken: readonly { cidr: string }[]): string | undefined {
+  const start = tryParseCidr(preferred);
+  if (!start) return undefined;
+  const blocked = [...RESERVED_NETWORKS, ...taken].flatMap((t) => tryParseCidr(t.cidr) ?? []);
+  const within = Math.min(start.prefix, 16);
+  const span = 2 ** (start.prefix - within);
+  const base = (start.network & maskOf(within)) >>> 0;
+  const offset = (start.network - base) / size(start);
+  for (let k = 0; k < span; k++) {
+    const candidate = { network: (base + ((offset + k) % span) * size(start)) >>> 0, prefix: start.prefix };
+    if (!blocked.some((b) => overlaps(candidate, b))) return formatCidr(candidate);
+  }
+  return undefined;
 }
 
 /** The LAN gateway address (first usable address) of a valid subnet. */

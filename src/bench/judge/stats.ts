@@ -145,3 +145,20 @@ export function summarize(values: readonly number[]): SampleSummary {
     robustCv: Number.isFinite(cv) ? cv : null,
   };
 }
+
+/** Least-squares line y = intercept + slope·x through paired points (how a cost grows with a size). */
+export function linearFit(xs: readonly number[], ys: readonly number[]): { slope: number; intercept: number } {
+  if (xs.length !== ys.length) throw new RangeError('linearFit needs as many x as y values');
+  if (xs.length < 2) throw new RangeError('linearFit needs at least two points');
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  if (sxx === 0) throw new RangeError('linearFit needs at least two different x values');
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx };
+}

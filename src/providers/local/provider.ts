@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, ProviderError } from '../../errors.ts';
 import type { Inventory, InventoryHost } from '../../inventory.ts';
+import { mapBounded } from '../../pool.ts';
 import type { Progress } from '../../progress.ts';
 import { gatewayOf, validateSpec, type HostSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
 import { formatKnownHosts, parsePublicKeyLine, type PinnedKey } from '../../transports/known-hosts.ts';
@@ -19,6 +20,7 @@ import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilitie
 import { docker, dockerLines, LABEL, type DockerEngine } from './docker-cli.ts';
 import { acquireEngine, findEngine, stopPrivateEngine } from './engine.ts';
 import { ensureHostImage, HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
+import { ensureInotifyRoom } from './inotify.ts';
 import { allowLanForwarding, removeLanForwarding } from './lan-forwarding.ts';
 import { allLabRecords, readLabRecord, writeLabRecord, type LabRecord } from './lab-record.ts';
 import { statePaths, type StatePaths } from './paths.ts';
@@ -68,6 +70,7 @@ export class LocalProvider implements Provider {
       await this.down(spec.name, progress, { keepEngine: true });
     }
 
+    ensureInotifyRoom(spec.hosts.length, progress);
     const engine = await acquireEngine(this.paths, progress, this.env);
     const image = await ensureHostImage(engine, this.paths, progress);
     const { flags, reason } = hostContainerFlags(missingCapabilities(capBndOf(readFileSync('/proc/self/status', 'utf8')) ?? 'ffffffffff'));
@@ -97,11 +100,10 @@ export class LocalProvider implements Provider {
       ]),
     );
     await allowLanForwarding(bridgeName(spec.name), spec.name);
-    for (const host of spec.hosts) {
-      await progress.step(`Starting ${host.name} (${host.address}, ${host.os} roles: ${host.roles.join('+') || 'none'})`, () =>
-        this.createHost(engine, spec, host, image, network, flags, keys.hostKeys.get(host.name)!, keys.authorizedKey),
-      );
-    }
+    // Side by side: each host is a few docker calls that mostly wait on the engine.
+    await progress.step(`Starting ${describeHosts(spec.hosts)}`, () =>
+      mapBounded(spec.hosts, (host) => this.createHost(engine, spec, host, image, network, flags, keys.hostKeys.get(host.name)!, keys.authorizedKey)),
+    );
     await progress.step(`Waiting for systemd on ${spec.hosts.map((h) => h.name).join(', ')}`, () =>
       Promise.all(spec.hosts.map((h) => this.waitForBoot(engine, spec.name, h))),
     );
@@ -142,6 +144,13 @@ export class LocalProvider implements Provider {
         stateDir: this.paths.lab(name).dir,
       },
     };
+  }
+
+  /** Every lab this machine has a record of, with its state, in name order. */
+  async list(): Promise<LabStatus[]> {
+    const names = allLabRecords(this.paths).map((r) => r.name).sort();
+    const statuses = await Promise.all(names.map((n) => this.status(n)));
+    return statuses.filter((s): s is LabStatus => s !== undefined);
   }
 
   async down(name: string, progress: Progress, options: { keepEngine?: boolean } = {}): Promise<void> {
@@ -284,6 +293,12 @@ export class LocalProvider implements Provider {
       return { host, state };
     });
   }
+}
+
+/** "hostA (192.168.100.12, rocky-8.10, etcd+flannel), hostB (…)"; past four hosts, the names and the address range. */
+export function describeHosts(hosts: readonly HostSpec[]): string {
+  if (hosts.length <= 4) return hosts.map((h) => `${h.name} (${h.address}, ${h.os}, ${h.roles.join('+') || 'no roles'})`).join(', ');
+  return `${hosts.length} hosts: ${hosts.map((h) => h.name).join(', ')} (${hosts[0]!.address} … ${hosts.at(-1)!.address})`;
 }
 
 export function containerName(lab: string, host: string): string {
