@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { argv } from 'zx';
-import { linearFit, mean } from '../src/bench/stats.ts';
+import { linearFit, mean } from '../src/bench/judge/stats.ts';
 import type { ScenarioReport } from '../src/scenario/report.ts';
 import { labbench } from './lib/cli.ts';
 import { hostMemory } from './lib/host-memory.ts';

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { parseIperf3Tcp, parseIperf3Udp } from '../../src/bench/measure/parsers/iperf3.ts';
-import { parsePing } from '../../src/bench/measure/parsers/ping.ts';
+import { parsePing } from '../../src/parsers/ping.ts';
 import { parseRrOutput } from '../../src/bench/measure/parsers/rr.ts';
-import { ProbeOutputError } from '../../src/bench/measure/parsers/probe-output-error.ts';
+import { ProbeOutputError } from '../../src/parsers/probe-output-error.ts';
 import { pingRunValues, rrRunValues, tcpRunValues, udpRunValues } from '../../src/bench/measure/extract.ts';
 
 /** An interval as iperf 3.12 prints it (one stream, sum only carries what the parser needs plus real neighbours). */

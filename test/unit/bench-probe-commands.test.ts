@@ -4,7 +4,7 @@ import { iperf3Server, iperf3TcpRun, iperf3UdpRun } from '../../src/bench/measur
 import { pingRun } from '../../src/bench/measure/probes/run-ping.ts';
 import { echoServer, rrRun } from '../../src/bench/measure/probes/run-rr.ts';
 import { BENCH_PROBE_SETTINGS as S } from '../../src/bench/plan/suite.ts';
-import { ProbeOutputError } from '../../src/bench/measure/parsers/probe-output-error.ts';
+import { ProbeOutputError } from '../../src/parsers/probe-output-error.ts';
 
 const container = { enter: enterNetns(4242), core: 0 };
 const hostNs = { enter: [], core: 1 };

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { linearFit } from '../../src/bench/stats.ts';
+import { linearFit } from '../../src/bench/judge/stats.ts';
 import { parseMemUsage } from '../../bench/lib/host-memory.ts';
 
 test('linearFit: the least-squares line through (N, cost) points', (t) => {

@@ -13,6 +13,10 @@ import { defineScenario, step } from '../../src/scenario/define.ts';
 import { runScenario } from '../../src/scenario/runner.ts';
 import { renderTranscript } from '../../src/scenario/transcript.ts';
 import type { Transport } from '../../src/transports/transport.ts';
+import { parseOsRelease } from '../../src/os/os-release.ts';
+import { decideOs, type HostOs } from '../../src/os/releases.ts';
+
+const debian12 = (decideOs(parseOsRelease('ID=debian\nVERSION_ID="12"\n')) as { os: HostOs }).os;
 
 test('settleBounded runs at most `limit` at once and keeps item order', async (t) => {
   let running = 0;
@@ -49,7 +53,7 @@ function fakeTransport(): Transport {
 }
 
 function fakeLab(names: string[]): Lab {
-  const hosts = names.map((name, i) => new Host({ name, address: `10.0.0.${i + 12}`, os: 'debian-12', family: 'debian', platform: 'fake', roles: ['flannel'] }, fakeTransport()));
+  const hosts = names.map((name, i) => new Host({ name, address: `10.0.0.${i + 12}`, os: 'debian-12', platform: 'fake', roles: ['flannel'] }, fakeTransport(), debian12));
   return {
     inventory: { lab: 'fake', provider: 'local', subnet: '10.0.0.0/24', hosts: hosts.map((h) => h.info) },
     hosts,

@@ -4,7 +4,7 @@
  */
 import type { MetricId } from '../plan/metrics.ts';
 import type { Iperf3TcpRun, Iperf3UdpRun } from './parsers/iperf3.ts';
-import type { PingRun } from './parsers/ping.ts';
+import type { PingRun } from '../../parsers/ping.ts';
 import type { RrRun } from './parsers/rr.ts';
 import { median } from '../judge/stats.ts';
 

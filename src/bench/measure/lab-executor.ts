@@ -12,7 +12,7 @@ import { collectHostFacts, mergeHostFacts, overlayFields, probeFields } from './
 import type { RunValues } from './extract.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { ensureOverlay, overlayState } from './overlay.ts';
-import { ProbeOutputError, excerpt } from './parsers/probe-output-error.ts';
+import { ProbeOutputError, excerpt } from '../../parsers/probe-output-error.ts';
 import { corePlan, setUpPath, slotOf, tearDownPath, type BenchHosts, type CorePlan, type LivePath } from './paths.ts';
 import { buildProbeBundles } from './probes/bundle.ts';
 import type { ProbeInvocation } from './probes/invocation.ts';

@@ -4,7 +4,7 @@
  * hosts cost N execs, not N×(N−1)), and the hosts run side by side too. Every ping's output is
  * kept in the step's command records (and `--json`); the transcript shows a matrix instead.
  */
-import { parsePing } from '../../bench/parsers/ping.ts';
+import { parsePing } from '../../parsers/ping.ts';
 import type { Host } from '../../host.ts';
 import type { StepContext } from '../define.ts';
 import { describePing, pingOutcome, type PingOutcome } from './ping-outcome.ts';

@@ -3,7 +3,7 @@
  * TCP throughput is the receiver's goodput (`end.sum_received`); the `end` sums already leave
  * out the `-O` omitted seconds, and so do the interval lists returned here.
  */
-import { excerpt, ProbeOutputError } from './probe-output-error.ts';
+import { excerpt, ProbeOutputError } from '../../../parsers/probe-output-error.ts';
 
 /** One reporting interval of a run, outside the omitted warm-up window. */
 export interface Iperf3Interval {

@@ -1,5 +1,5 @@
 /** Parser for the one JSON line the request-response client (probes/rr-client.ts) prints. */
-import { excerpt, ProbeOutputError } from './probe-output-error.ts';
+import { excerpt, ProbeOutputError } from '../../../parsers/probe-output-error.ts';
 
 /** One request-response run's summary, in microseconds. */
 export interface RrRun {

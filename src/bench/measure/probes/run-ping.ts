@@ -1,6 +1,6 @@
 /** ping command line: iputils with a fixed locale (its messages are translated otherwise), every reply printed. */
 import { pingRunValues } from '../extract.ts';
-import { parsePing } from '../parsers/ping.ts';
+import { parsePing } from '../../../parsers/ping.ts';
 import { placed, type Placement, type ProbeInvocation } from './invocation.ts';
 import type { ProbeSettings } from '../../plan/suite.ts';
 
