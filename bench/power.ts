@@ -162,7 +162,7 @@ try {
   out(`injections: ${injections.map(injectionLabel).join(', ')}; suites: ${groups.map((g) => `${g.paths.join(',')} × ${g.probe}`).join('; ')}`);
   for (const g of groups) {
     out(`recording a fresh baseline (${g.paths.join(',')} × ${g.probe}) …`);
-    const b = await underLock(lock, () => gate(g, baselines.get(g.probe) as string, `baseline-${g.probe}`, true));
+    const b = await underLock(lock, () => gate(g, baselines.get(g.probe) as string, `baseline-${g.probe}`, true), interrupt.signal);
     if (b.code !== 0) throw new LabbenchError(`recording the ${g.probe} baseline failed (exit ${b.code})`);
     for (const c of b.cells) if (c.currentMedian !== null) baselineMedians.set(`${c.path}/${c.metric}`, c.currentMedian);
     out(`  ${b.suiteTime}`);
@@ -182,7 +182,7 @@ try {
     } finally {
       await clearInjections(opened);
     }
-  });
+  }, interrupt.signal);
 
   const trials = trialSchedule(groups, rounds, seed);
   for (const [i, trial] of trials.entries()) {
@@ -199,7 +199,7 @@ try {
       } finally {
         await clearInjections(opened);
       }
-    });
+    }, interrupt.signal);
     outcomes.push(outcome);
     const target = trial.injection ? `${trial.injection.path}/${trial.injection.metric}` : null;
     const shown = outcome.cells.filter((c) => c.path !== 'loopback' || c.verdict === 'FAIL').filter((c) => c.metric === 'rr.p50' || c.metric === 'tcp.throughput' || c.verdict === 'FAIL');

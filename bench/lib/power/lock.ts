@@ -6,16 +6,20 @@
 import { spawn } from 'node:child_process';
 import { LabbenchError } from '../../../src/errors.ts';
 
-/** Runs `step` while holding the lock on `file`; without a file, just runs it. */
-export async function underLock<T>(file: string | null, step: () => Promise<T>): Promise<T> {
+/** Runs `step` while holding the lock on `file`; without a file, just runs it. `signal` stops the wait for the lock. */
+export async function underLock<T>(file: string | null, step: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   if (file === null) return step();
+  signal?.throwIfAborted();
   const holder = spawn('flock', ['--exclusive', file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const stopWaiting = () => holder.kill();
+  signal?.addEventListener('abort', stopWaiting, { once: true });
   const closed = new Promise<void>((resolve) => holder.on('close', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     holder.on('error', (err) => reject(new LabbenchError(`could not run flock on ${file}: ${err.message}`, { hint: 'install util-linux (flock) or run without --lock' })));
     holder.stdout.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('locked') && resolve());
     holder.on('close', (code) => reject(new LabbenchError(`flock on ${file} ended (exit ${code}) before taking the lock`)));
   });
+  signal?.removeEventListener('abort', stopWaiting);
   try {
     return await step();
   } finally {
