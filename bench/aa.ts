@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ResultsDocument } from '../src/bench/results.ts';
-import { renderSpread, runToRunSpread } from '../src/bench/run-to-run.ts';
+import type { ResultsDocument } from '../src/bench/report/results.ts';
+import { renderSpread, runToRunSpread } from '../src/bench/report/run-to-run.ts';
 import { findingLines, labbench, suiteTimeLine } from './lib/cli.ts';
 
 const { values } = parseArgs({

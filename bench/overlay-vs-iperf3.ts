@@ -1,6 +1,6 @@
 /**
  * Is the harness's overlay throughput what iperf3 itself measures? Alternates `pnpm bench
- * --paths overlay --probes tcp` (its 10 short, pinned runs in the containers' namespaces) with
+ * --paths overlay --probes tcp` (its short, pinned runs in the containers' namespaces) with
  * plain iperf3 runs between the same two containers (the box image's own iperf3 through
  * `docker exec`, default 10 s, no pinning, no omitted seconds), and prints both medians and
  * how far apart they are (target: within 5 %).
@@ -12,11 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatNumber } from '../src/bench/format.ts';
-import { parseIperf3Tcp } from '../src/bench/parsers/iperf3.ts';
-import { containerName } from '../src/bench/paths.ts';
+import { formatNumber } from '../src/bench/judge/format.ts';
+import { parseIperf3Tcp } from '../src/bench/measure/parsers/iperf3.ts';
+import { containerName } from '../src/bench/measure/paths.ts';
+import { BENCH_PROBE_SETTINGS } from '../src/bench/plan/suite.ts';
 import { benchHosts } from '../src/bench/session.ts';
-import { median } from '../src/bench/stats.ts';
+import { median } from '../src/bench/judge/stats.ts';
 import { openLab } from '../src/lab.ts';
 import { LocalProvider } from '../src/providers/local/provider.ts';
 import { labbench } from './lib/cli.ts';
@@ -51,7 +52,7 @@ try {
     const samples = r.results?.cells.find((c) => c.key === 'overlay/tcp.throughput')?.current.samples;
     if (!samples) throw new Error(`pnpm bench gave no overlay throughput (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
     harness.push(...samples);
-    out(`round ${i}: harness (pnpm bench, ${samples.length} runs of -t 1 -O 1, pinned): median ${formatNumber(median(samples))} Gbit/s`);
+    out(`round ${i}: harness (pnpm bench, ${samples.length} runs of -t ${BENCH_PROBE_SETTINGS.tcp.durationS} -O ${BENCH_PROBE_SETTINGS.tcp.omitS}, pinned): median ${formatNumber(median(samples))} Gbit/s`);
 
     const inventory = await new LocalProvider().inventory(name);
     if (!inventory) throw new Error(`lab ${name} is not up`);

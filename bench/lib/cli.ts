@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ResultsDocument } from '../../src/bench/results.ts';
+import type { ResultsDocument } from '../../src/bench/report/results.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -5,23 +5,18 @@
  * final verdicts and the results document. The lab is behind the BenchExecutor seam, so the
  * whole flow runs against a fake in the unit tests.
  */
-import type { BaselineDocument } from './baseline.ts';
-import { blockOrder, type Requirement } from './block-order.ts';
-import type { RunValues } from './extract.ts';
-import { diffFingerprints, type Fingerprint, type FingerprintDifference } from './fingerprint.ts';
-import { buildResults, comparisonCells, type ResultsDocument, type RunRecord, type SuiteParameters } from './results.ts';
-import { buildSchedule, confirmationCells, suiteCells, type Arm, type ScheduleCell, type ScheduledRun } from './schedule.ts';
-import { decide, DEFAULT_DECISION_SETTINGS, type CellSamples, type Decision } from './verdict.ts';
-
-/** What the runner needs from a lab. */
-export interface BenchExecutor {
-  /** Brings the lab into the configuration some runs need (null: none in particular). */
-  prepare(requirement: Requirement): Promise<void>;
-  /** Measures one run; throws when the probe failed (the run is recorded with the error). */
-  run(cell: ScheduleCell): Promise<RunValues>;
-  /** The environment fingerprint of tonight (arm null) or of one A/B variant. */
-  fingerprint(arm: Arm | null): Promise<Fingerprint>;
-}
+import { BASELINE_KIND, BASELINE_SCHEMA_VERSION, type BaselineDocument } from './judge/baseline.ts';
+import { blockOrder, type Requirement } from './plan/block-order.ts';
+import type { BenchExecutor } from './measure/executor.ts';
+import type { RunValues } from './measure/extract.ts';
+import { diffFingerprints, type Fingerprint, type FingerprintDifference } from './measure/fingerprint.ts';
+import { buildResults, type ResultsDocument } from './report/results.ts';
+import { CANARY_PATH } from './plan/suite.ts';
+import { buildSchedule, confirmationCells, suiteCells, type Arm, type ScheduledRun } from './plan/schedule.ts';
+import { decide, DEFAULT_DECISION_SETTINGS, type CellSamples, type Decision } from './judge/verdict.ts';
+import { comparisonCells } from './judge/cells.ts';
+import type { RunRecord } from './measure/run-record.ts';
+import type { SuiteParameters } from './judge/baseline.ts';
 
 /** What the runner reports as it goes. */
 export interface RunnerObserver {
@@ -57,10 +52,13 @@ export async function runBench(plan: BenchPlan, executor: BenchExecutor, observe
   const startedAt = new Date().toISOString();
   const mode = plan.comparison.mode === 'ab' ? 'ab' : 'stored';
   const arms: Arm[] = mode === 'ab' ? ['A', 'B'] : [];
-  const requirement = (run: ScheduledRun) => plan.requirementOf(run.path, run.arm);
-
-  const schedule = blockOrder(buildSchedule({ cells: suiteCells(plan.paths, plan.probes, arms), runs: plan.runs, warmups: plan.warmups, seed: plan.seed }), requirement, plan.initialRequirement);
-  observer.onPhase?.('measure', schedule.length, `${plan.paths.length} paths × ${plan.probes.length} probes${arms.length ? ' × 2 arms' : ''} × (${plan.runs} runs + ${plan.warmups} warm-up)`);
+  // A canary run goes wherever the path it is paired with goes, so the pair stays side by side.
+  const requirement = (run: ScheduledRun) => plan.requirementOf(run.canaryOf ?? run.path, run.arm);
+  // The canary is measured beside every path cell in stored mode; an A/B run compares its arms within the run already.
+  const canary = mode === 'stored' ? CANARY_PATH : undefined;
+  const schedule = blockOrder(buildSchedule({ cells: suiteCells(plan.paths, plan.probes, arms), runs: plan.runs, warmups: plan.warmups, seed: plan.seed, ...(canary ? { canary } : {}) }), requirement, plan.initialRequirement);
+  const paired = canary && plan.paths.some((p) => p !== canary) ? `, each beside a ${canary} canary run` : '';
+  observer.onPhase?.('measure', schedule.length, `${plan.paths.length} paths × ${plan.probes.length} probes${arms.length ? ' × 2 arms' : ''} × (${plan.runs} rounds + ${plan.warmups} warm-up)${paired}, seed ${plan.seed}`);
   const records = await execute(schedule, executor, requirement, false, observer);
 
   const fingerprint = await executor.fingerprint(mode === 'ab' ? 'B' : null);
@@ -79,21 +77,14 @@ export async function runBench(plan: BenchPlan, executor: BenchExecutor, observe
   };
   const reference = baseline ?? (mode === 'stored' ? emptyBaseline(plan.testbed, fingerprint, suite) : undefined);
   const cells = comparisonCells(mode, records, reference ? { baseline: reference } : {});
-  const input = {
-    mode,
-    cells,
-    fingerprintDifferences: differences,
-    history: baseline?.history ?? [],
-    // The same-namespace path involves neither Docker nor flannel: when it moves, the machine did.
-    canary: plan.paths.includes('loopback') ? 'loopback' : undefined,
-  } as const;
+  const input = { mode, cells, fingerprintDifferences: differences, ...(canary ? { canary } : {}) } as const;
   let decision: Decision = decide(input);
   let confirmations: CellSamples[] = [];
   const rerun: RunRecord[] = [];
   if (decision.needsConfirmation.length > 0) {
     const cellsToRerun = confirmationCells(decision.needsConfirmation, mode);
     const inPlace = [...schedule].reverse().map(requirement).find((r) => r !== null) ?? plan.initialRequirement;
-    const again = blockOrder(buildSchedule({ cells: cellsToRerun, runs: plan.runs, warmups: plan.warmups, seed: confirmationSeed(plan.seed) }), requirement, inPlace);
+    const again = blockOrder(buildSchedule({ cells: cellsToRerun, runs: plan.runs, warmups: plan.warmups, seed: confirmationSeed(plan.seed), ...(canary ? { canary } : {}) }), requirement, inPlace);
     observer.onPhase?.('confirm', again.length, `re-running ${decision.needsConfirmation.join(', ')}`);
     const offset = records.length;
     rerun.push(...(await execute(again, executor, requirement, true, observer)).map((r) => ({ ...r, order: r.order + offset })));
@@ -129,7 +120,7 @@ export const NO_BASELINE = 'no baseline to compare with (pnpm bench --update-bas
  * compared on what it measured instead of being INCONCLUSIVE elsewhere.
  */
 export function comparableBaseline(baseline: BaselineDocument, plan: Pick<BenchPlan, 'paths' | 'probes' | 'ignoreFields'>, current: Fingerprint): BaselineDocument {
-  const samples = baseline.samples.filter((s) => plan.paths.includes(s.path) && plan.probes.some((p) => s.metric.startsWith(`${p}.`)));
+  const samples = baseline.samples.filter((s) => (plan.paths.includes(s.path) || s.path === CANARY_PATH) && plan.probes.some((p) => s.metric.startsWith(`${p}.`)));
   const ignored = new Set(plan.ignoreFields?.(baseline.fingerprint, current) ?? []);
   const fingerprint = Object.fromEntries(Object.entries(baseline.fingerprint).filter(([field]) => !ignored.has(field)));
   return { ...baseline, samples, fingerprint };
@@ -137,7 +128,7 @@ export function comparableBaseline(baseline: BaselineDocument, plan: Pick<BenchP
 
 /** A baseline without runs: with nothing to compare, every cell is INCONCLUSIVE (its figures are still reported). */
 function emptyBaseline(testbed: string, fingerprint: Fingerprint, suite: SuiteParameters): BaselineDocument {
-  return { kind: 'labbench.bench.baseline', schemaVersion: 1, testbed, createdAt: new Date().toISOString(), suite, fingerprint, samples: [], history: [] };
+  return { kind: BASELINE_KIND, schemaVersion: BASELINE_SCHEMA_VERSION, testbed, createdAt: new Date().toISOString(), suite, fingerprint, samples: [] };
 }
 
 async function execute(
@@ -166,6 +157,7 @@ async function execute(
       path: slot.path,
       probe: slot.probe,
       arm: slot.arm,
+      canaryOf: slot.canaryOf,
       warmup: slot.warmup,
       confirmation,
       startedAt: startedAt.toISOString(),

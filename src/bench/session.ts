@@ -6,21 +6,22 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LabbenchError } from '../errors.ts';
+import type { Inventory } from '../inventory.ts';
 import { openLab, type Lab } from '../lab.ts';
 import { createProgress, type Progress } from '../progress.ts';
 import { createProvider } from '../providers/registry.ts';
 import type { RunObserver } from '../scenario/runner.ts';
 import { documentSpec } from '../spec/testbed-spec.ts';
-import { baselineFromResults, loadBaseline, type BaselineDocument } from './baseline.ts';
-import { fieldsNotMeasured } from './env-fingerprint.ts';
-import { diffFingerprints } from './fingerprint.ts';
-import { LabExecutor } from './lab-executor.ts';
-import { overlayState } from './overlay.ts';
-import type { BenchHosts } from './paths.ts';
+import { loadBaseline, type BaselineDocument } from './judge/baseline.ts';
+import { fieldsNotMeasured } from './measure/env-fingerprint.ts';
+import { LabExecutor } from './measure/lab-executor.ts';
+import { overlayState } from './measure/overlay.ts';
+import type { BenchHosts } from './measure/paths.ts';
 import { writeReports, type WrittenReports } from './report/write.ts';
-import { EXIT_NOT_RUN, type ProbeSettings, type ResultsDocument } from './results.ts';
+import { EXIT_NOT_RUN, type ResultsDocument } from './report/results.ts';
 import { runBench, type BenchPlan, type RunnerObserver } from './runner.ts';
-import { backendsNeeded, overlayNeeds, type SuitePlan } from './suite.ts';
+import { backendsNeeded, overlayNeeds, type SuitePlan, type ProbeSettings } from './plan/suite.ts';
+import { baselineFromResults } from './report/baseline-record.ts';
 
 
 /** The bench could not run: no results, exit 2; the cause says why. */
@@ -79,7 +80,7 @@ export async function runSession(options: SessionOptions, observer: SessionObser
   const note = (text: string) => observer.onNote?.(text);
   const comparison = await loadComparison(options, note);
   const provider = await createProvider('local');
-  const spec = documentSpec({ name: options.lab.name, ...(options.lab.subnet ? { subnet: options.lab.subnet } : {}) });
+  const name = options.lab.name;
   const progress = observer.progress ?? createProgress();
 
   const t0 = performance.now();
@@ -93,7 +94,9 @@ export async function runSession(options: SessionOptions, observer: SessionObser
   let results: ResultsDocument;
   try {
     try {
-      wasUp = (await provider.inventory(spec.name)) !== undefined;
+      const existing = await provider.inventory(name);
+      wasUp = existing !== undefined;
+      const spec = documentSpec({ name, ...labSubnet(options.lab, existing) });
       await provider.preflight(spec);
       upAttempted = true;
       const inventory = await provider.up(spec, progress);
@@ -126,9 +129,9 @@ export async function runSession(options: SessionOptions, observer: SessionObser
     await lab?.close();
     // A lab this run created (or half-created) goes again, unless --keep.
     if (!options.keep && !wasUp && upAttempted) {
-      note(`taking down lab "${spec.name}" (it was created for this run; --keep leaves it up)`);
+      note(`taking down lab "${name}" (it was created for this run; --keep leaves it up)`);
       // Never let a failed teardown hide the run's own outcome or error: say so instead.
-      await provider.down(spec.name, progress).catch((err: unknown) => note(`could not take down lab "${spec.name}": ${firstLine(err)} (run \`pnpm lab down --name ${spec.name}\`)`));
+      await provider.down(name, progress).catch((err: unknown) => note(`could not take down lab "${name}": ${firstLine(err)} (run \`pnpm lab down --name ${name}\`)`));
     }
   }
   const tEnd = performance.now();
@@ -141,9 +144,8 @@ export async function runSession(options: SessionOptions, observer: SessionObser
   const reports = options.reportDir ? await writeReports(options.reportDir, results) : null;
   let baselineWritten: string | null = null;
   if (options.updateBaseline) {
-    const carry = comparison.document && diffFingerprints(comparison.document.fingerprint, results.fingerprint).length === 0 ? comparison.document.history : [];
     await mkdir(dirname(options.baselineFile), { recursive: true });
-    await writeFile(options.baselineFile, `${JSON.stringify(baselineFromResults(results, carry), null, 2)}\n`);
+    await writeFile(options.baselineFile, `${JSON.stringify(baselineFromResults(results), null, 2)}\n`);
     baselineWritten = options.baselineFile;
   }
   const s = (a: number, b: number) => (b - a) / 1000;
@@ -156,6 +158,15 @@ export async function runSession(options: SessionOptions, observer: SessionObser
     baselineWritten,
     baselineNote: comparison.note,
   };
+}
+
+/**
+ * The subnet to ask for: the one given, else the one of the lab of that name that exists (a lab
+ * that is up is reused whatever its subnet), else the document's default.
+ */
+export function labSubnet(lab: SessionOptions['lab'], existing: Pick<Inventory, 'subnet'> | undefined): { subnet?: string } {
+  if (lab.subnet !== undefined) return { subnet: lab.subnet };
+  return existing ? { subnet: existing.subnet } : {};
 }
 
 /** Host A and host B of the lab: the etcd host first, as the course document orders them. */

@@ -2,18 +2,18 @@
  * `pnpm bench`: measure the lab's loopback, host, bridge and overlay paths with iperf3 TCP/UDP,
  * ping and the request-response probe, compare with the stored baseline (or two variants
  * with each other), print the table, write the reports. Exit 0 without FAIL, 1 with a FAIL,
- * 2 when the bench could not run.
+ * 2 when the bench could not run, 3 when most cells could not be judged.
  */
-import { baselinePath } from '../bench/baseline.ts';
-import { formatNumber } from '../bench/format.ts';
+import { baselinePath } from '../bench/judge/baseline.ts';
+import { formatNumber } from '../bench/judge/format.ts';
 import { renderConsole } from '../bench/report/console.ts';
 import { renderJson } from '../bench/report/json.ts';
-import type { RunRecord } from '../bench/results.ts';
-import { DEFAULT_RUNS, randomSeed } from '../bench/schedule.ts';
+import { DEFAULT_RUNS, randomSeed } from '../bench/plan/schedule.ts';
 import { BenchNotRunError, runSession, type SessionOptions, type SessionOutcome } from '../bench/session.ts';
-import { badBenchOptions, BENCH_PROBE_SETTINGS, probeSettingsProblems, resolveSuite } from '../bench/suite.ts';
+import { badBenchOptions, BENCH_PROBE_SETTINGS, probeSettingsProblems, resolveSuite } from '../bench/plan/suite.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
 import { parseFlags } from './args.ts';
+import type { RunRecord } from '../bench/measure/run-record.ts';
 
 const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--json] [--report DIR]
                   [--runs N] [--warmups N] [--seed N] [--paths loopback,host,bridge,overlay] [--probes tcp,udp,ping,rr]
@@ -21,25 +21,28 @@ const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--json] 
 
   Measures the lab's paths (loopback: the machine's ceiling; host: host A ↔ host B; bridge: two containers
   on host A through docker0; overlay: container on A ↔ container on B through flannel) with iperf3 TCP and
-  UDP, ping and a request-response probe; 10 runs + 1 discarded warm-up per path × probe, interleaved in a
-  random order; compares with bench/baselines/<testbed>.json and confirms flagged cells by re-running them.
+  UDP, ping and a request-response probe, in rounds: 8 rounds + 1 discarded warm-up, each round every
+  path × probe once in a random order, each beside a loopback canary run of the same probe. Judges each
+  path by its per-round ratio to the canary against bench/baselines/<testbed>.json and confirms flagged
+  cells by re-running them.
 
   --baseline FILE        baseline to compare with / write (default bench/baselines/<testbed>.json)
   --update-baseline      record this run as the baseline (compared with the old one if any; never gates)
   --json                 print the results document (bench/schema/results.schema.json) instead of the table
   --report DIR           write report.json, report.md and report.html into DIR
-  --runs N               measured runs per path × probe (default ${DEFAULT_RUNS}); --warmups N discarded first (default 1)
+  --runs N               measured rounds (default ${DEFAULT_RUNS}); --warmups N discarded rounds first (default 1)
   --seed N               order of the runs (default random; printed, so a run can be replayed)
   --paths, --probes      what to measure (comma lists; default all)
   --backend B            flannel backend of the overlay (default vxlan); repeat to measure several in one run
   --ab A,B               A/B run: two variants measured interleaved and compared with each other; a variant
                          is a backend, mtu=N (the overlay containers' interface MTU), or both: udp+mtu=1400
   --name LAB, --subnet   the lab to use (default "bench" on the document's 192.168.100.0/24); a lab that is
-                         already up is reused and left up
+                         already up is reused (whatever its subnet when --subnet is not given) and left up
   --testbed NAME         names the baseline (default local)
   --keep                 leave the lab and the bench's containers up afterwards
 
-  exit 0: no FAIL · 1: a confirmed regression (FAIL) · 2: the bench could not run (reason printed)`;
+  exit 0: no FAIL · 1: a confirmed regression (FAIL) · 2: the bench could not run (reason printed)
+       3: no FAIL, but at most half of the cells could be judged (e.g. software differs from the baseline's)`;
 
 const FLAGS = {
   baseline: { type: 'string' },
@@ -124,10 +127,10 @@ export function parseBenchArgs(argv: string[], randomSeedOf: () => number = rand
 /** One progress line per run: "[ 37/176] overlay    tcp   9.41 Gbit/s". */
 export function runLine(record: RunRecord, index: number, total: number): string {
   const width = String(total).length;
-  const where = `${record.path}${record.arm ? `/${record.arm}` : ''}`;
+  const where = `${record.path}${record.arm ? `/${record.arm}` : ''}${record.canaryOf ? ` ↔ ${record.canaryOf}` : ''}`;
   const what = record.error !== null ? `✗ ${record.error}` : runFigures(record);
   const tags = [record.warmup ? 'warm-up' : '', record.confirmation ? 're-run' : ''].filter(Boolean).join(', ');
-  return ` [${String(index).padStart(width)}/${total}] ${where.padEnd(14)} ${record.probe.padEnd(4)} ${what}${tags ? `  (${tags})` : ''}  ${formatDuration(record.durationMs)}`;
+  return ` [${String(index).padStart(width)}/${total}] ${where.padEnd(19)} ${record.probe.padEnd(4)} ${what}${tags ? `  (${tags})` : ''}  ${formatDuration(record.durationMs)}`;
 }
 
 function runFigures(r: RunRecord): string {

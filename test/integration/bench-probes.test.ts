@@ -10,10 +10,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildProbeBundles } from '../../src/bench/probes/bundle.ts';
-import { startEchoServer } from '../../src/bench/probes/echo.ts';
-import { measureRoundTrips } from '../../src/bench/probes/rr.ts';
-import { parseRrOutput } from '../../src/bench/parsers/rr.ts';
+import { buildProbeBundles } from '../../src/bench/measure/probes/bundle.ts';
+import { startEchoServer } from '../../src/bench/measure/probes/echo.ts';
+import { measureRoundTrips } from '../../src/bench/measure/probes/rr.ts';
+import { parseRrOutput } from '../../src/bench/measure/parsers/rr.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 
 const QUICK = ['--time', '300', '--iterations', '1000', '--warmup-time', '50', '--warmup-iterations', '50'];

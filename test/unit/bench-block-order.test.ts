@@ -1,6 +1,6 @@
 import test from 'ava';
-import { blockOrder, countSwitches } from '../../src/bench/block-order.ts';
-import { buildSchedule, suiteCells, type ScheduledRun } from '../../src/bench/schedule.ts';
+import { blockOrder, countSwitches } from '../../src/bench/plan/block-order.ts';
+import { buildSchedule, suiteCells, type ScheduledRun } from '../../src/bench/plan/schedule.ts';
 
 /** A/B over two backends: the overlay arms need their backend, the other paths nothing. */
 const requirement = (run: ScheduledRun) => (run.path === 'overlay' ? (run.arm === 'A' ? 'vxlan' : 'udp') : null);
@@ -57,4 +57,16 @@ test('three backends: boustrophedon order, k−1 switches per round', (t) => {
   const p = sequence.slice(0, 3);
   t.is(new Set(p).size, 3);
   t.deepEqual(sequence, [...p, ...[...p].reverse(), ...p, ...[...p].reverse()]);
+});
+
+test('a canary run stays beside its path when the runs are split into backend blocks', (t) => {
+  const schedule = buildSchedule({ cells: suiteCells(['loopback', 'host', 'overlay-vxlan', 'overlay-udp'], ['tcp', 'rr']), runs: 4, seed: 9, canary: 'loopback' });
+  const backend = (path: string) => (path.startsWith('overlay-') ? path.slice('overlay-'.length) : null);
+  const ordered = blockOrder(schedule, (run) => backend(run.canaryOf ?? run.path), 'vxlan');
+  t.is(ordered.length, schedule.length);
+  ordered.forEach((run, i) => {
+    if (run.canaryOf === null) return;
+    const neighbours = [ordered[i - 1], ordered[i + 1]];
+    t.true(neighbours.some((n) => n?.path === run.canaryOf && n.probe === run.probe && n.round === run.round && n.canaryOf === null), `run ${i} beside ${run.canaryOf}`);
+  });
 });

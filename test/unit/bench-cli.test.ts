@@ -1,16 +1,17 @@
 import test from 'ava';
+import { labSubnet } from '../../src/bench/session.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { parseBenchArgs, runLine } from '../../src/cli/bench.ts';
-import type { RunRecord } from '../../src/bench/results.ts';
+import type { RunRecord } from '../../src/bench/measure/run-record.ts';
 
 const fixedSeed = () => 12345;
 
-test('defaults: all four paths and probes over vxlan, 10 runs + 1 warm-up, baseline of the local testbed, lab "bench"', (t) => {
+test('defaults: all four paths and probes over vxlan, 8 rounds + 1 warm-up, baseline of the local testbed, lab "bench"', (t) => {
   const { options, json, help } = parseBenchArgs([], fixedSeed);
   t.false(json);
   t.false(help);
   t.deepEqual(options.suite.paths, ['loopback', 'host', 'bridge', 'overlay']);
-  t.is(options.runs, 10);
+  t.is(options.runs, 8);
   t.is(options.warmups, 1);
   t.is(options.seed, 12345);
   t.is(options.baselineFile, 'bench/baselines/local.json');
@@ -68,12 +69,19 @@ test('several problems are listed together', (t) => {
 });
 
 const record = (over: Partial<RunRecord>): RunRecord => ({
-  order: 0, round: 1, path: 'overlay', probe: 'tcp', arm: null, warmup: false, confirmation: false,
+  order: 0, round: 1, path: 'overlay', probe: 'tcp', arm: null, canaryOf: null, warmup: false, confirmation: false,
   startedAt: '2026-01-01T00:00:00.000Z', durationMs: 2104, values: {}, error: null, ...over,
 });
 
 test('progress lines: figures of the run, tags, errors', (t) => {
-  t.is(runLine(record({ values: { 'tcp.throughput': 9.412, 'tcp.retransmits': 3 } }), 37, 176), ' [ 37/176] overlay        tcp  9.41 Gbit/s, 3 retr  2.1s');
-  t.is(runLine(record({ probe: 'rr', arm: 'B', warmup: true, durationMs: 540, values: { 'rr.p50': 101.4, 'rr.p99': 402, 'rr.mean': 110 } }), 3, 40), ' [ 3/40] overlay/B      rr   p50 101 µs, p99 402 µs  (warm-up)  540ms');
-  t.is(runLine(record({ probe: 'udp', confirmation: true, error: 'iperf3 failed: the server is busy' }), 1, 11), ' [ 1/11] overlay        udp  ✗ iperf3 failed: the server is busy  (re-run)  2.1s');
+  t.is(runLine(record({ values: { 'tcp.throughput': 9.412, 'tcp.retransmits': 3 } }), 37, 176), ' [ 37/176] overlay             tcp  9.41 Gbit/s, 3 retr  2.1s');
+  t.is(runLine(record({ path: 'loopback', canaryOf: 'overlay', values: { 'tcp.throughput': 30.1, 'tcp.retransmits': 0 } }), 38, 176), ' [ 38/176] loopback ↔ overlay  tcp  30.1 Gbit/s, 0 retr  2.1s');
+  t.is(runLine(record({ probe: 'rr', arm: 'B', warmup: true, durationMs: 540, values: { 'rr.p50': 101.4, 'rr.p99': 402, 'rr.mean': 110 } }), 3, 40), ' [ 3/40] overlay/B           rr   p50 101 µs, p99 402 µs  (warm-up)  540ms');
+  t.is(runLine(record({ probe: 'udp', confirmation: true, error: 'iperf3 failed: the server is busy' }), 1, 11), ' [ 1/11] overlay             udp  ✗ iperf3 failed: the server is busy  (re-run)  2.1s');
+});
+
+test('the lab that is up is reused whatever its subnet when --subnet is not given', (t) => {
+  t.deepEqual(labSubnet({ name: 'x' }, { subnet: '10.9.8.0/24' }), { subnet: '10.9.8.0/24' });
+  t.deepEqual(labSubnet({ name: 'x' }, undefined), {}, 'no lab of that name: the document default');
+  t.deepEqual(labSubnet({ name: 'x', subnet: '10.1.1.0/24' }, { subnet: '10.9.8.0/24' }), { subnet: '10.1.1.0/24' }, 'a given subnet is checked against the lab as before');
 });

@@ -2,16 +2,19 @@ import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baselineFromResults, baselinePath, loadBaseline, parseBaseline, recordNight } from '../../src/bench/baseline.ts';
-import { deriveFigures } from '../../src/bench/derived.ts';
-import { describeDifferences, diffFingerprints } from '../../src/bench/fingerprint.ts';
-import { DEFAULT_METRICS } from '../../src/bench/metrics.ts';
-import { benchExitCode, comparisonCells, samplesByCell, type RunRecord } from '../../src/bench/results.ts';
-import { parseDocument, schemaErrors } from '../../src/bench/schema.ts';
-import { buildResults } from '../../src/bench/results.ts';
+import { baselinePath, loadBaseline, parseBaseline } from '../../src/bench/judge/baseline.ts';
+import { deriveFigures } from '../../src/bench/report/derived.ts';
+import { describeDifferences, diffFingerprints } from '../../src/bench/measure/fingerprint.ts';
+import { DEFAULT_METRICS } from '../../src/bench/plan/metrics.ts';
+import { benchExitCode } from '../../src/bench/report/results.ts';
+import { parseDocument, schemaErrors } from '../../src/bench/shared/schema.ts';
+import { buildResults } from '../../src/bench/report/results.ts';
 import { renderHtml } from '../../src/bench/report/html.ts';
-import { decide } from '../../src/bench/verdict.ts';
+import { decide } from '../../src/bench/judge/verdict.ts';
 import { FINGERPRINT, simulateNight, SUITE, syntheticBaseline, syntheticResults } from './bench-fixtures.ts';
+import { baselineFromResults } from '../../src/bench/report/baseline-record.ts';
+import { comparisonCells, samplesByCell } from '../../src/bench/judge/cells.ts';
+import type { RunRecord } from '../../src/bench/measure/run-record.ts';
 
 test('a full synthetic night: results validate against the published schema, verdicts as injected', (t) => {
   const doc = syntheticResults();
@@ -31,7 +34,9 @@ test('a full synthetic night: results validate against the published schema, ver
     ['loopback', 'host', 'bridge', 'overlay'],
     'cells follow the suite path order',
   );
-  t.is(doc.runs.filter((r) => r.confirmation).length, 4 * 11, 'overlay re-run: 4 probes × (1 warm-up + 10)');
+  t.is(doc.runs.filter((r) => r.confirmation).length, 4 * 11 * 2, 'overlay re-run: 4 probes × (1 warm-up + 10), each beside its canary');
+  t.is(doc.summary.judged, 40);
+  t.true(doc.summary.notes.some((n) => /per-round ratio to the loopback canary/.test(n)));
 });
 
 test('exit code rule: 0 without FAIL, 1 with FAIL, 2 when the bench could not run', (t) => {
@@ -76,7 +81,7 @@ test('derived figures: fraction of loopback (oriented) and ratio to host from th
 });
 
 test('run records: warm-ups, failed runs and the other arm are not samples', (t) => {
-  const base = { round: 1, path: 'host', probe: 'tcp' as const, confirmation: false, startedAt: '2026-03-02T01:00:00Z', durationMs: 12000, error: null };
+  const base = { round: 1, path: 'host', probe: 'tcp' as const, canaryOf: null, confirmation: false, startedAt: '2026-03-02T01:00:00Z', durationMs: 12000, error: null };
   const records: RunRecord[] = [
     { ...base, order: 0, round: 0, arm: 'A', warmup: true, values: { 'tcp.throughput': 1 } },
     { ...base, order: 2, arm: 'A', warmup: false, values: { 'tcp.throughput': 12.1, 'tcp.retransmits': 0 } },
@@ -85,8 +90,8 @@ test('run records: warm-ups, failed runs and the other arm are not samples', (t)
     { ...base, order: 4, arm: 'A', warmup: false, values: { 'tcp.throughput': 12.3 } },
   ];
   t.deepEqual([...samplesByCell(records, { arm: 'A', confirmation: false })], [
-    ['host/tcp.throughput', [12.1, 12.3]],
-    ['host/tcp.retransmits', [0]],
+    ['host/tcp.throughput', { values: [12.1, 12.3], canary: null }],
+    ['host/tcp.retransmits', { values: [0], canary: null }],
   ]);
   t.deepEqual(comparisonCells('ab', records), [
     { path: 'host', metric: 'tcp.throughput', current: [11.9], baseline: [12.1, 12.3] },
@@ -95,17 +100,38 @@ test('run records: warm-ups, failed runs and the other arm are not samples', (t)
   t.throws(() => comparisonCells('stored', records), { instanceOf: RangeError });
 });
 
-test('baseline from results validates, round-trips through parseBaseline, and keeps 14 nights of history', (t) => {
+test('run records: each path run is paired with the canary run beside it in the same round; the canary runs are the canary cell\'s samples', (t) => {
+  const run = (over: Partial<RunRecord>): RunRecord => ({
+    order: 0, round: 1, path: 'overlay', probe: 'rr', arm: null, canaryOf: null, warmup: false, confirmation: false,
+    startedAt: '2026-03-02T01:00:00Z', durationMs: 300, values: {}, error: null, ...over,
+  });
+  const records: RunRecord[] = [
+    run({ order: 0, round: 1, values: { 'rr.p50': 100 } }),
+    run({ order: 1, round: 1, path: 'loopback', canaryOf: 'overlay', values: { 'rr.p50': 25 } }),
+    run({ order: 2, round: 1, path: 'loopback', canaryOf: 'host', values: { 'rr.p50': 26 } }),
+    run({ order: 3, round: 1, path: 'host', values: { 'rr.p50': 60 } }),
+    run({ order: 4, round: 2, path: 'loopback', canaryOf: 'overlay', values: {}, error: 'echo server gone' }),
+    run({ order: 5, round: 2, values: { 'rr.p50': 400 } }),
+  ];
+  const cells = samplesByCell(records, { arm: null, confirmation: false });
+  t.deepEqual(cells.get('overlay/rr.p50'), { values: [100, 400], canary: [25, null] });
+  t.deepEqual(cells.get('host/rr.p50'), { values: [60], canary: [26] });
+  t.deepEqual(cells.get('loopback/rr.p50'), { values: [25, 26], canary: null });
+});
+
+test('baseline from results validates, round-trips through parseBaseline, and keeps each path run\'s canary partner', (t) => {
   const results = syntheticResults({ effects: {} });
   const baseline = baselineFromResults(results);
   t.deepEqual(schemaErrors('baseline', baseline), []);
   t.is(baseline.samples.length, 40);
-  t.is(baseline.history.length, 1);
-  t.is(baseline.history[0]?.medians['overlay/tcp.throughput'], results.cells.find((c) => c.key === 'overlay/tcp.throughput')?.current.summary?.median);
   t.deepEqual(parseBaseline(JSON.stringify(baseline), 'x.json'), baseline);
-  let b = baseline;
-  for (let i = 0; i < 20; i++) b = recordNight(b, results);
-  t.is(b.history.length, 14);
+  const overlay = baseline.samples.find((s) => s.path === 'overlay' && s.metric === 'rr.p50');
+  t.is(overlay?.canary?.length, overlay?.values.length);
+  t.true((overlay?.canary ?? []).every((c) => typeof c === 'number'));
+  // The canary's own cell has no partner: its runs are the canary runs of every path.
+  const loopback = baseline.samples.find((s) => s.path === 'loopback' && s.metric === 'rr.p50');
+  t.is(loopback?.canary, undefined);
+  t.is(loopback?.values.length, 30);
   t.is(baselinePath('local'), 'bench/baselines/local.json');
 });
 
@@ -114,7 +140,7 @@ test('loader errors: not JSON, wrong kind, wrong version, schema violation, miss
   const cases: [string, RegExp][] = [
     ['{ not json', /^b\.json is not valid JSON: /],
     [JSON.stringify({ ...good, kind: 'labbench.bench.results' }), /^b\.json is not a baseline document \(kind is "labbench\.bench\.results", expected "labbench\.bench\.baseline"\)$/],
-    [JSON.stringify({ ...good, schemaVersion: 2 }), /^b\.json has schema version 2; this labbench reads version 1$/],
+    [JSON.stringify({ ...good, schemaVersion: 1 }), /^b\.json has schema version 1; this labbench reads version 2$/],
     [JSON.stringify({ ...good, samples: [{ path: 'host', metric: 'tcp.speed', values: [] }] }), /^b\.json does not match bench\/schema\/baseline\.schema\.json:\n  \/samples\/0\/metric: must be equal to one of the allowed values\n  \/samples\/0\/values: must NOT have fewer than 1 items$/],
     [JSON.stringify({ ...good, extra: 1 }), /\(document\): must NOT have additional properties \(extra\)/],
   ];
@@ -139,7 +165,7 @@ test('loader errors: not JSON, wrong kind, wrong version, schema violation, miss
 test('results documents are checked by the same loader rule', (t) => {
   const doc = syntheticResults();
   t.deepEqual(parseDocument('results', JSON.stringify(doc), 'report.json', 'fix'), JSON.parse(JSON.stringify(doc)));
-  const broken = { ...doc, summary: { ...doc.summary, exitCode: 3 } };
+  const broken = { ...doc, summary: { ...doc.summary, exitCode: 2 } };
   t.throws(() => parseDocument('results', JSON.stringify(broken), 'report.json', 'fix'), { message: /\/summary\/exitCode: must be equal to one of the allowed values/ });
 });
 

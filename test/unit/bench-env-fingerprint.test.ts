@@ -1,7 +1,7 @@
 import test from 'ava';
-import { fieldsNotMeasured, hostFactsScript, mergeHostFacts, overlayFields, parseHostFacts, probeFields } from '../../src/bench/env-fingerprint.ts';
-import { diffFingerprints } from '../../src/bench/fingerprint.ts';
-import { BENCH_PROBE_SETTINGS } from '../../src/bench/suite.ts';
+import { fieldsNotMeasured, hostFactsScript, mergeHostFacts, overlayFields, parseHostFacts, probeFields } from '../../src/bench/measure/env-fingerprint.ts';
+import { diffFingerprints } from '../../src/bench/measure/fingerprint.ts';
+import { BENCH_PROBE_SETTINGS } from '../../src/bench/plan/suite.ts';
 
 /** What the facts script printed on a Debian 12 lab host. */
 const HOST_A = `kernel=6.18.44-fc-v595
@@ -61,7 +61,7 @@ test('overlay fields: backend and FLANNEL_MTU, per backend when several', (t) =>
 
 test('probe settings are fingerprint fields, so a baseline measured differently is not comparable', (t) => {
   const fields = probeFields(BENCH_PROBE_SETTINGS, ['tcp', 'ping']);
-  t.deepEqual(fields, { 'probe.tcp': 'iperf3 -t 1 -O 1 -P 1 pinned', 'probe.ping': 'ping -c 55 -i 0.005 skip 5' });
+  t.deepEqual(fields, { 'probe.tcp': 'iperf3 -t 1 -O 0 -P 1 pinned', 'probe.ping': 'ping -c 55 -i 0.005 skip 5' });
   const longer = probeFields({ ...BENCH_PROBE_SETTINGS, tcp: { ...BENCH_PROBE_SETTINGS.tcp, durationS: 10, omitS: 2 } }, ['tcp', 'ping']);
   t.deepEqual(diffFingerprints(fields, longer).map((d) => d.field), ['probe.tcp']);
 });

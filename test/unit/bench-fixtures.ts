@@ -3,13 +3,16 @@
  * all four probes, per-run values drawn (seeded) around figures measured on the development
  * machines, with a real overlay throughput regression and a bridge latency improvement.
  */
-import { buildSchedule, mulberry32, suiteCells, type Arm } from '../../src/bench/schedule.ts';
-import { BASELINE_KIND, BASELINE_SCHEMA_VERSION, type BaselineDocument } from '../../src/bench/baseline.ts';
-import { buildResults, comparisonCells, samplesByCell, splitKey, type ProbeSettings, type ResultsDocument, type RunRecord, type SuiteParameters } from '../../src/bench/results.ts';
-import { decide, DEFAULT_DECISION_SETTINGS } from '../../src/bench/verdict.ts';
-import { PROBES, type MetricId, type ProbeKind } from '../../src/bench/metrics.ts';
-import type { RunValues } from '../../src/bench/extract.ts';
-import type { Fingerprint } from '../../src/bench/fingerprint.ts';
+import { buildSchedule, mulberry32, suiteCells, type Arm } from '../../src/bench/plan/schedule.ts';
+import { BASELINE_KIND, BASELINE_SCHEMA_VERSION, type BaselineDocument, type SuiteParameters } from '../../src/bench/judge/baseline.ts';
+import { buildResults, type ResultsDocument } from '../../src/bench/report/results.ts';
+import { decide, DEFAULT_DECISION_SETTINGS } from '../../src/bench/judge/verdict.ts';
+import { PROBES, type MetricId, type ProbeKind, splitKey } from '../../src/bench/plan/metrics.ts';
+import type { RunValues } from '../../src/bench/measure/extract.ts';
+import type { Fingerprint } from '../../src/bench/measure/fingerprint.ts';
+import { comparisonCells, samplesByCell } from '../../src/bench/judge/cells.ts';
+import type { ProbeSettings } from '../../src/bench/plan/suite.ts';
+import type { RunRecord } from '../../src/bench/measure/run-record.ts';
 
 export const PATHS = ['loopback', 'host', 'bridge', 'overlay'] as const;
 
@@ -63,7 +66,8 @@ function runValues(path: (typeof PATHS)[number], probe: ProbeKind, factor: (metr
 export function simulateNight(options: { seed: number; effects?: Effects; arms?: Arm[]; confirmation?: boolean; paths?: readonly (typeof PATHS)[number][]; startedAt?: number }): RunRecord[] {
   const paths = options.paths ?? PATHS;
   const random = mulberry32(options.seed ^ 0x9e3779b9);
-  const schedule = buildSchedule({ cells: suiteCells(paths, PROBES, options.arms ?? []), runs: 10, seed: options.seed });
+  const canary = options.arms ? {} : { canary: 'loopback' };
+  const schedule = buildSchedule({ cells: suiteCells(paths, PROBES, options.arms ?? []), runs: 10, seed: options.seed, ...canary });
   let clock = options.startedAt ?? Date.parse('2026-03-02T01:00:00Z');
   return schedule.map((slot) => {
     const changed = slot.arm !== 'A';
@@ -75,6 +79,7 @@ export function simulateNight(options: { seed: number; effects?: Effects; arms?:
       path: slot.path,
       probe: slot.probe,
       arm: slot.arm,
+      canaryOf: slot.canaryOf,
       warmup: slot.warmup,
       confirmation: options.confirmation ?? false,
       startedAt: new Date(clock).toISOString(),
@@ -112,9 +117,9 @@ export const NIGHT_EFFECTS: Effects = { 'overlay/tcp.throughput': 0.78, 'bridge/
 /** A stored baseline recorded from an unchanged night. */
 export function syntheticBaseline(): BaselineDocument {
   const records = simulateNight({ seed: 11, startedAt: Date.parse('2026-03-01T01:00:00Z') });
-  const samples = [...samplesByCell(records, { arm: null, confirmation: false })].map(([key, values]) => {
+  const samples = [...samplesByCell(records, { arm: null, confirmation: false })].map(([key, runs]) => {
     const [path, metric] = splitKey(key);
-    return { path, metric, values };
+    return { path, metric, values: runs.values, ...(runs.canary ? { canary: runs.canary } : {}) };
   });
   return {
     kind: BASELINE_KIND,
@@ -124,7 +129,6 @@ export function syntheticBaseline(): BaselineDocument {
     suite: SUITE,
     fingerprint: FINGERPRINT,
     samples,
-    history: [],
   };
 }
 
@@ -134,7 +138,7 @@ export function syntheticResults(options: { effects?: Effects; fingerprint?: Fin
   const effects = options.effects ?? NIGHT_EFFECTS;
   const fingerprint = options.fingerprint ?? FINGERPRINT;
   const records = simulateNight({ seed: 12, effects });
-  const input = { mode: 'stored' as const, cells: comparisonCells('stored', records, { baseline }), fingerprintDifferences: [], history: [] };
+  const input = { mode: 'stored' as const, cells: comparisonCells('stored', records, { baseline }), fingerprintDifferences: [], canary: 'loopback' };
   const first = decide(input);
   const flaggedPaths = [...new Set(first.needsConfirmation.map((k) => k.split('/')[0] as (typeof PATHS)[number]))];
   const rerun = flaggedPaths.length > 0 ? simulateNight({ seed: 13, effects, confirmation: true, paths: flaggedPaths }) : [];

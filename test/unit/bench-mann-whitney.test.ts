@@ -1,6 +1,6 @@
 import test from 'ava';
-import { exactUpperTail, mannWhitneyGreater, mannWhitneyU, normalUpperTail, tieGroupSizes } from '../../src/bench/mann-whitney.ts';
-import { normalCdf } from '../../src/bench/stats.ts';
+import { exactUpperTail, mannWhitneyGreater, mannWhitneyU, normalUpperTail, shiftInterval, tieGroupSizes } from '../../src/bench/judge/mann-whitney.ts';
+import { normalCdf } from '../../src/bench/judge/stats.ts';
 
 /** P(U ≥ u) by enumerating every assignment of ranks 1..n+m to x (independent of the recurrence). */
 function bruteForceUpperTail(n: number, m: number, u: number): number {
@@ -87,4 +87,24 @@ test('one-sided: the two directions of an untied exact test sum to 1 + P(U = u)'
   const u = mannWhitneyU(x, y);
   const pointMass = exactUpperTail(6, 6, u) - exactUpperTail(6, 6, u + 1);
   t.true(Math.abs(mannWhitneyGreater(x, y).p + mannWhitneyGreater(y, x).p - (1 + pointMass)) < 1e-12);
+});
+
+test('shift interval (Moses): n = m = 10 at 95 % drops the 23 most extreme differences at each end (table U 23)', (t) => {
+  const y = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const x = y.map((v) => v * 1.01 + 4.5);
+  const differences = x.flatMap((a) => y.map((b) => a - b)).sort((a, b) => a - b);
+  const { low, high } = shiftInterval(x, y, 0.95);
+  t.is(low, differences[23] as number);
+  t.is(high, differences[100 - 24] as number);
+  // The same k from the tail function: P(U ≤ 23) ≤ 0.025 < P(U ≤ 24).
+  t.true(1 - exactUpperTail(10, 10, 24) <= 0.025);
+  t.true(1 - exactUpperTail(10, 10, 25) > 0.025);
+});
+
+test('shift interval: unbounded when the samples are too small for the confidence; normal approximation for large ones', (t) => {
+  t.deepEqual(shiftInterval([2, 3], [1, 2], 0.9), { low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY });
+  const y = Array.from({ length: 60 }, (_, i) => 100 + i);
+  const x = y.map((v) => v + 10.5);
+  const { low, high } = shiftInterval(x, y, 0.9);
+  t.true(low < 10.5 && 10.5 < high && high - low < 20, `[${low}, ${high}]`);
 });

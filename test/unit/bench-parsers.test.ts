@@ -1,9 +1,9 @@
 import test from 'ava';
-import { parseIperf3Tcp, parseIperf3Udp } from '../../src/bench/parsers/iperf3.ts';
-import { parsePing } from '../../src/bench/parsers/ping.ts';
-import { parseRrOutput } from '../../src/bench/parsers/rr.ts';
-import { ProbeOutputError } from '../../src/bench/parsers/probe-output-error.ts';
-import { pingRunValues, rrRunValues, tcpRunValues, udpRunValues } from '../../src/bench/extract.ts';
+import { parseIperf3Tcp, parseIperf3Udp } from '../../src/bench/measure/parsers/iperf3.ts';
+import { parsePing } from '../../src/bench/measure/parsers/ping.ts';
+import { parseRrOutput } from '../../src/bench/measure/parsers/rr.ts';
+import { ProbeOutputError } from '../../src/bench/measure/parsers/probe-output-error.ts';
+import { pingRunValues, rrRunValues, tcpRunValues, udpRunValues } from '../../src/bench/measure/extract.ts';
 
 /** An interval as iperf 3.12 prints it (one stream, sum only carries what the parser needs plus real neighbours). */
 function interval(start: number, bps: number, omitted: boolean, udp = false) {

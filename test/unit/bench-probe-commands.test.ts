@@ -1,18 +1,18 @@
 import test from 'ava';
-import { enterNetns, placed } from '../../src/bench/probes/invocation.ts';
-import { iperf3Server, iperf3TcpRun, iperf3UdpRun } from '../../src/bench/probes/run-iperf3.ts';
-import { pingRun } from '../../src/bench/probes/run-ping.ts';
-import { echoServer, rrRun } from '../../src/bench/probes/run-rr.ts';
-import { BENCH_PROBE_SETTINGS as S } from '../../src/bench/suite.ts';
-import { ProbeOutputError } from '../../src/bench/parsers/probe-output-error.ts';
+import { enterNetns, placed } from '../../src/bench/measure/probes/invocation.ts';
+import { iperf3Server, iperf3TcpRun, iperf3UdpRun } from '../../src/bench/measure/probes/run-iperf3.ts';
+import { pingRun } from '../../src/bench/measure/probes/run-ping.ts';
+import { echoServer, rrRun } from '../../src/bench/measure/probes/run-rr.ts';
+import { BENCH_PROBE_SETTINGS as S } from '../../src/bench/plan/suite.ts';
+import { ProbeOutputError } from '../../src/bench/measure/parsers/probe-output-error.ts';
 
 const container = { enter: enterNetns(4242), core: 0 };
 const hostNs = { enter: [], core: 1 };
 
-test('TCP client: pinned, inside the container namespace, JSON, slow start omitted, fixed streams', (t) => {
+test('TCP client: pinned, inside the container namespace, JSON, 1 s without an omitted second (slow start is over in milliseconds), fixed streams', (t) => {
   const run = iperf3TcpRun(container, '172.20.50.2', S.tcp);
-  t.deepEqual(run.argv, ['taskset', '-c', '0', 'nsenter', '-t', '4242', '-n', 'iperf3', '-c', '172.20.50.2', '-p', '5201', '-J', '-t', '1', '-O', '1', '-P', '1']);
-  t.is(run.timeoutMs, 22_000);
+  t.deepEqual(run.argv, ['taskset', '-c', '0', 'nsenter', '-t', '4242', '-n', 'iperf3', '-c', '172.20.50.2', '-p', '5201', '-J', '-t', '1', '-O', '0', '-P', '1']);
+  t.is(run.timeoutMs, 21_000);
   t.deepEqual(iperf3TcpRun(container, '10.0.0.2', { ...S.tcp, pinCpus: false }).argv.slice(0, 4), ['nsenter', '-t', '4242', '-n']);
 });
 

@@ -17,7 +17,7 @@ test('console: fixed-width table with verdicts, medians, change, p, fractions; f
   const lines = text.split('\n');
   const header = lines.find((l) => l.startsWith('PATH'));
   t.truthy(header);
-  t.regex(header ?? '', /^PATH\s+METRIC\s+VERDICT\s+BASELINE\s+CURRENT\s+UNIT\s+CHANGE\s+P \(HOLM\)\s+OF LOOPBACK\s+× HOST$/);
+  t.regex(header ?? '', /^PATH\s+METRIC\s+VERDICT\s+BASELINE\s+CURRENT\s+UNIT\s+CHANGE\s+INTERVAL\s+JUDGED ON\s+P\s+OF LOOPBACK\s+× HOST$/);
   const rows = lines.filter((l) => /^(loopback|host|bridge|overlay) /.test(l));
   t.is(rows.length, 40);
   // Fixed width: every row's verdict column starts where the header's does, right-aligned columns end together.
@@ -26,11 +26,12 @@ test('console: fixed-width table with verdicts, medians, change, p, fractions; f
   const changeEnd = (header ?? '').indexOf('CHANGE') + 'CHANGE'.length;
   t.true(rows.every((r) => r[changeEnd - 1] === '%' || r[changeEnd - 1] === 'p' || r.slice(changeEnd - 8, changeEnd).trim().endsWith('segments')));
   const overlay = rows.find((r) => r.startsWith('overlay') && r.includes('TCP throughput'));
-  t.regex(overlay ?? '', /FAIL\s+8\.93\s+7\.14\s+Gbit\/s\s+-20\.1%\s+2\.2e-4\s+19%\s+0\.56×$/);
-  t.regex(text, /^FAIL {9}overlay\/tcp\.throughput: median 8\.93 → 7\.14 Gbit\/s .*confirmed by re-run/m);
+  t.regex(overlay ?? '', /FAIL\s+8\.91\s+6\.98\s+Gbit\/s\s+-23\.9%\s+-26\.8% … -21\.1%\s+÷ canary\s+5\.4e-6\s+18%\s+0\.55×$/);
+  t.regex(text, /^FAIL {9}overlay\/tcp\.throughput: median 8\.91 → 6\.98 Gbit\/s, ÷canary 0\.235 → 0\.181 .*confirmed by re-run/m);
   t.regex(text, /^IMPROVED {5}bridge\/ping\.rtt: /m);
-  t.regex(text, /overall: FAIL \(1 FAIL, 1 IMPROVED, 38 PASS\) · exit 1\n$/);
+  t.regex(text, /overall: FAIL \(40 of 40 cells judged: 1 FAIL, 1 IMPROVED, 38 PASS\) · exit 1\n$/);
   t.regex(lines[1] ?? '', /^environment matches the baseline$/);
+  t.regex(lines[2] ?? '', /^note: paths judged by their per-round ratio to the loopback canary measured beside them/);
 });
 
 test('console names a fingerprint difference', (t) => {
@@ -40,13 +41,13 @@ test('console names a fingerprint difference', (t) => {
 
 test('markdown: heading with outcome, one table row per cell, findings, fingerprint details', (t) => {
   const md = renderMarkdown(doc);
-  t.true(md.startsWith('## labbench bench: ❌ FAIL\n'));
+  t.true(md.startsWith('## labbench bench: ❌ FAIL — 40 of 40 cells judged · exit 1\n'));
   const tableRows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| field') && !l.startsWith('| path'));
   t.is(tableRows.filter((l) => /^\| (loopback|host|bridge|overlay) \|/.test(l)).length, 40);
-  t.regex(md, /\| overlay \| TCP throughput \| ❌ FAIL \| 8\.93 \| 7\.14 \| Gbit\/s \| -20\.1% \| 2\.2e-4 \| 19% \| 0\.56× \|/);
+  t.regex(md, /\| overlay \| TCP throughput \| ❌ FAIL \| 8\.91 \| 6\.98 \| Gbit\/s \| -23\.9% \| -26\.8% … -21\.1% \| ÷ canary \| 5\.4e-6 \| 18% \| 0\.55× \|/);
   t.regex(md, /^- ❌ \*\*FAIL\*\* `overlay\/tcp\.throughput`: median/m);
   t.regex(md, /\| kernel \| 6\.18\.0-labbench \|/);
-  t.regex(md, /\|:---\|:---\|:---\|---:\|---:\|:---\|---:\|---:\|---:\|---:\|/);
+  t.regex(md, /\|:---\|:---\|:---\|---:\|---:\|:---\|---:\|---:\|:---\|---:\|---:\|---:\|/);
 });
 
 test('markdown escapes pipes in free text', (t) => {

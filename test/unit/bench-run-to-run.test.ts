@@ -1,6 +1,6 @@
 import test from 'ava';
-import { renderSpread, runToRunSpread } from '../../src/bench/run-to-run.ts';
-import type { ResultsDocument } from '../../src/bench/results.ts';
+import { renderSpread, runToRunSpread } from '../../src/bench/report/run-to-run.ts';
+import type { ResultsDocument } from '../../src/bench/report/results.ts';
 
 /** Just enough of a results document: per cell, its current samples. */
 function doc(cells: Record<string, number[]>): ResultsDocument {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { buildSchedule, confirmationCells, mulberry32, suiteCells } from '../../src/bench/schedule.ts';
+import { buildSchedule, confirmationCells, mulberry32, suiteCells } from '../../src/bench/plan/schedule.ts';
 
 const cells = suiteCells(['loopback', 'host', 'bridge', 'overlay'], ['tcp', 'udp', 'ping', 'rr']);
 
@@ -19,9 +19,9 @@ test('one discarded warm-up per cell first, then N rounds that each run every ce
   );
 });
 
-test('default is 10 measured runs per cell', (t) => {
+test('default is 8 measured rounds', (t) => {
   const schedule = buildSchedule({ cells, seed: 1 });
-  t.is(schedule.filter((s) => !s.warmup && s.path === 'host' && s.probe === 'tcp').length, 10);
+  t.is(schedule.filter((s) => !s.warmup && s.path === 'host' && s.probe === 'tcp').length, 8);
 });
 
 test('same seed, same order; another seed, another order; rounds differ from each other', (t) => {
@@ -77,4 +77,32 @@ test('confirmation re-run: each flagged path × probe once, both arms in A/B mod
     { path: 'overlay', probe: 'udp', arm: 'B' },
   ]);
   t.throws(() => confirmationCells(['overlay/tcp'], 'stored'), { instanceOf: RangeError });
+});
+
+test('with a canary: every path cell of a round runs right beside the canary of its probe, on a random side', (t) => {
+  const schedule = buildSchedule({ cells, runs: 10, seed: 42, canary: 'loopback' });
+  t.is(schedule.length, 3 * 4 * 2 * 11, 'host, bridge, overlay × 4 probes, each paired, × 11 rounds');
+  t.false(schedule.some((s) => s.path === 'loopback' && s.canaryOf === null), "the canary's own cells are its paired runs");
+  const sides = { before: 0, after: 0 };
+  schedule.forEach((run, i) => {
+    if (run.canaryOf === null) return;
+    const before = schedule[i + 1];
+    const after = schedule[i - 1];
+    const partner = before?.path === run.canaryOf && before.canaryOf === null && before.probe === run.probe && before.round === run.round ? 'before' : 'after';
+    const other = partner === 'before' ? before : after;
+    t.is(other?.path, run.canaryOf);
+    t.is(other?.probe, run.probe);
+    t.is(other?.round, run.round);
+    sides[partner]++;
+  });
+  t.true(sides.before > 50 && sides.after > 50, `canary before its path ${sides.before}×, after ${sides.after}×`);
+  for (let round = 1; round <= 10; round++) {
+    const paths = schedule.filter((s) => s.round === round && s.canaryOf === null).map((s) => `${s.path}/${s.probe}`);
+    t.is(new Set(paths).size, 12, `round ${round} measures every path × probe once`);
+  }
+});
+
+test('with a canary and only the canary path: its cells run alone', (t) => {
+  const schedule = buildSchedule({ cells: suiteCells(['loopback'], ['tcp']), runs: 3, seed: 1, canary: 'loopback' });
+  t.deepEqual(schedule.map((s) => `${s.path}:${s.canaryOf}`), Array(4).fill('loopback:null'));
 });

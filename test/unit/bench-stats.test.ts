@@ -1,5 +1,5 @@
 import test from 'ava';
-import { hodgesLehmannRatio, hodgesLehmannShift, mad, mean, median, normalCdf, quantile, robustCv, summarize } from '../../src/bench/stats.ts';
+import { hodgesLehmannRatio, hodgesLehmannShift, mad, mean, median, normalCdf, quantile, robustCv, summarize } from '../../src/bench/judge/stats.ts';
 
 // Quantiles: Hyndman–Fan type 7 (NumPy's default), values computed by hand.
 const quantiles: [number[], number, number][] = [

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ConfigError } from '../../src/errors.ts';
-import { BENCH_PROBE_SETTINGS, backendsNeeded, overlayNeeds, parseVariant, parseVariants, pathKind, planSuite, probeSettingsProblems } from '../../src/bench/suite.ts';
-import { corePlan, slotOf, containerName } from '../../src/bench/paths.ts';
+import { BENCH_PROBE_SETTINGS, backendsNeeded, overlayNeeds, parseVariant, parseVariants, pathKind, planSuite, probeSettingsProblems } from '../../src/bench/plan/suite.ts';
+import { corePlan, slotOf, containerName } from '../../src/bench/measure/paths.ts';
 
 test('default suite: the four paths, the four probes, the overlay over vxlan', (t) => {
   const plan = planSuite({});

@@ -1,6 +1,6 @@
 /** Console report: a fixed-width table of every path × metric, then the findings and the outcome. */
-import type { ResultsDocument } from '../results.ts';
-import { COLUMNS, contextLine, countsLine, environmentLine, findings, reportRows, type ReportRow } from './rows.ts';
+import type { ResultsDocument } from './results.ts';
+import { COLUMNS, contextLine, countsLine, environmentLine, findings, judgedLine, reportRows, type ReportRow } from './rows.ts';
 
 /** Renders the console report (plain text, no colour codes, ends with a newline). */
 export function renderConsole(doc: ResultsDocument): string {
@@ -19,6 +19,7 @@ export function renderConsole(doc: ResultsDocument): string {
   const out: string[] = [];
   out.push(`labbench bench: ${contextLine(doc)}`);
   out.push(environmentLine(doc));
+  for (const note of doc.summary.notes) out.push(`note: ${note}`);
   out.push('');
   out.push(line(header));
   let previousPath: string | null = null;
@@ -33,6 +34,6 @@ export function renderConsole(doc: ResultsDocument): string {
     for (const c of notable) out.push(`${c.verdict.padEnd(12)} ${c.key}: ${c.reason}`);
   }
   out.push('');
-  out.push(`overall: ${doc.summary.overall} (${countsLine(doc)}) · exit ${doc.summary.exitCode}`);
+  out.push(`overall: ${doc.summary.overall} (${judgedLine(doc)}: ${countsLine(doc)}) · exit ${doc.summary.exitCode}`);
   return `${out.join('\n')}\n`;
 }

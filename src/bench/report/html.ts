@@ -2,9 +2,9 @@
  * Self-contained HTML report: inline CSS and inline SVG strip plots of every path's runs beside
  * the baseline's (and the confirmation re-run's). Opens offline: no scripts, fonts or links out.
  */
-import { DEFAULT_METRICS } from '../metrics.ts';
-import type { ResultCell, ResultsDocument } from '../results.ts';
-import { COLUMNS, contextLine, countsLine, environmentLine, findings, reportRows } from './rows.ts';
+import { DEFAULT_METRICS } from '../plan/metrics.ts';
+import type { ResultCell, ResultsDocument } from './results.ts';
+import { COLUMNS, contextLine, countsLine, environmentLine, findings, judgedLine, reportRows } from './rows.ts';
 import { escapeXml as esc, stripPlot, type StripSet } from './svg.ts';
 
 const STYLE = `
@@ -13,6 +13,7 @@ const STYLE = `
 body { margin: 0; padding: 24px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #fff; }
 h1 { font-size: 22px; margin: 0 0 8px; } h2 { font-size: 18px; margin: 28px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 .muted { color: var(--muted); }
+p.note { margin: 4px 0; padding: 4px 8px; border-left: 3px solid var(--improved); background: #f6f8fa; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-weight: 600; font-size: 12px; letter-spacing: .02em; }
 .v-PASS { background: var(--pass); } .v-WARN { background: var(--warn); } .v-FAIL { background: var(--fail); } .v-IMPROVED { background: var(--improved); } .v-INCONCLUSIVE { background: var(--inconclusive); }
 table { border-collapse: collapse; margin: 12px 0; font-variant-numeric: tabular-nums; }
@@ -35,7 +36,8 @@ export function renderHtml(doc: ResultsDocument): string {
   const paths = [...new Set(doc.cells.map((c) => c.path))];
   const body: string[] = [];
   body.push(`<h1>labbench bench <span class="badge v-${doc.summary.overall}">${doc.summary.overall}</span></h1>`);
-  body.push(`<p>${esc(countsLine(doc))} · exit ${doc.summary.exitCode}</p>`);
+  body.push(`<p>${esc(judgedLine(doc))}: ${esc(countsLine(doc))} · exit ${doc.summary.exitCode}</p>`);
+  for (const note of doc.summary.notes) body.push(`<p class="note">${esc(note)}</p>`);
   body.push(`<p class="muted">${esc(contextLine(doc))}<br>${esc(environmentLine(doc))}<br>${esc(doc.startedAt)} – ${esc(doc.finishedAt)}</p>`);
   body.push(summaryTable(doc));
   const notable = findings(doc);

@@ -1,17 +1,18 @@
 /** Markdown report for a CI job summary: outcome, table, findings, environment. */
-import type { ResultsDocument } from '../results.ts';
-import { COLUMNS, contextLine, countsLine, environmentLine, findings, reportRows } from './rows.ts';
+import type { ResultsDocument } from './results.ts';
+import { COLUMNS, contextLine, countsLine, environmentLine, findings, judgedLine, reportRows } from './rows.ts';
 
 const ICON: Record<string, string> = { PASS: '✅', WARN: '⚠️', FAIL: '❌', IMPROVED: '🚀', INCONCLUSIVE: '❔' };
 
-/** Renders the Markdown report (GitHub-flavoured tables). */
+/** Renders the Markdown report (GitHub-flavoured tables); its first line says how many cells were judged. */
 export function renderMarkdown(doc: ResultsDocument): string {
   const out: string[] = [];
-  out.push(`## labbench bench: ${ICON[doc.summary.overall]} ${doc.summary.overall}`);
+  out.push(`## labbench bench: ${ICON[doc.summary.overall]} ${doc.summary.overall} — ${judgedLine(doc)} · exit ${doc.summary.exitCode}`);
   out.push('');
   out.push(`${countsLine(doc)} · ${escapeCell(contextLine(doc))}`);
   out.push('');
   out.push(`_${escapeCell(environmentLine(doc))}_`);
+  for (const note of doc.summary.notes) out.push(`- ${escapeCell(note)}`);
   out.push('');
   out.push(`| ${COLUMNS.map((c) => c.title).join(' | ')} |`);
   out.push(`|${COLUMNS.map((c) => (c.align === 'right' ? '---:' : ':---')).join('|')}|`);

@@ -2,11 +2,11 @@
  * The row model every tabular report shares: one row per path × metric, with the figures
  * already formatted, so console and Markdown show the same text.
  */
-import { describeDifferences } from '../fingerprint.ts';
-import { formatChange, formatNumber, formatP } from '../format.ts';
-import { DEFAULT_METRICS } from '../metrics.ts';
-import type { ResultCell, ResultsDocument } from '../results.ts';
-import { cellKey, sideP, type Verdict } from '../verdict.ts';
+import { describeDifferences } from '../measure/fingerprint.ts';
+import { formatChange, formatNumber, formatP } from '../judge/format.ts';
+import { DEFAULT_METRICS, cellKey } from '../plan/metrics.ts';
+import type { ResultCell, ResultsDocument } from './results.ts';
+import { sideP, type Verdict } from '../judge/verdict.ts';
 
 /** One formatted row. */
 export interface ReportRow {
@@ -16,8 +16,12 @@ export interface ReportRow {
   verdict: Verdict;
   baseline: string;
   current: string;
+  /** The judged change (canary basis: of the per-round ratio to the canary) and its confidence interval. */
   change: string;
-  /** Holm-adjusted p of the side the effect points to (raw p when the cell was not in the family). */
+  interval: string;
+  /** What the change was judged on: the ratio to the canary, or the raw runs. */
+  basis: string;
+  /** One-sided p of the side the change points to. */
   p: string;
   ofLoopback: string;
   toHost: string;
@@ -32,7 +36,9 @@ export const COLUMNS: readonly { key: keyof ReportRow; title: string; align: 'le
   { key: 'current', title: 'current', align: 'right' },
   { key: 'unit', title: 'unit', align: 'left' },
   { key: 'change', title: 'change', align: 'right' },
-  { key: 'p', title: 'p (Holm)', align: 'right' },
+  { key: 'interval', title: 'interval', align: 'right' },
+  { key: 'basis', title: 'judged on', align: 'left' },
+  { key: 'p', title: 'p', align: 'right' },
   { key: 'ofLoopback', title: 'of loopback', align: 'right' },
   { key: 'toHost', title: '× host', align: 'right' },
 ];
@@ -53,6 +59,8 @@ export function reportRows(doc: ResultsDocument): ReportRow[] {
       baseline: cell.baseline.summary ? formatNumber(cell.baseline.summary.median) : DASH,
       current: cell.current.summary ? formatNumber(cell.current.summary.median) : DASH,
       change: cell.stats ? formatChange(spec, cell.stats.change) : DASH,
+      interval: cell.stats && cell.stats.changeLow !== null && cell.stats.changeHigh !== null ? `${formatChange(spec, cell.stats.changeLow)} … ${formatChange(spec, cell.stats.changeHigh)}` : DASH,
+      basis: cell.stats ? (cell.stats.basis === 'canary-ratio' ? '÷ canary' : 'raw') : DASH,
       p: pText(cell),
       ofLoopback: d?.fractionOfLoopback != null ? `${(d.fractionOfLoopback * 100).toFixed(0)}%` : DASH,
       toHost: d?.ratioToHost != null ? `${d.ratioToHost.toFixed(2)}×` : DASH,
@@ -61,10 +69,7 @@ export function reportRows(doc: ResultsDocument): ReportRow[] {
 }
 
 function pText(cell: ResultCell): string {
-  const s = cell.stats;
-  if (!s) return DASH;
-  if (s.pAdjusted !== null) return formatP(s.pAdjusted);
-  return `(${formatP(sideP(s))})`;
+  return cell.stats ? formatP(sideP(cell.stats)) : DASH;
 }
 
 /** The run's context on one line: testbed, mode, baseline or variants, runs, seed. */
@@ -76,7 +81,12 @@ export function contextLine(doc: ResultsDocument): string {
         ? `baseline ${doc.baseline.source} (${doc.baseline.createdAt})`
         : 'no baseline';
   const { runs, warmups, seed } = doc.suite;
-  return `testbed ${doc.testbed} · ${compared} · ${runs} runs + ${warmups} warm-up per cell · seed ${seed}`;
+  return `testbed ${doc.testbed} · ${compared} · ${runs} rounds + ${warmups} warm-up · seed ${seed}`;
+}
+
+/** "38 of 40 cells judged" */
+export function judgedLine(doc: ResultsDocument): string {
+  return `${doc.summary.judged} of ${doc.cells.length} cells judged`;
 }
 
 /** "1 FAIL, 2 WARN, 30 PASS" (verdicts with a count of zero left out). */

@@ -2,8 +2,8 @@
  * Strip plots drawn as inline SVG: one column of dots per sample set (baseline, current,
  * re-run), each dot one run, with a tick at each set's median. No scripts, no fonts, no network.
  */
-import { formatNumber } from '../format.ts';
-import { median } from '../stats.ts';
+import { formatNumber } from '../judge/format.ts';
+import { median } from '../judge/stats.ts';
 
 /** One column of the plot. */
 export interface StripSet {

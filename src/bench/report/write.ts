@@ -1,7 +1,7 @@
 /** Writes a run's reports into a directory: report.json, report.md and report.html. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ResultsDocument } from '../results.ts';
+import type { ResultsDocument } from './results.ts';
 import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
 import { renderMarkdown } from './markdown.ts';

@@ -3,7 +3,7 @@
  * replies came back, or why ping could not start (`ping: bad address 'server01'`). Builds on
  * the bench's ping parser for the statistics. Pure.
  */
-import { parsePing } from '../../bench/parsers/ping.ts';
+import { parsePing } from '../../bench/measure/parsers/ping.ts';
 
 /** The outcome of one ping run. */
 export interface PingOutcome {

@@ -1,10 +1,12 @@
 /**
  * The run order of a bench: warm-up rounds (discarded), then `runs` rounds, each round a
- * random permutation of every path × probe (× A/B arm) cell. Randomised round-robin spreads
- * slow drift evenly over all cells and arms; a seeded PRNG makes the order reproducible.
+ * random permutation of every path × probe (× A/B arm) cell — randomized multiple interleaved
+ * trials (Abedi & Brecht, ICPE 2017). With a canary path, each cell of another path is a pair:
+ * the canary measured with the same probe right before or after it (the side drawn at random),
+ * so a burst of machine-wide noise hits both halves of the pair alike and their ratio cancels
+ * it (duet benchmarking, Bulej et al., ICPE 2020). A seeded PRNG makes the order reproducible.
  */
-import { DEFAULT_METRICS, isMetricId, type ProbeKind } from './metrics.ts';
-import { splitKey } from './results.ts';
+import { DEFAULT_METRICS, isMetricId, type ProbeKind, splitKey } from './metrics.ts';
 
 /** Arm of an A/B comparison: A is the baseline variant, B the candidate. */
 export type Arm = 'A' | 'B';
@@ -18,6 +20,8 @@ export interface ScheduleCell {
 
 /** One slot of the run order. */
 export interface ScheduledRun extends ScheduleCell {
+  /** For a canary run: the path of the cell it is paired with; null otherwise. */
+  canaryOf: string | null;
   /** Position in the whole schedule, from 0. */
   order: number;
   /** Round number, from 0; warm-up rounds come first. */
@@ -29,16 +33,22 @@ export interface ScheduledRun extends ScheduleCell {
 /** Shape of a schedule. */
 export interface ScheduleOptions {
   cells: readonly ScheduleCell[];
-  /** Measured runs per cell (default 10). */
+  /** Measured rounds: runs per cell (default 10). */
   runs?: number;
-  /** Discarded warm-up runs per cell (default 1). */
+  /** Discarded warm-up rounds (default 1). */
   warmups?: number;
   /** PRNG seed (an unsigned 32-bit integer). */
   seed: number;
+  /** The path measured beside every other path's cell of the same probe (the bench's `loopback`). */
+  canary?: string;
 }
 
-/** Default measured runs per cell. */
-export const DEFAULT_RUNS = 10;
+/**
+ * Default measured rounds. With a canary beside each path run a round is 24 runs (3 paths × 4
+ * probes × 2); 8 rounds + 1 warm-up keep the default suite within 5 minutes on a shared 2-core
+ * machine, and 8 per-round ratios a side still give an exact one-sided p down to 8e-5.
+ */
+export const DEFAULT_RUNS = 8;
 
 /** Every path × probe cell, times both arms when `arms` is given. */
 export function suiteCells(paths: readonly string[], probes: readonly ProbeKind[], arms: readonly Arm[] = []): ScheduleCell[] {
@@ -71,19 +81,43 @@ export function confirmationCells(flaggedKeys: readonly string[], mode: 'stored'
   return cells;
 }
 
-/** The randomised interleaved run order. */
+/**
+ * The randomised interleaved run order. With a canary, the canary's own cells are not scheduled
+ * alone when another path of their probe is measured: the canary runs paired with those paths
+ * are its samples.
+ */
 export function buildSchedule(options: ScheduleOptions): ScheduledRun[] {
-  const { cells, runs = DEFAULT_RUNS, warmups = 1, seed } = options;
+  const { cells, runs = DEFAULT_RUNS, warmups = 1, seed, canary } = options;
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`runs must be a positive integer, got ${runs}`);
   if (!Number.isInteger(warmups) || warmups < 0) throw new RangeError(`warmups must be an integer ≥ 0, got ${warmups}`);
   const random = mulberry32(seed);
+  const units = scheduleUnits(cells, canary);
   const schedule: ScheduledRun[] = [];
   for (let round = 0; round < warmups + runs; round++) {
-    for (const cell of shuffle(cells, random)) {
-      schedule.push({ ...cell, order: schedule.length, round, warmup: round < warmups });
+    for (const unit of shuffle(units, random)) {
+      const pair = unit.canary ? (random() < 0.5 ? [unit.canary, unit.cell] : [unit.cell, unit.canary]) : [unit.cell];
+      for (const cell of pair) {
+        schedule.push({ ...cell, canaryOf: cell === unit.canary ? unit.cell.path : null, order: schedule.length, round, warmup: round < warmups });
+      }
     }
   }
   return schedule;
+}
+
+interface ScheduleUnit {
+  cell: ScheduleCell;
+  /** The canary cell measured beside `cell`, or undefined. */
+  canary?: ScheduleCell;
+}
+
+function scheduleUnits(cells: readonly ScheduleCell[], canary: string | undefined): ScheduleUnit[] {
+  if (canary === undefined) return cells.map((cell) => ({ cell }));
+  const paired = (cell: ScheduleCell) => cell.path !== canary;
+  return cells.flatMap((cell): ScheduleUnit[] => {
+    if (paired(cell)) return [{ cell, canary: { path: canary, probe: cell.probe, arm: cell.arm } }];
+    // The canary's own cell runs alone only when no other path of its probe brings canary runs.
+    return cells.some((other) => paired(other) && other.probe === cell.probe) ? [] : [{ cell }];
+  });
 }
 
 /** Mulberry32: a small, fast, well-distributed 32-bit PRNG; returns floats in [0, 1). */

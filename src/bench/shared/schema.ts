@@ -5,9 +5,9 @@
  */
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
-import baselineSchema from '../../bench/schema/baseline.schema.json' with { type: 'json' };
-import resultsSchema from '../../bench/schema/results.schema.json' with { type: 'json' };
-import { ConfigError } from '../errors.ts';
+import baselineSchema from '../../../bench/schema/baseline.schema.json' with { type: 'json' };
+import resultsSchema from '../../../bench/schema/results.schema.json' with { type: 'json' };
+import { ConfigError } from '../../errors.ts';
 
 const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true });
 const validators = {
@@ -17,8 +17,8 @@ const validators = {
 
 /** The two document types and what identifies them. */
 export const DOCUMENTS = {
-  baseline: { kind: 'labbench.bench.baseline', schemaVersion: 1, schemaFile: 'bench/schema/baseline.schema.json' },
-  results: { kind: 'labbench.bench.results', schemaVersion: 1, schemaFile: 'bench/schema/results.schema.json' },
+  baseline: { kind: 'labbench.bench.baseline', schemaVersion: 2, schemaFile: 'bench/schema/baseline.schema.json' },
+  results: { kind: 'labbench.bench.results', schemaVersion: 2, schemaFile: 'bench/schema/results.schema.json' },
 } as const;
 
 /** A document type. */

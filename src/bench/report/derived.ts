@@ -3,8 +3,8 @@
  * `loopback` ceiling and as a ratio to `host`. Both come from the same run, so machine-wide
  * drift cancels out of them.
  */
-import type { MetricId, MetricTable } from './metrics.ts';
-import { cellKey } from './verdict.ts';
+import type { MetricId, MetricTable } from '../plan/metrics.ts';
+import { cellKey } from '../plan/metrics.ts';
 
 /** The path that measures the machine's own limit. */
 export const LOOPBACK_PATH = 'loopback';

@@ -3,13 +3,13 @@
  * course document's, made by the flannel-two-host scenario (kept in place, not cleaned up);
  * when the lab already carries the wanted backend, nothing is touched.
  */
-import { LabbenchError } from '../errors.ts';
-import type { Lab } from '../lab.ts';
-import { parseEnvironmentFile } from '../flannel/sysconfig.ts';
-import { runScenario, type RunObserver } from '../scenario/runner.ts';
-import { SCENARIOS } from '../../scenarios/index.ts';
+import { LabbenchError } from '../../errors.ts';
+import type { Lab } from '../../lab.ts';
+import { parseEnvironmentFile } from '../../flannel/sysconfig.ts';
+import { runScenario, type RunObserver } from '../../scenario/runner.ts';
+import { SCENARIOS } from '../../../scenarios/index.ts';
 import type { BenchHosts } from './paths.ts';
-import type { Backend } from './suite.ts';
+import type { Backend } from '../plan/suite.ts';
 
 /** The document's etcd prefix, which the scenario configures. */
 const CONFIG_KEY = '/atomic.io/network/config';

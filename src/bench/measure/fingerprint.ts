@@ -1,7 +1,8 @@
 /**
- * The environment fingerprint stored with every baseline and every result: what must be the
- * same for two nights' numbers to be comparable. A difference makes the comparison
- * INCONCLUSIVE (re-baseline), never FAIL.
+ * The environment fingerprint stored with every baseline and every result. Its fields are of two
+ * kinds: the machine (kernel build, CPU model, core count), whose difference the canary-normalised
+ * comparison absorbs, and the software and configuration (Docker, etcd, flannel, iperf3, MTU,
+ * backend, probe settings …), whose difference makes the comparison INCONCLUSIVE, never FAIL.
  */
 
 /** One fingerprint value; null when the runner could not determine it. */
@@ -41,4 +42,15 @@ export function diffFingerprints(baseline: Fingerprint, current: Fingerprint, ig
 export function describeDifferences(differences: readonly FingerprintDifference[]): string {
   const show = (v: FingerprintValue) => (v === null ? '(unknown)' : String(v));
   return differences.map((d) => `${d.field} ${show(d.baseline)} → ${show(d.current)}`).join(', ');
+}
+
+/** Fields that describe the machine rather than the software on it. */
+export const MACHINE_FIELDS: readonly string[] = ['kernel', 'cpuModel', 'cpuCores'];
+
+/** Differences split into the machine's and the software's or configuration's. */
+export function splitDifferences(differences: readonly FingerprintDifference[]): { machine: FingerprintDifference[]; software: FingerprintDifference[] } {
+  return {
+    machine: differences.filter((d) => MACHINE_FIELDS.includes(d.field)),
+    software: differences.filter((d) => !MACHINE_FIELDS.includes(d.field)),
+  };
 }

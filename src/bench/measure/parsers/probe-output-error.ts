@@ -1,5 +1,5 @@
 /** The error a probe's output parser raises when the output reports a failure or cannot be read. */
-import { LabbenchError } from '../../errors.ts';
+import { LabbenchError } from '../../../errors.ts';
 
 /** A probe (iperf3, ping, the request-response client) failed or printed something unreadable. */
 export class ProbeOutputError extends LabbenchError {}

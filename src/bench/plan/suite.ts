@@ -3,9 +3,8 @@
  * backend), the probes, the probe settings sized for the 4-minute default suite, and the two
  * variants of an A/B run. Pure: everything here is checked before a host is touched.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../errors.ts';
 import { PROBES, type ProbeKind } from './metrics.ts';
-import type { ProbeSettings } from './results.ts';
 import type { Arm } from './schedule.ts';
 
 /** The four kinds of path of the issue, in report order. */
@@ -13,6 +12,13 @@ export const PATH_KINDS = ['loopback', 'host', 'bridge', 'overlay'] as const;
 
 /** Kind of a measured path. */
 export type PathKind = (typeof PATH_KINDS)[number];
+
+/**
+ * The canary: the same-namespace path, which involves neither Docker nor flannel, so what moves
+ * it is the machine. A stored-mode run measures it beside every other path's cell, whether or
+ * not `--paths` names it.
+ */
+export const CANARY_PATH: PathKind = 'loopback';
 
 /** flannel backends the overlay can be measured over. */
 export const BACKENDS = ['vxlan', 'udp', 'host-gw'] as const;
@@ -27,22 +33,31 @@ export type Backend = (typeof BACKENDS)[number];
 export const DEFAULT_BACKEND: Backend = 'vxlan';
 
 /**
- * Probe settings of the default suite. 4 paths × 4 probes × (10 runs + 1 warm-up) = 176 runs
- * have to fit in 4 minutes on a 2-core machine, so each run is short; each run is still one
- * independent sample, which is what the decision core needs (research §1c: the run is the
- * unit of analysis). iperf3 reads -t and -O as whole seconds (and -t 0 means "forever"), so
- * TCP is 1 s measured after 1 s of omitted slow start; UDP sends at a fixed rate and has no
- * slow start, so it measures 1 s without an omitted second, at 100 Mbit/s of 1200-byte
- * datagrams: a load every backend's path carries (the udp backend's relay included) in
- * datagrams below every backend's MTU, so loss means trouble, not saturation. ping at 5 ms intervals (root),
- * the first 5 replies dropped. The request-response probe keeps ≥ 1000 samples per run.
+ * Probe settings of the default suite. A round is 24 runs (3 paths × 4 probes, each beside a
+ * loopback canary run), and 8 rounds + 1 warm-up have to fit in 5 minutes on a shared 2-core
+ * machine, so each run is short; each run is still one sample, which is what the decision core
+ * needs. iperf3 reads -t and -O as whole seconds (and -t 0 means "forever"), so TCP measures 1 s
+ * without an omitted second: on these paths (round trips of tens of µs) slow start is over within
+ * the first milliseconds, and the omitted second would cost 6 s a round. UDP sends at a fixed rate
+ * for 1 s, at 100 Mbit/s of 1200-byte datagrams: a load every backend's path carries (the udp
+ * backend's relay included) in datagrams below every backend's MTU, so loss means trouble, not
+ * saturation. ping at 5 ms intervals (root), the first 5 replies dropped. The request-response
+ * probe keeps ≥ 1000 samples per run.
  */
 export const BENCH_PROBE_SETTINGS: ProbeSettings = {
-  tcp: { durationS: 1, omitS: 1, streams: 1, pinCpus: true },
+  tcp: { durationS: 1, omitS: 0, streams: 1, pinCpus: true },
   udp: { durationS: 1, omitS: 0, bitrate: '100M', lengthBytes: 1200 },
   ping: { count: 55, intervalS: 0.005, skipFirst: 5 },
   rr: { payloadBytes: 64, timeMs: 250, iterations: 1000, warmupTimeMs: 100, warmupIterations: 300 },
 };
+
+/** How each probe is invoked; recorded so a baseline is only compared with the same settings. */
+export interface ProbeSettings {
+  tcp: { durationS: number; omitS: number; streams: number; pinCpus: boolean };
+  udp: { durationS: number; omitS: number; bitrate: string; lengthBytes: number };
+  ping: { count: number; intervalS: number; skipFirst: number };
+  rr: { payloadBytes: number; timeMs: number; iterations: number; warmupTimeMs: number; warmupIterations: number };
+}
 
 /** One side of an A/B run: a flannel backend and/or an MTU for the overlay containers' interfaces. */
 export interface Variant {

@@ -2,32 +2,21 @@
  * The results document of a bench run (validated by bench/schema/results.schema.json): suite
  * parameters, environment fingerprint, per path × probe × metric the raw per-run values with
  * summaries and verdicts, derived figures, and the timing of every run. Pure builders from the
- * runner's run records; the exit-code rule of `pnpm bench`.
+ * runner's run records; how the comparison was made (notes every report prints); the exit-code
+ * rule of `pnpm bench` (0, 1 FAIL, 2 not run, 3 at most half of the cells judged).
  */
-import type { BaselineDocument } from './baseline.ts';
+import type { BaselineDocument, SuiteParameters } from '../judge/baseline.ts';
 import { deriveFigures, type DerivedFigure } from './derived.ts';
-import type { RunValues } from './extract.ts';
-import { diffFingerprints, type Fingerprint, type FingerprintDifference } from './fingerprint.ts';
-import { DEFAULT_METRICS, METRIC_IDS, type MetricId, type MetricTable, type ProbeKind, type ToleranceOverrides } from './metrics.ts';
-import type { Arm } from './schedule.ts';
-import { summarize, type SampleSummary } from './stats.ts';
-import {
-  cellKey,
-  overallVerdict,
-  VERDICTS,
-  type CellKey,
-  type CellSamples,
-  type CellStatistics,
-  type ComparisonMode,
-  type Decision,
-  type DecisionSettings,
-  type Verdict,
-} from './verdict.ts';
+import type { RunRecord } from '../measure/run-record.ts';
+import { describeDifferences, diffFingerprints, splitDifferences, type Fingerprint, type FingerprintDifference } from '../measure/fingerprint.ts';
+import { DEFAULT_METRICS, METRIC_IDS, type MetricId, type MetricTable, type ProbeKind, cellKey, type CellKey } from '../plan/metrics.ts';
+import { summarize, type SampleSummary } from '../judge/stats.ts';
+import { overallVerdict, VERDICTS, type CellSamples, type CellStatistics, type ComparisonMode, type Decision, type Verdict } from '../judge/verdict.ts';
 
 /** `kind` of a results document. */
 export const RESULTS_KIND = 'labbench.bench.results';
 /** Version of the results document shape; bumped on any incompatible change. */
-export const RESULTS_SCHEMA_VERSION = 1;
+export const RESULTS_SCHEMA_VERSION = 2;
 
 /** Exit code when no cell FAILed. */
 export const EXIT_OK = 0;
@@ -35,49 +24,14 @@ export const EXIT_OK = 0;
 export const EXIT_REGRESSION = 1;
 /** Exit code when the bench could not run (bad input, lab not up, probes missing). */
 export const EXIT_NOT_RUN = 2;
-
-/** How each probe is invoked; recorded so a baseline is only compared with the same settings. */
-export interface ProbeSettings {
-  tcp: { durationS: number; omitS: number; streams: number; pinCpus: boolean };
-  udp: { durationS: number; omitS: number; bitrate: string; lengthBytes: number };
-  ping: { count: number; intervalS: number; skipFirst: number };
-  rr: { payloadBytes: number; timeMs: number; iterations: number; warmupTimeMs: number; warmupIterations: number };
-}
-
-/** What was measured and how it was judged. */
-export interface SuiteParameters {
-  paths: string[];
-  probes: ProbeKind[];
-  runs: number;
-  warmups: number;
-  seed: number;
-  probeSettings: ProbeSettings;
-  /** Tolerance overrides in effect (empty: the defaults of metrics.ts). */
-  tolerances: ToleranceOverrides;
-  decision: DecisionSettings;
-}
-
-/** One executed run, as the runner records it. */
-export interface RunRecord {
-  order: number;
-  round: number;
-  path: string;
-  probe: ProbeKind;
-  arm: Arm | null;
-  warmup: boolean;
-  /** Part of the confirmation re-run of flagged cells. */
-  confirmation: boolean;
-  startedAt: string;
-  durationMs: number;
-  /** Metric values of the run (empty when it failed). */
-  values: RunValues;
-  /** Why the run yielded nothing, or null. */
-  error: string | null;
-}
+/** Exit code when the bench ran but could judge at most half of its cells (no FAIL among the rest): not a pass. */
+export const EXIT_UNJUDGED = 3;
 
 /** Raw per-run values and their summary. */
 export interface SampleBlock {
   samples: number[];
+  /** The canary's value measured beside each run (aligned with `samples`; null: none), or null when the path had no canary. */
+  canary: (number | null)[] | null;
   summary: SampleSummary | null;
 }
 
@@ -108,6 +62,10 @@ export interface BaselineReference {
   createdAt: string;
   fingerprint: Fingerprint;
   differences: FingerprintDifference[];
+  /** The differences in machine fields (kernel, CPU, cores): judged through the canary ratios. */
+  machineDifferences: FingerprintDifference[];
+  /** The differences in software and configuration: nothing can be judged. */
+  softwareDifferences: FingerprintDifference[];
 }
 
 /** The two variants of an A/B run. */
@@ -138,73 +96,19 @@ export interface ResultsDocument {
   summary: {
     overall: Verdict;
     counts: Record<Verdict, number>;
-    /** Cells whose FAIL conditions held before confirmation (the next night's `previouslyFlagged`). */
+    /** Cells with a verdict other than INCONCLUSIVE, of `cells.length`. */
+    judged: number;
+    /** How the comparison was made, for every report to state (e.g. through canary ratios because the machine differs). */
+    notes: string[];
+    /** Cells whose FAIL conditions held before confirmation. */
     flagged: CellKey[];
     confirmationApplied: boolean;
-    exitCode: typeof EXIT_OK | typeof EXIT_REGRESSION;
+    exitCode: typeof EXIT_OK | typeof EXIT_REGRESSION | typeof EXIT_UNJUDGED;
   };
 }
 
-/** Per-cell values of the measured (non-warm-up, successful) runs of one arm, in run order. */
-export function samplesByCell(records: readonly RunRecord[], select: { arm: Arm | null; confirmation: boolean }): Map<CellKey, number[]> {
-  const out = new Map<CellKey, number[]>();
-  const ordered = [...records].sort((a, b) => a.order - b.order);
-  for (const r of ordered) {
-    if (r.warmup || r.arm !== select.arm || r.confirmation !== select.confirmation) continue;
-    for (const metric of METRIC_IDS) {
-      const v = r.values[metric];
-      if (v === undefined) continue;
-      const key = cellKey(r.path, metric);
-      const list = out.get(key) ?? [];
-      list.push(v);
-      out.set(key, list);
-    }
-  }
-  return out;
-}
-
-/** Samples of a stored baseline, by cell. */
-export function baselineSamples(baseline: BaselineDocument): Map<CellKey, number[]> {
-  return new Map(baseline.samples.map((s) => [cellKey(s.path, s.metric), [...s.values]]));
-}
-
-/**
- * The cells to judge, from the run records: stored mode compares tonight's runs with the
- * baseline document's, A/B mode arm B with arm A. `confirmation: true` picks the re-run.
- * Every cell seen on either side is included (a missing side gives INCONCLUSIVE).
- */
-export function comparisonCells(
-  mode: ComparisonMode,
-  records: readonly RunRecord[],
-  options: { baseline?: BaselineDocument; confirmation?: boolean } = {},
-): CellSamples[] {
-  const confirmation = options.confirmation ?? false;
-  const current = samplesByCell(records, { arm: mode === 'ab' ? 'B' : null, confirmation });
-  let reference: Map<CellKey, number[]>;
-  if (mode === 'ab') reference = samplesByCell(records, { arm: 'A', confirmation });
-  else if (options.baseline) reference = baselineSamples(options.baseline);
-  else throw new RangeError('stored mode needs a baseline document');
-  const keys = new Set(confirmation ? current.keys() : [...current.keys(), ...reference.keys()]);
-  return [...keys].sort(compareKeys).map((key) => {
-    const [path, metric] = splitKey(key);
-    return { path, metric, current: current.get(key) ?? [], baseline: reference.get(key) ?? [] };
-  });
-}
-
-/** Splits `<path>/<metric>` (paths may not contain "/"; metric ids never do). */
-export function splitKey(key: CellKey): [string, MetricId] {
-  const at = key.lastIndexOf('/');
-  return [key.slice(0, at), key.slice(at + 1) as MetricId];
-}
-
-function compareKeys(a: CellKey, b: CellKey): number {
-  const [pa, ma] = splitKey(a);
-  const [pb, mb] = splitKey(b);
-  return pa === pb ? METRIC_IDS.indexOf(ma) - METRIC_IDS.indexOf(mb) : pa < pb ? -1 : 1;
-}
-
-function block(values: readonly number[]): SampleBlock {
-  return { samples: [...values], summary: values.length > 0 ? summarize(values) : null };
+function block(values: readonly number[], canary?: readonly (number | null)[]): SampleBlock {
+  return { samples: [...values], canary: canary ? [...canary] : null, summary: values.length > 0 ? summarize(values) : null };
 }
 
 /** Inputs of buildResults. */
@@ -251,9 +155,9 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
       metric: d.metric,
       unit: spec.unit,
       better: spec.better,
-      current: block(s?.current ?? []),
-      baseline: block(s?.baseline ?? []),
-      confirmation: conf && d.flagged ? { current: block(conf.current), baseline: block(conf.baseline) } : null,
+      current: block(s?.current ?? [], s?.currentCanary),
+      baseline: block(s?.baseline ?? [], s?.baselineCanary),
+      confirmation: conf && d.flagged ? { current: block(conf.current, conf.currentCanary), baseline: block(conf.baseline, conf.baselineCanary) } : null,
       verdict: d.verdict,
       reason: d.reason,
       flagged: d.flagged,
@@ -265,6 +169,10 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
   const overall = overallVerdict(cells.map((c) => c.verdict));
   const medians = cells.flatMap((c) => (c.current.summary ? [{ path: c.path, metric: c.metric, median: c.current.summary.median }] : []));
   const baseline = input.baseline;
+  const differences = baseline ? diffFingerprints(baseline.document.fingerprint, input.fingerprint) : [];
+  const { machine, software } = splitDifferences(differences);
+  const judged = cells.filter((c) => c.verdict !== 'INCONCLUSIVE').length;
+  const exitCode = counts.FAIL > 0 ? EXIT_REGRESSION : cells.length > 0 && judged * 2 <= cells.length ? EXIT_UNJUDGED : EXIT_OK;
   return {
     kind: RESULTS_KIND,
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -280,7 +188,9 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
           source: baseline.source,
           createdAt: baseline.document.createdAt,
           fingerprint: baseline.document.fingerprint,
-          differences: diffFingerprints(baseline.document.fingerprint, input.fingerprint),
+          differences,
+          machineDifferences: machine,
+          softwareDifferences: software,
         }
       : null,
     variants: input.variants ? { ...input.variants, differences: diffFingerprints(input.variants.A.fingerprint, input.variants.B.fingerprint) } : null,
@@ -290,15 +200,32 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
     summary: {
       overall,
       counts,
+      judged,
+      notes: comparisonNotes({ cells, machine, software, judged, exitCode, stored: input.mode === 'stored' && baseline !== undefined }),
       flagged: input.decision.cells.filter((c) => c.flagged).map((c) => c.key),
       confirmationApplied: input.decision.confirmationApplied,
-      exitCode: counts.FAIL > 0 ? EXIT_REGRESSION : EXIT_OK,
+      exitCode,
     },
   };
 }
 
-/** `pnpm bench`'s exit code: 0 without FAIL, 1 with FAIL, 2 when there are no results (the bench could not run). */
+/** What every report says about how the run was compared. */
+function comparisonNotes(r: { cells: readonly ResultCell[]; machine: FingerprintDifference[]; software: FingerprintDifference[]; judged: number; exitCode: number; stored: boolean }): string[] {
+  const notes: string[] = [];
+  const canaryJudged = r.cells.some((c) => c.stats?.basis === 'canary-ratio');
+  if (canaryJudged) notes.push('paths judged by their per-round ratio to the loopback canary measured beside them (the absolute figures are shown for reference)');
+  if (r.stored && r.software.length > 0) notes.push(`software or configuration differs from the baseline (${describeDifferences(r.software)}): not comparable, re-baseline`);
+  if (r.stored && r.machine.length > 0) {
+    notes.push(`the machine differs from the baseline's (${describeDifferences(r.machine)}): compared through the canary ratios only; the canary's own cells are not judged`);
+  }
+  if (r.exitCode === EXIT_UNJUDGED) notes.push(`only ${r.judged} of ${r.cells.length} cells could be judged: exit ${EXIT_UNJUDGED}, not a pass`);
+  return notes;
+}
+
+/**
+ * `pnpm bench`'s exit code: 0 without FAIL, 1 with FAIL, 2 when there are no results (the bench
+ * could not run), 3 when at most half of the cells could be judged and none FAILed.
+ */
 export function benchExitCode(results: ResultsDocument | null): number {
-  if (results === null) return EXIT_NOT_RUN;
-  return results.cells.some((c) => c.verdict === 'FAIL') ? EXIT_REGRESSION : EXIT_OK;
+  return results === null ? EXIT_NOT_RUN : results.summary.exitCode;
 }

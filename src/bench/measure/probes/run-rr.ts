@@ -4,8 +4,8 @@
  */
 import { rrRunValues } from '../extract.ts';
 import { parseRrOutput } from '../parsers/rr.ts';
-import type { ProbeSettings } from '../results.ts';
 import { placed, type Placement, type ProbeInvocation, type ServerCommand } from './invocation.ts';
+import type { ProbeSettings } from '../../plan/suite.ts';
 
 /** Where the runner copies the probe bundles on every host. */
 export const PROBE_DIR = '/opt/labbench/bench';

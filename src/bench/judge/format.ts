@@ -1,5 +1,5 @@
 /** Number formatting shared by verdict reasons and every report, so they quote the same figures. */
-import type { MetricSpec } from './metrics.ts';
+import type { MetricSpec } from '../plan/metrics.ts';
 
 /** A value with about 3 significant digits, without exponents for everyday magnitudes. */
 export function formatNumber(value: number): string {

@@ -4,10 +4,10 @@
  * servers on first use (again after a reconfiguration, which restarts Docker), runs one probe
  * command per run, and removes what it created.
  */
-import { LabbenchError } from '../errors.ts';
-import type { Lab } from '../lab.ts';
-import type { RunObserver } from '../scenario/runner.ts';
-import { quoteArg } from '../transports/quote.ts';
+import { LabbenchError } from '../../errors.ts';
+import type { Lab } from '../../lab.ts';
+import type { RunObserver } from '../../scenario/runner.ts';
+import { quoteArg } from '../../transports/quote.ts';
 import { collectHostFacts, mergeHostFacts, overlayFields, probeFields } from './env-fingerprint.ts';
 import type { RunValues } from './extract.ts';
 import type { Fingerprint } from './fingerprint.ts';
@@ -19,10 +19,9 @@ import type { ProbeInvocation } from './probes/invocation.ts';
 import { iperf3TcpRun, iperf3UdpRun } from './probes/run-iperf3.ts';
 import { pingRun } from './probes/run-ping.ts';
 import { PROBE_DIR, rrRun } from './probes/run-rr.ts';
-import type { ProbeSettings } from './results.ts';
-import type { Arm, ScheduleCell } from './schedule.ts';
-import { backendsNeeded, overlayNeeds, type Backend, type SuitePlan } from './suite.ts';
-import type { BenchExecutor } from './runner.ts';
+import type { Arm, ScheduleCell } from '../plan/schedule.ts';
+import { backendsNeeded, CANARY_PATH, overlayNeeds, type Backend, type SuitePlan, type ProbeSettings } from '../plan/suite.ts';
+import type { BenchExecutor } from './executor.ts';
 
 /** Programs every host must have; the bench downloads nothing. */
 export const REQUIRED_TOOLS = ['iperf3', 'ping', 'node', 'nsenter', 'taskset', 'ss', 'docker', 'systemd-run'] as const;
@@ -88,7 +87,9 @@ export class LabExecutor implements BenchExecutor {
     this.cores = corePlan(cores);
     this.observer.onSetup?.(`probes pinned: ${this.cores.client === null ? 'no (1 core)' : `client on core ${this.cores.client}, servers on core ${this.cores.server}`} (${cores} cores)`);
     if (firstBackend !== null) await this.prepare(firstBackend);
-    for (const path of this.plan.paths) {
+    // A stored-mode run measures the canary beside every path, named in --paths or not.
+    const paths = new Set([...this.plan.paths, ...(this.plan.variants ? [] : [CANARY_PATH])]);
+    for (const path of paths) {
       for (const arm of this.arms()) {
         const need = overlayNeeds(this.plan, path, arm);
         if (need === null || need.backend === this.backend) await this.livePath(path, arm);

@@ -3,7 +3,7 @@
  * regression gate (DESIGN §5; research/regression-detection.md §3.4). Tolerances are starting
  * points to be calibrated with A/A nights, so every one of them can be overridden.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../errors.ts';
 
 /** The four probes of the bench. */
 export type ProbeKind = 'tcp' | 'udp' | 'ping' | 'rr';
@@ -42,8 +42,6 @@ export interface Tolerance {
   absFloor: number;
   /** For zero-inflated absolute metrics: the worse median must also be ≥ minRatio × the better one. */
   minRatio: number;
-  /** Largest robust CV of tonight's runs before the cell is too noisy to judge; null: no limit. */
-  cvMax: number | null;
 }
 
 /** A metric with its meaning and its tolerance. */
@@ -56,6 +54,11 @@ export interface MetricSpec extends Tolerance {
   change: 'relative' | 'absolute';
   /** Whether "fraction of loopback" and "ratio to host" make sense for it. */
   derived: boolean;
+  /**
+   * A metric that moves because this one did (fewer TCP retransmits when less is sent): its
+   * improvement is not reported as IMPROVED while the driver got worse.
+   */
+  follows?: MetricId;
 }
 
 /** The metric table. */
@@ -70,48 +73,62 @@ const spec = (s: MetricSpec): MetricSpec => s;
 export const DEFAULT_METRICS: MetricTable = {
   'tcp.throughput': spec({
     id: 'tcp.throughput', probe: 'tcp', label: 'TCP throughput', unit: 'Gbit/s', better: 'higher', change: 'relative',
-    warn: 0.05, fail: 0.1, absFloor: 0.05, minRatio: 1, cvMax: 0.2, derived: true,
+    warn: 0.05, fail: 0.1, absFloor: 0.05, minRatio: 1, derived: true,
   }),
   'tcp.retransmits': spec({
     // Warn-only: 0 → >0 (or a doubling) is worth a look, never a gate.
     id: 'tcp.retransmits', probe: 'tcp', label: 'TCP retransmits', unit: 'segments', better: 'lower', change: 'absolute',
-    warn: 1, fail: null, absFloor: 1, minRatio: 2, cvMax: null, derived: false,
+    warn: 1, fail: null, absFloor: 1, minRatio: 2, derived: false, follows: 'tcp.throughput',
   }),
   'udp.goodput': spec({
     id: 'udp.goodput', probe: 'udp', label: 'UDP goodput', unit: 'Mbit/s', better: 'higher', change: 'relative',
-    warn: 0.02, fail: 0.05, absFloor: 0, minRatio: 1, cvMax: 0.1, derived: false,
+    warn: 0.02, fail: 0.05, absFloor: 0, minRatio: 1, derived: false,
   }),
   'udp.loss': spec({
     // Zero-inflated: judged in percentage points, and the loss must at least double.
     id: 'udp.loss', probe: 'udp', label: 'UDP loss', unit: '%', better: 'lower', change: 'absolute',
-    warn: 0.1, fail: 1, absFloor: 0.1, minRatio: 2, cvMax: null, derived: false,
+    warn: 0.1, fail: 1, absFloor: 0.1, minRatio: 2, derived: false,
   }),
   'udp.jitter': spec({
     id: 'udp.jitter', probe: 'udp', label: 'UDP jitter', unit: 'ms', better: 'lower', change: 'relative',
-    warn: 0.25, fail: null, absFloor: 0.02, minRatio: 1, cvMax: null, derived: false,
+    warn: 0.25, fail: null, absFloor: 0.02, minRatio: 1, derived: false,
   }),
   'ping.rtt': spec({
     // Per-run median of the replies; ping prints 1 µs resolution, hence the 3 µs floor.
     id: 'ping.rtt', probe: 'ping', label: 'ping RTT p50', unit: 'µs', better: 'lower', change: 'relative',
-    warn: 0.075, fail: 0.15, absFloor: 3, minRatio: 1, cvMax: 0.3, derived: true,
+    warn: 0.075, fail: 0.15, absFloor: 3, minRatio: 1, derived: true,
   }),
   'ping.loss': spec({
     id: 'ping.loss', probe: 'ping', label: 'ping loss', unit: '%', better: 'lower', change: 'absolute',
-    warn: 1, fail: null, absFloor: 1, minRatio: 2, cvMax: null, derived: false,
+    warn: 1, fail: null, absFloor: 1, minRatio: 2, derived: false,
   }),
   'rr.p50': spec({
     id: 'rr.p50', probe: 'rr', label: 'request-response p50', unit: 'µs', better: 'lower', change: 'relative',
-    warn: 0.075, fail: 0.15, absFloor: 2, minRatio: 1, cvMax: 0.25, derived: true,
+    warn: 0.075, fail: 0.15, absFloor: 2, minRatio: 1, derived: true,
   }),
   'rr.p99': spec({
     id: 'rr.p99', probe: 'rr', label: 'request-response p99', unit: 'µs', better: 'lower', change: 'relative',
-    warn: 0.15, fail: 0.3, absFloor: 10, minRatio: 1, cvMax: 0.5, derived: true,
+    warn: 0.15, fail: 0.3, absFloor: 10, minRatio: 1, derived: true,
   }),
   'rr.mean': spec({
     id: 'rr.mean', probe: 'rr', label: 'request-response mean', unit: 'µs', better: 'lower', change: 'relative',
-    warn: 0.15, fail: null, absFloor: 2, minRatio: 1, cvMax: null, derived: true,
+    warn: 0.15, fail: null, absFloor: 2, minRatio: 1, derived: true,
   }),
 };
+
+/** Identifies a cell: `<path>/<metric>`. */
+export type CellKey = string;
+
+/** The key of a path × metric cell. */
+export function cellKey(path: string, metric: MetricId): CellKey {
+  return `${path}/${metric}`;
+}
+
+/** Splits `<path>/<metric>` (paths may not contain "/"; metric ids never do). */
+export function splitKey(key: CellKey): [string, MetricId] {
+  const at = key.lastIndexOf('/');
+  return [key.slice(0, at), key.slice(at + 1) as MetricId];
+}
 
 /** Whether a string names a known metric. */
 export function isMetricId(value: string): value is MetricId {
@@ -139,10 +156,7 @@ export function resolveMetrics(overrides: ToleranceOverrides = {}, base: MetricT
     for (const key of ['warn', 'absFloor', 'minRatio'] as const) {
       if (!(Number.isFinite(merged[key]) && merged[key] >= 0)) problems.push(`${id}.${key} must be a number ≥ 0, got ${String(merged[key])}`);
     }
-    for (const key of ['fail', 'cvMax'] as const) {
-      const v = merged[key];
-      if (v !== null && !(Number.isFinite(v) && v > 0)) problems.push(`${id}.${key} must be a number > 0 or null, got ${String(v)}`);
-    }
+    if (merged.fail !== null && !(Number.isFinite(merged.fail) && merged.fail > 0)) problems.push(`${id}.fail must be a number > 0 or null, got ${String(merged.fail)}`);
     if (merged.change === 'relative' && merged.better === 'higher' && (merged.warn >= 1 || (merged.fail ?? 0) >= 1)) {
       problems.push(`${id}: a drop of 100 % or more cannot happen; use fractions below 1`);
     }

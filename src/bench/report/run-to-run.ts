@@ -4,10 +4,10 @@
  * are the figures that calibrate the gate's tolerances (research/regression-detection.md
  * §3.5: δ_fail should sit above about 3 robust σ of the night-to-night spread). Pure.
  */
-import { formatNumber } from './format.ts';
-import { DEFAULT_METRICS, type MetricId } from './metrics.ts';
+import { formatNumber } from '../judge/format.ts';
+import { DEFAULT_METRICS, type MetricId } from '../plan/metrics.ts';
 import type { ResultsDocument } from './results.ts';
-import { mad, MAD_TO_SIGMA, median, robustCv } from './stats.ts';
+import { mad, MAD_TO_SIGMA, median, robustCv } from '../judge/stats.ts';
 
 /** The spread of one path × metric over the runs. */
 export interface SpreadRow {

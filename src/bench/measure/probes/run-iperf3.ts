@@ -1,8 +1,8 @@
 /** iperf3 command lines: the TCP and UDP client runs (JSON output) and the server they talk to. */
 import { tcpRunValues, udpRunValues } from '../extract.ts';
 import { parseIperf3Tcp, parseIperf3Udp } from '../parsers/iperf3.ts';
-import type { ProbeSettings } from '../results.ts';
 import { placed, type Placement, type ProbeInvocation, type ServerCommand } from './invocation.ts';
+import type { ProbeSettings } from '../../plan/suite.ts';
 
 /** Port of the iperf3 server in every destination namespace. */
 export const IPERF3_PORT = 5201;

@@ -13,14 +13,14 @@
  * container's network namespace with nsenter, so all paths use one tool version; the network
  * path is the container's, which is what is measured.
  */
-import { LabbenchError, TimeoutError } from '../errors.ts';
-import type { Host } from '../host.ts';
-import { ensureBoxImage, BOX_IMAGE } from '../scenario/lib/box.ts';
+import { LabbenchError, TimeoutError } from '../../errors.ts';
+import type { Host } from '../../host.ts';
+import { ensureBoxImage, BOX_IMAGE } from '../../scenario/lib/box.ts';
 import { enterNetns, type Placement, type ServerCommand } from './probes/invocation.ts';
 import { iperf3Server } from './probes/run-iperf3.ts';
 import { echoServer } from './probes/run-rr.ts';
-import type { Arm } from './schedule.ts';
-import { overlayNeeds, pathKind, type Backend, type PathKind, type SuitePlan } from './suite.ts';
+import type { Arm } from '../plan/schedule.ts';
+import { overlayNeeds, pathKind, type Backend, type PathKind, type SuitePlan } from '../plan/suite.ts';
 
 /** One setup to measure: a path, or one arm's own overlay pair in an A/B run. */
 export interface PathSlot {

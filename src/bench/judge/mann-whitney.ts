@@ -43,6 +43,19 @@ export function mannWhitneyGreater(x: readonly number[], y: readonly number[]): 
  * largest value to x beats all j values of y; adding it to y beats none).
  */
 export function exactUpperTail(n: number, m: number, u: number): number {
+  const counts = exactCounts(n, m);
+  const threshold = Math.ceil(u - 1e-9);
+  let total = 0;
+  let tail = 0;
+  for (let k = 0; k < counts.length; k++) {
+    total += counts[k] as number;
+    if (k >= threshold) tail += counts[k] as number;
+  }
+  return tail / total;
+}
+
+/** The number of arrangements giving each U value 0 … nm for sizes n and m. */
+function exactCounts(n: number, m: number): Float64Array {
   const max = n * m;
   // counts[j][k] = ways for (i, j) to reach U = k, built row by row over i.
   let previous = Array.from({ length: m + 1 }, () => new Float64Array(max + 1));
@@ -58,15 +71,49 @@ export function exactUpperTail(n: number, m: number, u: number): number {
     }
     previous = current;
   }
-  const counts = previous[m] as Float64Array;
-  const threshold = Math.ceil(u - 1e-9);
-  let total = 0;
-  let tail = 0;
-  for (let k = 0; k <= max; k++) {
-    total += counts[k] as number;
-    if (k >= threshold) tail += counts[k] as number;
+  return previous[m] as Float64Array;
+}
+
+/**
+ * Confidence interval of the Hodges–Lehmann shift x − y (Moses): the k-th smallest and k-th
+ * largest of the n·m pairwise differences, k the largest count with P(U < k) ≤ (1 − confidence)/2
+ * (exact distribution up to EXACT_MAX_SIZE, normal approximation above). Infinite bounds when
+ * the samples are too small for the confidence asked.
+ */
+export function shiftInterval(x: readonly number[], y: readonly number[], confidence: number): { low: number; high: number } {
+  if (x.length === 0 || y.length === 0) throw new RangeError('a shift interval needs two non-empty samples');
+  const n = x.length;
+  const m = y.length;
+  const tail = (1 - confidence) / 2;
+  let k: number;
+  if (n <= EXACT_MAX_SIZE && m <= EXACT_MAX_SIZE) {
+    const counts = exactCounts(n, m);
+    const total = counts.reduce((sum, c) => sum + c, 0);
+    let below = 0;
+    k = 0;
+    // P(U ≤ k) accumulates from the bottom; the bound is the (k+1)-th difference while P(U ≤ k) ≤ tail.
+    while (k < counts.length && below + (counts[k] as number) <= tail * total) below += counts[k++] as number;
+  } else {
+    const z = -normalQuantile(tail);
+    k = Math.floor((n * m) / 2 - z * Math.sqrt((n * m * (n + m + 1)) / 12));
   }
-  return tail / total;
+  if (k < 1) return { low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY };
+  const differences: number[] = [];
+  for (const a of x) for (const b of y) differences.push(a - b);
+  differences.sort((a, b) => a - b);
+  return { low: differences[k - 1] as number, high: differences[differences.length - k] as number };
+}
+
+/** Φ⁻¹(p) by bisection on normalCdf (accurate to 1e-9; only called for a few fixed levels). */
+function normalQuantile(p: number): number {
+  let low = -10;
+  let high = 10;
+  while (high - low > 1e-9) {
+    const mid = (low + high) / 2;
+    if (normalCdf(mid) < p) low = mid;
+    else high = mid;
+  }
+  return (low + high) / 2;
 }
 
 /**

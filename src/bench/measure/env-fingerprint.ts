@@ -4,10 +4,10 @@
  * host; plus what the run itself fixes (backend, the MTU flannel hands out, probe settings).
  * The parsing and merging are pure; `collectHostFacts` is the only effect.
  */
-import type { Host } from '../host.ts';
+import type { Host } from '../../host.ts';
 import type { Fingerprint, FingerprintValue } from './fingerprint.ts';
-import type { ProbeKind } from './metrics.ts';
-import type { ProbeSettings } from './results.ts';
+import type { ProbeKind } from '../plan/metrics.ts';
+import type { ProbeSettings } from '../plan/suite.ts';
 
 /** Facts of one host, by fingerprint field. */
 export type HostFacts = Record<string, FingerprintValue>;
