@@ -25,7 +25,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomSeed } from '../src/bench/schedule.ts';
+import { randomSeed } from '../src/bench/plan/schedule.ts';
 import { LabbenchError } from '../src/errors.ts';
 import { labbench, suiteTimeLine } from './lib/cli.ts';
 import { latencyTargetUs, pairedChange, pairedShift, reachesTarget, rulesForSlowdown, rulesForTarget, type BlockPair } from './lib/power/calibrate.ts';

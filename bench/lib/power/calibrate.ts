@@ -3,7 +3,7 @@
  * alternating blocks (off, on, off, on …) and judged on the median of the paired differences,
  * so a slow spell of the shared machine lands on both sides of a pair instead of on the size.
  */
-import { median } from '../../../src/bench/stats.ts';
+import { median } from '../../../src/bench/judge/stats.ts';
 
 /** One off/on pair of block figures (µs of ping RTT p50, or bit/s of throughput). */
 export interface BlockPair {

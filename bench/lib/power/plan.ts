@@ -9,7 +9,7 @@
  * Injections on the same probe share one gate suite (loopback canary + their paths × that
  * probe), one fresh baseline and one set of A/A trials.
  */
-import { mulberry32 } from '../../../src/bench/schedule.ts';
+import { mulberry32 } from '../../../src/bench/plan/schedule.ts';
 
 export type PowerPath = 'bridge' | 'overlay';
 export type PowerMetric = 'rr.p50' | 'tcp.throughput';

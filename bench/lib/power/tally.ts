@@ -4,7 +4,7 @@
  * on how the gate reaches its verdicts), tallied per injection and per A/A group, and rendered
  * as the power table and, when an injection was run at several sizes, the detection curve.
  */
-import { median } from '../../../src/bench/stats.ts';
+import { median } from '../../../src/bench/judge/stats.ts';
 import { formatPct, injectionLabel, PROBE_OF, type Injection, type PowerProbe, type Trial } from './plan.ts';
 
 /** One cell of a gate report, as far as the sweep needs it. */
