@@ -151,6 +151,33 @@ async function applyInjection(power: PowerLab, injection: Injection): Promise<nu
   return verified;
 }
 
+/**
+ * The power table of the trials so far (after every round, at the end, and after an interrupt),
+ * and the outcomes written to --out, so a sweep cut short still reports what it measured.
+ */
+function printPower(final: boolean): void {
+  if (values.out) writeFileSync(values.out, `${JSON.stringify({ seed, rounds, injections, outcomes, rows: tallyPower(injections, outcomes) }, null, 2)}\n`);
+  if (outcomes.length === 0) return;
+  const rows = tallyPower(injections, outcomes);
+  const done = Math.max(...outcomes.map((o) => o.trial.round));
+  out();
+  out(`Detection power${final ? '' : ' so far'}, ${done} of ${rounds} round(s) (${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}):`);
+  out(renderPowerTable(rows));
+  const curves = renderCurves(rows);
+  if (curves) out(`detection rate vs injected size:\n${curves}`);
+  for (const g of groups) {
+    const s = aaSummary(g.probe, outcomes);
+    out(`A/A ${g.paths.join(',')} × ${g.probe}: ${s.trials} runs, ${s.anyFail} with any FAIL${s.failedCells.length ? ` (${s.failedCells.join(', ')})` : ''}; exit codes ${s.exitCodes.join(' ')}`);
+  }
+  const gateSeconds = outcomes.map((o) => o.seconds).sort((a, b) => a - b);
+  out(`gate runs: ${outcomes.length}, wall time per run ${gateSeconds[0]?.toFixed(0)}–${gateSeconds.at(-1)?.toFixed(0)} s; sweep ${((performance.now() - started) / 60000).toFixed(1)} min`);
+  if (final) {
+    out();
+    out('Markdown:');
+    out(renderPowerTable(rows, { markdown: true }));
+  }
+}
+
 const started = performance.now();
 const groups = trialGroups(injections);
 const outcomes: TrialOutcome[] = [];
@@ -201,6 +228,7 @@ try {
       }
     }, interrupt.signal);
     outcomes.push(outcome);
+    if (trials[i + 1]?.round !== trial.round) printPower(false);
     const target = trial.injection ? `${trial.injection.path}/${trial.injection.metric}` : null;
     const shown = outcome.cells.filter((c) => c.path !== 'loopback' || c.verdict === 'FAIL').filter((c) => c.metric === 'rr.p50' || c.metric === 'tcp.throughput' || c.verdict === 'FAIL');
     out(`  exit ${outcome.exitCode} · ${shown.map((c) => `${`${c.path}/${c.metric}` === target ? '*' : ''}${c.path}/${c.metric} ${c.verdict}`).join(', ')} · ${outcome.suiteTime}`);
@@ -211,25 +239,11 @@ try {
   out(residue.length === 0 ? "host A's iptables rules: as before the sweep" : `host A's iptables rules differ from before the sweep:\n  ${residue.join('\n  ')}`);
   if (residue.length > 0) exitCode = 1;
 
-  const rows = tallyPower(injections, outcomes);
-  out();
-  out(`Detection power, ${rounds} round(s) (${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}):`);
-  out(renderPowerTable(rows));
-  const curves = renderCurves(rows);
-  if (curves) out(`detection rate vs injected size:\n${curves}`);
-  for (const g of groups) {
-    const s = aaSummary(g.probe, outcomes);
-    out(`A/A ${g.paths.join(',')} × ${g.probe}: ${s.trials} runs, ${s.anyFail} with any FAIL${s.failedCells.length ? ` (${s.failedCells.join(', ')})` : ''}; exit codes ${s.exitCodes.join(' ')}`);
-  }
-  const gateSeconds = outcomes.map((o) => o.seconds).sort((a, b) => a - b);
-  out(`gate runs: ${outcomes.length}, wall time per run ${gateSeconds[0]?.toFixed(0)}–${gateSeconds.at(-1)?.toFixed(0)} s; sweep ${((performance.now() - started) / 60000).toFixed(1)} min`);
-  out();
-  out('Markdown:');
-  out(renderPowerTable(rows, { markdown: true }));
-  if (values.out) writeFileSync(values.out, `${JSON.stringify({ seed, rounds, injections, outcomes, rows }, null, 2)}\n`);
+  printPower(true);
 } catch (err) {
   process.stderr.write(`bench:power: ${(err as Error).message}\n`);
   exitCode = interrupt.signal.aborted ? 130 : 1;
+  printPower(false);
 } finally {
   if (power) {
     await clearInjections(power).catch((err: Error) => process.stderr.write(`removing the injections failed: ${err.message}\n`));
