@@ -33,6 +33,7 @@ import {
   alternatingPairs,
   clearInjections,
   loadChain,
+  labIsUp,
   openPowerLab,
   pingP50Us,
   ruleState,
@@ -187,29 +188,34 @@ let exitCode = 0;
 try {
   out(`detection power of pnpm bench on lab ${name} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}), ${rounds} round(s), seed ${seed}`);
   out(`injections: ${injections.map(injectionLabel).join(', ')}; suites: ${groups.map((g) => `${g.paths.join(',')} × ${g.probe}`).join('; ')}`);
+  // A chain left by an interrupted sweep must not slow the fresh baselines.
+  if (await labIsUp(name)) {
+    power = await openPowerLab(name);
+    await clearInjections(power);
+  }
+  let before = '';
   for (const g of groups) {
-    out(`recording a fresh baseline (${g.paths.join(',')} × ${g.probe}) …`);
-    const b = await underLock(lock, () => gate(g, baselines.get(g.probe) as string, `baseline-${g.probe}`, true), interrupt.signal);
-    if (b.code !== 0) throw new LabbenchError(`recording the ${g.probe} baseline failed (exit ${b.code})`);
-    for (const c of b.cells) if (c.currentMedian !== null) baselineMedians.set(`${c.path}/${c.metric}`, c.currentMedian);
-    out(`  ${b.suiteTime}`);
+    out(`recording a fresh baseline (${g.paths.join(',')} × ${g.probe}), then calibrating a chain of ${CALIBRATION_RULES} rules on each injected path (plain measurements in alternating off/on blocks) …`);
+    await underLock(
+      lock,
+      async () => {
+        const b = await gate(g, baselines.get(g.probe) as string, `baseline-${g.probe}`, true);
+        if (b.code !== 0) throw new LabbenchError(`recording the ${g.probe} baseline failed (exit ${b.code})`);
+        for (const c of b.cells) if (c.currentMedian !== null) baselineMedians.set(`${c.path}/${c.metric}`, c.currentMedian);
+        out(`  ${b.suiteTime}`);
+        if (!power) power = await openPowerLab(name);
+        if (!before) before = await ruleState(power);
+        try {
+          for (const i of g.injections.filter((x, n, all) => all.findIndex((y) => y.path === x.path && y.metric === x.metric) === n)) await calibrate(power, i.path, i.metric);
+        } finally {
+          await clearInjections(power);
+        }
+      },
+      interrupt.signal,
+    );
     checkInterrupt();
   }
-  power = await openPowerLab(name);
-  const opened = power;
-  await clearInjections(opened);
-  const before = await ruleState(opened);
-  out(`calibrating: a chain of ${CALIBRATION_RULES} rules on each injected path, measured plainly in alternating off/on blocks …`);
-  await underLock(lock, async () => {
-    try {
-      for (const cell of new Set(injections.map((i) => `${i.path}/${i.metric}`))) {
-        const [path, metric] = cell.split('/') as [PowerPath, PowerMetric];
-        await calibrate(opened, path, metric);
-      }
-    } finally {
-      await clearInjections(opened);
-    }
-  }, interrupt.signal);
+  const opened = power as unknown as PowerLab;
 
   const trials = trialSchedule(groups, rounds, seed);
   for (const [i, trial] of trials.entries()) {

@@ -26,6 +26,10 @@ export interface PowerLab {
   overlayDevice: string;
 }
 
+export async function labIsUp(name: string): Promise<boolean> {
+  return (await new LocalProvider().status(name))?.state === 'up';
+}
+
 export async function openPowerLab(name: string): Promise<PowerLab> {
   const inventory = await new LocalProvider().inventory(name);
   if (!inventory) throw new LabbenchError(`lab "${name}" is not up`);
