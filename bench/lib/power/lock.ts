@@ -17,7 +17,9 @@ export async function underLock<T>(file: string | null, step: () => Promise<T>, 
   await new Promise<void>((resolve, reject) => {
     holder.on('error', (err) => reject(new LabbenchError(`could not run flock on ${file}: ${err.message}`, { hint: 'install util-linux (flock) or run without --lock' })));
     holder.stdout.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('locked') && resolve());
-    holder.on('close', (code) => reject(new LabbenchError(`flock on ${file} ended (exit ${code}) before taking the lock`)));
+    holder.on('close', (code) =>
+      reject(new LabbenchError(signal?.aborted ? `interrupted while waiting for the lock on ${file}` : `flock on ${file} ended (exit ${code}) before taking the lock`)),
+    );
   });
   signal?.removeEventListener('abort', stopWaiting);
   try {
