@@ -14,12 +14,13 @@
  * their state before the sweep.
  *
  *   pnpm bench:power [--rounds 10] [--inject bridge/rr.p50:15] [--inject overlay/rr.p50:15]
- *                    [--inject overlay/tcp.throughput:10] [--quick] [--lock /work/heavy.lock]
+ *                    [--inject overlay/tcp.throughput:10] [--quick] [--lock /work/heavy.lock] [--lock-minutes 0]
  *                    [--name benchpow] [--subnet 10.210.110.0/24] [--seed N] [--out FILE] [--keep-lab]
  *
  * Several sizes per cell (--inject overlay/rr.p50:5,10,15,20) also print the detection curve.
  * --quick: one round, fewer verification blocks (a smoke run). --lock FILE: take flock(1) on FILE
- * for each gate run with its injection and verification, not for the whole sweep.
+ * for each gate run with its injection and verification, not for the whole sweep; with
+ * --lock-minutes M (at most 10), keep one hold for consecutive runs while they fit in M minutes.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
@@ -42,7 +43,7 @@ import {
   withProbePair,
   type PowerLab,
 } from './lib/power/lab.ts';
-import { underLock } from './lib/power/lock.ts';
+import { LockBudget } from './lib/power/lock.ts';
 import { stateDifferences } from './lib/power/mechanism.ts';
 import { injectionLabel, parseInjections, trialGroups, trialSchedule, type Injection, type PowerMetric, type PowerPath, type TrialGroup } from './lib/power/plan.ts';
 import { aaSummary, readGateCells, renderCurves, renderPowerTable, tallyPower, type GateCell, type TrialOutcome } from './lib/power/tally.ts';
@@ -57,6 +58,7 @@ const { values } = parseArgs({
     inject: { type: 'string', multiple: true },
     quick: { type: 'boolean', default: false },
     lock: { type: 'string' },
+    'lock-minutes': { type: 'string', default: '0' },
     name: { type: 'string', default: 'benchpow' },
     subnet: { type: 'string', default: '10.210.110.0/24' },
     seed: { type: 'string' },
@@ -68,6 +70,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 const rounds = values.quick ? 1 : Number(values.rounds);
 const { injections, problems } = parseInjections(values.inject ?? DEFAULT_INJECTIONS);
+if (!(Number(values['lock-minutes']) >= 0 && Number(values['lock-minutes']) <= 10)) problems.push(`--lock-minutes must be from 0 to 10, got "${values['lock-minutes']}"`);
 if (!(Number.isInteger(rounds) && rounds >= 1)) problems.push(`--rounds must be a positive integer, got "${values.rounds}"`);
 const seed = values.seed === undefined ? randomSeed() : Number(values.seed);
 if (!(Number.isInteger(seed) && seed >= 0)) problems.push(`--seed must be a non-negative integer, got "${values.seed}"`);
@@ -185,6 +188,7 @@ const outcomes: TrialOutcome[] = [];
 const baselines = new Map(groups.map((g) => [g.probe, join(dir, `baseline-${g.probe}.json`)]));
 let power: PowerLab | null = null;
 let exitCode = 0;
+const held = new LockBudget(lock, Number(values['lock-minutes']) * 60_000, interrupt.signal);
 try {
   out(`detection power of pnpm bench on lab ${name} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}), ${rounds} round(s), seed ${seed}`);
   out(`injections: ${injections.map(injectionLabel).join(', ')}; suites: ${groups.map((g) => `${g.paths.join(',')} × ${g.probe}`).join('; ')}`);
@@ -196,23 +200,19 @@ try {
   let before = '';
   for (const g of groups) {
     out(`recording a fresh baseline (${g.paths.join(',')} × ${g.probe}), then calibrating a chain of ${CALIBRATION_RULES} rules on each injected path (plain measurements in alternating off/on blocks) …`);
-    await underLock(
-      lock,
-      async () => {
-        const b = await gate(g, baselines.get(g.probe) as string, `baseline-${g.probe}`, true);
-        if (b.code !== 0) throw new LabbenchError(`recording the ${g.probe} baseline failed (exit ${b.code})`);
-        for (const c of b.cells) if (c.currentMedian !== null) baselineMedians.set(`${c.path}/${c.metric}`, c.currentMedian);
-        out(`  ${b.suiteTime}`);
-        if (!power) power = await openPowerLab(name);
-        if (!before) before = await ruleState(power);
-        try {
-          for (const i of g.injections.filter((x, n, all) => all.findIndex((y) => y.path === x.path && y.metric === x.metric) === n)) await calibrate(power, i.path, i.metric);
-        } finally {
-          await clearInjections(power);
-        }
-      },
-      interrupt.signal,
-    );
+    await held.run(async () => {
+      const b = await gate(g, baselines.get(g.probe) as string, `baseline-${g.probe}`, true);
+      if (b.code !== 0) throw new LabbenchError(`recording the ${g.probe} baseline failed (exit ${b.code})`);
+      for (const c of b.cells) if (c.currentMedian !== null) baselineMedians.set(`${c.path}/${c.metric}`, c.currentMedian);
+      out(`  ${b.suiteTime}`);
+      if (!power) power = await openPowerLab(name);
+      if (!before) before = await ruleState(power);
+      try {
+        for (const i of g.injections.filter((x, n, all) => all.findIndex((y) => y.path === x.path && y.metric === x.metric) === n)) await calibrate(power, i.path, i.metric);
+      } finally {
+        await clearInjections(power);
+      }
+    });
     checkInterrupt();
   }
   const opened = power as unknown as PowerLab;
@@ -223,7 +223,7 @@ try {
     const group = groups.find((g) => g.probe === trial.group) as TrialGroup;
     const label = `${String(i + 1).padStart(3, '0')}-${trial.injection ? `${trial.injection.path}-${trial.injection.metric}-${trial.injection.sizePct}` : `aa-${trial.group}`}`;
     out(`[${i + 1}/${trials.length}] round ${trial.round}: ${trial.injection ? injectionLabel(trial.injection) : `A/A (${group.paths.join(',')} × ${group.probe})`}`);
-    const outcome = await underLock(lock, async () => {
+    const outcome = await held.run(async () => {
       let verifiedPct: number | null = null;
       try {
         if (trial.injection) verifiedPct = await applyInjection(opened, trial.injection);
@@ -232,7 +232,7 @@ try {
       } finally {
         await clearInjections(opened);
       }
-    }, interrupt.signal);
+    });
     outcomes.push(outcome);
     if (trials[i + 1]?.round !== trial.round) printPower(false);
     const target = trial.injection ? `${trial.injection.path}/${trial.injection.metric}` : null;
@@ -255,7 +255,9 @@ try {
     await clearInjections(power).catch((err: Error) => process.stderr.write(`removing the injections failed: ${err.message}\n`));
     await power.lab.close();
   }
-  if (!values['keep-lab']) await underLock(lock, () => labbench(['lab', 'down', '--name', name], { quiet: true }));
+  // Still under the last hold when there is one: the lab goes before the lock is let go.
+  if (!values['keep-lab']) await held.run(() => labbench(['lab', 'down', '--name', name], { quiet: true }), { withinHold: true });
+  await held.done();
   out(`reports of every gate run: ${dir}`);
 }
 process.exitCode = exitCode;

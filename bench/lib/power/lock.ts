@@ -1,6 +1,6 @@
 /**
- * Holding a shared flock(1) lock for one step of a long sweep, so other users of the machine
- * can interleave between steps. A `flock FILE cat` child holds the lock until its stdin is
+ * Holding a shared flock(1) lock for the steps of a long sweep, not for the whole sweep, so other
+ * users of the machine interleave. A `flock FILE cat` child holds the lock until its stdin is
  * closed: released by us, or by the kernel when this process dies, never left behind.
  */
 import { spawn } from 'node:child_process';
@@ -9,6 +9,55 @@ import { LabbenchError } from '../../../src/errors.ts';
 /** Runs `step` while holding the lock on `file`; without a file, just runs it. `signal` stops the wait for the lock. */
 export async function underLock<T>(file: string | null, step: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   if (file === null) return step();
+  const release = await acquire(file, signal);
+  try {
+    return await step();
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Steps under one lock for as long as a budget allows: a step starts under the current hold when
+ * the hold's age plus the longest step so far stays within `budgetMs`, else the lock is released
+ * and taken again (others waiting get it in between). A budget of 0: one hold per step.
+ */
+export class LockBudget {
+  private release: (() => Promise<void>) | null = null;
+  private heldSince = 0;
+  private longestStepMs = 0;
+
+  constructor(
+    private readonly file: string | null,
+    private readonly budgetMs: number,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** Runs a step under the lock; `withinHold`: under the current hold whatever the budget (a short last step). */
+  async run<T>(step: () => Promise<T>, options: { withinHold?: boolean } = {}): Promise<T> {
+    if (this.file === null) return step();
+    if (this.release && !options.withinHold && Date.now() - this.heldSince + this.longestStepMs > this.budgetMs) await this.done();
+    if (!this.release) {
+      this.release = await acquire(this.file, this.signal);
+      this.heldSince = Date.now();
+    }
+    const started = Date.now();
+    try {
+      return await step();
+    } finally {
+      this.longestStepMs = Math.max(this.longestStepMs, Date.now() - started);
+    }
+  }
+
+  /** Releases the lock if held. */
+  async done(): Promise<void> {
+    const release = this.release;
+    this.release = null;
+    if (release) await release();
+  }
+}
+
+async function acquire(file: string, signal?: AbortSignal): Promise<() => Promise<void>> {
   signal?.throwIfAborted();
   const holder = spawn('flock', ['--exclusive', file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const stopWaiting = () => holder.kill();
@@ -22,10 +71,8 @@ export async function underLock<T>(file: string | null, step: () => Promise<T>, 
     );
   });
   signal?.removeEventListener('abort', stopWaiting);
-  try {
-    return await step();
-  } finally {
+  return async () => {
     holder.stdin.end();
     await closed;
-  }
+  };
 }
