@@ -255,8 +255,8 @@ try {
     await clearInjections(power).catch((err: Error) => process.stderr.write(`removing the injections failed: ${err.message}\n`));
     await power.lab.close();
   }
-  // Still under the last hold when there is one: the lab goes before the lock is let go.
-  if (!values['keep-lab']) await held.run(() => labbench(['lab', 'down', '--name', name], { quiet: true }), { withinHold: true });
+  // Under the last hold when there still is one: the lab goes before the lock is let go.
+  if (!values['keep-lab']) await held.run(() => labbench(['lab', 'down', '--name', name], { quiet: true }), { last: true });
   await held.done();
   out(`reports of every gate run: ${dir}`);
 }

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { underLock } from '../../bench/lib/power/lock.ts';
+import { LockBudget, underLock } from '../../bench/lib/power/lock.ts';
 
 const hasFlock = (() => {
   try {
@@ -55,4 +55,29 @@ run(title('underLock releases the lock when the step throws, and an abort stops 
 
 test('without a lock file the step just runs', async (t) => {
   t.is(await underLock(null, async () => 'ran'), 'ran');
+});
+
+const free = (file: string) => {
+  try {
+    execFileSync('flock', ['-n', file, 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+run(title('LockBudget keeps one hold for steps that fit the budget, and lets go after a step when the next would not fit'), async (t) => {
+  const file = join(dir, 'c.lock');
+  const long = new LockBudget(file, 60_000);
+  await long.run(async () => t.false(free(file)));
+  t.true(long.holding);
+  t.false(free(file), 'held between steps that fit');
+  await long.run(async () => 'second step', { last: true });
+  t.false(long.holding);
+  t.true(free(file));
+
+  const perStep = new LockBudget(file, 0);
+  t.is(await perStep.run(async () => (free(file) ? 'free' : 'held')), 'held');
+  t.false(perStep.holding);
+  t.true(free(file), 'budget 0: released after every step');
 });

@@ -18,9 +18,9 @@ export async function underLock<T>(file: string | null, step: () => Promise<T>, 
 }
 
 /**
- * Steps under one lock for as long as a budget allows: a step starts under the current hold when
- * the hold's age plus the longest step so far stays within `budgetMs`, else the lock is released
- * and taken again (others waiting get it in between). A budget of 0: one hold per step.
+ * Steps under one lock for as long as a budget allows: after a step, the hold is kept only when
+ * its age plus the longest step so far stays within `budgetMs`; otherwise the lock is released
+ * (others waiting get it) and taken again by the next step. A budget of 0: one hold per step.
  */
 export class LockBudget {
   private release: (() => Promise<void>) | null = null;
@@ -33,10 +33,9 @@ export class LockBudget {
     private readonly signal?: AbortSignal,
   ) {}
 
-  /** Runs a step under the lock; `withinHold`: under the current hold whatever the budget (a short last step). */
-  async run<T>(step: () => Promise<T>, options: { withinHold?: boolean } = {}): Promise<T> {
+  /** Runs a step under the lock; `last`: release the lock after it whatever the budget. */
+  async run<T>(step: () => Promise<T>, options: { last?: boolean } = {}): Promise<T> {
     if (this.file === null) return step();
-    if (this.release && !options.withinHold && Date.now() - this.heldSince + this.longestStepMs > this.budgetMs) await this.done();
     if (!this.release) {
       this.release = await acquire(this.file, this.signal);
       this.heldSince = Date.now();
@@ -46,7 +45,13 @@ export class LockBudget {
       return await step();
     } finally {
       this.longestStepMs = Math.max(this.longestStepMs, Date.now() - started);
+      if (options.last || Date.now() - this.heldSince + this.longestStepMs > this.budgetMs) await this.done();
     }
+  }
+
+  /** Whether the lock is held now (between steps that fit the budget). */
+  get holding(): boolean {
+    return this.release !== null;
   }
 
   /** Releases the lock if held. */
