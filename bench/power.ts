@@ -34,7 +34,7 @@ import {
   alternatingPairs,
   clearInjections,
   loadChain,
-  labIsUp,
+  labState,
   openPowerLab,
   pingP50Us,
   ruleState,
@@ -193,7 +193,8 @@ try {
   out(`detection power of pnpm bench on lab ${name} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}), ${rounds} round(s), seed ${seed}`);
   out(`injections: ${injections.map(injectionLabel).join(', ')}; suites: ${groups.map((g) => `${g.paths.join(',')} × ${g.probe}`).join('; ')}`);
   // A chain left by an interrupted sweep must not slow the fresh baselines.
-  if (await labIsUp(name)) {
+  const state = await labState(name);
+  if (state === 'up') {
     power = await openPowerLab(name);
     await clearInjections(power);
   }
@@ -201,6 +202,8 @@ try {
   for (const g of groups) {
     out(`recording a fresh baseline (${g.paths.join(',')} × ${g.probe}), then calibrating a chain of ${CALIBRATION_RULES} rules on each injected path (plain measurements in alternating off/on blocks) …`);
     await held.run(async () => {
+      // A lab whose hosts stopped (an engine restart) is taken down; the gate brings it up again.
+      if (state !== null && state !== 'up' && !power) await labbench(['lab', 'down', '--name', name], { quiet: true, signal: interrupt.signal });
       const b = await gate(g, baselines.get(g.probe) as string, `baseline-${g.probe}`, true);
       if (b.code !== 0) throw new LabbenchError(`recording the ${g.probe} baseline failed (exit ${b.code})`);
       for (const c of b.cells) if (c.currentMedian !== null) baselineMedians.set(`${c.path}/${c.metric}`, c.currentMedian);

@@ -26,8 +26,9 @@ export interface PowerLab {
   overlayDevice: string;
 }
 
-export async function labIsUp(name: string): Promise<boolean> {
-  return (await new LocalProvider().status(name))?.state === 'up';
+/** The lab's state ("up", "partial" …), or null when there is no such lab. */
+export async function labState(name: string): Promise<string | null> {
+  return (await new LocalProvider().status(name))?.state ?? null;
 }
 
 export async function openPowerLab(name: string): Promise<PowerLab> {
