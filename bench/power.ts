@@ -258,8 +258,11 @@ try {
     await clearInjections(power).catch((err: Error) => process.stderr.write(`removing the injections failed: ${err.message}\n`));
     await power.lab.close();
   }
-  // Under the last hold when there still is one: the lab goes before the lock is let go.
-  if (!values['keep-lab']) await held.run(() => labbench(['lab', 'down', '--name', name], { quiet: true }), { last: true });
+  // Under the last hold when there still is one: the lab goes before the lock is let go. After an
+  // interrupt the lock is not waited for again.
+  if (values['keep-lab']) out(`lab ${name} kept up (--keep-lab)`);
+  else if (held.holding || !interrupt.signal.aborted) await held.run(() => labbench(['lab', 'down', '--name', name], { quiet: true }), { last: true });
+  else out(`lab ${name} left as it is (interrupted while not holding the lock): \`pnpm lab down --name ${name}\` removes it`);
   await held.done();
   out(`reports of every gate run: ${dir}`);
 }
