@@ -237,10 +237,10 @@ try {
       }
     });
     outcomes.push(outcome);
-    if (trials[i + 1]?.round !== trial.round) printPower(false);
     const target = trial.injection ? `${trial.injection.path}/${trial.injection.metric}` : null;
     const shown = outcome.cells.filter((c) => c.path !== 'loopback' || c.verdict === 'FAIL').filter((c) => c.metric === 'rr.p50' || c.metric === 'tcp.throughput' || c.verdict === 'FAIL');
     out(`  exit ${outcome.exitCode} · ${shown.map((c) => `${`${c.path}/${c.metric}` === target ? '*' : ''}${c.path}/${c.metric} ${c.verdict}`).join(', ')} · ${outcome.suiteTime}`);
+    if (trials[i + 1]?.round !== trial.round) printPower(false);
   }
 
   const after = await ruleState(opened);
