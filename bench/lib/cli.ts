@@ -18,11 +18,15 @@ export interface CliOutcome {
   seconds: number;
 }
 
-/** Runs `labbench <args>` from the repository root; stderr is echoed live unless `quiet`. */
-export function labbench(args: readonly string[], options: { quiet?: boolean } = {}): Promise<CliOutcome> {
+/** Runs `labbench <args>` from the repository root; stderr is echoed live unless `quiet`; `signal` interrupts it (SIGINT). */
+export function labbench(args: readonly string[], options: { quiet?: boolean; signal?: AbortSignal } = {}): Promise<CliOutcome> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.signal ? { signal: options.signal, killSignal: 'SIGINT' as const } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
