@@ -9,7 +9,7 @@ import { openLab, type Lab } from '../../../src/lab.ts';
 import { LocalProvider } from '../../../src/providers/local/provider.ts';
 import { ensureBoxImage, BOX_IMAGE } from '../../../src/scenario/lib/box.ts';
 import { benchHosts } from '../../../src/bench/session.ts';
-import { parsePing } from '../../../src/bench/measure/parsers/ping.ts';
+import { parsePing } from '../../../src/parsers/ping.ts';
 import { parseIperf3Tcp } from '../../../src/bench/measure/parsers/iperf3.ts';
 import { enterNetns } from '../../../src/bench/measure/probes/invocation.ts';
 import { median } from '../../../src/bench/judge/stats.ts';
