@@ -22,6 +22,7 @@ import type { StatePaths } from './paths.ts';
 const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
+const SLOW_ANSWER_TIMEOUT_MS = 30_000;
 
 /** What the private engine changes on the machine, recorded before it starts. */
 interface MachineBefore {
@@ -101,6 +102,15 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
     if (version) return { host: DEFAULT_SOCKET, kind: 'user', version };
   }
 
+  const running = runningPrivateEngine(paths);
+  if (running) {
+    // Alive but slow to answer (a busy machine): never replace an engine that holds labs.
+    const version = await pingEngine(running.host, SLOW_ANSWER_TIMEOUT_MS);
+    if (version) return { host: running.host, kind: 'private', version };
+    throw new ProviderError(`labbench's private Docker engine (pid ${running.pid}) runs but does not answer at ${running.host}`, {
+      hint: `see ${paths.engine.log}; \`pnpm lab down\` of its last lab stops it`,
+    });
+  }
   // A record left by a private engine that died (machine reboot, kill -9): clean up after it.
   await stopPrivateEngine(paths);
   for (const d of [paths.engine.dir, paths.engine.dataRoot, paths.engine.execRoot]) mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -145,6 +155,18 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
       (logTail ? `\n  │ ${logTail.split('\n').join('\n  │ ')}` : ''),
     { hint: `see ${paths.engine.log}; or start Docker yourself (labbench then uses it)` },
   );
+}
+
+/** The record of labbench's private engine when its dockerd process still runs (not merely a pid reused after a reboot). */
+function runningPrivateEngine(paths: StatePaths): PrivateEngineRecord | undefined {
+  if (!existsSync(paths.engine.record)) return undefined;
+  const record = JSON.parse(readFileSync(paths.engine.record, 'utf8')) as PrivateEngineRecord;
+  if (!processAlive(record.pid)) return undefined;
+  try {
+    return readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0').includes(paths.engine.execRoot) ? record : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stops labbench's private engine (if it runs) and restores what it changed on the machine. */
