@@ -72,7 +72,7 @@ export class LocalProvider implements Provider {
         progress.note(`lab "${spec.name}" is already up`);
         return this.inventoryOf(existing);
       }
-      progress.note(`lab "${spec.name}" exists and is ${condition.state}: starting its hosts as they were (nothing is recreated; \`pnpm lab up --recreate\` starts from scratch)`);
+      if (condition.missing.length === 0) progress.note(`lab "${spec.name}" exists and is ${condition.state}: starting its hosts as they were (nothing is recreated; \`pnpm lab up --recreate\` starts from scratch)`);
       return this.startHosts(existing, engine, condition, progress);
     }
 
