@@ -2,8 +2,11 @@
  * `pnpm bench:lab`: wall times of the lab lifecycle, as a user sees them from the CLI.
  *   cold `lab up`  — no host image in the engine (it is built from Debian packages first);
  *   warm `lab up`  — the image is cached;
+ *   `lab stop`     — both hosts shut down by systemd, everything kept;
+ *   `lab start`    — the same hosts started again until systemd reports them running;
  *   `lab down`.
- * Prints the figures next to the targets (warm ≤ 20 s, cold ≤ 150 s, down ≤ 10 s). It does
+ * Prints the figures next to the targets (warm ≤ 20 s, cold ≤ 150 s, stop ≤ 5 s, start ≤ 10 s,
+ * down ≤ 10 s). It does
  * not fail on a missed target: it is a measurement, not a test.
  *
  *   pnpm bench:lab [--runs N] [--cold-debs] [--skip-cold]
@@ -37,6 +40,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const up = ['lab', 'up', '--name', LAB, '--subnet', SUBNET];
 const down = ['lab', 'down', '--name', LAB];
+const stop = ['lab', 'stop', '--name', LAB];
+const start = ['lab', 'start', '--name', LAB];
 
 await timed(down);
 const lines: string[] = [];
@@ -53,12 +58,18 @@ if (!argv['skip-cold']) {
   await timed(down);
 }
 const warm: number[] = [];
+const stops: number[] = [];
+const starts: number[] = [];
 const downs: number[] = [];
 for (let i = 0; i < runs; i++) {
   warm.push(await timed(up));
+  stops.push(await timed(stop));
+  starts.push(await timed(start));
   downs.push(await timed(down));
 }
 lines.push(`warm lab up (median of ${runs}: ${warm.map(s).join(' ')}): ${s(median(warm)).padStart(7)}   target ≤ 20s`);
+lines.push(`lab stop    (median of ${runs}: ${stops.map(s).join(' ')}): ${s(median(stops)).padStart(7)}   target ≤ 5s`);
+lines.push(`lab start   (median of ${runs}: ${starts.map(s).join(' ')}): ${s(median(starts)).padStart(7)}   target ≤ 10s`);
 lines.push(`lab down    (median of ${runs}: ${downs.map(s).join(' ')}): ${s(median(downs)).padStart(7)}   target ≤ 10s`);
 
 process.stdout.write(`labbench lab lifecycle on ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, kernel ${release()}\n${lines.map((l) => `  ${l}`).join('\n')}\n`);

@@ -1,4 +1,4 @@
-/** `pnpm lab up|down|status|shell|exec`: bring a lab up, look at it, get into its hosts, remove it. */
+/** `pnpm lab up|stop|start|down|status|shell|exec`: bring a lab up, stop and start it, look at it, get into its hosts, remove it. */
 import { ConfigError } from '../errors.ts';
 import { findHost, openLab } from '../lab.ts';
 import { describeLabel, describeMachine } from '../os/host-os.ts';
@@ -6,16 +6,18 @@ import { withMachineOs } from '../os/status.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
 import type { LabStatus, Provider } from '../providers/provider.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
-import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
+import { nameFlag } from '../spec/testbed-spec.ts';
 import { parseFlags } from './args.ts';
 import { labName, resolveSpec } from './lab-spec.ts';
 
-const USAGE = `usage: pnpm lab up|down|status|list|shell|exec [options]
-  up     [--name N] [--subnet CIDR] [--hosts N | --spec FILE] [--provider local|libvirt|ssh] [--inventory FILE] [--json]
+const USAGE = `usage: pnpm lab up|stop|start|down|status|list|shell|exec [options]
+  up     [--name N] [--subnet CIDR] [--hosts N | --spec FILE] [--provider local|libvirt|ssh] [--inventory FILE] [--recreate] [--json]
   status [--name N] [--json]
   shell  <host> [--name N]
   exec   <host> [--name N] -- <command…>
   down   [--name N | --all]
+  stop   [--name N] [--json]
+  start  [--name N] [--json]
   list   [--json]`;
 
 const FLAGS = {
@@ -27,6 +29,7 @@ const FLAGS = {
   hosts: { type: 'string' },
   all: { type: 'boolean' },
   json: { type: 'boolean' },
+  recreate: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -49,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   switch (sub) {
     case 'up': {
       const spec = await resolveSpec(values, provider, (text) => progress.note(text));
-      const inventory = await provider.up(spec, progress);
+      const inventory = await provider.up(spec, progress, { recreate: Boolean(values.recreate) });
       const found = await provider.status(spec.name);
       const status = found && (await withMachineOs(found, inventory));
       if (json) print({ lab: inventory, status, steps: progress.steps, durationMs: performance.now() - started });
@@ -86,13 +89,31 @@ export async function run(argv: string[]): Promise<number> {
       else process.stdout.write(`lab "${name}" is down (${formatDuration(performance.now() - started)})\n`);
       return 0;
     }
+    case 'stop': {
+      if (!provider.stop) throw new ConfigError(`lab stop is not available with the ${provider.kind} provider`, { hint: 'only the local provider can stop and start its hosts' });
+      await provider.stop(name, progress);
+      if (json) print({ name, state: (await provider.status(name))?.state, steps: progress.steps, durationMs: performance.now() - started });
+      else process.stdout.write(`lab "${name}" is stopped (${formatDuration(performance.now() - started)}); its hosts keep their files and containers. \`pnpm lab start${nameFlag(name)}\` starts it again\n`);
+      return 0;
+    }
+    case 'start': {
+      if (!provider.start) throw new ConfigError(`lab start is not available with the ${provider.kind} provider`, { hint: 'only the local provider can stop and start its hosts' });
+      const inventory = await provider.start(name, progress);
+      const status = await provider.status(name);
+      if (json) print({ lab: inventory, status, steps: progress.steps, durationMs: performance.now() - started });
+      else {
+        process.stdout.write(renderStatus(status));
+        process.stdout.write(`lab "${name}" is up again (${formatDuration(performance.now() - started)}): its hosts were started, nothing was recreated\n`);
+      }
+      return 0;
+    }
     case 'shell':
     case 'exec': {
       const hostName = args[0];
       if (!hostName) throw new ConfigError(`lab ${sub} needs a host name`, { hint: USAGE.split('\n')[sub === 'shell' ? 3 : 4] });
       if (sub === 'exec' && command.length === 0) throw new ConfigError('lab exec needs a command after --', { hint: 'e.g. pnpm lab exec hostA -- ip a' });
       const inventory = await provider.inventory(name);
-      if (!inventory) throw new ConfigError(`lab "${name}" is not up`, { hint: `run \`pnpm lab up${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\`` });
+      if (!inventory) throw new ConfigError(`lab "${name}" is not up`, { hint: `run \`pnpm lab up${nameFlag(name)}\`` });
       const target = findHost(inventory, hostName);
       const lab = await openLab({ ...inventory, hosts: [target] });
       try {

@@ -15,9 +15,9 @@ const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
 
 const USAGE = `usage: labbench <command> [options]
 
-  lab up|down|status|shell|exec   manage a lab (pnpm lab …)
-  scenario <name>|all|--list      run the course document's chapters as verified scenarios
-  bench                           measure the lab's network paths against a baseline
+  lab up|stop|start|down|status|shell|exec  manage a lab (pnpm lab …)
+  scenario <name>|all|--list                run the course document's chapters as verified scenarios
+  bench                                     measure the lab's network paths against a baseline
 
 Run a command with --help for its options.`;
 

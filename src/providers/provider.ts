@@ -7,6 +7,7 @@ import type { Inventory } from '../inventory.ts';
 import type { MachineOs } from '../os/host-os.ts';
 import type { Progress } from '../progress.ts';
 import type { TestbedSpec } from '../spec/testbed-spec.ts';
+import type { LabState } from './lab-state.ts';
 
 export type ProviderKind = 'local' | 'libvirt' | 'ssh';
 export const PROVIDER_KINDS: readonly ProviderKind[] = ['local', 'libvirt', 'ssh'];
@@ -29,11 +30,16 @@ export interface LabStatus {
   name: string;
   provider: ProviderKind;
   subnet: string;
-  /** "up" when every host runs and answers, "partial" after an interrupted up, "down" otherwise. */
-  state: 'up' | 'partial' | 'down';
+  /** See lab-state.ts: up, stopped (hosts kept, not running), engine down, partial (only recreating helps). */
+  state: LabState;
   hosts: HostState[];
   /** Provider-specific facts worth showing (engine in use, cached images, state dir). */
   details: Record<string, unknown>;
+}
+
+export interface UpOptions {
+  /** Remove whatever exists of the lab (its hosts' files and containers too) and create it anew. */
+  recreate?: boolean;
 }
 
 export interface Provider {
@@ -42,8 +48,15 @@ export interface Provider {
   readonly fixedSpec?: TestbedSpec;
   /** Checks preconditions without changing anything; throws ConfigError/ProviderError with a hint. */
   preflight(spec: TestbedSpec): Promise<void>;
-  /** Brings the lab up (a no-op when it already is) and returns how to reach its hosts. */
-  up(spec: TestbedSpec, progress: Progress): Promise<Inventory>;
+  /**
+   * Brings the lab up and returns how to reach its hosts: a no-op when it is up, starts the hosts
+   * of a stopped lab (keeping everything), and removes and creates it again only with `recreate`.
+   */
+  up(spec: TestbedSpec, progress: Progress, options?: UpOptions): Promise<Inventory>;
+  /** Stops every host, keeping their disks; absent where the provider cannot (existing machines). */
+  stop?(name: string, progress: Progress): Promise<void>;
+  /** Starts the hosts of a stopped lab as they were; absent where the provider cannot. */
+  start?(name: string, progress: Progress): Promise<Inventory>;
   /** The inventory of a running lab, or undefined when it is not up. */
   inventory(name: string): Promise<Inventory | undefined>;
   status(name: string): Promise<LabStatus | undefined>;

@@ -29,6 +29,11 @@ export interface TestbedSpec {
 export const DEFAULT_LAB_NAME = 'labbench';
 export const DEFAULT_SUBNET = '192.168.100.0/24';
 
+/** ` --name N` for a command line that suggests a command about lab N (nothing for the default lab). */
+export function nameFlag(lab: string): string {
+  return lab === DEFAULT_LAB_NAME ? '' : ` --name ${lab}`;
+}
+
 /** Networks a lab LAN must not overlap: Docker's default bridge and the document's flannel network. */
 export const RESERVED_NETWORKS: readonly { cidr: string; why: string }[] = [
   { cidr: '172.17.0.0/16', why: "Docker's default bridge (docker0)" },

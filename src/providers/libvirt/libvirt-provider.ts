@@ -16,6 +16,7 @@ import type { Inventory } from '../../inventory.ts';
 import { runLocal } from '../../machine/run.ts';
 import type { Progress } from '../../progress.ts';
 import type { TestbedSpec } from '../../spec/testbed-spec.ts';
+import { labConditionOf } from '../lab-state.ts';
 import type { HostState, LabStatus, Provider } from '../provider.ts';
 import { describeEngineEvent } from './engine-events.ts';
 import { ensureLabKeys } from './lab-keys.ts';
@@ -138,12 +139,16 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
         const r = await runLocal(['virsh', '--connect', out.hypervisorUri, 'domstate', h.domain], { nothrow: true, timeoutMs: 30_000 });
         hosts.push({ name: h.name, address: h.address, os: h.os, platform: `${h.os} VM (${h.domain})`, state: r.exitCode === 0 ? r.stdout.trim() : 'missing' });
       }
-      const running = hosts.filter((h) => h.state === 'running').length;
+      const { state } = labConditionOf({
+        interrupted: false,
+        engineAnswers: true,
+        hosts: hosts.map((h) => ({ name: h.name, exists: h.state !== 'missing', running: h.state === 'running' })),
+      });
       return {
         name,
         provider: 'libvirt',
         subnet: out.subnet,
-        state: running === hosts.length ? 'up' : running === 0 ? 'down' : 'partial',
+        state,
         hosts,
         details: { hypervisorUri: out.hypervisorUri, domainType: out.domainType, stateDir: join(stateDir, name), backend: `file://${backendDir}` },
       };

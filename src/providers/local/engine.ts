@@ -22,6 +22,7 @@ import type { StatePaths } from './paths.ts';
 const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
+const SLOW_ANSWER_TIMEOUT_MS = 30_000;
 
 /** What the private engine changes on the machine, recorded before it starts. */
 interface MachineBefore {
@@ -68,6 +69,22 @@ export async function acquireEngine(paths: StatePaths, progress: Progress, env: 
   return progress.step('Starting a private Docker engine', () => startPrivateEngine(paths, progress, env));
 }
 
+/**
+ * labbench's private engine for a lab that lives in it, started again when it does not answer
+ * (killed, or the machine rebooted): its data-root still holds the lab's containers and volumes.
+ */
+export async function ensurePrivateEngine(paths: StatePaths, progress: Progress, env: NodeJS.ProcessEnv = process.env): Promise<DockerEngine> {
+  const host = `unix://${paths.engine.socket}`;
+  const version = existsSync(paths.engine.record) ? await pingEngine(host) : undefined;
+  if (version) return { host, kind: 'private', version };
+  return progress.step("Starting labbench's private Docker engine again (it was not running)", () => startPrivateEngine(paths, progress, env));
+}
+
+/** Whether labbench's private engine answers (without starting it). */
+export async function privateEngineAnswers(paths: StatePaths): Promise<string | undefined> {
+  return existsSync(paths.engine.record) ? pingEngine(`unix://${paths.engine.socket}`) : undefined;
+}
+
 async function startPrivateEngine(paths: StatePaths, progress: Progress, env: NodeJS.ProcessEnv): Promise<DockerEngine> {
   if (process.getuid?.() !== 0) {
     throw new ProviderError('no Docker engine answers, and only root can start one', {
@@ -85,6 +102,15 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
     if (version) return { host: DEFAULT_SOCKET, kind: 'user', version };
   }
 
+  const running = runningPrivateEngine(paths);
+  if (running) {
+    // Alive but slow to answer (a busy machine): never replace an engine that holds labs.
+    const version = await pingEngine(running.host, SLOW_ANSWER_TIMEOUT_MS);
+    if (version) return { host: running.host, kind: 'private', version };
+    throw new ProviderError(`labbench's private Docker engine (pid ${running.pid}) runs but does not answer at ${running.host}`, {
+      hint: `see ${paths.engine.log}; \`pnpm lab down\` of its last lab stops it`,
+    });
+  }
   // A record left by a private engine that died (machine reboot, kill -9): clean up after it.
   await stopPrivateEngine(paths);
   for (const d of [paths.engine.dir, paths.engine.dataRoot, paths.engine.execRoot]) mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -131,11 +157,24 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
   );
 }
 
+/** The record of labbench's private engine when its dockerd process still runs (not merely a pid reused after a reboot). */
+function runningPrivateEngine(paths: StatePaths): PrivateEngineRecord | undefined {
+  if (!existsSync(paths.engine.record)) return undefined;
+  const record = JSON.parse(readFileSync(paths.engine.record, 'utf8')) as PrivateEngineRecord;
+  if (!processAlive(record.pid)) return undefined;
+  try {
+    return readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0').includes(paths.engine.execRoot) ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Stops labbench's private engine (if it runs) and restores what it changed on the machine. */
 export async function stopPrivateEngine(paths: StatePaths): Promise<boolean> {
   if (!existsSync(paths.engine.record)) return false;
   const record = JSON.parse(readFileSync(paths.engine.record, 'utf8')) as PrivateEngineRecord;
   await terminate(record.pid);
+  await killOrphanedContainers(paths.engine.execRoot);
   await restoreMachine(record.before);
   await unmountUnder([paths.engine.execRoot, paths.engine.dataRoot]);
   rmSync(paths.engine.execRoot, { recursive: true, force: true });
@@ -153,6 +192,37 @@ async function terminate(pid: number): Promise<void> {
   while (processAlive(pid)) await sleep(100);
 }
 
+/**
+ * A dockerd that was killed leaves its containers running under their containerd shims, which
+ * no later engine adopts (exec-root is cleared). They are killed as a crash of the machine
+ * would have: the hosts' files stay in their containers' layers and volumes for the next start.
+ */
+async function killOrphanedContainers(execRoot: string): Promise<void> {
+  const address = `${execRoot}/containerd/containerd.sock`;
+  const procs = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const cmdline = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+        const ppid = Number(/^\d+ \(.*\) \S+ (\d+)/.exec(readFileSync(`/proc/${d}/stat`, 'utf8'))?.[1]);
+        return [{ pid: Number(d), ppid, cmdline }];
+      } catch {
+        return [];
+      }
+    });
+  const shims = procs.filter((p) => /containerd-shim/.test(p.cmdline[0] ?? '') && p.cmdline.includes(address)).map((p) => p.pid);
+  if (shims.length === 0) return;
+  const victims = [...procs.filter((p) => shims.includes(p.ppid)).map((p) => p.pid), ...shims];
+  for (const pid of victims) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (victims.some(processAlive) && Date.now() < deadline) await sleep(100);
+}
 
 async function snapshotMachine(): Promise<MachineBefore> {
   return {

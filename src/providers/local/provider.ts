@@ -12,13 +12,14 @@ import { ConfigError, ProviderError } from '../../errors.ts';
 import type { Inventory, InventoryHost } from '../../inventory.ts';
 import { mapBounded } from '../../pool.ts';
 import type { Progress } from '../../progress.ts';
-import { gatewayOf, validateSpec, type HostSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
+import { gatewayOf, nameFlag, validateSpec, type HostSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
 import { formatKnownHosts, parsePublicKeyLine, type PinnedKey } from '../../transports/known-hosts.ts';
 import { generateEd25519 } from '../../transports/ssh-keys.ts';
-import type { LabStatus, Provider } from '../provider.ts';
+import { labConditionOf, type LabCondition } from '../lab-state.ts';
+import type { LabStatus, Provider, UpOptions } from '../provider.ts';
 import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilities.ts';
-import { docker, dockerLines, LABEL, type DockerEngine } from './docker-cli.ts';
-import { acquireEngine, findEngine, stopPrivateEngine } from './engine.ts';
+import { docker, dockerLines, LABEL, pingEngine, type DockerEngine } from './docker-cli.ts';
+import { acquireEngine, ensurePrivateEngine, findEngine, privateEngineAnswers, stopPrivateEngine } from './engine.ts';
 import { ensureHostImage, HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
 import { ensureInotifyRoom } from './inotify.ts';
 import { allowLanForwarding, removeLanForwarding } from './lan-forwarding.ts';
@@ -31,6 +32,11 @@ import { statePaths, type StatePaths } from './paths.ts';
  */
 export const LOCAL_PLATFORM = 'debian-12 system container';
 const BOOT_TIMEOUT_S = 90;
+/**
+ * Seconds `lab stop` gives each host to shut down before its container is killed: systemd stops
+ * the host's services, and its Docker engine gives its own containers up to 10 s each.
+ */
+const STOP_GRACE_S = 30;
 
 export class LocalProvider implements Provider {
   readonly kind = 'local' as const;
@@ -54,20 +60,25 @@ export class LocalProvider implements Provider {
     }
   }
 
-  async up(spec: TestbedSpec, progress: Progress): Promise<Inventory> {
+  async up(spec: TestbedSpec, progress: Progress, options: UpOptions = {}): Promise<Inventory> {
     await this.preflight(spec);
     const lab = this.paths.lab(spec.name);
     const existing = readLabRecord(lab);
-    if (existing?.state === 'up') {
-      const status = await this.status(spec.name);
-      if (status?.state === 'up') {
+    if (existing && options.recreate) {
+      progress.note(`lab "${spec.name}" exists: --recreate removes it first (its hosts' files and containers go with it)`);
+      await this.down(spec.name, progress, { keepEngine: true });
+    } else if (existing?.state === 'creating') {
+      progress.note(`lab "${spec.name}" is partial (an earlier up was interrupted): removing it first`);
+      await this.down(spec.name, progress, { keepEngine: true });
+    } else if (existing) {
+      const engine = await this.labEngine(existing, progress);
+      const condition = await this.observe(existing, engine);
+      if (condition.state === 'up') {
         progress.note(`lab "${spec.name}" is already up`);
         return this.inventoryOf(existing);
       }
-    }
-    if (existing) {
-      progress.note(`lab "${spec.name}" is not complete (an earlier up was interrupted or a host stopped): removing it first`);
-      await this.down(spec.name, progress, { keepEngine: true });
+      if (condition.missing.length === 0) progress.note(`lab "${spec.name}" exists and is ${condition.state}: starting its hosts as they were (nothing is recreated; \`pnpm lab up --recreate\` starts from scratch)`);
+      return this.startHosts(existing, engine, condition, progress);
     }
 
     ensureInotifyRoom(spec.hosts.length, progress);
@@ -114,30 +125,67 @@ export class LocalProvider implements Provider {
 
   async inventory(name: string): Promise<Inventory | undefined> {
     const record = readLabRecord(this.paths.lab(name));
-    return record?.state === 'up' ? this.inventoryOf(record) : undefined;
+    if (record?.state !== 'up') return undefined;
+    const engine = await this.answeringEngine(record);
+    return engine && (await this.observe(record, engine)).state === 'up' ? this.inventoryOf(record) : undefined;
+  }
+
+  async stop(name: string, progress: Progress): Promise<void> {
+    const record = this.existingRecord(name, 'stop');
+    const engine = await this.answeringEngine(record);
+    if (!engine) {
+      progress.note(`lab "${name}" is already stopped: the engine that holds it is not running`);
+      return;
+    }
+    const { notRunning } = await this.observe(record, engine);
+    const running = record.spec.hosts.map((h) => h.name).filter((h) => !notRunning.includes(h));
+    if (running.length === 0) {
+      progress.note(`lab "${name}" is already stopped`);
+      return;
+    }
+    await progress.step(`Stopping ${running.join(', ')} (systemd shuts each host down; files, containers and volumes stay)`, () =>
+      docker(engine, ['stop', '--time', String(STOP_GRACE_S), ...running.map((h) => containerName(name, h))]),
+    );
+  }
+
+  async start(name: string, progress: Progress): Promise<Inventory> {
+    const record = this.existingRecord(name, 'start');
+    if (record.state === 'creating') {
+      throw new ConfigError(`lab "${name}" is partial: the up that created it was interrupted`, { hint: `\`pnpm lab up${nameFlag(name)}\` removes it and creates it again` });
+    }
+    const engine = await this.labEngine(record, progress);
+    const condition = await this.observe(record, engine);
+    if (condition.state === 'up') {
+      throw new ConfigError(`lab "${name}" is already up: there is nothing to start`, { hint: `\`pnpm lab status${nameFlag(name)}\` shows its hosts` });
+    }
+    return this.startHosts(record, engine, condition, progress);
   }
 
   async status(name: string): Promise<LabStatus | undefined> {
     const record = readLabRecord(this.paths.lab(name));
-    const engine = await findEngine(this.paths, this.env);
+    const engine = record ? await this.answeringEngine(record) : await findEngine(this.paths, this.env);
     if (!record && !engine) return undefined;
     const containers = engine ? await this.containersOf(engine, name) : [];
     if (!record && containers.length === 0) return undefined;
     const spec = record?.spec;
     const hosts = (spec?.hosts ?? []).map((h) => {
       const c = containers.find((x) => x.host === h.name);
-      return { name: h.name, address: h.address, os: h.os, platform: LOCAL_PLATFORM, state: c?.state ?? 'absent' };
+      return { name: h.name, address: h.address, os: h.os, platform: LOCAL_PLATFORM, state: engine ? (c?.state ?? 'absent') : 'unknown' };
     });
-    const allRunning = hosts.length > 0 && hosts.every((h) => h.state === 'running');
+    const condition = record ? conditionOf(record, engine, containers) : undefined;
+    const state = condition?.state ?? 'partial';
     const images = engine ? await dockerLines(engine, ['images', HOST_IMAGE_REPOSITORY, '--format', '{{.Repository}}:{{.Tag}} {{.Size}}']) : [];
     return {
       name,
       provider: 'local',
       subnet: spec?.subnet ?? '?',
-      state: record?.state === 'up' && allRunning ? 'up' : 'partial',
+      state,
       hosts,
       details: {
-        engine: engine ? `${engine.kind === 'private' ? "labbench's private dockerd" : 'Docker engine'} ${engine.version} at ${engine.host}` : 'not running',
+        engine: engine
+          ? `${engine.kind === 'private' ? "labbench's private dockerd" : 'Docker engine'} ${engine.version} at ${engine.host}`
+          : `${record?.engine.kind === 'private' ? "labbench's private dockerd" : 'the Docker engine'} at ${record?.engine.host} is not running`,
+        next: record && condition ? nextStep(record, condition) : `\`pnpm lab down${nameFlag(name)}\` removes what is left`,
         image: record?.image,
         cachedHostImages: images,
         containerFlags: record?.flagsReason,
@@ -156,10 +204,10 @@ export class LocalProvider implements Provider {
   async down(name: string, progress: Progress, options: { keepEngine?: boolean } = {}): Promise<void> {
     const lab = this.paths.lab(name);
     const record = readLabRecord(lab);
-    let engine = await findEngine(this.paths, this.env);
+    let engine = record ? await this.answeringEngine(record) : await findEngine(this.paths, this.env);
     if (!engine && record?.engine.kind === 'private') {
       // The private engine is gone (reboot, kill): start it again to remove what it still holds.
-      engine = await acquireEngine(this.paths, progress, this.env);
+      engine = await ensurePrivateEngine(this.paths, progress, this.env);
     }
     if (engine) {
       const e = engine;
@@ -292,6 +340,97 @@ export class LocalProvider implements Provider {
       const [host = '', state = ''] = l.split(' ');
       return { host, state };
     });
+  }
+
+  /** The record of a lab that must exist for `lab <command>`. */
+  private existingRecord(name: string, command: string): LabRecord {
+    const record = readLabRecord(this.paths.lab(name));
+    if (!record) {
+      throw new ConfigError(`lab "${name}" does not exist: there is nothing to ${command}`, { hint: `\`pnpm lab up${nameFlag(name)}\` creates it` });
+    }
+    return record;
+  }
+
+  /** The engine that holds the lab, if it answers now (nothing is started). */
+  private async answeringEngine(record: LabRecord): Promise<DockerEngine | undefined> {
+    const version = record.engine.kind === 'private' ? await privateEngineAnswers(this.paths) : await pingEngine(record.engine.host);
+    return version ? { ...record.engine, version } : undefined;
+  }
+
+  /** The engine that holds the lab, started again when it is labbench's private one. */
+  private async labEngine(record: LabRecord, progress: Progress): Promise<DockerEngine> {
+    if (record.engine.kind === 'private') return ensurePrivateEngine(this.paths, progress, this.env);
+    const engine = await this.answeringEngine(record);
+    if (engine) return engine;
+    throw new ProviderError(`the Docker engine that holds lab "${record.name}" (${record.engine.host}) does not answer`, {
+      hint: `start it (e.g. \`systemctl start docker\`), then run \`pnpm lab start${nameFlag(record.name)}\``,
+    });
+  }
+
+  private async observe(record: LabRecord, engine: DockerEngine): Promise<LabCondition> {
+    return conditionOf(record, engine, await this.containersOf(engine, record.name));
+  }
+
+  /**
+   * Starts the hosts of a lab that exist but do not run, as they are: same container, address,
+   * host keys and disk. systemd boots each; their services and containers come back by their
+   * own unit and restart settings.
+   */
+  private async startHosts(record: LabRecord, engine: DockerEngine, condition: LabCondition, progress: Progress): Promise<Inventory> {
+    const { name } = record;
+    if (condition.missing.length > 0) {
+      const kept = record.spec.hosts.map((h) => h.name).filter((h) => !condition.missing.includes(h));
+      throw new ProviderError(`lab "${name}" cannot be started: ${condition.missing.join(', ')} ${condition.missing.length === 1 ? 'is' : 'are'} gone`, {
+        hint:
+          `\`pnpm lab up --recreate${nameFlag(name)}\` removes the lab and creates it again` +
+          (kept.length > 0 ? `; what ${kept.join(' and ')} ${kept.length === 1 ? 'holds' : 'hold'} (files, Docker containers, images and volumes, etcd's data) would be lost` : ''),
+      });
+    }
+    const names = condition.notRunning.map((h) => containerName(name, h));
+    await progress.step(`Starting ${condition.notRunning.join(', ')} as they were (files, containers, addresses and host keys kept)`, async () => {
+      const r = await docker(engine, ['start', ...names], { nothrow: true });
+      if (r.exitCode !== 0) {
+        throw new ProviderError(`lab "${name}": the host containers did not start: ${r.stderr.trim().split('\n').pop()}`, {
+          hint: `\`pnpm lab up --recreate${nameFlag(name)}\` creates the lab anew (its hosts' files and containers would be lost)`,
+        });
+      }
+    });
+    // An engine that was started again has set up its iptables chains afresh.
+    await allowLanForwarding(bridgeName(name), name);
+    await progress.step(`Waiting for systemd on ${condition.notRunning.join(', ')}`, () =>
+      Promise.all(record.spec.hosts.filter((h) => condition.notRunning.includes(h.name)).map((h) => this.waitForBoot(engine, name, h))),
+    );
+    return this.inventoryOf(record);
+  }
+}
+
+function conditionOf(record: LabRecord, engine: DockerEngine | undefined, containers: { host: string; state: string }[]): LabCondition {
+  return labConditionOf({
+    interrupted: record.state === 'creating',
+    engineAnswers: engine !== undefined,
+    hosts: record.spec.hosts.map((h) => {
+      const c = containers.find((x) => x.host === h.name);
+      return { name: h.name, exists: c !== undefined, running: c?.state === 'running' };
+    }),
+  });
+}
+
+/** What to run next for a lab in this condition, for `lab status`. */
+function nextStep(record: LabRecord, condition: LabCondition): string | undefined {
+  const flag = nameFlag(record.name);
+  switch (condition.state) {
+    case 'up':
+      return undefined;
+    case 'stopped':
+      return `\`pnpm lab start${flag}\` (or \`pnpm lab up${flag}\`) starts ${condition.notRunning.join(', ')} as they were`;
+    case 'engine down':
+      return record.engine.kind === 'private'
+        ? `\`pnpm lab start${flag}\` (or \`pnpm lab up${flag}\`) starts labbench's private engine again, then the hosts as they were`
+        : `start that engine (e.g. \`systemctl start docker\`), then \`pnpm lab start${flag}\``;
+    case 'partial':
+      return record.state === 'creating'
+        ? `\`pnpm lab up${flag}\` removes what an interrupted up left and creates the lab again`
+        : `${condition.missing.join(', ')} ${condition.missing.length === 1 ? 'is' : 'are'} gone: \`pnpm lab up --recreate${flag}\` creates the lab anew`;
   }
 }
 
