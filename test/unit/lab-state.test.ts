@@ -34,5 +34,5 @@ test('lab status shows the state and what to run next', (t) => {
     hosts: [{ name: 'hostA', address: '10.0.0.12', os: 'rocky-8.10', platform: 'p', state: 'exited' }],
     details: { next: '`pnpm lab start --name x` starts hostA', empty: [] },
   });
-  t.is(text, 'lab "x" (local, 10.0.0.0/24): stopped\nHOST   ADDRESS    OS (document)  RUNS AS  STATE\nhostA  10.0.0.12  rocky-8.10     p        exited\n  next: `pnpm lab start --name x` starts hostA\n');
+  t.is(text, 'lab "x" (local, 10.0.0.0/24): stopped\nHOST   ADDRESS    OS (label)  OS (machine)  RUNS AS  STATE\nhostA  10.0.0.12  rocky-8.10  -             p        exited\n  next: `pnpm lab start --name x` starts hostA\n');
 });
