@@ -42,6 +42,18 @@ export async function interfacesOf(host: Host, container?: string): Promise<IpIn
   return parseIpInterfaces(out.stdout);
 }
 
+/** A container's eth0 as `ip a` inside it shows it (address with prefix length in `inet[0]`), or undefined. */
+export async function eth0Of(host: Host, container: string): Promise<IpInterface | undefined> {
+  const out = await host.$({ nothrow: true })`docker exec ${container} ip a`;
+  return out.ok ? parseIpInterfaces(out.stdout).find((i) => i.name === 'eth0') : undefined;
+}
+
+/** Whether a container exists and runs (`docker inspect -f '{{.State.Status}}'`), as a word for check labels. */
+export async function containerState(host: Host, container: string): Promise<string> {
+  const r = await host.$({ nothrow: true })`docker inspect -f '{{.State.Status}}' ${container}`;
+  return r.ok ? r.text() : 'missing';
+}
+
 /** `ifconfig` on the host, or in a container when one is named. */
 export async function ifconfigOf(host: Host, container?: string): Promise<IfconfigInterface[]> {
   const out = container ? await host.$`docker exec ${container} ifconfig` : await host.$`ifconfig`;
