@@ -11,10 +11,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepCheck } from '../../src/course/course.ts';
 import type { Host } from '../../src/host.ts';
-import { openLab, type Lab } from '../../src/lab.ts';
+import type { Lab } from '../../src/lab.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 import { cli, rootSkipReason } from '../support/cli.ts';
-import { snapshotHost, typeIn } from '../support/course.ts';
+import { labForFile, snapshotHost, typeIn } from '../support/course.ts';
 
 const skip = rootSkipReason();
 const run = skip ? test.serial.skip : test.serial;
@@ -24,9 +24,9 @@ const LAB = 'i11course';
 const SUBNET = '10.211.71.0/24';
 const course = (...args: string[]) => cli(['course', ...args, '--name', LAB]);
 
-let lab: Lab | undefined;
+const lab = skip ? () => undefined as unknown as Lab : labForFile(LAB, SUBNET);
 /** The document's single-host chapters run on host B (its Ubuntu host). */
-const hostB = (): Host => lab!.host('hostB');
+const hostB = (): Host => lab().host('hostB');
 
 async function type(t: ExecutionContext, command: string): Promise<void> {
   const r = await typeIn(hostB(), command);
@@ -67,18 +67,6 @@ async function expectPass(t: ExecutionContext): Promise<void> {
   t.true(result.passed && result.checks.length > 0);
 }
 
-if (!skip) {
-  test.before(async () => {
-    const up = await cli(['lab', 'up', '--name', LAB, '--subnet', SUBNET]);
-    if (up.code !== 0) throw new Error(up.stdout + up.stderr);
-    const { LocalProvider } = await import('../../src/providers/local/provider.ts');
-    lab = await openLab((await new LocalProvider().inventory(LAB))!);
-  });
-  test.after.always(async () => {
-    await lab?.close();
-    await cli(['lab', 'down', '--name', LAB]);
-  });
-}
 
 run(title('bridge-basics step 2: a container on the none network fails the veth check; the document\'s docker run passes'), async (t) => {
   await start(t, 'bridge-basics', 2);

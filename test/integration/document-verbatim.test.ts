@@ -11,9 +11,9 @@
 import test, { type ExecutionContext } from 'ava';
 import type { StepCheck } from '../../src/course/course.ts';
 import type { Host } from '../../src/host.ts';
-import { openLab, type Lab } from '../../src/lab.ts';
+import type { Lab } from '../../src/lab.ts';
 import { cli, rootSkipReason } from '../support/cli.ts';
-import { snapshotHost, typeIn } from '../support/course.ts';
+import { labForFile, snapshotHost, typeIn } from '../support/course.ts';
 
 const skip = rootSkipReason();
 const run = skip ? test.serial.skip : test.serial;
@@ -21,9 +21,9 @@ const title = (t: string) => (skip ? `${t} — skipped: ${skip}` : t);
 
 const LAB = 'i11doc';
 const SUBNET = '10.211.72.0/24';
-let lab: Lab | undefined;
-const A = (): Host => lab!.host('hostA');
-const B = (): Host => lab!.host('hostB');
+const lab = skip ? () => undefined as unknown as Lab : labForFile(LAB, SUBNET);
+const A = (): Host => lab().host('hostA');
+const B = (): Host => lab().host('hostB');
 
 /** Types a command on a host; checks its exit code and, when given, what it printed. Returns the output. */
 async function say(t: ExecutionContext, host: Host, command: string, expect?: RegExp, exit = 0): Promise<string> {
@@ -64,18 +64,6 @@ async function failsOn(t: ExecutionContext, step: number, label: RegExp, hint: R
   t.regex(hit?.hint ?? '', hint);
 }
 
-if (!skip) {
-  test.before(async () => {
-    const up = await cli(['lab', 'up', '--name', LAB, '--subnet', SUBNET]);
-    if (up.code !== 0) throw new Error(up.stdout + up.stderr);
-    const { LocalProvider } = await import('../../src/providers/local/provider.ts');
-    lab = await openLab((await new LocalProvider().inventory(LAB))!);
-  });
-  test.after.always(async () => {
-    await lab?.close();
-    await cli(['lab', 'down', '--name', LAB]);
-  });
-}
 
 run(title('一、容器网络 (1.1, 1.2) on host B'), async (t) => {
   const b = B();

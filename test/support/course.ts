@@ -1,6 +1,25 @@
 /** Helpers for the course integration tests: typing into a host's login shell, and a snapshot of what a check must not change. */
+import test from 'ava';
 import type { Host } from '../../src/host.ts';
+import { openLab, type Lab } from '../../src/lab.ts';
+import { LocalProvider } from '../../src/providers/local/provider.ts';
 import { quoteArg } from '../../src/transports/quote.ts';
+import { cli } from './cli.ts';
+
+/** One lab for a whole test file: `pnpm lab up` before, `pnpm lab down` after; returns a getter for the opened lab. */
+export function labForFile(name: string, subnet: string): () => Lab {
+  let lab: Lab | undefined;
+  test.before(async () => {
+    const up = await cli(['lab', 'up', '--name', name, '--subnet', subnet]);
+    if (up.code !== 0) throw new Error(up.stdout + up.stderr);
+    lab = await openLab((await new LocalProvider().inventory(name))!);
+  });
+  test.after.always(async () => {
+    await lab?.close();
+    await cli(['lab', 'down', '--name', name]);
+  });
+  return () => lab!;
+}
 
 /** Runs a command line in a login shell on the host, as a student typing it would (profile.d read). */
 export function typeIn(host: Host, command: string, timeoutMs = 120_000) {
