@@ -229,4 +229,12 @@ EOF`);
   await passes(t, 7);
   const status = await course('status');
   t.regex(status.stdout, /flannel-two-host \(§4\), on step 7 of 7/);
+
+  // A student who deleted etcd's configuration: step 1's check says what is missing; reset goes back to the start.
+  await say(t, a, 'rm /etc/etcd/etcd.conf');
+  await failsOn(t, 1, /^hostA: \/etc\/etcd\/etcd\.conf exists$/, /the document's four ETCD_ settings/);
+  const reset = await course('reset');
+  t.is(reset.code, 0, reset.stdout.slice(-2000) + reset.stderr);
+  t.regex((await course('status')).stdout, /on step 1 of 7/);
+  await say(t, a, 'systemctl is-active flanneld', /inactive/, 3);
 });
