@@ -8,6 +8,7 @@ import { LabbenchError } from '../errors.ts';
 import type { Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
 import type { ScenarioParams, StepHosts } from '../scenario/define.ts';
+import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
 import type { StepReport } from '../scenario/report.ts';
 import { runStep, type RunObserver } from '../scenario/runner.ts';
 import { restoreEngine, rememberWholeEngine } from '../scenario/lib/docker-engine.ts';
@@ -50,7 +51,7 @@ export function hostsOf(lab: Lab, on: StepHosts): Host[] {
 
 /** `pnpm lab shell <host>` lines for the step's hosts. */
 export function shellCommands(lab: Lab, on: StepHosts): string[] {
-  const named = lab.inventory.lab === 'labbench' ? '' : ` --name ${lab.inventory.lab}`;
+  const named = lab.inventory.lab === DEFAULT_LAB_NAME ? '' : ` --name ${lab.inventory.lab}`;
   return hostsOf(lab, on).map((h) => `pnpm lab shell ${h.name}${named}`);
 }
 
