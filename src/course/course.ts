@@ -61,7 +61,7 @@ async function assertHostsUsable(lab: Lab, on: StepHosts): Promise<void> {
     const docker = await h.$({ nothrow: true, quiet: true })`systemctl is-active docker`;
     if (!docker.ok) {
       throw new LabbenchError(`docker is not running on ${h.name} (systemctl is-active docker: ${docker.text() || 'unknown'})`, {
-        hint: `start it on ${h.name} (systemctl start docker), or put the exercise back to its start: pnpm course reset`,
+        hint: `start it on ${h.name} (systemctl start docker; after several restarts in a minute systemd refuses until systemctl reset-failed docker), or put the exercise back to its start: pnpm course reset`,
       });
     }
   }

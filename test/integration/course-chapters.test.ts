@@ -141,7 +141,7 @@ run(title('bad input: a check while the lab is being changed, docker stopped by 
   await type(t, 'systemctl stop docker.socket docker');
   const down = await course('check');
   t.is(down.code, 1);
-  t.regex(down.stderr, /^error: docker is not running on hostB \(systemctl is-active docker: inactive\)\n {2}hint: start it on hostB \(systemctl start docker\), or put the exercise back to its start: pnpm course reset\n$/);
+  t.regex(down.stderr, /^error: docker is not running on hostB \(systemctl is-active docker: inactive\)\n {2}hint: start it on hostB \(systemctl start docker; after several restarts in a minute systemd refuses until systemctl reset-failed docker\), or put the exercise back to its start: pnpm course reset\n$/);
   t.notRegex(down.stderr, /\n\s+at /, 'no stack trace');
   const reset = await course('reset');
   t.is(reset.code, 0, reset.stdout.slice(-2000) + reset.stderr);
