@@ -386,9 +386,9 @@ async function checkFlanneld(ctx: StepContext, h: Host): Promise<void> {
   ctx.expectEqual(`flanneld is enabled on ${h.name}`, (await h.$({ nothrow: true })`systemctl is-enabled flanneld`).text(), 'enabled', hint);
 }
 
-/** The host's /run/flannel/subnet.env, or undefined while there is none. */
+/** The host's /run/flannel/subnet.env, or undefined while there is none (read quietly: the transcript shows the document's own `cat`). */
 async function subnetEnvOf(h: Host): Promise<Record<string, string> | undefined> {
-  const r = await h.$({ nothrow: true })`cat ${SUBNET_ENV}`;
+  const r = await h.$({ nothrow: true, quiet: true })`cat ${SUBNET_ENV}`;
   return r.ok && r.stdout.trim() !== '' ? parseEnvironmentFile(r.stdout) : undefined;
 }
 
