@@ -15,10 +15,10 @@ import {
   resetExercise, shellCommands, solveStep, startExercise, stepOf, type Exercise,
 } from '../course/index.ts';
 import { parseFlags } from './args.ts';
-import { labName, specFromFlags } from './lab-spec.ts';
+import { LAB_FLAGS, labName, specFromFlags } from './lab-spec.ts';
 
 const USAGE = `usage: pnpm course list
-       pnpm course start <exercise> [--at N] [--name LAB] [--subnet CIDR]
+       pnpm course start <exercise> [--at N] [--name LAB] [--subnet CIDR] [--spec FILE] [--provider local|libvirt|ssh]
        pnpm course check [--step N] [--json] [--name LAB]
        pnpm course status|hint|reset [--name LAB]
        pnpm course solve [--step N] [--name LAB]`;
@@ -26,10 +26,7 @@ const USAGE = `usage: pnpm course list
 const FLAGS = {
   at: { type: 'string' },
   step: { type: 'string' },
-  name: { type: 'string' },
-  subnet: { type: 'string' },
-  provider: { type: 'string' },
-  inventory: { type: 'string' },
+  ...LAB_FLAGS,
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -4,6 +4,15 @@ import { ConfigError } from '../errors.ts';
 import type { Provider } from '../providers/provider.ts';
 import { DEFAULT_LAB_NAME, documentSpec, validateSpec, type TestbedSpec } from '../spec/testbed-spec.ts';
 
+/** The flags that name a lab and where it runs, shared by the commands that bring one up or use one. */
+export const LAB_FLAGS = {
+  name: { type: 'string' },
+  subnet: { type: 'string' },
+  spec: { type: 'string' },
+  provider: { type: 'string' },
+  inventory: { type: 'string' },
+} as const;
+
 export interface LabFlags {
   name?: string;
   subnet?: string;

@@ -7,7 +7,7 @@ import type { LabStatus } from '../providers/provider.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
 import { parseFlags } from './args.ts';
-import { labName, specFromFlags } from './lab-spec.ts';
+import { LAB_FLAGS, labName, specFromFlags } from './lab-spec.ts';
 
 const USAGE = `usage: pnpm lab up|down|status|shell|exec [options]
   up     [--name N] [--subnet CIDR] [--spec FILE] [--provider local|libvirt|ssh] [--inventory FILE] [--json]
@@ -17,11 +17,7 @@ const USAGE = `usage: pnpm lab up|down|status|shell|exec [options]
   down   [--name N]`;
 
 const FLAGS = {
-  name: { type: 'string' },
-  subnet: { type: 'string' },
-  spec: { type: 'string' },
-  provider: { type: 'string' },
-  inventory: { type: 'string' },
+  ...LAB_FLAGS,
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
