@@ -5,6 +5,15 @@ import { overlaps, parseCidr, tryParseCidr } from '../net/ipv4.ts';
 import type { Provider } from '../providers/provider.ts';
 import { DEFAULT_LAB_NAME, DEFAULT_SUBNET, documentSpec, MAX_HOSTS, MIN_HOSTS, pickFreeSubnet, validateSpec, type TestbedSpec } from '../spec/testbed-spec.ts';
 
+/** The flags that name a lab and where it runs, shared by the commands that bring one up or use one. */
+export const LAB_FLAGS = {
+  name: { type: 'string' },
+  subnet: { type: 'string' },
+  spec: { type: 'string' },
+  provider: { type: 'string' },
+  inventory: { type: 'string' },
+} as const;
+
 export interface LabFlags {
   name?: string;
   subnet?: string;

@@ -1,5 +1,6 @@
 /** `pnpm lab up|stop|start|down|status|shell|exec`: bring a lab up, stop and start it, look at it, get into its hosts, remove it. */
 import { ConfigError } from '../errors.ts';
+import { renderTable } from '../text-table.ts';
 import { findHost, openLab } from '../lab.ts';
 import { describeLabel, describeMachine } from '../os/host-os.ts';
 import { withMachineOs } from '../os/status.ts';
@@ -8,7 +9,7 @@ import type { LabStatus, Provider } from '../providers/provider.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import { nameFlag } from '../spec/testbed-spec.ts';
 import { parseFlags } from './args.ts';
-import { labName, resolveSpec } from './lab-spec.ts';
+import { LAB_FLAGS, labName, resolveSpec } from './lab-spec.ts';
 
 const USAGE = `usage: pnpm lab up|stop|start|down|status|list|shell|exec [options]
   up     [--name N] [--subnet CIDR] [--hosts N | --spec FILE] [--provider local|libvirt|ssh] [--inventory FILE] [--recreate] [--json]
@@ -21,11 +22,7 @@ const USAGE = `usage: pnpm lab up|stop|start|down|status|list|shell|exec [option
   list   [--json]`;
 
 const FLAGS = {
-  name: { type: 'string' },
-  subnet: { type: 'string' },
-  spec: { type: 'string' },
-  provider: { type: 'string' },
-  inventory: { type: 'string' },
+  ...LAB_FLAGS,
   hosts: { type: 'string' },
   all: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -144,12 +141,7 @@ function print(value: unknown): void {
 /** `lab list`: one row per lab. */
 export function renderList(labs: readonly LabStatus[]): string {
   if (labs.length === 0) return 'no labs (pnpm lab up creates one)\n';
-  return renderTable([['LAB', 'PROVIDER', 'SUBNET', 'HOSTS', 'STATE'], ...labs.map((l) => [l.name, l.provider, l.subnet, String(l.hosts.length), l.state])]) + '\n';
-}
-
-function renderTable(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return renderTable([['LAB', 'PROVIDER', 'SUBNET', 'HOSTS', 'STATE'], ...labs.map((l) => [l.name, l.provider, l.subnet, String(l.hosts.length), l.state])]);
 }
 
 /** The status as a small table, kind/containerlab style. */
@@ -158,7 +150,7 @@ export function renderStatus(s: LabStatus | undefined): string {
   const table = renderTable([
     ['HOST', 'ADDRESS', 'OS (label)', 'OS (machine)', 'RUNS AS', 'STATE'],
     ...s.hosts.map((h) => [h.name, h.address, describeLabel(h.os, h.standIn, h.machineOs), describeMachine(h, h.machineOs), h.platform, h.state]),
-  ]);
+  ]).trimEnd();
   const details = Object.entries(s.details)
     .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))
     .map(([k, v]) => `  ${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)

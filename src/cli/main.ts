@@ -10,14 +10,16 @@ import { terminateChildren } from '../machine/run.ts';
 const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   lab: () => import('./lab.ts'),
   scenario: () => import('./scenario.ts'),
+  course: () => import('./course.ts'),
   bench: () => import('./bench.ts'),
 };
 
 const USAGE = `usage: labbench <command> [options]
 
-  lab up|stop|start|down|status|shell|exec  manage a lab (pnpm lab …)
-  scenario <name>|all|--list                run the course document's chapters as verified scenarios
-  bench                                     measure the lab's network paths against a baseline
+  lab up|stop|start|down|status|list|shell|exec  manage a lab (pnpm lab …)
+  scenario <name>|all|--list                     run the course document's chapters as verified scenarios
+  course list|start|check|…                      do a chapter by hand, step by step, and have the lab grade it
+  bench                                          measure the lab's network paths against a baseline
 
 Run a command with --help for its options.`;
 

@@ -45,7 +45,10 @@ export async function runScenario(
       continue;
     }
     observer.onStepStart?.(index, scenario.steps.length, definition.title);
-    const record = await runStep(index, definition.title, (ctx) => definition.run(ctx), lab, params, state, observer);
+    const record = await runStep(index, definition.title, async (ctx) => {
+      await definition.solve(ctx);
+      await definition.check?.(ctx);
+    }, lab, params, state, observer);
     steps.push(record);
     observer.onStepEnd?.(record);
     if (record.verdict === 'FAIL') failed = true;
@@ -66,7 +69,8 @@ export async function runScenario(
   };
 }
 
-async function runStep(
+/** Runs one step body (solve, check or both) with a fresh recording context. */
+export async function runStep(
   index: number,
   title: string,
   body: (ctx: StepContext) => Promise<void>,
@@ -121,11 +125,12 @@ async function runStep(
       const c: CheckRecord = { label, ok };
       if (detail.expected !== undefined) c.expected = show(detail.expected);
       if (detail.actual !== undefined) c.actual = show(detail.actual);
+      if (detail.hint !== undefined) c.hint = detail.hint;
       sinkFor(live).emit({ kind: 'check', check: c });
       return ok;
     },
-    expectEqual(label, actual, expected) {
-      return ctx.check(label, actual === expected, { expected, actual });
+    expectEqual(label, actual, expected, hint) {
+      return ctx.check(label, actual === expected, { expected, actual, ...(hint ? { hint } : {}) });
     },
     note(text) {
       sinkFor(live).emit({ kind: 'note', text });

@@ -10,9 +10,14 @@ import { mergeDaemonJson, parseDaemonJson, renderDaemonJson } from './docker-jso
 export const DAEMON_JSON = '/etc/docker/daemon.json';
 const BACKUP = '/etc/docker/daemon.json.labbench-orig';
 
+/** Remembers daemon.json as it is now, once, for restoreDaemonJson (also before a student edits it by hand). */
+export async function rememberDaemonJson(host: Host): Promise<void> {
+  await host.$({ quiet: true })`test -e ${BACKUP} || { if test -e ${DAEMON_JSON}; then cp -p ${DAEMON_JSON} ${BACKUP}; else echo absent > ${BACKUP}; fi; }`;
+}
+
 /** Sets keys in daemon.json (keeping the others), remembering the original once for restoreDaemonJson. */
 export async function editDaemonJson(host: Host, changes: Record<string, unknown>): Promise<string> {
-  await host.$`test -e ${BACKUP} || { if test -e ${DAEMON_JSON}; then cp -p ${DAEMON_JSON} ${BACKUP}; else echo absent > ${BACKUP}; fi; }`;
+  await rememberDaemonJson(host);
   const current = await host.$({ nothrow: true, quiet: true })`cat ${DAEMON_JSON}`;
   const next = renderDaemonJson(mergeDaemonJson(parseDaemonJson(current.ok ? current.stdout : ''), changes));
   await host.put(DAEMON_JSON, next);
@@ -51,12 +56,12 @@ export async function waitFor(host: Host, condition: string, timeoutMs: number, 
 }
 
 /**
- * `docker run -itd --name <name> <args…>` as the document writes it, then a check that the
+ * `docker run -itd --name <name> <args…>` as the document writes it (or its `-d -it` spelling), then a check that the
  * container really runs (a container that exits at once has no address and would fail later
  * with a puzzling message).
  */
-export async function runContainer(host: Host, name: string, args: readonly string[]): Promise<void> {
-  await host.$`docker run -itd --name ${name} ${args}`;
+export async function runContainer(host: Host, name: string, args: readonly string[], flags: readonly string[] = ['-itd']): Promise<void> {
+  await host.$`docker run ${flags} --name ${name} ${args}`;
   const state = (await host.$({ quiet: true })`docker inspect -f '{{.State.Status}}' ${name}`).text();
   if (state !== 'running') {
     const logs = (await host.$({ nothrow: true, quiet: true })`docker logs --tail 5 ${name}`).stdout + '';
