@@ -1,0 +1,78 @@
+/**
+ * `pnpm course serve [--name LAB] [--port P] [--host H]`: the lab in a browser. Checks the lab is
+ * up and reachable before listening, prints the URL with this start's token once (and nothing
+ * else ever shows the token), and serves until interrupted.
+ */
+import { ConfigError, ProviderError } from '../errors.ts';
+import { openLab } from '../lab.ts';
+import { newToken, isLoopback } from '../course/serve/access.ts';
+import type { CourseBackend } from '../course/serve/course-backend.ts';
+import { labConnection } from '../course/serve/lab-connection.ts';
+import { buildClient, renderPage } from '../course/serve/page.ts';
+import { startServer } from '../course/serve/server.ts';
+import { createProvider, parseProviderKind } from '../providers/registry.ts';
+import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
+import { parseFlags } from './args.ts';
+
+export const SERVE_USAGE = 'usage: pnpm course serve [--name LAB] [--port P] [--host ADDRESS] [--provider local|libvirt|ssh] [--inventory FILE]';
+
+const FLAGS = {
+  name: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  provider: { type: 'string' },
+  inventory: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const DEFAULT_PORT = 7780;
+
+export async function runServe(argv: string[], course?: (lab: string) => CourseBackend): Promise<number> {
+  const { values, positionals } = parseFlags(argv, FLAGS, SERVE_USAGE);
+  if (values.help) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new ConfigError(`course serve takes no argument "${positionals[0]}"`, { hint: SERVE_USAGE });
+  const port = parsePort(values.port);
+  const bind = values.host ?? '127.0.0.1';
+  const provider = await createProvider(parseProviderKind(values.provider), { inventoryFile: values.inventory });
+  const name = values.name ?? provider.fixedSpec?.name ?? DEFAULT_LAB_NAME;
+  const inventory = await provider.inventory(name);
+  const upHint = `bring it up first: \`pnpm lab up${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\``;
+  if (!inventory) throw new ConfigError(`lab "${name}" is not up`, { hint: upHint });
+  // Down hosts would only show as dead terminals: say so now, once.
+  const lab = await openLab(inventory, { transport: 'ssh' }).catch((err: unknown) => {
+    throw new ProviderError(`lab "${name}" does not answer: ${(err as Error).message.split('\n')[0]}`, { hint: `is it running? \`pnpm lab status${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\``, cause: err });
+  });
+  await lab.close();
+
+  const assets = await buildClient();
+  const token = newToken();
+  const server = await startServer({
+    bind,
+    port,
+    token,
+    lab: labConnection(() => provider.inventory(name)),
+    page: (boot) => renderPage(assets, boot),
+    ...(course ? { course: course(name) } : {}),
+  });
+  if (!isLoopback(bind)) {
+    process.stderr.write(`warning: listening on ${bind}, not only on this machine: anyone who can reach it and has the URL gets root shells on the lab's hosts\n`);
+  }
+  const shown = bind.includes(':') ? `[${bind}]` : bind;
+  process.stdout.write(`course page for lab "${name}": http://${shown}:${server.port}/?token=${token}\n(Ctrl-C stops it)\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return 0;
+}
+
+function parsePort(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PORT;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new ConfigError(`--port ${text} is not a port number`, { hint: 'give 1–65535, or 0 for any free port' });
+  return port;
+}
