@@ -5,11 +5,14 @@
  * Docker takes its bip and mtu from there, and a container on each host pings the other.
  */
 import { existsSync } from 'node:fs';
-import { ConfigError, TimeoutError } from '../src/errors.ts';
+import { ConfigError, LabbenchError, TimeoutError } from '../src/errors.ts';
 import type { Host } from '../src/host.ts';
-import { contains, overlaps, parseCidr, parseIp, tryParseCidr, type Cidr } from '../src/net/ipv4.ts';
+import { addressIn, overlaps, parseCidr, tryParseCidr } from '../src/net/ipv4.ts';
+import { LOCAL_APT_LIST } from '../src/providers/local/host-image/files.ts';
+import { raw, type RawShell } from '../src/transports/quote.ts';
 import { defineScenario, step, type ScenarioParams, type StepContext } from '../src/scenario/define.ts';
-import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
+import { CENTOS_LATEST, ensureBoxImage } from '../src/scenario/lib/box.ts';
+import { lanInterface } from '../src/scenario/lib/container-steps.ts';
 import { configureEngine, restoreEngine } from '../src/scenario/lib/docker-engine.ts';
 import { containerAddress, removeContainers, restartDocker, runContainer, waitFor } from '../src/scenario/lib/host-steps.ts';
 import { etcdConfigFile, ensureDocker, ensureEtcd, prepareFirewall } from '../src/scenario/platform.ts';
@@ -22,6 +25,15 @@ import { prefixOfMask } from '../src/scenario/lib/parse-route.ts';
 
 /** The document's values (4.1). */
 const ETCD_PREFIX = '/atomic.io/network';
+const DOC_ETCD_CONF = '/etc/etcd/etcd.conf';
+const DOC_ETCD_SETTINGS = [
+  ['ETCD_DATA_DIR', '/var/lib/etcd/default.etcd'],
+  ['ETCD_LISTEN_CLIENT_URLS', 'http://0.0.0.0:2379'],
+  ['ETCD_NAME', 'default'],
+  ['ETCD_ADVERTISE_CLIENT_URLS', 'http://0.0.0.0:2379'],
+] as const;
+/** The host image's etcd drop-in: etcd reads /etc/etcd/etcd.conf and serves the v2 API. */
+const ETCD_DROP_IN = '/etc/systemd/system/etcd.service.d/labbench.conf';
 const NETWORK = '172.20.0.0/16';
 /** Bytes each backend's encapsulation takes from the LAN MTU (flannel's own figures). */
 const ENCAP_OVERHEAD = { udp: UDP_ENCAP_OVERHEAD, vxlan: VXLAN_ENCAP_OVERHEAD, 'host-gw': 0 } as const;
@@ -68,165 +80,227 @@ export default defineScenario({
   },
 
   steps: [
-    step('主机A: etcd — /etc/etcd/etcd.conf as the document configures it; systemctl start etcd && systemctl enable etcd', async (ctx) => {
-      const a = etcdHost(ctx);
-      const family = a.info.family;
-      await ensureDocker(a, family);
-      await ensureEtcd(a, family);
-      await prepareFirewall(a, family);
-      const file = etcdConfigFile(family);
-      if (file !== '/etc/etcd/etcd.conf') ctx.note(`on ${family === 'debian' ? 'Debian/Ubuntu' : family} etcd reads ${file}; the document's Rocky host reads /etc/etcd/etcd.conf`);
-      await a.$`test -e ${file}.labbench-orig || cp -p ${file} ${file}.labbench-orig 2>/dev/null || touch ${file}.labbench-orig`;
-      await a.put(
-        file,
-        [
-          'ETCD_DATA_DIR="/var/lib/etcd/default.etcd"',
-          'ETCD_LISTEN_CLIENT_URLS="http://0.0.0.0:2379"',
-          'ETCD_NAME="default"',
-          'ETCD_ADVERTISE_CLIENT_URLS="http://0.0.0.0:2379"',
-          '# etcd 3.4+ serves the v2 API (used by `etcdctl mk` and flannel ≤ 0.17) only when asked',
-          'ETCD_ENABLE_V2="true"',
-          '',
-        ].join('\n'),
-      );
-      const conf = parseEnvironmentFile((await a.$`cat ${file}`).stdout);
-      ctx.expectEqual('ETCD_DATA_DIR', conf.ETCD_DATA_DIR, '/var/lib/etcd/default.etcd');
-      ctx.expectEqual('ETCD_LISTEN_CLIENT_URLS', conf.ETCD_LISTEN_CLIENT_URLS, 'http://0.0.0.0:2379');
-      ctx.expectEqual('ETCD_NAME', conf.ETCD_NAME, 'default');
-      ctx.expectEqual('ETCD_ADVERTISE_CLIENT_URLS', conf.ETCD_ADVERTISE_CLIENT_URLS, 'http://0.0.0.0:2379');
-      await a.$`systemctl daemon-reload`;
-      if ((await a.$({ nothrow: true })`systemctl is-active etcd`).ok) await a.$({ timeoutMs: 60_000 })`systemctl restart etcd`;
-      await a.$({ timeoutMs: 60_000 })`systemctl start etcd && systemctl enable etcd`;
-      ctx.expectEqual('etcd is active', (await a.$({ nothrow: true })`systemctl is-active etcd`).text(), 'active');
-      ctx.expectEqual('etcd is enabled', (await a.$({ nothrow: true })`systemctl is-enabled etcd`).text(), 'enabled');
-      // The document advertises http://0.0.0.0:2379, so clients that follow the advertised URL
-      // (etcdctl cluster-health, --sync) dial their own host; --no-sync talks to the given endpoint only.
-      ctx.note('ETCD_ADVERTISE_CLIENT_URLS is 0.0.0.0 as in the document: other hosts must use the endpoint itself (etcdctl --no-sync)');
-      for (const h of ctx.withRole('flannel')) {
-        const ls = await h.$({ nothrow: true, timeoutMs: 20_000 })`ETCDCTL_API=2 etcdctl --no-sync --endpoints ${etcdEndpoint(ctx)} ls /`;
-        ctx.check(`${h.name} reaches etcd's v2 API at ${etcdEndpoint(ctx)}`, ls.ok, { expected: 'exit 0', actual: ls.ok ? 'exit 0' : ls.stderr.trim().split('\n').pop() });
-      }
+    step('主机A: yum -y install etcd flannel; /etc/etcd/etcd.conf as the document configures it; systemctl start etcd && systemctl enable etcd', {
+      doc: { heading: '4.1 安装 flannel — 主机A', text: 'yum -y install etcd flannel\n\netcd 配置\n# /etc/etcd/etcd.conf\nETCD_DATA_DIR="/var/lib/etcd/default.etcd"\nETCD_LISTEN_CLIENT_URLS="http://0.0.0.0:2379"\nETCD_NAME="default"\nETCD_ADVERTISE_CLIENT_URLS="http://0.0.0.0:2379"\n\n启动 etcd 服务\nsystemctl start etcd && systemctl enable etcd' },
+      summary: 'On host A: install etcd and flannel, configure etcd as the document shows, start and enable it.',
+      on: 'A',
+      hint: 'host A\'s /etc/etcd/etcd.conf must hold the document\'s four ETCD_ settings; then systemctl start etcd && systemctl enable etcd',
+      async solve(ctx) {
+        const a = etcdHost(ctx);
+        const family = a.info.family;
+        if (await hasYumStandIn(a)) await a.$({ timeoutMs: 600_000 })`yum -y install etcd flannel`;
+        else {
+          await ensureDocker(a, family);
+          await ensureEtcd(a, family);
+          await prepareFirewall(a, family);
+        }
+        const { file, enableV2 } = await etcdConfigOf(a);
+        if (file !== DOC_ETCD_CONF) ctx.note(`on ${family === 'debian' ? 'Debian/Ubuntu' : family} etcd reads ${file}; the document's Rocky host reads ${DOC_ETCD_CONF}`);
+        await a.$`test -e ${file}.labbench-orig || cp -p ${file} ${file}.labbench-orig 2>/dev/null || touch ${file}.labbench-orig`;
+        await a.put(file, [...DOC_ETCD_SETTINGS.map(([k, v]) => `${k}="${v}"`), ...(enableV2 ? ['# etcd 3.4+ serves the v2 API (used by `etcdctl mk` and flannel ≤ 0.17) only when asked', 'ETCD_ENABLE_V2="true"'] : []), ''].join('\n'));
+        await a.$`cat ${file}`;
+        await a.$`systemctl daemon-reload`;
+        if ((await a.$({ nothrow: true })`systemctl is-active etcd`).ok) await a.$({ timeoutMs: 60_000 })`systemctl restart etcd`;
+        await a.$({ timeoutMs: 60_000 })`systemctl start etcd && systemctl enable etcd`;
+        // The document advertises http://0.0.0.0:2379, so clients that follow the advertised URL
+        // (etcdctl cluster-health, --sync) dial their own host; --no-sync talks to the given endpoint only.
+        ctx.note('ETCD_ADVERTISE_CLIENT_URLS is 0.0.0.0 as in the document: other hosts must use the endpoint itself (etcdctl --no-sync)');
+      },
+      async check(ctx) {
+        const a = etcdHost(ctx);
+        const { file } = await etcdConfigOf(a);
+        const read = await a.$({ nothrow: true })`cat ${file}`;
+        if (!ctx.check(`${a.name}: ${file} exists`, read.ok, { hint: `write ${file} with the document's four ETCD_ settings` })) return;
+        const conf = parseEnvironmentFile(read.stdout);
+        for (const [key, value] of DOC_ETCD_SETTINGS) ctx.expectEqual(key, conf[key], value, `set ${key}="${value}" in ${file}, then systemctl restart etcd`);
+        ctx.expectEqual('etcd is active', (await a.$({ nothrow: true })`systemctl is-active etcd`).text(), 'active', 'systemctl start etcd (journalctl -u etcd says why it does not start)');
+        ctx.expectEqual('etcd is enabled', (await a.$({ nothrow: true })`systemctl is-enabled etcd`).text(), 'enabled', 'systemctl enable etcd');
+        for (const h of ctx.withRole('flannel')) {
+          const ls = await h.$({ nothrow: true, timeoutMs: 20_000 })`ETCDCTL_API=2 etcdctl --no-sync --endpoints ${etcdEndpoint(ctx)} ls /`;
+          ctx.check(`${h.name} reaches etcd's v2 API at ${etcdEndpoint(ctx)}`, ls.ok, { expected: 'exit 0', actual: ls.ok ? 'exit 0' : ls.stderr.trim().split('\n').pop(), hint: 'etcd must listen on 0.0.0.0:2379 (ETCD_LISTEN_CLIENT_URLS) and run' });
+        }
+      },
     }),
 
-    step('主机A: flannel 配置 — /etc/sysconfig/flanneld, then etcdctl mk /atomic.io/network/config', async (ctx) => {
-      const a = etcdHost(ctx);
-      await writeSysconfig(ctx, a);
-      const want = configJson(ctx.params);
-      if (ctx.params.backend) ctx.note(`--backend ${ctx.params.backend}: the document leaves Backend out (flannel then uses udp); this run adds it`);
-      const mk = await a.$({ nothrow: true })`ETCDCTL_API=2 etcdctl mk ${configKey(ETCD_PREFIX)} ${want}`;
-      if (!mk.ok && /Key already exists/.test(mk.stderr)) {
-        const have = (await a.$`ETCDCTL_API=2 etcdctl get ${configKey(ETCD_PREFIX)}`).text();
-        if (have !== want) {
-          ctx.note('the key exists from an earlier run with another value: setting it to this run\'s value');
-          await a.$`ETCDCTL_API=2 etcdctl set ${configKey(ETCD_PREFIX)} ${want}`;
-        } else ctx.note('the key exists from an earlier run (kept lab) with the same value');
-      } else ctx.check('etcdctl mk succeeded', mk.ok, { actual: mk.stderr.trim() || mk.text() });
-      const got = await a.$`ETCDCTL_API=2 etcdctl get ${configKey(ETCD_PREFIX)}`;
-      ctx.expectEqual(`etcdctl get ${configKey(ETCD_PREFIX)}`, got.text(), want);
+    step('主机A: flannel 配置 — /etc/sysconfig/flanneld, then etcdctl mk /atomic.io/network/config', {
+      doc: { heading: '4.1 安装 flannel — 主机A', text: 'flannel 配置\n# /etc/sysconfig/flanneld\nFLANNEL_ETCD_ENDPOINTS="http://192.168.100.12:2379"\nFLANNEL_ETCD_PREFIX="/atomic.io/network"\n\n在 etcd 中添加网段\netcdctl mk /atomic.io/network/config \'{"Network":"172.20.0.0/16"}\'\netcdctl get /atomic.io/network/config' },
+      summary: 'On host A: point /etc/sysconfig/flanneld at etcd on host A and store the flannel network 172.20.0.0/16 in etcd.',
+      on: 'A',
+      hint: 'FLANNEL_ETCD_ENDPOINTS is host A\'s own address on port 2379 and FLANNEL_ETCD_PREFIX="/atomic.io/network"; the key is <prefix>/config',
+      async solve(ctx) {
+        const a = etcdHost(ctx);
+        await writeSysconfig(ctx, a);
+        const want = configJson(ctx.params);
+        if (ctx.params.backend) ctx.note(`--backend ${ctx.params.backend}: the document leaves Backend out (flannel then uses udp); this run adds it`);
+        const v2 = await etcdctlPrefix(a);
+        const mk = await a.$({ nothrow: true })`${v2}etcdctl mk ${configKey(ETCD_PREFIX)} ${want}`;
+        if (!mk.ok && /Key already exists/.test(mk.stderr)) {
+          const have = (await a.$`${v2}etcdctl get ${configKey(ETCD_PREFIX)}`).text();
+          if (have !== want) {
+            ctx.note('the key exists from an earlier run with another value: setting it to this run\'s value');
+            await a.$`${v2}etcdctl set ${configKey(ETCD_PREFIX)} ${want}`;
+          } else ctx.note('the key exists from an earlier run (kept lab) with the same value');
+        } else if (!mk.ok) throw new LabbenchError(`etcdctl mk failed: ${mk.stderr.trim() || mk.text()}`);
+        await a.$`${v2}etcdctl get ${configKey(ETCD_PREFIX)}`;
+      },
+      async check(ctx) {
+        const a = etcdHost(ctx);
+        await checkSysconfig(ctx, a);
+        const got = await a.$({ nothrow: true })`ETCDCTL_API=2 etcdctl get ${configKey(ETCD_PREFIX)}`;
+        ctx.expectEqual(`etcdctl get ${configKey(ETCD_PREFIX)}`, got.ok ? got.text() : got.stderr.trim().split('\n').pop(), configJson(ctx.params), `store it: etcdctl mk ${configKey(ETCD_PREFIX)} '{"Network":"${networkOf(ctx.params)}"}'`);
+      },
     }),
 
-    step('主机B: flannel 配置; systemctl start flanneld && systemctl enable flanneld on both hosts', async (ctx) => {
-      for (const h of ctx.withRole('flannel')) {
-        if (!ctx.withRole('etcd').includes(h)) {
-          await ensureDocker(h, h.info.family);
-          await prepareFirewall(h, h.info.family);
+    step('主机A: 启动 flannel 服务 — systemctl start flanneld && systemctl enable flanneld', {
+      doc: { heading: '4.1 安装 flannel — 主机A', text: '启动 flannel 服务\nsystemctl start flanneld && systemctl enable flanneld' },
+      summary: 'On host A: start and enable flanneld; it leases a subnet of 172.20.0.0/16 from etcd.',
+      on: 'A',
+      hint: 'systemctl start flanneld && systemctl enable flanneld; if it fails, journalctl -u flanneld says why (etcd endpoint, prefix)',
+      async solve(ctx) {
+        await startFlanneld(ctx, etcdHost(ctx));
+      },
+      async check(ctx) {
+        await checkFlanneld(ctx, etcdHost(ctx));
+      },
+    }),
+
+    step('主机B: apt -y install flannel; /etc/sysconfig/flanneld; systemctl start flanneld && systemctl enable flanneld', {
+      doc: { heading: '4.1 安装 flannel — 主机B', text: 'apt -y install flannel\n\nflannel 配置\n# /etc/sysconfig/flanneld\nFLANNEL_ETCD_ENDPOINTS="http://192.168.100.12:2379"\nFLANNEL_ETCD_PREFIX="/atomic.io/network"\n\n启动 flannel 服务\nsystemctl start flanneld && systemctl enable flanneld' },
+      summary: 'On host B: install flannel, point /etc/sysconfig/flanneld at etcd on host A, start and enable flanneld.',
+      on: 'B',
+      hint: 'host B\'s /etc/sysconfig/flanneld points at host A (FLANNEL_ETCD_ENDPOINTS with host A\'s address) with the same prefix /atomic.io/network',
+      async solve(ctx) {
+        for (const h of otherFlannelHosts(ctx)) {
+          if (!(await hasLocalFlannelPackage(h))) {
+            await ensureDocker(h, h.info.family);
+            await prepareFirewall(h, h.info.family);
+          }
+          await installOnHost(ctx, h);
           await writeSysconfig(ctx, h);
+          await startFlanneld(ctx, h);
         }
-        const how = await installFlanneld(h, { ...(ctx.params.flanneld ? { source: ctx.params.flanneld } : {}), online: ctx.lab.inventory.provider !== 'local' });
-        ctx.note(`${h.name}: ${how}`);
-      }
-      for (const h of ctx.withRole('flannel')) {
-        if ((await h.$({ nothrow: true })`systemctl is-active flanneld`).ok) {
-          ctx.note(`${h.name}: flanneld was already running (kept lab): stopping it and clearing its data plane so it starts from the current configuration`);
+      },
+      async check(ctx) {
+        for (const h of otherFlannelHosts(ctx)) {
+          await checkSysconfig(ctx, h);
+          await checkFlanneld(ctx, h);
+        }
+      },
+    }),
+
+    step('4.2 查看 flannel 的 subnet 信息 — each host\'s /run/flannel/subnet.env and its lease in etcd', {
+      doc: { heading: '4.2 使用 flannel 网络', text: '查看 flannel 的 subnet 信息，每个 flannel 主机的 `FLANNEL_SUBNET` 不一样\n\n# 192.168.100.12  cat /run/flannel/subnet.env\n# 192.168.100.13  cat /run/flannel/subnet.env' },
+      summary: 'On both hosts: read /run/flannel/subnet.env; each host has its own FLANNEL_SUBNET in 172.20.0.0/16.',
+      on: 'A+B',
+      hint: 'subnet.env is written by a running flanneld; both hosts must use the same etcd endpoint and prefix',
+      async solve(ctx) {
+        for (const h of ctx.withRole('flannel')) {
+          try {
+            await waitFor(h, `test -s ${SUBNET_ENV}`, SUBNET_ENV_TIMEOUT_MS);
+          } catch (err) {
+            if (!(err instanceof TimeoutError)) throw err;
+            throw new TimeoutError(`${h.name}: flanneld wrote no ${SUBNET_ENV} within ${SUBNET_ENV_TIMEOUT_MS / 1000}s — ${await diagnose(ctx, h)}`);
+          }
+          await h.$`cat ${SUBNET_ENV}`;
+        }
+      },
+      async check(ctx) {
+        const network = networkOf(ctx.params);
+        const backend: Backend = backendOf(ctx.params) ?? 'udp';
+        const subnets: string[] = [];
+        for (const h of ctx.withRole('flannel')) {
+          const env = await subnetEnvOf(h);
+          if (!ctx.check(`${h.name}: ${SUBNET_ENV} exists`, env !== undefined, { hint: `flanneld writes it once it runs on ${h.name}: systemctl status flanneld` })) continue;
+          const lanMtu = Number((await h.$`cat /sys/class/net/${(await lanInterface(h)).name}/mtu`).text());
+          ctx.expectEqual(`${h.name}: FLANNEL_NETWORK`, env!.FLANNEL_NETWORK, network, `etcd's ${configKey(ETCD_PREFIX)} must say "Network":"${network}"`);
+          const subnet = env!.FLANNEL_SUBNET ?? '';
+          ctx.check(`${h.name}: FLANNEL_SUBNET ${subnet} lies in ${network}`, addressIn(subnet, network), { actual: subnet });
+          ctx.expectEqual(`${h.name}: FLANNEL_MTU for ${backend} on a ${lanMtu}-byte LAN`, env!.FLANNEL_MTU, String(lanMtu - ENCAP_OVERHEAD[backend]));
+          ctx.expectEqual(`${h.name}: FLANNEL_IPMASQ`, env!.FLANNEL_IPMASQ, 'false');
+          subnets.push(subnet);
+        }
+        ctx.check('each host has its own FLANNEL_SUBNET', new Set(subnets).size === subnets.length, { actual: subnets.join(' '), hint: 'both hosts must use the same etcd and prefix, so that etcd hands out distinct subnets' });
+        const a = etcdHost(ctx);
+        for (const [i, h] of ctx.withRole('flannel').entries()) {
+          const subnet = tryParseCidr(subnets[i] ?? '', false);
+          if (!subnet) continue;
+          const lease = (await a.$({ nothrow: true })`ETCDCTL_API=2 etcdctl get ${subnetKey(ETCD_PREFIX, subnet)}`).text();
+          const vtep = backend === 'vxlan' ? (await h.$({ nothrow: true })`cat /sys/class/net/flannel.1/address`).text() : '';
+          ctx.expectEqual(`${h.name}: lease value has flannel's ${backend} shape`, lease, expectedLease(backend, h.address, vtep));
+        }
+      },
+    }),
+
+    step('编辑 docker 的配置文件 — daemon.json bip/mtu from subnet.env; systemctl restart docker; docker0 address', {
+      doc: { heading: '4.2 使用 flannel 网络', text: '编辑 docker 的配置文件\n\n# 192.168.100.12\n{\n  "bip": "172.20.24.1/24",\n  "mtu": 1472\n}\n\n重启 docker\nsystemctl restart docker\n\n查看 docker0 的 ip 地址' },
+      summary: 'On both hosts: set daemon.json "bip" to the host\'s FLANNEL_SUBNET and "mtu" to FLANNEL_MTU, restart docker: docker0 moves into the flannel subnet.',
+      on: 'A+B',
+      hint: 'each host\'s bip is its own FLANNEL_SUBNET from /run/flannel/subnet.env (they differ), mtu is FLANNEL_MTU; then systemctl restart docker',
+      async solve(ctx) {
+        for (const h of ctx.withRole('flannel')) {
+          const env = (await subnetEnvOf(h)) ?? {};
+          await configureEngine(h, { bip: env.FLANNEL_SUBNET, mtu: Number(env.FLANNEL_MTU) });
+          await h.$`cat /etc/docker/daemon.json`;
+          await restartDocker(h);
+          await h.$`ifconfig docker0`;
+        }
+      },
+      async check(ctx) {
+        for (const h of ctx.withRole('flannel')) {
+          const env = (await subnetEnvOf(h)) ?? {};
+          const read = await h.$({ nothrow: true })`cat /etc/docker/daemon.json`;
+          let json: Record<string, unknown> = {};
+          try {
+            json = JSON.parse(read.stdout) as Record<string, unknown>;
+          } catch {
+            ctx.check(`${h.name}: /etc/docker/daemon.json is valid JSON`, false, { hint: 'write it as the document shows: {"bip": "…", "mtu": …}' });
+          }
+          ctx.expectEqual(`${h.name}: daemon.json bip is FLANNEL_SUBNET`, json.bip, env.FLANNEL_SUBNET, `copy FLANNEL_SUBNET from ${h.name}'s own /run/flannel/subnet.env`);
+          ctx.expectEqual(`${h.name}: daemon.json mtu is FLANNEL_MTU`, json.mtu, Number(env.FLANNEL_MTU), 'mtu is a number, without quotes');
+          const ifconfig = (await h.$({ nothrow: true })`ifconfig docker0`).stdout.match(/inet (\S+)\s+netmask (\S+)/);
+          const addr = ifconfig ? `${ifconfig[1]}/${prefixOfMask(ifconfig[2]!)}` : undefined;
+          ctx.expectEqual(`${h.name}: docker0 carries FLANNEL_SUBNET`, addr, env.FLANNEL_SUBNET, 'docker reads daemon.json only when it starts: systemctl restart docker');
+        }
+      },
+    }),
+
+    step('测试容器网络互通 — docker run -it -d --name test centos:latest on each host; each pings the other across hosts', {
+      doc: { heading: '测试容器网络互通', text: 'docker run -it -d --name test centos:latest\n\ndocker exec test ping 172.20.24.2\ndocker exec test ping 172.20.32.2\n\n如果不通，则执行以下命令，修改 iptables 规则表\niptables -P INPUT ACCEPT\niptables -P FORWARD ACCEPT\niptables -F' },
+      summary: 'On both hosts: run a container named test; each pings the other host\'s test container through flannel.',
+      on: 'A+B',
+      hint: 'run docker run -it -d --name test centos:latest on both hosts after docker was restarted with the flannel bip; if ping fails, iptables -P FORWARD ACCEPT',
+      async solve(ctx) {
+        const hosts = ctx.withRole('flannel');
+        const ips = new Map<Host, string>();
+        for (const h of hosts) {
           await removeContainers(h, ['test']);
-          await stopFlannel(h);
+          await ensureBoxImage(h);
+          await runContainer(h, 'test', [CENTOS_LATEST], ['-it', '-d']);
+          ips.set(h, await containerAddress(h, 'test'));
         }
-        // flanneld's start completes once it holds a lease; bound the wait and say why when it does not.
-        const start = await h.$({ timeoutMs: FLANNELD_START_TIMEOUT_MS, nothrow: true })`systemctl start flanneld && systemctl enable flanneld`;
-        const active = (await h.$({ nothrow: true })`systemctl is-active flanneld`).text();
-        if (!start.ok && active !== 'active') {
-          throw new TimeoutError(`${h.name}: flanneld did not start within ${FLANNELD_START_TIMEOUT_MS / 1000}s — ${await diagnose(ctx, h)}`);
+        const failed = [];
+        for (const [from, to] of pairsOf(hosts)) {
+          const r = await from.$({ nothrow: true, timeoutMs: 30_000 })`docker exec test ping -c 3 -W 2 ${ips.get(to)!}`;
+          if (!r.ok) failed.push(from);
         }
-        ctx.expectEqual(`flanneld is active on ${h.name}`, active, 'active');
-        ctx.expectEqual(`flanneld is enabled on ${h.name}`, (await h.$({ nothrow: true })`systemctl is-enabled flanneld`).text(), 'enabled');
-      }
-    }),
-
-    step('4.2 查看 flannel 的 subnet 信息 — each host\'s /run/flannel/subnet.env and its lease in etcd', async (ctx) => {
-      const network = parseCidr(networkOf(ctx.params));
-      const backend: Backend = backendOf(ctx.params) ?? 'udp';
-      const subnets: string[] = [];
-      for (const h of ctx.withRole('flannel')) {
-        try {
-          await waitFor(h, `test -s ${SUBNET_ENV}`, SUBNET_ENV_TIMEOUT_MS);
-        } catch (err) {
-          if (!(err instanceof TimeoutError)) throw err;
-          throw new TimeoutError(`${h.name}: flanneld wrote no ${SUBNET_ENV} within ${SUBNET_ENV_TIMEOUT_MS / 1000}s — ${await diagnose(ctx, h)}`);
+        if (failed.length === 0) return;
+        ctx.note('ping failed: trying the document\'s fallback, iptables -P INPUT ACCEPT; iptables -P FORWARD ACCEPT (its `iptables -F` is left out: it would also flush flannel\'s and Docker\'s rules)');
+        for (const h of hosts) await h.$`iptables -P INPUT ACCEPT && iptables -P FORWARD ACCEPT`;
+      },
+      async check(ctx) {
+        const hosts = ctx.withRole('flannel');
+        const ips = new Map<Host, string>();
+        for (const h of hosts) {
+          const ip = await containerAddress(h, 'test').catch(() => '');
+          const env = (await subnetEnvOf(h)) ?? {};
+          if (ctx.check(`${h.name}: container test got ${ip || 'no address'} from its flannel subnet ${env.FLANNEL_SUBNET ?? '?'}`, addressIn(ip, env.FLANNEL_SUBNET), { actual: ip, hint: `run docker run -it -d --name test centos:latest on ${h.name} after docker was restarted with the flannel bip` })) ips.set(h, ip);
         }
-        const env = parseEnvironmentFile((await h.$`cat ${SUBNET_ENV}`).stdout);
-        const lanMtu = Number((await h.$`ip -o -4 addr show | awk -v a=${h.address} '$4 ~ "^"a"/" {print $2}' | head -n1 | xargs -I{} cat /sys/class/net/{}/mtu`).text());
-        ctx.expectEqual(`${h.name}: FLANNEL_NETWORK`, env.FLANNEL_NETWORK, networkOf(ctx.params));
-        const subnet = env.FLANNEL_SUBNET ?? '';
-        const first = subnet.split('/')[0] ?? '';
-        ctx.check(`${h.name}: FLANNEL_SUBNET ${subnet} lies in ${networkOf(ctx.params)}`, tryParseCidr(subnet, false) !== undefined && contains(network, parseIp(first)), { actual: subnet });
-        ctx.expectEqual(`${h.name}: FLANNEL_MTU for ${backend} on a ${lanMtu}-byte LAN`, env.FLANNEL_MTU, String(lanMtu - ENCAP_OVERHEAD[backend]));
-        ctx.expectEqual(`${h.name}: FLANNEL_IPMASQ`, env.FLANNEL_IPMASQ, 'false');
-        subnets.push(subnet);
-        ctx.state.set(`subnet:${h.name}`, subnet);
-        ctx.state.set(`mtu:${h.name}`, Number(env.FLANNEL_MTU));
-      }
-      ctx.check('each host has its own FLANNEL_SUBNET', new Set(subnets).size === subnets.length, { actual: subnets.join(' ') });
-
-      const a = etcdHost(ctx);
-      await a.$`ETCDCTL_API=2 etcdctl ls ${subnetsDir(ETCD_PREFIX)}`;
-      for (const h of ctx.withRole('flannel')) {
-        const lease = (await a.$`ETCDCTL_API=2 etcdctl get ${subnetKey(ETCD_PREFIX, flannelSubnet(ctx, h))}`).text();
-        const vtep = backend === 'vxlan' ? (await h.$`cat /sys/class/net/flannel.1/address`).text() : '';
-        ctx.expectEqual(`${h.name}: lease value has flannel's ${backend} shape`, lease, expectedLease(backend, h.address, vtep));
-      }
-    }),
-
-    step('编辑 docker 的配置文件 — daemon.json bip/mtu from subnet.env; systemctl restart docker; docker0 address', async (ctx) => {
-      for (const h of ctx.withRole('flannel')) {
-        const subnet = String(ctx.state.get(`subnet:${h.name}`));
-        const mtu = Number(ctx.state.get(`mtu:${h.name}`));
-        await configureEngine(h, { bip: subnet, mtu });
-        const json = (await h.$`cat /etc/docker/daemon.json`).json<Record<string, unknown>>();
-        ctx.expectEqual(`${h.name}: daemon.json bip`, json.bip, subnet);
-        ctx.expectEqual(`${h.name}: daemon.json mtu`, json.mtu, mtu);
-        await restartDocker(h);
-        const ifconfig = (await h.$`ifconfig docker0`).stdout.match(/inet (\S+)\s+netmask (\S+)/);
-        const addr = ifconfig ? `${ifconfig[1]}/${prefixOfMask(ifconfig[2]!)}` : undefined;
-        ctx.expectEqual(`${h.name}: docker0 carries FLANNEL_SUBNET`, addr, subnet);
-      }
-    }),
-
-    step('测试容器网络互通 — a test container on each host pings the other across hosts', async (ctx) => {
-      const hosts = ctx.withRole('flannel');
-      const ips = new Map<Host, string>();
-      for (const h of hosts) {
-        await removeContainers(h, ['test']);
-        await ensureBoxImage(h);
-        await runContainer(h, 'test', [BOX_IMAGE]);
-        const ip = await containerAddress(h, 'test');
-        const subnet = flannelSubnet(ctx, h);
-        ctx.check(`${h.name}: container test got ${ip} from its flannel subnet`, contains(subnet, parseIp(ip)), { actual: ip });
-        ips.set(h, ip);
-      }
-      const pairs = hosts.flatMap((from) => hosts.filter((to) => to !== from).map((to) => [from, to] as const));
-      const failedPairs: (readonly [Host, Host])[] = [];
-      for (const [from, to] of pairs) {
-        const r = await from.$({ nothrow: true, timeoutMs: 30_000 })`docker exec test ping -c 3 -W 2 ${ips.get(to)!}`;
-        if (!replies(r.stdout)) failedPairs.push([from, to]);
-        else ctx.check(`test@${from.name} → test@${to.name} (${ips.get(to)}): ${replies(r.stdout)}/3 replies`, true);
-      }
-      if (failedPairs.length === 0) return;
-      ctx.note('ping failed: trying the document\'s fallback, iptables -P INPUT ACCEPT; iptables -P FORWARD ACCEPT (its `iptables -F` is left out: it would also flush flannel\'s and Docker\'s rules)');
-      for (const h of hosts) await h.$`iptables -P INPUT ACCEPT && iptables -P FORWARD ACCEPT`;
-      for (const [from, to] of failedPairs) {
-        const r = await from.$({ nothrow: true, timeoutMs: 30_000 })`docker exec test ping -c 3 -W 2 ${ips.get(to)!}`;
-        ctx.check(`test@${from.name} → test@${to.name} (${ips.get(to)}) after the fallback (iptables -P FORWARD ACCEPT): ${replies(r.stdout)}/3 replies`, replies(r.stdout) > 0);
-      }
+        for (const [from, to] of pairsOf(hosts)) {
+          if (!ips.has(to) || !ips.has(from)) continue;
+          const r = await from.$({ nothrow: true, timeoutMs: 30_000 })`docker exec test ping -c 3 -W 2 ${ips.get(to)!}`;
+          ctx.check(`test@${from.name} → test@${to.name} (${ips.get(to)}): ${replies(r.stdout)}/3 replies`, replies(r.stdout) > 0, { hint: 'both flanneld must run; if they do, the document\'s fallback: iptables -P FORWARD ACCEPT' });
+        }
+      },
     }),
   ],
 
@@ -237,7 +311,7 @@ export default defineScenario({
       await restoreEngine(h);
     }
     const a = etcdHost(ctx);
-    const file = etcdConfigFile(a.info.family);
+    const { file } = await etcdConfigOf(a);
     await a.$`systemctl disable --now etcd >/dev/null 2>&1 || true`;
     await a.$`rm -rf /var/lib/etcd/default.etcd`;
     await a.$`if test -e ${file}.labbench-orig; then if test -s ${file}.labbench-orig; then mv ${file}.labbench-orig ${file}; else rm -f ${file} ${file}.labbench-orig; fi; fi`;
@@ -246,9 +320,80 @@ export default defineScenario({
 
 async function writeSysconfig(ctx: StepContext, h: Host): Promise<void> {
   await h.put(SYSCONFIG, `FLANNEL_ETCD_ENDPOINTS="${etcdEndpoint(ctx)}"\nFLANNEL_ETCD_PREFIX="${ETCD_PREFIX}"\n`);
-  const conf = parseEnvironmentFile((await h.$`cat ${SYSCONFIG}`).stdout);
-  ctx.expectEqual(`${h.name}: FLANNEL_ETCD_ENDPOINTS`, conf.FLANNEL_ETCD_ENDPOINTS, etcdEndpoint(ctx));
-  ctx.expectEqual(`${h.name}: FLANNEL_ETCD_PREFIX`, conf.FLANNEL_ETCD_PREFIX, ETCD_PREFIX);
+  await h.$`cat ${SYSCONFIG}`;
+}
+
+async function checkSysconfig(ctx: StepContext, h: Host): Promise<void> {
+  const read = await h.$({ nothrow: true })`cat ${SYSCONFIG}`;
+  if (!ctx.check(`${h.name}: ${SYSCONFIG} exists`, read.ok, { hint: `install flannel on ${h.name}, then edit ${SYSCONFIG}` })) return;
+  const conf = parseEnvironmentFile(read.stdout);
+  ctx.expectEqual(`${h.name}: FLANNEL_ETCD_ENDPOINTS`, conf.FLANNEL_ETCD_ENDPOINTS, etcdEndpoint(ctx), `flanneld on ${h.name} must reach etcd on host A: "${etcdEndpoint(ctx)}"`);
+  ctx.expectEqual(`${h.name}: FLANNEL_ETCD_PREFIX`, conf.FLANNEL_ETCD_PREFIX, ETCD_PREFIX, 'the prefix is where etcdctl mk stored the config key, without /config');
+}
+
+/** The etcd hosts' configuration file and whether it must switch the v2 API on itself (no labbench drop-in). */
+async function etcdConfigOf(a: Host): Promise<{ file: string; enableV2: boolean }> {
+  if ((await a.$({ nothrow: true, quiet: true })`test -e ${ETCD_DROP_IN}`).ok) return { file: DOC_ETCD_CONF, enableV2: false };
+  return { file: etcdConfigFile(a.info.family), enableV2: true };
+}
+
+/** `ETCDCTL_API=2 ` where the host's shells do not set it themselves (a local lab's hosts do). */
+async function etcdctlPrefix(h: Host): Promise<RawShell> {
+  const set = (await h.$({ nothrow: true, quiet: true })`grep -qx ETCDCTL_API=2 /etc/environment`).ok;
+  return raw(set ? '' : 'ETCDCTL_API=2 ');
+}
+
+/** The host image's yum stand-in (a local lab), which installs the Debian equivalents offline. */
+async function hasYumStandIn(h: Host): Promise<boolean> {
+  return (await h.$({ nothrow: true, quiet: true })`grep -q 'labbench: a stand-in for yum' /usr/local/bin/yum`).ok;
+}
+
+/** The host image's package source with labbench's flannel package (a local lab). */
+async function hasLocalFlannelPackage(h: Host): Promise<boolean> {
+  return (await h.$({ nothrow: true, quiet: true })`test -e ${LOCAL_APT_LIST}`).ok;
+}
+
+/** flannel hosts other than the etcd host (the document's host B). */
+function otherFlannelHosts(ctx: StepContext): Host[] {
+  return ctx.withRole('flannel').filter((h) => !ctx.withRole('etcd').includes(h));
+}
+
+async function installOnHost(ctx: StepContext, h: Host): Promise<void> {
+  if (!ctx.params.flanneld && (await h.$({ nothrow: true, quiet: true })`dpkg -s flannel >/dev/null 2>&1`).ok) return;
+  const how = await installFlanneld(h, { ...(ctx.params.flanneld ? { source: ctx.params.flanneld } : {}), online: ctx.lab.inventory.provider !== 'local' });
+  ctx.note(`${h.name}: ${how}`);
+}
+
+/** systemctl start flanneld && systemctl enable flanneld, bounded, with a diagnosis when it does not start. */
+async function startFlanneld(ctx: StepContext, h: Host): Promise<void> {
+  if (ctx.params.flanneld || !(await h.$({ nothrow: true, quiet: true })`systemctl cat flanneld >/dev/null 2>&1`).ok) await installOnHost(ctx, h);
+  if ((await h.$({ nothrow: true })`systemctl is-active flanneld`).ok) {
+    ctx.note(`${h.name}: flanneld was already running (kept lab): stopping it and clearing its data plane so it starts from the current configuration`);
+    await removeContainers(h, ['test']);
+    await stopFlannel(h);
+  }
+  // flanneld's start completes once it holds a lease; bound the wait and say why when it does not.
+  const start = await h.$({ timeoutMs: FLANNELD_START_TIMEOUT_MS, nothrow: true })`systemctl start flanneld && systemctl enable flanneld`;
+  const active = (await h.$({ nothrow: true })`systemctl is-active flanneld`).text();
+  if (!start.ok && active !== 'active') {
+    throw new TimeoutError(`${h.name}: flanneld did not start within ${FLANNELD_START_TIMEOUT_MS / 1000}s — ${await diagnose(ctx, h)}`);
+  }
+}
+
+async function checkFlanneld(ctx: StepContext, h: Host): Promise<void> {
+  const hint = `systemctl start flanneld && systemctl enable flanneld on ${h.name}; journalctl -u flanneld says why it does not start`;
+  ctx.expectEqual(`flanneld is active on ${h.name}`, (await h.$({ nothrow: true })`systemctl is-active flanneld`).text(), 'active', hint);
+  ctx.expectEqual(`flanneld is enabled on ${h.name}`, (await h.$({ nothrow: true })`systemctl is-enabled flanneld`).text(), 'enabled', hint);
+}
+
+/** The host's /run/flannel/subnet.env, or undefined while there is none. */
+async function subnetEnvOf(h: Host): Promise<Record<string, string> | undefined> {
+  const r = await h.$({ nothrow: true })`cat ${SUBNET_ENV}`;
+  return r.ok && r.stdout.trim() !== '' ? parseEnvironmentFile(r.stdout) : undefined;
+}
+
+function pairsOf(hosts: readonly Host[]): (readonly [Host, Host])[] {
+  return hosts.flatMap((from) => hosts.filter((to) => to !== from).map((to) => [from, to] as const));
 }
 
 /** Why a host has no subnet.env: the daemon's state, its last log lines, and whether etcd answers. */
@@ -258,12 +403,6 @@ async function diagnose(ctx: StepContext, h: Host): Promise<string> {
   const etcd = await h.$({ nothrow: true, timeoutMs: 15_000 })`ETCDCTL_API=2 etcdctl --no-sync --endpoints ${etcdEndpoint(ctx)} --timeout 3s ls /`;
   const reach = etcd.ok ? `etcd at ${etcdEndpoint(ctx)} answers` : `etcd at ${etcdEndpoint(ctx)} does not answer`;
   return `flanneld is ${active || 'unknown'}; ${reach}; last log: ${log || '(none)'}`;
-}
-
-/** The flannel subnet a host leased (its FLANNEL_SUBNET, e.g. 172.20.9.1/24, as a network). */
-function flannelSubnet(ctx: StepContext, h: Host): Cidr {
-  const text = String(ctx.state.get(`subnet:${h.name}`));
-  return tryParseCidr(text, false) ?? parseCidr(text, 'FLANNEL_SUBNET');
 }
 
 function replies(pingOutput: string): number {

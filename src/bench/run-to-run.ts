@@ -5,6 +5,7 @@
  * §3.5: δ_fail should sit above about 3 robust σ of the night-to-night spread). Pure.
  */
 import { formatNumber } from './format.ts';
+import { renderTable } from '../text-table.ts';
 import { DEFAULT_METRICS, type MetricId } from './metrics.ts';
 import type { ResultsDocument } from './results.ts';
 import { mad, MAD_TO_SIGMA, median, robustCv } from './stats.ts';
@@ -69,6 +70,5 @@ export function renderSpread(rows: readonly SpreadRow[]): string {
       return [r.path, spec.label, r.unit, r.medians.map(formatNumber).join(' '), spread(r, r.range), spread(r, r.robustSigma), pct(r.withinRunCv), tolerance];
     }),
   ];
-  const widths = (table[0] as string[]).map((_, i) => Math.max(...table.map((row) => (row[i] as string).length)));
-  return `${table.map((row) => row.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()).join('\n')}\n`;
+  return renderTable(table);
 }

@@ -7,7 +7,7 @@ import { ConfigError, ProviderError } from '../errors.ts';
 import { openLab } from '../lab.ts';
 import { newToken, isLoopback } from '../course/serve/access.ts';
 import type { CourseBackend } from '../course/serve/course-backend.ts';
-import { labConnection } from '../course/serve/lab-connection.ts';
+import { labConnection, type LabConnection } from '../course/serve/lab-connection.ts';
 import { buildClient, renderPage } from '../course/serve/page.ts';
 import { startServer } from '../course/serve/server.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
@@ -27,7 +27,7 @@ const FLAGS = {
 
 const DEFAULT_PORT = 7780;
 
-export async function runServe(argv: string[], course?: (lab: string) => CourseBackend): Promise<number> {
+export async function runServe(argv: string[], course?: (lab: string, connection: LabConnection) => CourseBackend): Promise<number> {
   const { values, positionals } = parseFlags(argv, FLAGS, SERVE_USAGE);
   if (values.help) {
     process.stdout.write(`${SERVE_USAGE}\n`);
@@ -49,13 +49,14 @@ export async function runServe(argv: string[], course?: (lab: string) => CourseB
 
   const assets = await buildClient();
   const token = newToken();
+  const connection = labConnection(() => provider.inventory(name));
   const server = await startServer({
     bind,
     port,
     token,
-    lab: labConnection(() => provider.inventory(name)),
+    lab: connection,
     page: (boot) => renderPage(assets, boot),
-    ...(course ? { course: course(name) } : {}),
+    ...(course ? { course: course(name, connection) } : {}),
   });
   if (!isLoopback(bind)) {
     process.stderr.write(`warning: listening on ${bind}, not only on this machine: anyone who can reach it and has the URL gets root shells on the lab's hosts\n`);

@@ -1,15 +1,153 @@
-/** `pnpm course serve …`: the course commands. */
+/**
+ * `pnpm course list | start | check | status | hint | solve | reset | serve`: a student does each step
+ * of a chapter by hand with the document's commands and the lab grades it. Thin: the work is in
+ * src/course/.
+ */
 import { ConfigError } from '../errors.ts';
-import { runServe, SERVE_USAGE } from './course-serve.ts';
+import { openLab, type Lab } from '../lab.ts';
+import { consoleSink, createProgress } from '../progress.ts';
+import { createProvider, parseProviderKind } from '../providers/registry.ts';
+import type { Provider } from '../providers/provider.ts';
+import { renderCommandOutput, renderCommandStart, renderStepHeader } from '../scenario/transcript.ts';
+import type { RunObserver } from '../scenario/runner.ts';
+import {
+  checkStep, findExercise, hintFor, listExercises, readProgress, renderCheck, renderExerciseList, renderStatus, renderTask, requireProgress,
+  resetExercise, shellCommands, solveStep, startExercise, stepOf, type Exercise,
+} from '../course/index.ts';
+import { courseBackend } from '../course/serve/course-adapter.ts';
+import { parseFlags } from './args.ts';
+import { runServe } from './course-serve.ts';
+import { labName, specFromFlags } from './lab-spec.ts';
 
-const USAGE = `usage: pnpm course serve [options]\n  ${SERVE_USAGE}`;
+const USAGE = `usage: pnpm course list
+       pnpm course start <exercise> [--at N] [--name LAB] [--subnet CIDR]
+       pnpm course check [--step N] [--json] [--name LAB]
+       pnpm course status|hint|reset [--name LAB]
+       pnpm course solve [--step N] [--name LAB]
+       pnpm course serve [--name LAB] [--port P] [--host ADDRESS]`;
+
+const FLAGS = {
+  at: { type: 'string' },
+  step: { type: 'string' },
+  name: { type: 'string' },
+  subnet: { type: 'string' },
+  provider: { type: 'string' },
+  inventory: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (!sub || sub === '--help' || sub === '-h') {
+  // serve has flags of its own (course-serve.ts).
+  if (argv[0] === 'serve') return runServe(argv.slice(1), courseBackend);
+  const { values, positionals } = parseFlags(argv, FLAGS, USAGE);
+  const [sub, ...args] = positionals;
+  if (values.help || !sub) {
     process.stdout.write(`${USAGE}\n`);
-    return sub ? 0 : 2;
+    return values.help ? 0 : 2;
   }
-  if (sub === 'serve') return runServe(rest);
-  throw new ConfigError(`unknown course command "${sub}"`, { hint: USAGE.split('\n')[0] });
+  const out = process.stdout;
+  if (sub === 'list') {
+    out.write(renderExerciseList(await listExercises()));
+    return 0;
+  }
+  const provider = await createProvider(parseProviderKind(values.provider), { inventoryFile: values.inventory });
+  const name = labName(values, provider);
+  if (sub === 'start') {
+    const [exerciseName, ...extra] = args;
+    if (!exerciseName) throw new ConfigError('which exercise?', { hint: 'pnpm course list shows them' });
+    if (extra.length > 0) throw new ConfigError(`unexpected arguments: ${extra.join(' ')}`, { hint: USAGE.split('\n')[1] });
+    const exercise = await findExercise(exerciseName);
+    const at = stepNumber(values.at, '--at') ?? 1;
+    stepOf(exercise, at);
+    const spec = specFromFlags(values, provider);
+    await provider.preflight(spec);
+    const inventory = await provider.up(spec, createProgress(consoleSink()));
+    return withLab(await openLab(inventory), async (lab) => {
+      if (at > 1) out.write(`Solving steps 1–${at - 1} with the document's commands …\n`);
+      await startExercise(lab, exercise, at, { observer: transcript() });
+      out.write(`\n${renderTask(exercise, at, shellCommands(lab, exercise.steps[at - 1]!.on))}`);
+      return 0;
+    });
+  }
+  if (args.length > 0) throw new ConfigError(`unexpected arguments: ${args.join(' ')}`, { hint: USAGE });
+  switch (sub) {
+    case 'status': {
+      const progress = requireProgress(name);
+      out.write(renderStatus(await findExercise(progress.exercise), progress));
+      return 0;
+    }
+    case 'hint': {
+      const progress = requireProgress(name);
+      const exercise = await findExercise(progress.exercise);
+      const step = stepNumber(values.step, '--step') ?? progress.step;
+      const failed = progress.steps[String(step)]?.failed ?? [];
+      out.write(`${exercise.name} — step ${step}: ${stepOf(exercise, step).summary}\n  hint: ${hintFor(exercise, step).join('\n  hint: ')}\n`);
+      if (failed.length > 0) out.write(`  the last check failed on: ${failed.join('; ')}\n`);
+      return 0;
+    }
+    case 'check':
+    case 'solve':
+    case 'reset': {
+      const progress = requireProgress(name);
+      const exercise = await findExercise(progress.exercise);
+      const step = stepNumber(values.step, '--step') ?? progress.step;
+      stepOf(exercise, step);
+      return withLab(await openRunningLab(provider, name), async (lab) => {
+        if (sub === 'reset') {
+          const p = await resetExercise(lab, exercise, { observer: transcript() });
+          out.write(`\n${renderTask(exercise, p.step, shellCommands(lab, exercise.steps[p.step - 1]!.on))}`);
+          return 0;
+        }
+        const result = sub === 'check' ? await checkStep(lab, exercise, step) : await solveStep(lab, exercise, step, { observer: transcript() });
+        if (values.json) out.write(`${JSON.stringify(result, null, 2)}\n`);
+        else out.write(renderCheck(result) + nextLine(lab, exercise, name, result.passed));
+        return result.passed ? 0 : 1;
+      });
+    }
+    default:
+      throw new ConfigError(`unknown course command "${sub}"`, { hint: USAGE.split('\n')[0] });
+  }
+}
+
+function stepNumber(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1) throw new ConfigError(`${flag} ${text} is not a step number`, { hint: `e.g. ${flag} 2` });
+  return n;
+}
+
+async function openRunningLab(provider: Provider, name: string): Promise<Lab> {
+  const inventory = await provider.inventory(name);
+  if (!inventory) throw new ConfigError(`lab "${name}" is not up`, { hint: 'start an exercise on it: pnpm course start <exercise>' });
+  return openLab(inventory);
+}
+
+async function withLab<T>(lab: Lab, fn: (lab: Lab) => Promise<T>): Promise<T> {
+  try {
+    return await fn(lab);
+  } finally {
+    await lab.close();
+  }
+}
+
+/** After a check: the next step's task when this one passed. */
+function nextLine(lab: Lab, exercise: Exercise, name: string, passed: boolean): string {
+  if (!passed) return '  (pnpm course hint for help)\n';
+  const progress = readProgress(name);
+  if (!progress || progress.exercise !== exercise.name) return '';
+  const last = progress.steps[String(exercise.steps.length)]?.passed;
+  if (last) return `\n${exercise.name}: every step passes.\n`;
+  return `\n${renderTask(exercise, progress.step, shellCommands(lab, exercise.steps[progress.step - 1]!.on))}`;
+}
+
+/** The reference commands as they run. */
+function transcript(): RunObserver {
+  const out = process.stdout;
+  return {
+    onStepStart: (i, n, title) => out.write(renderStepHeader(i, n, title)),
+    onCommandStart: (host, command) => out.write(renderCommandStart(host, command)),
+    onCommandEnd: (c) => out.write(renderCommandOutput(c)),
+    onNote: (t) => out.write(`   · ${t}\n`),
+  };
 }

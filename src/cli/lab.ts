@@ -1,5 +1,6 @@
 /** `pnpm lab up|down|status|shell|exec`: bring a lab up, look at it, get into its hosts, remove it. */
 import { ConfigError } from '../errors.ts';
+import { renderTable } from '../text-table.ts';
 import { findHost, openLab } from '../lab.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
 import type { LabStatus } from '../providers/provider.ts';
@@ -98,8 +99,7 @@ function print(value: unknown): void {
 export function renderStatus(s: LabStatus | undefined): string {
   if (!s) return '';
   const rows = [['HOST', 'ADDRESS', 'OS (document)', 'RUNS AS', 'STATE'], ...s.hosts.map((h) => [h.name, h.address, h.os, h.platform, h.state])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  const table = renderTable(rows).trimEnd();
   const details = Object.entries(s.details)
     .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))
     .map(([k, v]) => `  ${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)

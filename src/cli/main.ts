@@ -10,16 +10,17 @@ import { terminateChildren } from '../machine/run.ts';
 const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   lab: () => import('./lab.ts'),
   scenario: () => import('./scenario.ts'),
-  bench: () => import('./bench.ts'),
   course: () => import('./course.ts'),
+  bench: () => import('./bench.ts'),
 };
 
 const USAGE = `usage: labbench <command> [options]
 
   lab up|down|status|shell|exec   manage a lab (pnpm lab …)
   scenario <name>|all|--list      run the course document's chapters as verified scenarios
+  course list|start|check|…       do a chapter by hand, step by step, and have the lab grade it
+  course serve                    the same in a browser: steps, checks, a terminal per host, the topology
   bench                           measure the lab's network paths against a baseline
-  course serve                    the lab in a browser: steps, checks, a terminal per host, the topology
 
 Run a command with --help for its options.`;
 

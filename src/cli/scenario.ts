@@ -14,6 +14,7 @@ import {
   renderCheck, renderCommandOutput, renderCommandStart, renderScenarioHeader, renderStepEnd, renderStepHeader, renderSummary, renderSummaryTable,
 } from '../scenario/transcript.ts';
 import { SCENARIOS, type ScenarioEntry } from '../../scenarios/index.ts';
+import { renderTable } from '../text-table.ts';
 import { parseFlags } from './args.ts';
 import { specFromFlags } from './lab-spec.ts';
 
@@ -113,8 +114,7 @@ function parseParams(values: { backend?: string; flanneld?: string; set?: string
 async function renderList(): Promise<string> {
   const rows = [['SCENARIO', 'SECTION', 'WHAT IT SHOWS']];
   for (const e of SCENARIOS) rows.push([e.name, `§${e.section}`, (await e.load()).summary]);
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return renderTable(rows);
 }
 
 /** Prints the run as it happens, in the document's style. */

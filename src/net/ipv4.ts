@@ -84,6 +84,16 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
   return ((a.network & maskOf(p)) >>> 0) === ((b.network & maskOf(p)) >>> 0);
 }
 
+/**
+ * True when `address` (a.b.c.d, or an interface address a.b.c.d/len) lies in `cidr` (a block,
+ * or an interface address such as a bip 10.0.0.1/24 or a FLANNEL_SUBNET 172.20.9.1/24).
+ */
+export function addressIn(address: string | undefined, cidr: string | undefined): boolean {
+  const ip = address === undefined ? undefined : tryParseIp(address.split('/')[0]!);
+  const block = cidr === undefined ? undefined : tryParseCidr(cidr, false);
+  return ip !== undefined && block !== undefined && contains(block, ip);
+}
+
 /** True when ip is a usable host address of c (not the network or broadcast address). */
 export function isHostAddress(c: Cidr, ip: number): boolean {
   if (!contains(c, ip)) return false;

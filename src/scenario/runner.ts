@@ -43,7 +43,10 @@ export async function runScenario(
       continue;
     }
     observer.onStepStart?.(index, scenario.steps.length, definition.title);
-    const record = await runStep(index, definition.title, (ctx) => definition.run(ctx), lab, params, state, observer);
+    const record = await runStep(index, definition.title, async (ctx) => {
+      await definition.solve(ctx);
+      await definition.check?.(ctx);
+    }, lab, params, state, observer);
     steps.push(record);
     observer.onStepEnd?.(record);
     if (record.verdict === 'FAIL') failed = true;
@@ -64,7 +67,8 @@ export async function runScenario(
   };
 }
 
-async function runStep(
+/** Runs one step body (solve, check or both) with a fresh recording context. */
+export async function runStep(
   index: number,
   title: string,
   body: (ctx: StepContext) => Promise<void>,
@@ -97,12 +101,13 @@ async function runStep(
       const c: CheckRecord = { label, ok };
       if (detail.expected !== undefined) c.expected = show(detail.expected);
       if (detail.actual !== undefined) c.actual = show(detail.actual);
+      if (detail.hint !== undefined) c.hint = detail.hint;
       checks.push(c);
       observer.onCheck?.(c);
       return ok;
     },
-    expectEqual(label, actual, expected) {
-      return ctx.check(label, actual === expected, { expected, actual });
+    expectEqual(label, actual, expected, hint) {
+      return ctx.check(label, actual === expected, { expected, actual, ...(hint ? { hint } : {}) });
     },
     note(text) {
       notes.push(text);

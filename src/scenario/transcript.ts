@@ -4,6 +4,7 @@
  * returns text; the runner decides where it goes.
  */
 import { formatDuration } from '../progress.ts';
+import { renderTable } from '../text-table.ts';
 import type { CheckRecord } from './define.ts';
 import type { CommandRecord, ScenarioReport, StepReport } from './report.ts';
 
@@ -69,8 +70,7 @@ export function renderSummaryTable(reports: readonly ScenarioReport[]): string {
     ['SCENARIO', 'SECTION', 'STEPS', 'VERDICT', 'TIME'],
     ...reports.map((r) => [r.scenario, `§${r.section}`, stepCounts(r), r.verdict, formatDuration(r.durationMs)]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return renderTable(rows);
 }
 
 function stepCounts(r: ScenarioReport): string {

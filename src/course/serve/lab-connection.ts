@@ -3,7 +3,7 @@
  * and reopened once after a failure, from a freshly read inventory (a restarted lab has new
  * host keys and maybe new addresses).
  */
-import { ConfigError } from '../../errors.ts';
+import { ConfigError, HostKeyError, ProviderError } from '../../errors.ts';
 import type { Inventory } from '../../inventory.ts';
 import { openLab, type Lab } from '../../lab.ts';
 
@@ -33,8 +33,8 @@ export function labConnection(read: () => Promise<Inventory | undefined>): LabCo
       try {
         return await fn(await open());
       } catch (err) {
-        // A course verdict or a bad request is an answer, not a broken connection.
-        if (err instanceof ConfigError) throw err;
+        // Only a lost or refused connection is worth a fresh one; anything else is the answer.
+        if (!(err instanceof ProviderError || err instanceof HostKeyError)) throw err;
         await reset();
         return fn(await open());
       }

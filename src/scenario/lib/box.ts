@@ -1,19 +1,29 @@
 /**
- * The image scenarios run their containers from, in place of the document's centos:7.9 (no
- * registry is reachable from a local lab). Local hosts have it from the host image; other hosts
- * get busybox from Docker Hub under the same tag.
+ * The images scenarios run their containers from. Local hosts carry labbench's box image
+ * (busybox, bash, iperf3) from the host image, also tagged centos:7.9 and centos:latest so the
+ * document's commands run as written; it says what it is in its label and release files.
+ * Other hosts pull busybox for the box image and the real centos images from Docker Hub.
  */
 import type { Host } from '../../host.ts';
-import { BOX_IMAGE } from '../../providers/local/host-image/files.ts';
+import { BOX_IMAGE, CENTOS_TAGS } from '../../providers/local/host-image/files.ts';
 
 export { BOX_IMAGE };
 
-/** Makes sure the host's engine has the box image. */
+/** The image the document's chapters 1–3 run (`docker run -itd --name centos01 centos:7.9`). */
+export const CENTOS_IMAGE = 'centos:7.9';
+/** The image chapter 4's test containers run (`docker run -it -d --name test centos:latest`). */
+export const CENTOS_LATEST = 'centos:latest';
+
+const LOADER = '/usr/local/libexec/labbench/load-box-image';
+
+/** Makes sure the host's engine has the box image and the document's centos tags. */
 export async function ensureBoxImage(host: Host): Promise<void> {
-  if ((await host.$({ nothrow: true, quiet: true })`docker image inspect ${BOX_IMAGE}`).ok) return;
-  if ((await host.$({ nothrow: true })`test -e /usr/share/labbench/box.tar`).ok) {
-    await host.$`docker import --change ${'CMD ["/bin/sh"]'} /usr/share/labbench/box.tar ${BOX_IMAGE}`;
+  const present = await host.$({ nothrow: true, quiet: true })`docker image inspect ${[BOX_IMAGE, ...CENTOS_TAGS]}`;
+  if (present.ok) return;
+  if ((await host.$({ nothrow: true, quiet: true })`test -x ${LOADER}`).ok) {
+    await host.$`${LOADER}`;
     return;
   }
   await host.$({ timeoutMs: 600_000 })`docker pull docker.io/library/busybox:1.36 && docker tag docker.io/library/busybox:1.36 ${BOX_IMAGE}`;
+  for (const tag of CENTOS_TAGS) await host.$({ timeoutMs: 600_000 })`docker pull ${tag}`;
 }

@@ -42,6 +42,46 @@ export async function interfacesOf(host: Host, container?: string): Promise<IpIn
   return parseIpInterfaces(out.stdout);
 }
 
+/** A container's eth0 as `ip a` inside it shows it (address with prefix length in `inet[0]`), or undefined. */
+export async function eth0Of(host: Host, container: string): Promise<IpInterface | undefined> {
+  const out = await host.$({ nothrow: true })`docker exec ${container} ip a`;
+  return out.ok ? parseIpInterfaces(out.stdout).find((i) => i.name === 'eth0') : undefined;
+}
+
+/** Whether a container exists and runs (`docker inspect -f '{{.State.Status}}'`), as a word for check labels. */
+export async function containerState(host: Host, container: string): Promise<string> {
+  const r = await host.$({ nothrow: true })`docker inspect -f '{{.State.Status}}' ${container}`;
+  return r.ok ? r.text() : 'missing';
+}
+
+/** A container the student ran to print something (`docker run centos:7.9 ifconfig`): its network and what it printed. */
+export interface FinishedRun {
+  id: string;
+  network: string;
+  output: string;
+}
+
+/**
+ * The newest container from `image` whose command is `command` (e.g. `ifconfig`, `hostname -i`),
+ * with its network mode and its output (`docker logs`): what a student's `docker run` showed,
+ * read without running anything.
+ */
+export async function lastRunOf(host: Host, image: string, command: string): Promise<FinishedRun | undefined> {
+  const ids = (await host.$`docker ps -aq --filter ${`ancestor=${image}`}`).lines();
+  for (const id of ids) {
+    const [cmd, network] = (await host.$`docker inspect -f '{{json .Config.Cmd}}	{{.HostConfig.NetworkMode}}' ${id}`).text().split('\t');
+    if (((JSON.parse(cmd ?? 'null') as string[] | null) ?? []).join(' ') !== command) continue;
+    const logs = await host.$`docker logs ${id}`;
+    return { id, network: network ?? '', output: logs.stdout + logs.stderr };
+  }
+  return undefined;
+}
+
+/** Removes the finished containers the document's `docker run centos:7.9 <command>` lines leave behind. */
+export async function removeFinishedRuns(host: Host, image: string): Promise<void> {
+  await host.$`docker ps -aq --filter ${`ancestor=${image}`} --filter status=exited | xargs -r docker rm >/dev/null`;
+}
+
 /** `ifconfig` on the host, or in a container when one is named. */
 export async function ifconfigOf(host: Host, container?: string): Promise<IfconfigInterface[]> {
   const out = container ? await host.$`docker exec ${container} ifconfig` : await host.$`ifconfig`;

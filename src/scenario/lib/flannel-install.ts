@@ -48,11 +48,11 @@ exec /usr/bin/flanneld \\
  *  1. `source` (--flanneld): a release tarball or binary on this machine, uploaded, or a URL the
  *     host downloads;
  *  2. a real flanneld already on the host (/usr/bin/flanneld);
- *  3. a distribution package (`apt-get install flannel`, as the document does on Ubuntu) when the
- *     host's package index has one;
+ *  3. the package `flannel` (`apt -y install flannel`, as the document does on Ubuntu) when the
+ *     host's package sources have one: on a local lab, labbench's agent packaged in the host
+ *     image's own package source; on an online Ubuntu host, Ubuntu's flannel;
  *  4. on Rocky (no package), flannel's release tarball from GitHub;
- *  5. otherwise labbench's flannel-compatible agent.
- * Steps 3 and 4 need the host to reach the internet, as VMs do; a local lab's hosts do not.
+ *  5. otherwise labbench's flannel-compatible agent, written onto the host.
  */
 export async function installFlanneld(host: Host, options: { source?: string; online: boolean }): Promise<string> {
   const real = { binary: '/usr/bin/flanneld' } as const;
@@ -62,8 +62,9 @@ export async function installFlanneld(host: Host, options: { source?: string; on
     return installFlannelAgent(host, real);
   }
   if ((await host.$({ nothrow: true })`test -x /usr/bin/flanneld`).ok) return installFlannelAgent(host, real);
-  if (options.online && host.info.family === 'debian' && (await host.$({ nothrow: true, timeoutMs: 300_000 })`apt-cache show flannel >/dev/null 2>&1`).ok) {
-    await host.$({ timeoutMs: 900_000 })`DEBIAN_FRONTEND=noninteractive apt-get -y install flannel`;
+  if (host.info.family === 'debian' && (await host.$({ nothrow: true, quiet: true, timeoutMs: 300_000 })`apt-cache show flannel >/dev/null 2>&1`).ok) {
+    await host.$({ timeoutMs: 900_000 })`apt -y install flannel`;
+    if ((await host.$({ nothrow: true, quiet: true })`test -x ${AGENT_BINARY_PATH}`).ok) return `flanneld is ${(await host.$`flanneld --version`).text()} (package flannel)`;
     return installFlannelAgent(host, real);
   }
   if (options.online && host.info.family === 'rhel') {
@@ -120,5 +121,6 @@ export async function stopFlannel(host: Host): Promise<void> {
 export async function removeFlannel(host: Host): Promise<void> {
   await stopFlannel(host);
   await host.$`systemctl disable flanneld >/dev/null 2>&1 || true`;
+  await host.$`if dpkg -s flannel >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive apt-get -y purge flannel >/dev/null; fi`;
   await host.$`rm -f ${[UNIT_PATH, AGENT_BINARY_PATH, UDP_RELAY_PATH, '/usr/bin/flanneld-start', SYSCONFIG_PATH]} && rm -rf /run/flannel && systemctl daemon-reload`;
 }

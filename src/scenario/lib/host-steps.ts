@@ -51,12 +51,12 @@ export async function waitFor(host: Host, condition: string, timeoutMs: number, 
 }
 
 /**
- * `docker run -itd --name <name> <args…>` as the document writes it, then a check that the
+ * `docker run -itd --name <name> <args…>` as the document writes it (or its `-d -it` spelling), then a check that the
  * container really runs (a container that exits at once has no address and would fail later
  * with a puzzling message).
  */
-export async function runContainer(host: Host, name: string, args: readonly string[]): Promise<void> {
-  await host.$`docker run -itd --name ${name} ${args}`;
+export async function runContainer(host: Host, name: string, args: readonly string[], flags: readonly string[] = ['-itd']): Promise<void> {
+  await host.$`docker run ${flags} --name ${name} ${args}`;
   const state = (await host.$({ quiet: true })`docker inspect -f '{{.State.Status}}' ${name}`).text();
   if (state !== 'running') {
     const logs = (await host.$({ nothrow: true, quiet: true })`docker logs --tail 5 ${name}`).stdout + '';

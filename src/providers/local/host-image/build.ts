@@ -4,6 +4,7 @@
  * image inside, record the exact package versions, and `docker import` it under a tag named
  * by the manifest hash. A tag already present in the engine is the cache: nothing is rebuilt.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +16,9 @@ import type { Progress } from '../../../progress.ts';
 import { quoteArg } from '../../../transports/quote.ts';
 import { docker, type DockerEngine } from '../docker-cli.ts';
 import type { StatePaths } from '../paths.ts';
-import { BOX_PROGRAMS, BOX_TARBALL, DISABLED_UNITS, ENABLED_UNITS, HOST_IMAGE_FILES, MASKED_UNITS } from './files.ts';
+import { flannelControl, flannelDebName, flannelMaintainerFiles, flannelPackageFiles, packagesStanza } from '../../../flannel/package.ts';
+import { BOX_PROGRAMS, BOX_RELEASE_FILES, BOX_TARBALL, DISABLED_UNITS, ENABLED_UNITS, HOST_IMAGE_FILES, LOCAL_APT_DIR, LOCAL_APT_LIST, MASKED_UNITS } from './files.ts';
+import { sha256 } from './manifest.ts';
 import { hostImageManifest, hostImageTag, manifestHash, parsePackageVersions, type BuiltHostImage, type HostImageManifest } from './manifest.ts';
 
 export const HOST_IMAGE_REPOSITORY = 'labbench/host';
@@ -139,6 +142,7 @@ async function configureRootfs(rootfs: string, manifest: HostImageManifest, hash
     ].join(' && '),
   );
   await buildBoxTarball(rootfs);
+  await buildFlannelPackage(rootfs);
   const versions = parsePackageVersions((await chroot(rootfs, "dpkg-query -W -f '${Package} ${Version}\\n'")).stdout);
   const built: BuiltHostImage = { ...manifest, hash, tag, builtAt: new Date().toISOString(), packageVersions: versions };
   writeFile(join(rootfs, 'etc/labbench/manifest.json'), JSON.stringify(built, null, 2), 0o644);
@@ -174,9 +178,31 @@ async function buildBoxTarball(rootfs: string): Promise<void> {
   }
   writeFile(join(box, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n', 0o644);
   writeFile(join(box, 'etc/group'), 'root:x:0:\n', 0o644);
+  for (const f of BOX_RELEASE_FILES) writeFile(join(box, f.path), f.content, f.mode);
   mkdirSync(dirname(join(rootfs, BOX_TARBALL)), { recursive: true });
   await runLocal(['tar', '-C', box, '-cf', join(rootfs, BOX_TARBALL), '.']);
   rmSync(box, { recursive: true, force: true });
+}
+
+/**
+ * labbench's flannel package in a package source inside the image (flat repository, indexed
+ * here, its lists fetched from the local directory only): `apt -y install flannel` works on a
+ * host without network, and until then the host has no flanneld, as a fresh machine.
+ */
+async function buildFlannelPackage(rootfs: string): Promise<void> {
+  const tree = join(rootfs, 'tmp/labbench-flannel');
+  rmSync(tree, { recursive: true, force: true });
+  for (const f of flannelPackageFiles()) writeFile(join(tree, f.path), f.content, f.mode);
+  writeFile(join(tree, 'DEBIAN/control'), flannelControl(), 0o644);
+  for (const f of flannelMaintainerFiles()) writeFile(join(tree, 'DEBIAN', f.path), f.content, f.mode);
+  const deb = `${LOCAL_APT_DIR}/${flannelDebName()}`;
+  mkdirSync(join(rootfs, LOCAL_APT_DIR), { recursive: true });
+  await chroot(rootfs, `dpkg-deb --root-owner-group --build /tmp/labbench-flannel ${quoteArg(deb)} >/dev/null`);
+  rmSync(tree, { recursive: true, force: true });
+  const bytes = readFileSync(join(rootfs, deb));
+  const stanza = packagesStanza(flannelControl(), { name: flannelDebName(), size: bytes.length, md5: createHash('md5').update(bytes).digest('hex'), sha256: sha256(bytes) });
+  writeFile(join(rootfs, LOCAL_APT_DIR, 'Packages'), stanza, 0o644);
+  await chroot(rootfs, `apt-get update -o Dir::Etc::SourceList=${quoteArg(LOCAL_APT_LIST)} -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0 >/dev/null`);
 }
 
 /** Follows symlinks inside the chroot (ldd reports /lib paths that are links into /usr/lib). */

@@ -9,9 +9,16 @@ export interface ImageFile {
   mode: number;
 }
 
-/** Tag of the small test image (busybox + iperf3) every host engine has, for the document's containers. */
+/** Tag of the small test image (busybox, bash, iperf3) every host engine has, for the document's containers. */
 export const BOX_IMAGE = 'labbench/box:latest';
+/** The names the document runs its containers from; on a local lab they are the box image under another tag. */
+export const CENTOS_TAGS: readonly string[] = ['centos:7.9', 'centos:latest'];
 export const BOX_TARBALL = '/usr/share/labbench/box.tar';
+/** How the box image says what it is, in `docker inspect` and in its own release files. */
+export const BOX_DESCRIPTION = 'labbench stand-in for centos:7.9, not CentOS: busybox, bash and iperf3 from Debian 12 packages';
+/** The package source inside the host image that holds labbench's flannel package. */
+export const LOCAL_APT_DIR = '/usr/share/labbench/apt';
+export const LOCAL_APT_LIST = '/etc/apt/sources.list.d/labbench.list';
 
 const INIT = `#!/bin/sh
 # PID 1 of a lab host. The engine mounts the cgroup file systems read-only inside the host's
@@ -30,9 +37,14 @@ UseDNS no
 `;
 
 const LOAD_BOX = `#!/bin/sh
-# labbench: load the test container image into this host's Docker engine once.
-docker image inspect ${BOX_IMAGE} >/dev/null 2>&1 && exit 0
-exec docker import --change 'CMD ["/bin/sh"]' ${BOX_TARBALL} ${BOX_IMAGE}
+# labbench: load the test container image into this host's Docker engine once, under its own
+# name and the document's (${CENTOS_TAGS.join(', ')}): no registry is reachable from a lab.
+set -e
+docker image inspect ${BOX_IMAGE} >/dev/null 2>&1 ||
+  docker import --change 'CMD ["/bin/bash"]' --change 'LABEL org.opencontainers.image.description="${BOX_DESCRIPTION}"' ${BOX_TARBALL} ${BOX_IMAGE}
+for tag in ${CENTOS_TAGS.join(' ')}; do
+  docker image inspect "$tag" >/dev/null 2>&1 || docker tag ${BOX_IMAGE} "$tag"
+done
 `;
 
 const BOX_UNIT = `[Unit]
@@ -76,6 +88,81 @@ Storage=volatile
 RuntimeMaxUse=32M
 `;
 
+/** etcd as the document's Rocky host runs it: settings in /etc/etcd/etcd.conf, v2 API served. */
+const ETCD_DROP_IN = `# labbench: the document's Rocky host keeps etcd's settings in /etc/etcd/etcd.conf; read it
+# after Debian's /etc/default/etcd. etcd 3.4 serves the v2 API (etcdctl mk, flannel <= 0.17)
+# only when asked; the file may still say otherwise.
+[Service]
+Environment=ETCD_ENABLE_V2=true
+EnvironmentFile=-/etc/etcd/etcd.conf
+`;
+
+const ETCD_CONF = `# etcd settings (labbench: read by etcd.service through etcd.service.d/labbench.conf, as on
+# the document's Rocky host). Set them as the course document shows, then: systemctl start etcd
+`;
+
+/** The document types etcdctl's v2 commands (mk, get); etcd 3.4's etcdctl speaks v3 unless told. */
+const ETCDCTL_PROFILE = `# labbench: etcdctl speaks the v2 API the course document uses (etcdctl mk, etcdctl get).
+export ETCDCTL_API=2
+`;
+
+/** The same for commands run over SSH without a login shell (pam_env reads it). */
+const ENVIRONMENT = `ETCDCTL_API=2
+`;
+
+const APT_LIST = `# labbench: packages built by labbench for its lab hosts (flannel), no network needed.
+deb [trusted=yes] file:${LOCAL_APT_DIR} ./
+`;
+
+/** Debian names for the Rocky packages the document installs with yum. */
+const YUM_EQUIVALENTS: Record<string, string> = {
+  etcd: 'etcd-server etcd-client',
+  flannel: 'flannel',
+  docker: 'docker.io',
+  'docker-ce': 'docker.io',
+  iproute: 'iproute2',
+  'net-tools': 'net-tools',
+  'bridge-utils': 'bridge-utils',
+  iperf3: 'iperf3',
+  tcpdump: 'tcpdump',
+};
+
+const YUM = `#!/bin/sh
+# labbench: a stand-in for yum. This host runs Debian 12 in place of the document's Rocky 8.10;
+# \`yum install\` installs the Debian equivalents with apt-get (offline, from the image's sources).
+say() { echo "yum (labbench stand-in on Debian 12): $*" >&2; }
+equivalent() {
+  case "$1" in
+${Object.entries(YUM_EQUIVALENTS).map(([rpm, deb]) => `    ${rpm}) echo "${deb}" ;;`).join('\n')}
+    *) return 1 ;;
+  esac
+}
+action=""; names=""; debs=""; yes=""
+for arg in "$@"; do
+  case "$arg" in
+    -y|--assumeyes) yes="-y" ;;
+    -q|--quiet) ;;
+    -*) say "option $arg is not supported here"; exit 2 ;;
+    *) if [ -z "$action" ]; then action="$arg"; else names="$names $arg"; fi ;;
+  esac
+done
+case "$action" in
+  install|remove|erase) ;;
+  *) say "only install and remove are available (this host runs Debian: use apt for anything else)"; exit 2 ;;
+esac
+[ -n "$names" ] || { say "no package names given"; exit 2; }
+for n in $names; do
+  if ! d=$(equivalent "$n"); then
+    say "no Debian equivalent known for package \\"$n\\" (known: ${Object.keys(YUM_EQUIVALENTS).join(' ')}); use apt"
+    exit 1
+  fi
+  debs="$debs $d"
+done
+say "installing the Debian equivalents:$debs"
+[ "$action" = install ] || action=remove
+DEBIAN_FRONTEND=noninteractive exec apt-get $yes "$action"$debs
+`;
+
 export const HOST_IMAGE_FILES: readonly ImageFile[] = [
   { path: '/usr/local/sbin/labbench-init', content: INIT, mode: 0o755 },
   { path: '/etc/ssh/sshd_config.d/labbench.conf', content: SSHD, mode: 0o644 },
@@ -84,6 +171,12 @@ export const HOST_IMAGE_FILES: readonly ImageFile[] = [
   { path: '/usr/local/libexec/labbench/lan-only', content: LAN_ONLY, mode: 0o755 },
   { path: '/etc/systemd/system/labbench-lan-only.service', content: LAN_ONLY_UNIT, mode: 0o644 },
   { path: '/etc/systemd/journald.conf.d/labbench.conf', content: JOURNALD, mode: 0o644 },
+  { path: '/etc/systemd/system/etcd.service.d/labbench.conf', content: ETCD_DROP_IN, mode: 0o644 },
+  { path: '/etc/etcd/etcd.conf', content: ETCD_CONF, mode: 0o644 },
+  { path: '/etc/profile.d/labbench-etcdctl.sh', content: ETCDCTL_PROFILE, mode: 0o644 },
+  { path: '/etc/environment', content: ENVIRONMENT, mode: 0o644 },
+  { path: LOCAL_APT_LIST, content: APT_LIST, mode: 0o644 },
+  { path: '/usr/local/bin/yum', content: YUM, mode: 0o755 },
 ];
 
 /** Units that have nothing to do in a system container (no udev, no consoles, no kernel tuning). */
@@ -100,4 +193,14 @@ export const ENABLED_UNITS: readonly string[] = ['ssh.service', 'docker.service'
 export const DISABLED_UNITS: readonly string[] = ['etcd.service'];
 
 /** Programs (with their shared libraries) copied into the box test image. */
-export const BOX_PROGRAMS: readonly string[] = ['/bin/busybox', '/usr/bin/iperf3'];
+export const BOX_PROGRAMS: readonly string[] = ['/bin/busybox', '/bin/bash', '/usr/bin/iperf3'];
+
+/** The box image's /etc/os-release and /etc/centos-release: what it really is. */
+export const BOX_RELEASE_FILES: readonly ImageFile[] = [
+  {
+    path: '/etc/os-release',
+    content: `NAME="labbench box"\nID=labbench-box\nVERSION_ID=1\nPRETTY_NAME="${BOX_DESCRIPTION}"\n`,
+    mode: 0o644,
+  },
+  { path: '/etc/centos-release', content: `${BOX_DESCRIPTION}\n`, mode: 0o644 },
+];

@@ -5,10 +5,11 @@
  * the cached one. Pure.
  */
 import { createHash } from 'node:crypto';
-import { HOST_IMAGE_FILES } from './files.ts';
+import { flannelControl, flannelMaintainerFiles, flannelPackageFiles } from '../../../flannel/package.ts';
+import { BOX_PROGRAMS, BOX_RELEASE_FILES, HOST_IMAGE_FILES } from './files.ts';
 
 /** Bump when the build steps change in a way the manifest does not otherwise show. */
-export const BUILD_RECIPE_VERSION = 1;
+export const BUILD_RECIPE_VERSION = 2;
 
 /** Debian packages of a lab host: the document's tools plus what scenarios and the bench run. */
 export const HOST_PACKAGES: readonly string[] = [
@@ -24,8 +25,10 @@ export interface HostImageManifest {
   recipe: number;
   distribution: { suite: string; variant: string; mirror: string };
   packages: string[];
-  /** sha256 of every file labbench puts into the image, by path. */
+  /** sha256 of every file labbench puts into the image, by path (box: and flannel.deb: for the box image's and the flannel package's). */
   files: Record<string, string>;
+  /** Programs copied into the box image. */
+  boxPrograms: string[];
 }
 
 /** A manifest after the build: the exact package versions that went in. */
@@ -42,12 +45,17 @@ export function hostImageManifest(options: { mirror?: string; extraPackages?: re
   const packages = [...new Set([...HOST_PACKAGES, ...(options.extraPackages ?? [])])].sort();
   const files: Record<string, string> = {};
   for (const f of HOST_IMAGE_FILES) files[f.path] = sha256(f.content);
+  for (const f of BOX_RELEASE_FILES) files[`box:${f.path}`] = sha256(f.content);
+  for (const f of [...flannelPackageFiles(), { path: 'DEBIAN/control', content: flannelControl() }, ...flannelMaintainerFiles().map((m) => ({ ...m, path: `DEBIAN/${m.path}` }))]) {
+    files[`flannel.deb:${f.path}`] = sha256(f.content);
+  }
   return {
     schema: 1,
     recipe: BUILD_RECIPE_VERSION,
     distribution: { suite: 'bookworm', variant: 'minbase', mirror: options.mirror ?? DEFAULT_MIRROR },
     packages,
     files,
+    boxPrograms: [...BOX_PROGRAMS],
   };
 }
 

@@ -1,0 +1,153 @@
+/**
+ * What the course commands do on an open lab: start an exercise at a step (the steps before it
+ * solved by the reference commands), check a step read-only, give its hint, solve it for a
+ * stuck student, and reset the exercise. Progress is kept with the lab (progress.ts); every
+ * change to the lab holds the solving lock, so a check never grades a half-done step.
+ */
+import { LabbenchError } from '../errors.ts';
+import type { Host } from '../host.ts';
+import type { Lab } from '../lab.ts';
+import type { ScenarioParams, StepHosts } from '../scenario/define.ts';
+import type { StepReport } from '../scenario/report.ts';
+import { runStep, type RunObserver } from '../scenario/runner.ts';
+import { stepOf, type Exercise } from './exercises.ts';
+import { assertNotSolving, readProgress, requireProgress, withSolvingLock, writeProgress, type CourseProgress } from './progress.ts';
+
+/** One check as a student sees it; a failed one always carries a hint. */
+export interface CheckResult {
+  label: string;
+  ok: boolean;
+  expected?: string;
+  actual?: string;
+  hint?: string;
+}
+
+export interface StepCheck {
+  exercise: string;
+  step: number;
+  title: string;
+  passed: boolean;
+  checks: CheckResult[];
+}
+
+export interface CourseOptions {
+  params?: ScenarioParams;
+  /** Sees the commands the reference solution runs (the terminal transcript). */
+  observer?: RunObserver;
+  env?: NodeJS.ProcessEnv;
+}
+
+const NO_PARAMS: ScenarioParams = { overrides: {} };
+
+/** The lab's hosts a step works on. */
+export function hostsOf(lab: Lab, on: StepHosts): Host[] {
+  const [a, b] = lab.hosts;
+  const documentHost = lab.hosts.find((h) => h.info.os.startsWith('ubuntu')) ?? a;
+  const picked = on === 'document' ? [documentHost] : on === 'A' ? [a] : on === 'B' ? [b] : [a, b];
+  return picked.filter((h): h is Host => h !== undefined);
+}
+
+/** `pnpm lab shell <host>` lines for the step's hosts. */
+export function shellCommands(lab: Lab, on: StepHosts): string[] {
+  const named = lab.inventory.lab === 'labbench' ? '' : ` --name ${lab.inventory.lab}`;
+  return hostsOf(lab, on).map((h) => `pnpm lab shell ${h.name}${named}`);
+}
+
+/** A host a student broke so that nothing can be checked there: one clear message instead of a pile of failures. */
+async function assertHostsUsable(lab: Lab, on: StepHosts): Promise<void> {
+  for (const h of hostsOf(lab, on)) {
+    const docker = await h.$({ nothrow: true, quiet: true })`systemctl is-active docker`;
+    if (!docker.ok) {
+      throw new LabbenchError(`docker is not running on ${h.name} (systemctl is-active docker: ${docker.text() || 'unknown'})`, {
+        hint: `start it on ${h.name} (systemctl start docker), or put the exercise back to its start: pnpm course reset`,
+      });
+    }
+  }
+}
+
+/** Runs one part (solve or check) of a step; returns its report. */
+async function runPart(lab: Lab, exercise: Exercise, step: number, part: 'solve' | 'check', options: CourseOptions): Promise<StepReport> {
+  const definition = exercise.scenario.steps[step - 1]!;
+  const body = part === 'solve' ? definition.solve : definition.check!;
+  return runStep(step, definition.title, (ctx) => body.call(definition, ctx), lab, options.params ?? NO_PARAMS, new Map(), options.observer ?? {});
+}
+
+/** Solves steps from..to with the reference commands; a step that fails ends it with one clear error. */
+async function solveRange(lab: Lab, exercise: Exercise, from: number, to: number, options: CourseOptions): Promise<void> {
+  for (let i = from; i <= to; i++) {
+    options.observer?.onStepStart?.(i, exercise.steps.length, exercise.steps[i - 1]!.title);
+    const report = await runPart(lab, exercise, i, 'solve', options);
+    options.observer?.onStepEnd?.(report);
+    if (report.verdict === 'FAIL') {
+      throw new LabbenchError(`solving step ${i} of ${exercise.name} failed: ${report.reason ?? 'a check failed'}`, { hint: 'put the exercise back to its start with pnpm course reset' });
+    }
+  }
+}
+
+/** Puts the lab back as the exercise found it (a stopped docker started again first). */
+async function cleanLab(lab: Lab, exercise: Exercise, options: CourseOptions): Promise<void> {
+  for (const h of lab.hosts) {
+    await h.$({ nothrow: true })`systemctl is-active docker >/dev/null || { systemctl reset-failed docker.service docker.socket; systemctl start docker; }`;
+  }
+  const cleanup = exercise.scenario.cleanup;
+  if (!cleanup) return;
+  const report = await runStep(0, 'cleanup', (ctx) => cleanup(ctx), lab, options.params ?? NO_PARAMS, new Map(), {});
+  if (report.verdict === 'FAIL') throw new LabbenchError(`putting the lab back failed: ${report.reason}`, { hint: 'bring up a fresh lab: pnpm lab down, then pnpm course start again' });
+}
+
+/** Starts an exercise at step `at`: cleans the lab, solves steps 1..at−1, records the progress. */
+export async function startExercise(lab: Lab, exercise: Exercise, at = 1, options: CourseOptions = {}): Promise<CourseProgress> {
+  stepOf(exercise, at);
+  return withSolvingLock(lab.inventory.lab, `course start ${exercise.name}`, async () => {
+    await cleanLab(lab, exercise, options);
+    await solveRange(lab, exercise, 1, at - 1, options);
+    const progress: CourseProgress = { lab: lab.inventory.lab, exercise: exercise.name, step: at, startedAt: at, started: new Date().toISOString(), steps: {} };
+    writeProgress(progress, options.env);
+    return progress;
+  }, options.env);
+}
+
+/**
+ * Grades a step as the lab is now, changing nothing on any host. Records the outcome; a pass
+ * on the student's current step moves them on to the next one.
+ */
+export async function checkStep(lab: Lab, exercise: Exercise, step: number, options: CourseOptions = {}): Promise<StepCheck> {
+  const s = stepOf(exercise, step);
+  assertNotSolving(lab.inventory.lab, options.env);
+  await assertHostsUsable(lab, s.on);
+  const report = await runPart(lab, exercise, step, 'check', { ...options, observer: {} });
+  const checks: CheckResult[] = report.checks.map((c) => ({ ...c, ...(c.ok ? {} : { hint: c.hint ?? s.hint }) }));
+  if (report.verdict === 'FAIL' && !report.checks.some((c) => !c.ok)) {
+    checks.push({ label: `the check could not finish: ${report.reason ?? 'unknown error'}`, ok: false, hint: s.hint });
+  }
+  const result: StepCheck = { exercise: exercise.name, step, title: s.title, passed: checks.length > 0 && checks.every((c) => c.ok), checks };
+  const progress = readProgress(lab.inventory.lab, options.env);
+  if (progress && progress.exercise === exercise.name) {
+    progress.steps[String(step)] = { passed: result.passed, checkedAt: new Date().toISOString(), failed: checks.filter((c) => !c.ok).map((c) => c.label) };
+    if (result.passed && progress.step === step && step < exercise.steps.length) progress.step = step + 1;
+    writeProgress(progress, options.env);
+  }
+  return result;
+}
+
+/** Runs a step's reference commands (for a stuck student), then checks it. */
+export async function solveStep(lab: Lab, exercise: Exercise, step: number, options: CourseOptions = {}): Promise<StepCheck> {
+  stepOf(exercise, step);
+  await withSolvingLock(lab.inventory.lab, `course solve ${exercise.name} --step ${step}`, async () => {
+    await solveRange(lab, exercise, step, step, options);
+  }, options.env);
+  return checkStep(lab, exercise, step, options);
+}
+
+/** Back to where the exercise was started: docker running again, the lab cleaned, the earlier steps solved. */
+export async function resetExercise(lab: Lab, exercise: Exercise, options: CourseOptions = {}): Promise<CourseProgress> {
+  const progress = requireProgress(lab.inventory.lab, options.env);
+  return startExercise(lab, exercise, progress.startedAt, options);
+}
+
+/** The hint for a step: the step's own, and those of the checks that failed when it was last checked. */
+export function hintFor(exercise: Exercise, step: number, lastCheck?: StepCheck): string[] {
+  const s = stepOf(exercise, step);
+  const failed = (lastCheck?.checks ?? []).filter((c) => !c.ok && c.hint && c.hint !== s.hint).map((c) => `${c.label}: ${c.hint}`);
+  return [s.hint, ...failed];
+}
