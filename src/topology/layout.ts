@@ -67,6 +67,8 @@ const ROOT_OPTIONS = {
   'elk.edgeLabels.inline': 'false',
   'elk.layered.crossingMinimization.semiInteractive': 'false',
   'elk.randomSeed': '1',
+  // Hosts and their parts in inventory order (hostA left of hostB), as far as the layers allow.
+  'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
 };
 
 export async function layoutTopology(topology: Topology): Promise<Scene> {
@@ -89,7 +91,8 @@ export async function layoutTopology(topology: Topology): Promise<Scene> {
       id,
       sources: [source],
       targets: [target],
-      ...(label ? { labels: [{ text: label, width: label.length * CHAR_WIDTH + 6, height: LINE_HEIGHT }] } : {}),
+      // veth names sit at the container's end of the wire, where `ip a` pairs them.
+      ...(label ? { labels: [{ text: label, width: label.length * CHAR_WIDTH + 6, height: LINE_HEIGHT, layoutOptions: { 'elk.edgeLabels.placement': kind === 'veth' ? 'TAIL' : 'CENTER' } }] } : {}),
     };
   };
 
@@ -123,19 +126,30 @@ export async function layoutTopology(topology: Topology): Promise<Scene> {
     const carrier = subnet ? host.bridges.find((b) => b.addresses.includes(subnet)) : undefined;
     if (carrier && host.flannel) root.edges!.push(edge(`${h}/flannel-bridge`, 'flannel-bridge', `${h}/br/${carrier.name}`, `${h}/flannel`));
   }
+  // One wire per pair of hosts, labelled with each side's routes: two opposite wires would
+  // stack the hosts and loop around them.
+  const hostIndex = new Map(topology.hosts.map((h, i) => [h.name, i]));
+  const pairs = new Map<string, { a: string; b: string; labels: string[] }>();
   for (const host of topology.hosts) {
-    const byTarget = new Map<string, string[]>();
     for (const r of host.routes) {
-      if (!r.toHost) continue;
-      byTarget.set(r.toHost, [...(byTarget.get(r.toHost) ?? []), `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${r.dev}`]);
+      for (const target of r.toHosts) {
+        const [a, b] = [host.name, target].sort((x, y) => (hostIndex.get(x) ?? 0) - (hostIndex.get(y) ?? 0)) as [string, string];
+        const pair = pairs.get(`${a}~${b}`) ?? { a, b, labels: [] };
+        pair.labels.push(`${host.name} → ${target}: ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${r.dev}`);
+        pairs.set(`${a}~${b}`, pair);
+      }
     }
-    for (const [target, routes] of byTarget) {
-      const from = host.flannel ? `${hostId(host.name)}/flannel` : `${hostId(host.name)}/lan`;
-      const other = topology.hosts.find((x) => x.name === target);
-      const to = other?.flannel ? `${hostId(target)}/flannel` : `${hostId(target)}/lan`;
-      if (!boxes.has(from) || !boxes.has(to)) continue;
-      root.edges!.push(edge(`${hostId(host.name)}/route/${target}`, 'route', from, to, routes.join('; ')));
-    }
+  }
+  const endOf = (name: string) => {
+    const h = topology.hosts.find((x) => x.name === name);
+    return h?.flannel ? `${hostId(name)}/flannel` : `${hostId(name)}/lan`;
+  };
+  for (const { a, b, labels } of pairs.values()) {
+    const [from, to] = [endOf(a), endOf(b)];
+    if (!boxes.has(from) || !boxes.has(to)) continue;
+    const e = edge(`route:${a}~${b}`, 'route', from, to);
+    e.labels = labels.map((text) => ({ text, width: text.length * CHAR_WIDTH + 6, height: LINE_HEIGHT }));
+    root.edges!.push(e);
   }
 
   // The CommonJS bundle is its own default export at run time; TypeScript sees it under .default.

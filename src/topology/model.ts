@@ -8,7 +8,7 @@
  * interface and subnet, and the routes that lead to other hosts' subnets.
  */
 import { parseDotenv } from '../flannel/subnet-env.ts';
-import { contains, overlaps, tryParseCidr, tryParseIp, type Cidr } from '../net/ipv4.ts';
+import { contains, overlaps, tryParseCidr, tryParseIp } from '../net/ipv4.ts';
 import type { HostCapture } from './collect.ts';
 
 export interface Topology {
@@ -81,8 +81,12 @@ export interface RouteNode {
   dst: string;
   gateway?: string;
   dev: string;
-  /** The host that owns `dst` (its flannel subnet) or `gateway` (its LAN address), when one does. */
-  toHost?: string;
+  /**
+   * The hosts it leads to: those whose flannel subnet `dst` covers or lies in (udp's one
+   * 172.20.0.0/16 route via flannel0 leads to every other host), or whose LAN or flannel
+   * address is the gateway (host-gw, vxlan).
+   */
+  toHosts: string[];
 }
 
 interface IpAddrEntry {
@@ -133,10 +137,7 @@ export function buildTopology(captures: HostCapture[], context: TopologyContext)
   const perHost = captures.map((c) => buildHost(c, context));
   // Routes name the host they lead to once every host's flannel subnet and LAN address is known.
   for (const host of perHost) {
-    for (const route of host.routes) {
-      const owner = ownerOf(route, perHost, context, host.name);
-      if (owner) route.toHost = owner;
-    }
+    for (const route of host.routes) route.toHosts = reachedBy(route, perHost, context, host.name);
   }
   return { hosts: perHost, lan: context.lan };
 }
@@ -218,7 +219,7 @@ function buildHost(capture: HostCapture, context: TopologyContext): HostNode {
     bridges,
     containers: hostContainers,
     ...optional('flannel', flannel),
-    routes: crossHost.map((r) => ({ dst: r.dst!, dev: r.dev!, ...optional('gateway', r.gateway) })),
+    routes: crossHost.map((r) => ({ dst: r.dst!, dev: r.dev!, ...optional('gateway', r.gateway), toHosts: [] })),
     problems,
   };
 }
@@ -246,27 +247,19 @@ function networkOfBridge(bridge: string, networks: DockerNetwork[]): string | un
   return undefined;
 }
 
-/** Which other host a cross-host route leads to: the one whose flannel subnet holds dst, or whose LAN address is the gateway. */
-function ownerOf(route: RouteNode, hosts: HostNode[], context: TopologyContext, self: string): string | undefined {
+/** The other hosts a cross-host route leads to (see RouteNode.toHosts). */
+function reachedBy(route: RouteNode, hosts: HostNode[], context: TopologyContext, self: string): string[] {
   const dst = tryParseCidr(route.dst.includes('/') ? route.dst : `${route.dst}/32`, false);
-  for (const h of hosts) {
-    if (h.name === self) continue;
-    const subnet = tryParseCidr(h.flannel?.subnet ?? '', false);
-    if (dst && subnet && sameOrInside(dst, subnet)) return h.name;
-  }
   const gateway = route.gateway === undefined ? undefined : tryParseIp(route.gateway);
-  if (gateway === undefined) return undefined;
-  const byLan = context.hosts.find((h) => h.name !== self && h.address === route.gateway);
-  if (byLan) return byLan.name;
-  // vxlan routes go via the peer's flannel.1 address (its subnet's network address).
-  return hosts.find((h) => {
-    const subnet = tryParseCidr(h.flannel?.subnet ?? '', false);
-    return h.name !== self && subnet !== undefined && contains(subnet, gateway);
-  })?.name;
-}
-
-function sameOrInside(inner: Cidr, outer: Cidr): boolean {
-  return inner.prefix >= outer.prefix && contains(outer, inner.network);
+  return hosts
+    .filter((h) => {
+      if (h.name === self) return false;
+      const subnet = tryParseCidr(h.flannel?.subnet ?? '', false);
+      if (dst && subnet && overlaps(dst, subnet)) return true;
+      if (gateway === undefined) return false;
+      return context.hosts.some((x) => x.name === h.name && x.address === route.gateway) || (subnet !== undefined && contains(subnet, gateway));
+    })
+    .map((h) => h.name);
 }
 
 function parseJsonArray<T>(text: string, what: string, problems: string[]): T[] {

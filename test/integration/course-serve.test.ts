@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import type { Host } from '../../src/host.ts';
 import { openLab, type Lab } from '../../src/lab.ts';
+import { contains, tryParseCidr } from '../../src/net/ipv4.ts';
 import { createProgress } from '../../src/progress.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
 import { documentSpec } from '../../src/spec/testbed-spec.ts';
@@ -38,7 +39,7 @@ if (skip) {
     const server = startCli(['course', 'serve', '--name', LAB, '--port', '0']);
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, `--user-data-dir=${join(ARTIFACTS, 'profile')}`] });
     try {
-      const started = await cli(['course', 'start', 'custom-network', '--name', LAB]);
+      const started = await cli(['course', 'start', 'custom-network', '--name', LAB, '--subnet', SUBNET]);
       t.is(started.code, 0, started.stderr);
       const url = await printedUrl(server.child.stdout!);
       t.regex(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{40,}$/);
@@ -126,14 +127,16 @@ if (skip) {
       await topologyAfter(page, before, 'refreshed on demand');
       const subnets: Record<string, string> = {};
       for (const host of lab.hosts) subnets[host.name] = /FLANNEL_SUBNET=(\S+)/.exec((await host.$`cat /run/flannel/subnet.env`).stdout)![1]!;
+      const routeWire = (await page.textContent('g.wire-route')) ?? '';
       for (const host of lab.hosts) {
         const box = await page.textContent(`g.box-flannel[data-host="${host.name}"]`);
         t.true(box?.includes(`FLANNEL_SUBNET=${subnets[host.name]}`), `${host.name}'s flannel box shows its subnet ${subnets[host.name]}`);
         const other = lab.hosts.find((x) => x !== host)!;
-        const otherNet = subnets[other.name]!.replace(/\.\d+\//, '.0/');
-        t.true((await host.$`ip route`).stdout.includes(otherNet), `${host.name} has a route to ${otherNet}`);
-        const route = await page.textContent(`g.wire-route[data-id="host:${host.name}/route/${other.name}"]`);
-        t.true(route?.includes(otherNet), `${host.name} → ${other.name} wire shows ${otherNet} (${route})`);
+        const dst = new RegExp(`${host.name} → ${other.name}: (\\S+)`).exec(routeWire)?.[1] ?? '';
+        const otherNet = tryParseCidr(subnets[other.name]!, false)!;
+        const drawn = tryParseCidr(dst, false);
+        t.true(drawn !== undefined && drawn.prefix <= otherNet.prefix && contains(drawn, otherNet.network), `${host.name} → ${other.name} drawn as ${dst}, which covers ${subnets[other.name]}`);
+        t.true((await host.$`ip route`).lines().some((l) => l.startsWith(`${dst} `)), `${host.name}'s ip route has ${dst}`);
       }
       await page.screenshot({ path: join(ARTIFACTS, '4-flannel.png') });
       t.deepEqual(offsite, [], 'the page loads nothing from anywhere but its server');

@@ -26,7 +26,7 @@ export function courseBackend(labName: string, lab: LabConnection): CourseBacken
         exercise: { name: exercise.name, section: exercise.section, title: exercise.title },
         steps: exercise.steps.map((s) => ({
           n: s.index,
-          title: s.summary,
+          title: s.title.split(' — ')[0]!,
           text: [s.doc.heading, s.doc.text].filter(Boolean).join('\n'),
           english: s.summary,
           host: hostsOf(l, s.on).map((h) => h.name).join(', '),

@@ -121,8 +121,14 @@ async function action(name: string, run: () => Promise<void>): Promise<void> {
 
 $('check').onclick = () =>
   void action('checking', async () => {
-    showResults(await call<CheckOutcome>('POST', '/api/course/check', { step: selected }));
+    const outcome = await call<CheckOutcome>('POST', '/api/course/check', { step: selected });
+    showResults(outcome);
     await loadCourse();
+    // A passed step moves the student on: show the next one's text (the results stay).
+    if (outcome.passed && course.current !== undefined && course.current !== selected) {
+      selected = course.current;
+      renderCourse();
+    }
   });
 $('hint').onclick = () => {
   if (!confirm(`Show a hint for step ${selected}?`)) return;
