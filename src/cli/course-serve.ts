@@ -13,6 +13,7 @@ import { startServer } from '../course/serve/server.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
 import { parseFlags } from './args.ts';
+import { labName } from './lab-spec.ts';
 
 export const SERVE_USAGE = 'usage: pnpm course serve [--name LAB] [--port P] [--host ADDRESS] [--provider local|libvirt|ssh] [--inventory FILE]';
 
@@ -37,15 +38,23 @@ export async function runServe(argv: string[], course?: (lab: string, connection
   const port = parsePort(values.port);
   const bind = values.host ?? '127.0.0.1';
   const provider = await createProvider(parseProviderKind(values.provider), { inventoryFile: values.inventory });
-  const name = values.name ?? provider.fixedSpec?.name ?? DEFAULT_LAB_NAME;
+  const name = labName(values, provider);
+  const named = name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`;
   const inventory = await provider.inventory(name);
-  const upHint = `bring it up first: \`pnpm lab up${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\``;
-  if (!inventory) throw new ConfigError(`lab "${name}" is not up`, { hint: upHint });
-  // Down hosts would only show as dead terminals: say so now, once.
-  const lab = await openLab(inventory, { transport: 'ssh' }).catch((err: unknown) => {
-    throw new ProviderError(`lab "${name}" does not answer: ${(err as Error).message.split('\n')[0]}`, { hint: `is it running? \`pnpm lab status${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\``, cause: err });
-  });
-  await lab.close();
+  if (!inventory) {
+    const status = await provider.status(name);
+    if (!status) throw new ConfigError(`there is no lab "${name}"`, { hint: `bring one up: \`pnpm lab up${named}\` (and \`pnpm course start <exercise>${named}\`)` });
+    throw new ConfigError(`lab "${name}" is not up (${status.state})`, { hint: `\`pnpm lab status${named}\` shows its hosts; \`pnpm lab up${named}\` brings it up` });
+  }
+  // A host that does not answer would only show as a dead terminal: say so now, once.
+  const lab = await openLab(inventory, { transport: 'ssh' });
+  try {
+    await Promise.all(lab.hosts.map((h) => h.run('true', { quiet: true, timeoutMs: 15_000 })));
+  } catch (err) {
+    throw new ProviderError(`lab "${name}" does not answer: ${(err as Error).message.split('\n')[0]}`, { hint: `is it running? \`pnpm lab status${named}\``, cause: err });
+  } finally {
+    await lab.close();
+  }
 
   const assets = await buildClient();
   const token = newToken();

@@ -8,8 +8,9 @@
  * subnet and its route to the other's. Screenshots go to test/artifacts/course-serve/.
  */
 import test from 'ava';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { appendFileSync, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import type { Host } from '../../src/host.ts';
@@ -26,6 +27,11 @@ const LAB = 'cserve';
 const SUBNET = '10.212.41.0/24';
 const ARTIFACTS = join(REPO, 'test/artifacts/course-serve');
 
+/** What the test has got to, in a file (ava prints a failing test's logs only once it ends). */
+function progress(what: string): void {
+  appendFileSync(join(ARTIFACTS, 'progress.log'), `${new Date().toISOString()} ${what}\n`);
+}
+
 const skip = rootSkipReason() ?? (existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 if (skip) {
@@ -33,15 +39,22 @@ if (skip) {
 } else {
   test.serial('course serve: token, terminals, Check/✗ with hint, and the live topology through §3.5, §3.6 and flannel', async (t) => {
     const provider = new LocalProvider();
+    await rm(ARTIFACTS, { recursive: true, force: true });
     await mkdir(ARTIFACTS, { recursive: true });
+    progress('lab up');
     const inventory = await provider.up(documentSpec({ name: LAB, subnet: SUBNET }), createProgress());
     const lab: Lab = await openLab(inventory);
     const server = startCli(['course', 'serve', '--name', LAB, '--port', '0']);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, `--user-data-dir=${join(ARTIFACTS, 'profile')}`] });
+    const profile = await mkdtemp(join(tmpdir(), 'labbench-chromium-'));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, `--user-data-dir=${profile}`] });
     try {
       const started = await cli(['course', 'start', 'custom-network', '--name', LAB, '--subnet', SUBNET]);
-      t.is(started.code, 0, started.stderr);
+      if (started.code !== 0) throw new Error(`course start failed:\n${started.stdout.slice(-3000)}\n${started.stderr}`);
       const url = await printedUrl(server.child.stdout!);
+      progress(`page at port ${new URL(url).port}`);
+      const inUse = await cli(['course', 'serve', '--name', LAB, '--port', new URL(url).port]);
+      t.is(inUse.code, 1);
+      t.regex(inUse.stderr, new RegExp(`port ${new URL(url).port} on 127\\.0\\.0\\.1 is already in use`));
       t.regex(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{40,}$/);
       const token = new URL(url).searchParams.get('token')!;
 
@@ -63,6 +76,7 @@ if (skip) {
       t.is(socket, 'refused');
 
       await page.goto(url);
+      progress('ip a');
       for (const h of lab.hosts) await waitForText(page, `#term-${h.name} .status`, /^connected: ssh /);
 
       // ip a on host A, read back from the terminal's screen.
@@ -72,6 +86,7 @@ if (skip) {
       t.regex(await screen(page, 'hostA'), new RegExp(`inet ${docker0.replaceAll('.', '\\.')} `), `docker0 ${docker0} on hostA's terminal screen`);
 
       // §3.5 by hand in the page's terminal of the step's host.
+      progress('§3.5 by hand');
       const stepHost = (await page.textContent('#step-host'))?.replace(/^work on /, '') ?? '';
       t.truthy(lab.hosts.find((h) => h.name === stepHost), `the step names a lab host (${stepHost})`);
       const h = lab.host(stepHost);
@@ -95,14 +110,17 @@ if (skip) {
       }
       await page.screenshot({ path: join(ARTIFACTS, '1-custom-network-passed.png') });
 
-      // Break it: the check fails, with a hint.
+      // Break it: step 2 checked again fails, with a hint.
+      progress('break');
       await typeCommand(page, stepHost, 'docker rm -f server02');
+      await page.click('#steps li[data-step="2"]');
       const broken = await check(page);
       t.false(broken.passed);
       t.true(broken.failed.length > 0 && broken.failed.every((f) => f.hint !== ''), `each ✗ has a hint: ${JSON.stringify(broken.failed)}`);
       await page.screenshot({ path: join(ARTIFACTS, '2-custom-network-broken.png') });
 
       // §3.6: server01 joins a second network.
+      progress('§3.6');
       before = await page.getAttribute('#topology', 'data-updated');
       await typeCommand(page, stepHost, 'docker network create --subnet 172.20.0.0/24 --gateway 172.20.0.1 network02');
       await typeCommand(page, stepHost, 'docker run -itd --name server03 --network network02 centos:7.9');
@@ -119,6 +137,7 @@ if (skip) {
       await page.screenshot({ path: join(ARTIFACTS, '3-connect-networks.png') });
 
       // Flannel (chapter 4), set up by the scenario; the page is refreshed on demand.
+      progress('flannel');
       await typeCommand(page, stepHost, 'docker rm -f server01 server03; docker network rm network01 network02');
       const flannel = await cli(['scenario', 'flannel-two-host', '--keep', '--name', LAB, '--subnet', SUBNET]);
       t.is(flannel.code, 0, flannel.stdout.slice(-2000) + flannel.stderr);
@@ -141,12 +160,23 @@ if (skip) {
       await page.screenshot({ path: join(ARTIFACTS, '4-flannel.png') });
       t.deepEqual(offsite, [], 'the page loads nothing from anywhere but its server');
     } finally {
-      await browser.close();
-      server.child.kill('SIGINT');
-      const served = await server.done;
-      t.false(/token=/.test(served.stderr), 'the token is not in the server log');
-      await lab.close();
-      await provider.down(LAB, createProgress());
+      // Each cleanup runs whatever the one before did, so no lab, browser or server is left behind.
+      const cleanups: [string, () => Promise<unknown>][] = [
+        ['browser', () => browser.close().then(() => rm(profile, { recursive: true, force: true }))],
+        [
+          'server',
+          async () => {
+            server.child.kill('SIGINT');
+            const killer = setTimeout(() => server.child.kill('SIGKILL'), 15_000);
+            const served = await server.done;
+            clearTimeout(killer);
+            t.false(/token=/.test(served.stderr), 'the token is not in the server log');
+          },
+        ],
+        ['lab connection', () => lab.close()],
+        ['lab', () => provider.down(LAB, createProgress())],
+      ];
+      for (const [what, cleanup] of cleanups) await cleanup().catch((err: unknown) => t.log(`cleanup of the ${what} failed: ${String(err)}`));
     }
   });
 }

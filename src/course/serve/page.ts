@@ -52,6 +52,7 @@ export function renderPage(assets: ClientAssets, boot: PageBoot, nonce = randomB
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <title>labbench course</title>
+<link rel="icon" href="data:,">
 <style>${assets.css}</style>
 </head>
 <body>
@@ -90,7 +91,7 @@ export function renderPage(assets: ClientAssets, boot: PageBoot, nonce = randomB
 
 const PAGE_CSS = `
 * { box-sizing: border-box; }
-html, body { margin: 0; height: 100%; font: 14px system-ui, 'Noto Sans CJK SC', 'Noto Sans', sans-serif; color: #1f2328; }
+html, body { margin: 0; height: 100%; font: 14px system-ui, 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif; color: #1f2328; }
 body { display: flex; flex-direction: column; }
 header.top { padding: 6px 12px; background: #24292f; color: #fff; }
 header.top .note { float: right; color: #d0d7de; font-size: 12px; }
@@ -103,7 +104,7 @@ main { flex: 1; display: flex; min-height: 0; }
 #steps li.current { font-weight: bold; }
 #steps li.passed { color: #1a7f37; }
 #step-title { font-size: 15px; margin: 8px 0 2px; }
-#step-text { white-space: pre-wrap; font: 13px 'Noto Sans CJK SC', 'DejaVu Sans Mono', monospace; background: #f6f8fa; padding: 8px; border-radius: 6px; max-height: 38vh; overflow: auto; }
+#step-text { white-space: pre-wrap; font: 13px 'DejaVu Sans Mono', 'Noto Sans Mono CJK SC', 'WenQuanYi Micro Hei Mono', monospace; background: #f6f8fa; padding: 8px; border-radius: 6px; max-height: 38vh; overflow: auto; }
 #step-english { font-style: italic; margin: 6px 0; }
 .host { color: #57606a; font-size: 12px; }
 .buttons button { font-size: 14px; padding: 4px 10px; margin: 2px 4px 2px 0; }

@@ -62,7 +62,7 @@ function renderCourse(): void {
       const li = document.createElement('li');
       li.dataset.step = String(s.n);
       li.className = [s.n === selected ? 'selected' : '', s.n === course.current ? 'current' : '', course.passed.includes(s.n) ? 'passed' : ''].join(' ').trim();
-      li.textContent = `${course.passed.includes(s.n) ? '✓ ' : ''}${s.n}. ${s.title}`;
+      li.textContent = `${course.passed.includes(s.n) ? '✓ ' : ''}${s.title}`;
       li.onclick = () => {
         selected = s.n;
         $('results').replaceChildren();
@@ -166,7 +166,7 @@ function openTerminal(host: { name: string; address: string }): void {
   panel.id = `term-${host.name}`;
   $('terminals').append(panel);
   const status = panel.querySelector('.status') as HTMLElement;
-  const term = new Terminal({ fontSize: 13, scrollback: 5000, convertEol: false, fontFamily: "'DejaVu Sans Mono', monospace", theme: { background: '#0d1117' } });
+  const term = new Terminal({ fontSize: 13, scrollback: 5000, convertEol: false, fontFamily: "'DejaVu Sans Mono', 'WenQuanYi Micro Hei Mono', monospace", theme: { background: '#0d1117' } });
   const fit = new FitAddon();
   term.loadAddon(fit);
   term.open(panel.querySelector('.screen') as HTMLElement);
