@@ -9,8 +9,7 @@
  */
 import test from 'ava';
 import { appendFileSync, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import type { Host } from '../../src/host.ts';
@@ -41,13 +40,14 @@ if (skip) {
     const provider = new LocalProvider();
     await rm(ARTIFACTS, { recursive: true, force: true });
     await mkdir(ARTIFACTS, { recursive: true });
-    progress('lab up');
-    const inventory = await provider.up(documentSpec({ name: LAB, subnet: SUBNET }), createProgress());
-    const lab: Lab = await openLab(inventory);
-    const server = startCli(['course', 'serve', '--name', LAB, '--port', '0']);
-    const profile = await mkdtemp(join(tmpdir(), 'labbench-chromium-'));
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, `--user-data-dir=${profile}`] });
+    // playwright starts Chromium with a fresh temporary --user-data-dir of its own.
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    let lab: Lab | undefined;
+    let server: ReturnType<typeof startCli> | undefined;
     try {
+      progress('lab up');
+      lab = await openLab(await provider.up(documentSpec({ name: LAB, subnet: SUBNET }), createProgress()));
+      server = startCli(['course', 'serve', '--name', LAB, '--port', '0']);
       const started = await cli(['course', 'start', 'custom-network', '--name', LAB, '--subnet', SUBNET]);
       if (started.code !== 0) throw new Error(`course start failed:\n${started.stdout.slice(-3000)}\n${started.stderr}`);
       const url = await printedUrl(server.child.stdout!);
@@ -162,18 +162,20 @@ if (skip) {
     } finally {
       // Each cleanup runs whatever the one before did, so no lab, browser or server is left behind.
       const cleanups: [string, () => Promise<unknown>][] = [
-        ['browser', () => browser.close().then(() => rm(profile, { recursive: true, force: true }))],
+        ['browser', () => browser.close()],
         [
           'server',
           async () => {
-            server.child.kill('SIGINT');
-            const killer = setTimeout(() => server.child.kill('SIGKILL'), 15_000);
+            if (!server) return;
+            const child = server.child;
+            child.kill('SIGINT');
+            const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
             const served = await server.done;
             clearTimeout(killer);
             t.false(/token=/.test(served.stderr), 'the token is not in the server log');
           },
         ],
-        ['lab connection', () => lab.close()],
+        ['lab connection', async () => lab?.close()],
         ['lab', () => provider.down(LAB, createProgress())],
       ];
       for (const [what, cleanup] of cleanups) await cleanup().catch((err: unknown) => t.log(`cleanup of the ${what} failed: ${String(err)}`));
