@@ -12,7 +12,7 @@
  *                  and step 2 fails
  */
 import { ConfigError } from '../src/errors.ts';
-import { addressIn, contains, tryParseCidr, tryParseIp } from '../src/net/ipv4.ts';
+import { addressIn, tryParseIp } from '../src/net/ipv4.ts';
 import { defineScenario, step, type ScenarioParams } from '../src/scenario/define.ts';
 import { CENTOS_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { documentHost, interfacesOf, lastRunOf, removeFinishedRuns } from '../src/scenario/lib/container-steps.ts';
@@ -60,8 +60,7 @@ export default defineScenario({
     if (!isInterfaceAddress(bip)) throw new ConfigError(`bip ${bip} is not an interface address with a prefix length`, { hint: 'e.g. --set bip=10.0.0.1/24, as the document writes it' });
     const clash = overlapping(bip, [...(lan ? [lan] : []), '172.17.0.0/16']);
     if (clash) throw new ConfigError(`bip ${bip} overlaps ${clash}${clash === lan ? ", the lab's LAN" : ''}`, { hint: 'choose another with --set bip=… --set defaultGateway=…' });
-    const gw = tryParseIp(gateway);
-    if (gw === undefined || !contains(tryParseCidr(bip, false)!, gw)) {
+    if (!addressIn(gateway, bip)) {
       throw new ConfigError(`default-gateway ${gateway} is not an address in ${bip}`, { hint: 'e.g. --set defaultGateway=10.0.0.254' });
     }
     const bad = dns.find((d) => tryParseIp(d) === undefined);

@@ -15,7 +15,7 @@
  */
 import { defineScenario, step, type StepContext } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
-import { createLanNetwork, hostPair, interfacesOf, removeLanNetwork, spareLanAddress } from '../src/scenario/lib/container-steps.ts';
+import { createLanNetwork, eth0Of, hostPair, interfacesOf, removeLanNetwork, spareLanAddress } from '../src/scenario/lib/container-steps.ts';
 import { interfaceNamed } from '../src/scenario/lib/parse-ip.ts';
 import { describePing, pingOutcome } from '../src/scenario/lib/ping-outcome.ts';
 
@@ -54,7 +54,7 @@ export default defineScenario({
         ctx.skip(reason);
       }
       ctx.check('docker run on ipvlan01', run.ok, { actual: run.stderr.trim() });
-      const eth0 = interfaceNamed(await interfacesOf(a, CONTAINER), 'eth0');
+      const eth0 = (await eth0Of(a, CONTAINER));
       ctx.expectEqual('the container\'s eth0 address', eth0?.inet[0], `${ip}/${lan.split('/')[1]}`);
       ctx.state.set('container', { ip, mac: eth0?.mac });
     }),

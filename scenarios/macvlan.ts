@@ -14,7 +14,7 @@
  */
 import { defineScenario, step, type StepContext } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
-import { createLanNetwork, hostPair, interfacesOf, lanInterface, removeLanNetwork, spareLanAddress } from '../src/scenario/lib/container-steps.ts';
+import { createLanNetwork, eth0Of, hostPair, interfacesOf, lanInterface, removeLanNetwork, spareLanAddress } from '../src/scenario/lib/container-steps.ts';
 import { runContainer } from '../src/scenario/lib/host-steps.ts';
 import { interfaceNamed } from '../src/scenario/lib/parse-ip.ts';
 import { describePing, pingOutcome } from '../src/scenario/lib/ping-outcome.ts';
@@ -42,7 +42,7 @@ export default defineScenario({
       const prefix = ctx.lab.inventory.subnet.split('/')[1];
       await ensureBoxImage(a);
       await runContainer(a, CONTAINER, ['--network', NETWORK, '--ip', ip, BOX_IMAGE]);
-      const eth0 = interfaceNamed(await interfacesOf(a, CONTAINER), 'eth0');
+      const eth0 = (await eth0Of(a, CONTAINER));
       ctx.expectEqual('the container\'s eth0 address', eth0?.inet[0], `${ip}/${prefix}`);
       const parent = interfaceNamed(await interfacesOf(a), String(ctx.state.get('parent')));
       ctx.check(`the container's MAC ${eth0?.mac} is its own, not ${parent?.name}'s ${parent?.mac}`, eth0?.mac !== undefined && eth0.mac !== parent?.mac);

@@ -34,6 +34,17 @@ const DEFAULT_NETWORKS = [
 const summary = (list: readonly IfconfigInterface[]): string =>
   list.map((i) => `${i.name} ${i.cidr ?? '-'}`).sort().join(', ');
 
+/** `docker network inspect <mode>; docker run --network <mode> centos:7.9 ifconfig` (the knob `--set <knob>=NET` runs it on another network). */
+async function runIfconfigOn(ctx: StepContext, mode: 'host' | 'none', knob: string): Promise<void> {
+  const h = documentHost(ctx);
+  await ensureBoxImage(h);
+  await removeFinishedRuns(h, CENTOS_IMAGE);
+  await h.$`docker network inspect ${mode}`;
+  const network = stringOverride(ctx.params, knob, mode);
+  if (network !== mode) ctx.note(`${knob}=${network}: the container runs on ${network}, not on ${mode}`);
+  await h.$`docker run --network ${network} ${CENTOS_IMAGE} ifconfig`;
+}
+
 /** What the student's `docker run --network <mode> centos:7.9 ifconfig` printed, with checks that it ran on `mode`. */
 async function ifconfigRun(ctx: StepContext, mode: string): Promise<IfconfigInterface[] | undefined> {
   const h = documentHost(ctx);
@@ -73,15 +84,7 @@ export default defineScenario({
       summary: 'Run ifconfig in a container on the host network: it shows the host\'s own interfaces and addresses.',
       on: 'document',
       hint: 'run docker run --network host centos:7.9 ifconfig and compare with ifconfig on the host',
-      async solve(ctx) {
-        const h = documentHost(ctx);
-        await ensureBoxImage(h);
-        await removeFinishedRuns(h, CENTOS_IMAGE);
-        await h.$`docker network inspect host`;
-        const network = stringOverride(ctx.params, 'hostNetwork', 'host');
-        if (network !== 'host') ctx.note(`hostNetwork=${network}: the container runs on ${network}, not on the host's network`);
-        await h.$`docker run --network ${network} ${CENTOS_IMAGE} ifconfig`;
-      },
+      solve: (ctx) => runIfconfigOn(ctx, 'host', 'hostNetwork'),
       async check(ctx) {
         const h = documentHost(ctx);
         const [host] = (await h.$`docker network inspect host`).json<NetworkInspect[]>();
@@ -102,15 +105,7 @@ export default defineScenario({
       summary: 'Run ifconfig in a container on the none network: it has only lo.',
       on: 'document',
       hint: 'run docker run --network none centos:7.9 ifconfig',
-      async solve(ctx) {
-        const h = documentHost(ctx);
-        await ensureBoxImage(h);
-        await removeFinishedRuns(h, CENTOS_IMAGE);
-        await h.$`docker network inspect none`;
-        const network = stringOverride(ctx.params, 'noneNetwork', 'none');
-        if (network !== 'none') ctx.note(`noneNetwork=${network}: the container runs on ${network}, not on none`);
-        await h.$`docker run --network ${network} ${CENTOS_IMAGE} ifconfig`;
-      },
+      solve: (ctx) => runIfconfigOn(ctx, 'none', 'noneNetwork'),
       async check(ctx) {
         const h = documentHost(ctx);
         const [none] = (await h.$`docker network inspect none`).json<NetworkInspect[]>();

@@ -14,15 +14,14 @@
  */
 import { ConfigError } from '../src/errors.ts';
 import type { Host } from '../src/host.ts';
-import { contains, parseCidr, parseIp } from '../src/net/ipv4.ts';
+import { addressIn } from '../src/net/ipv4.ts';
 import { defineScenario, step, type StepContext } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
-import { hostPair, interfacesOf, pingFrom, removeNetworks } from '../src/scenario/lib/container-steps.ts';
+import { eth0Of, hostPair, pingFrom, removeNetworks } from '../src/scenario/lib/container-steps.ts';
 
 import { removeContainers, runContainer, restartDocker } from '../src/scenario/lib/host-steps.ts';
 import { flagOverride } from '../src/scenario/lib/overrides.ts';
 import { parseDockerTable, parseNetworkLs } from '../src/scenario/lib/parse-docker.ts';
-import { interfaceNamed } from '../src/scenario/lib/parse-ip.ts';
 import { describePing } from '../src/scenario/lib/ping-outcome.ts';
 import { overlapping } from '../src/scenario/lib/pick-addresses.ts';
 
@@ -100,14 +99,13 @@ export default defineScenario({
 
     step('containers on both hosts — docker run --network overlay01 on host A and on host B; ping across hosts by IP and by name', async (ctx) => {
       const { a, b } = hostPair(ctx);
-      const subnet = parseCidr(NETWORK.subnet);
       const addresses = new Map<Host, string>();
       for (const [h, name] of [[a, CONTAINER.a], [b, CONTAINER.b]] as const) {
         await ensureBoxImage(h);
         await runContainer(h, name, ['--network', NETWORK.name, BOX_IMAGE]);
-        const cidr = interfaceNamed(await interfacesOf(h, name), 'eth0')?.inet[0] ?? '';
+        const cidr = (await eth0Of(h, name))?.inet[0] ?? '';
         const ip = cidr.split('/')[0]!;
-        ctx.check(`${name} on ${h.name}: eth0 ${cidr || 'without an address'} lies in ${NETWORK.subnet}`, ip !== '' && contains(subnet, parseIp(ip)));
+        ctx.check(`${name} on ${h.name}: eth0 ${cidr || 'without an address'} lies in ${NETWORK.subnet}`, addressIn(ip, NETWORK.subnet));
         addresses.set(h, ip);
       }
       for (const [from, fromName, to, toName] of [[a, CONTAINER.a, b, CONTAINER.b], [b, CONTAINER.b, a, CONTAINER.a]] as const) {

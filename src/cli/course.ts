@@ -60,9 +60,11 @@ export async function run(argv: string[]): Promise<number> {
     const exercise = await findExercise(exerciseName);
     const at = stepNumber(values.at, '--at') ?? 1;
     stepOf(exercise, at);
+    // A lab that is up is used as it is (its own subnet), unless --subnet asks for a particular one.
+    const running = values.subnet ? undefined : await provider.inventory(name);
     const spec = specFromFlags(values, provider);
-    await provider.preflight(spec);
-    const inventory = await provider.up(spec, createProgress(consoleSink()));
+    if (!running) await provider.preflight(spec);
+    const inventory = running ?? (await provider.up(spec, createProgress(consoleSink())));
     return withLab(await openLab(inventory), async (lab) => {
       if (at > 1) out.write(`Solving steps 1–${at - 1} with the document's commands …\n`);
       await startExercise(lab, exercise, at, { observer: transcript() });

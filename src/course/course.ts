@@ -8,9 +8,11 @@ import { LabbenchError } from '../errors.ts';
 import type { Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
 import type { ScenarioParams, StepHosts } from '../scenario/define.ts';
+import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
 import type { StepReport } from '../scenario/report.ts';
 import { runStep, type RunObserver } from '../scenario/runner.ts';
-import { stepOf, type Exercise } from './exercises.ts';
+import { restoreEngine, rememberWholeEngine } from '../scenario/lib/docker-engine.ts';
+import { findExercise, stepOf, type Exercise } from './exercises.ts';
 import { assertNotSolving, readProgress, requireProgress, withSolvingLock, writeProgress, type CourseProgress } from './progress.ts';
 
 /** One check as a student sees it; a failed one always carries a hint. */
@@ -49,7 +51,7 @@ export function hostsOf(lab: Lab, on: StepHosts): Host[] {
 
 /** `pnpm lab shell <host>` lines for the step's hosts. */
 export function shellCommands(lab: Lab, on: StepHosts): string[] {
-  const named = lab.inventory.lab === 'labbench' ? '' : ` --name ${lab.inventory.lab}`;
+  const named = lab.inventory.lab === DEFAULT_LAB_NAME ? '' : ` --name ${lab.inventory.lab}`;
   return hostsOf(lab, on).map((h) => `pnpm lab shell ${h.name}${named}`);
 }
 
@@ -59,7 +61,7 @@ async function assertHostsUsable(lab: Lab, on: StepHosts): Promise<void> {
     const docker = await h.$({ nothrow: true, quiet: true })`systemctl is-active docker`;
     if (!docker.ok) {
       throw new LabbenchError(`docker is not running on ${h.name} (systemctl is-active docker: ${docker.text() || 'unknown'})`, {
-        hint: `start it on ${h.name} (systemctl start docker), or put the exercise back to its start: pnpm course reset`,
+        hint: `start it on ${h.name} (systemctl start docker; after several restarts in a minute systemd refuses until systemctl reset-failed docker), or put the exercise back to its start: pnpm course reset`,
       });
     }
   }
@@ -84,15 +86,24 @@ async function solveRange(lab: Lab, exercise: Exercise, from: number, to: number
   }
 }
 
-/** Puts the lab back as the exercise found it (a stopped docker started again first). */
+/**
+ * Puts the lab back as it was before the exercise now on it (or `exercise`) started: docker
+ * running again, that exercise's and this one's cleanup, and daemon.json and docker0 as
+ * recorded at the start (the student may have edited daemon.json by hand).
+ */
 async function cleanLab(lab: Lab, exercise: Exercise, options: CourseOptions): Promise<void> {
   for (const h of lab.hosts) {
     await h.$({ nothrow: true })`systemctl is-active docker >/dev/null || { systemctl reset-failed docker.service docker.socket; systemctl start docker; }`;
   }
-  const cleanup = exercise.scenario.cleanup;
-  if (!cleanup) return;
-  const report = await runStep(0, 'cleanup', (ctx) => cleanup(ctx), lab, options.params ?? NO_PARAMS, new Map(), {});
-  if (report.verdict === 'FAIL') throw new LabbenchError(`putting the lab back failed: ${report.reason}`, { hint: 'bring up a fresh lab: pnpm lab down, then pnpm course start again' });
+  const previous = readProgress(lab.inventory.lab, options.env)?.exercise;
+  const scenarios = [previous && previous !== exercise.name ? (await findExercise(previous)).scenario : undefined, exercise.scenario];
+  for (const s of scenarios) {
+    const cleanup = s?.cleanup;
+    if (!cleanup) continue;
+    const report = await runStep(0, 'cleanup', (ctx) => cleanup(ctx), lab, options.params ?? NO_PARAMS, new Map(), {});
+    if (report.verdict === 'FAIL') throw new LabbenchError(`putting the lab back failed: ${report.reason}`, { hint: 'bring up a fresh lab: pnpm lab down, then pnpm course start again' });
+  }
+  for (const h of lab.hosts) await restoreEngine(h);
 }
 
 /** Starts an exercise at step `at`: cleans the lab, solves steps 1..at−1, records the progress. */
@@ -100,6 +111,7 @@ export async function startExercise(lab: Lab, exercise: Exercise, at = 1, option
   stepOf(exercise, at);
   return withSolvingLock(lab.inventory.lab, `course start ${exercise.name}`, async () => {
     await cleanLab(lab, exercise, options);
+    for (const h of lab.hosts) await rememberWholeEngine(h);
     await solveRange(lab, exercise, 1, at - 1, options);
     const progress: CourseProgress = { lab: lab.inventory.lab, exercise: exercise.name, step: at, startedAt: at, started: new Date().toISOString(), steps: {} };
     writeProgress(progress, options.env);

@@ -64,14 +64,18 @@ run(title("the document's configuration passes every step: etcd values, udp back
   t.is(r.code, 0, r.stderr + r.stdout.slice(-3000));
   const report = JSON.parse(r.stdout) as ScenarioReport;
   t.is(report.verdict, 'PASS');
-  t.deepEqual(report.steps.map((s) => s.verdict), ['PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
+  t.deepEqual(report.steps.map((s) => s.verdict), ['PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
   const commands = report.steps.flatMap((s) => s.commands);
   const mk = commands.find((c) => c.command.includes('etcdctl mk'))!;
-  t.is(mk.command, `ETCDCTL_API=2 etcdctl mk /atomic.io/network/config '{"Network":"172.20.0.0/16"}'`);
+  // As the document prints it: the hosts' shells speak etcdctl's v2 API (ETCDCTL_API=2 from /etc/environment and profile.d).
+  t.is(mk.command, `etcdctl mk /atomic.io/network/config '{"Network":"172.20.0.0/16"}'`);
+  t.truthy(commands.find((c) => c.host === 'hostA' && c.command === 'yum -y install etcd flannel' && c.exitCode === 0));
+  t.truthy(commands.find((c) => c.host === 'hostB' && c.command === 'apt -y install flannel' && c.exitCode === 0));
+  t.truthy(commands.find((c) => c.command === 'docker run -it -d --name test centos:latest' && c.exitCode === 0));
   const envs = commands.filter((c) => c.command === 'cat /run/flannel/subnet.env');
   t.is(envs.length, 2);
   for (const e of envs) t.regex(e.stdout, /^FLANNEL_NETWORK=172\.20\.0\.0\/16\nFLANNEL_SUBNET=172\.20\.\d+\.1\/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=false\n$/);
-  const conf = commands.find((c) => c.command === 'cat /etc/default/etcd')!;
+  const conf = commands.find((c) => c.command === 'cat /etc/etcd/etcd.conf')!;
   t.true(conf.stdout.includes('ETCD_DATA_DIR="/var/lib/etcd/default.etcd"\nETCD_LISTEN_CLIENT_URLS="http://0.0.0.0:2379"\nETCD_NAME="default"\nETCD_ADVERTISE_CLIENT_URLS="http://0.0.0.0:2379"\n'));
 
   const values = Object.values(await leases()).sort();
@@ -135,7 +139,7 @@ run(title('etcd down: flanneld cannot start and the step fails with a diagnosis 
   const seconds = (performance.now() - started) / 1000;
   t.is(report.verdict, 'FAIL');
   const failed = report.steps.find((s) => s.verdict === 'FAIL')!;
-  t.is(failed.index, 4, 'the flanneld start step fails');
+  t.is(failed.index, 4, 'host A\'s flanneld start step fails');
   t.regex(failed.reason ?? '', /flanneld did not start within 40s — flanneld is \w+; etcd at http:\/\/10\.213\.55\.12:2379 does not answer/);
   t.true(seconds < 120, `bounded: ${seconds.toFixed(0)}s`);
   t.log(`failed after ${seconds.toFixed(1)}s: ${failed.reason}`);

@@ -111,3 +111,14 @@ test('the yum stand-in says what it is, maps etcd and flannel, and refuses unkno
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the hosts a step works on, and the shell commands the task names', async (t) => {
+  const { hostsOf, shellCommands } = await import('../../src/course/course.ts');
+  const host = (name: string, os: string) => ({ name, info: { os } });
+  const lab = (name: string) => ({ inventory: { lab: name }, hosts: [host('hostA', 'rocky-8.10'), host('hostB', 'ubuntu-24.04')] }) as unknown as import('../../src/lab.ts').Lab;
+  t.deepEqual(hostsOf(lab('x'), 'document').map((h) => h.name), ['hostB'], "the single-host chapters run on the document's Ubuntu host");
+  t.deepEqual(hostsOf(lab('x'), 'A').map((h) => h.name), ['hostA']);
+  t.deepEqual(hostsOf(lab('x'), 'A+B').map((h) => h.name), ['hostA', 'hostB']);
+  t.deepEqual(shellCommands(lab('labbench'), 'B'), ['pnpm lab shell hostB']);
+  t.deepEqual(shellCommands(lab('alice'), 'A+B'), ['pnpm lab shell hostA --name alice', 'pnpm lab shell hostB --name alice']);
+});

@@ -5,7 +5,7 @@
  */
 import { LabbenchError } from '../../errors.ts';
 import type { Host } from '../../host.ts';
-import { editDaemonJson, restartDocker, restoreDaemonJson } from './host-steps.ts';
+import { editDaemonJson, rememberDaemonJson, restartDocker, restoreDaemonJson } from './host-steps.ts';
 import { interfaceNamed, parseIpInterfaces } from './parse-ip.ts';
 
 /** docker0's IPv4 address with its prefix length (e.g. 172.17.0.1/16), or undefined when it has none. */
@@ -21,6 +21,12 @@ const DOCKER0_BACKUP = '/etc/docker/docker0.labbench-orig';
 export async function rememberEngine(host: Host): Promise<void> {
   const address = await docker0Address(host);
   if (address) await host.$`test -e ${DOCKER0_BACKUP} || echo ${address} > ${DOCKER0_BACKUP}`;
+}
+
+/** Records daemon.json and docker0 as they are, so that restoreEngine undoes whatever is changed by hand afterwards. */
+export async function rememberWholeEngine(host: Host): Promise<void> {
+  await rememberEngine(host);
+  await rememberDaemonJson(host);
 }
 
 /** Sets daemon.json keys (keeping the others) after remembering how the engine was. */

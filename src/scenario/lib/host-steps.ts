@@ -10,9 +10,14 @@ import { mergeDaemonJson, parseDaemonJson, renderDaemonJson } from './docker-jso
 export const DAEMON_JSON = '/etc/docker/daemon.json';
 const BACKUP = '/etc/docker/daemon.json.labbench-orig';
 
+/** Remembers daemon.json as it is now, once, for restoreDaemonJson (also before a student edits it by hand). */
+export async function rememberDaemonJson(host: Host): Promise<void> {
+  await host.$({ quiet: true })`test -e ${BACKUP} || { if test -e ${DAEMON_JSON}; then cp -p ${DAEMON_JSON} ${BACKUP}; else echo absent > ${BACKUP}; fi; }`;
+}
+
 /** Sets keys in daemon.json (keeping the others), remembering the original once for restoreDaemonJson. */
 export async function editDaemonJson(host: Host, changes: Record<string, unknown>): Promise<string> {
-  await host.$`test -e ${BACKUP} || { if test -e ${DAEMON_JSON}; then cp -p ${DAEMON_JSON} ${BACKUP}; else echo absent > ${BACKUP}; fi; }`;
+  await rememberDaemonJson(host);
   const current = await host.$({ nothrow: true, quiet: true })`cat ${DAEMON_JSON}`;
   const next = renderDaemonJson(mergeDaemonJson(parseDaemonJson(current.ok ? current.stdout : ''), changes));
   await host.put(DAEMON_JSON, next);
