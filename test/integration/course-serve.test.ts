@@ -47,10 +47,11 @@ if (skip) {
     try {
       progress('lab up');
       lab = await openLab(await provider.up(documentSpec({ name: LAB, subnet: SUBNET }), createProgress()));
-      server = startCli(['course', 'serve', '--name', LAB, '--port', '0']);
       const started = await cli(['course', 'start', 'custom-network', '--name', LAB, '--subnet', SUBNET]);
       if (started.code !== 0) throw new Error(`course start failed:\n${started.stdout.slice(-3000)}\n${started.stderr}`);
-      const url = await printedUrl(server.child.stdout!);
+      progress('course started');
+      server = startCli(['course', 'serve', '--name', LAB, '--port', '0']);
+      const url = await printedUrl(server);
       progress(`page at port ${new URL(url).port}`);
       const inUse = await cli(['course', 'serve', '--name', LAB, '--port', new URL(url).port]);
       t.is(inUse.code, 1);
@@ -183,17 +184,25 @@ if (skip) {
   });
 }
 
-function printedUrl(stdout: NodeJS.ReadableStream): Promise<string> {
+/** The URL `course serve` prints; its stderr in the error when it prints none (or exits). */
+function printedUrl(server: ReturnType<typeof startCli>): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error(`course serve printed no URL: ${text}`)), 60_000);
-    stdout.on('data', (c: Buffer) => {
+    let errors = '';
+    const fail = (why: string) => reject(new Error(`course serve ${why}: ${text}\n${errors}`));
+    const timer = setTimeout(() => fail('printed no URL within 90 s'), 90_000);
+    server.child.stderr!.on('data', (c: Buffer) => (errors += String(c)));
+    server.child.stdout!.on('data', (c: Buffer) => {
       text += String(c);
       const m = /(http:\/\/\S+)/.exec(text);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
       }
+    });
+    void server.done.then((r) => {
+      clearTimeout(timer);
+      fail(`exited with code ${r.code}`);
     });
   });
 }
