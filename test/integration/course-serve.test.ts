@@ -94,8 +94,9 @@ if (skip) {
       await typeCommand(page, stepHost, 'docker network create --subnet 172.10.0.0/24 --gateway 172.10.0.1 network01');
       t.deepEqual(await check(page), { passed: true, failed: [] }, 'step 1 passes after the student created network01');
       await page.click('#steps li[data-step="2"]');
-      let before = await page.getAttribute('#topology', 'data-updated');
       await typeCommand(page, stepHost, 'docker run -itd --name server01 --network network01 centos:7.9');
+      await page.waitForFunction(() => document.getElementById('topology')!.dataset.refreshing === '0');
+      let before = await page.getAttribute('#topology', 'data-updated');
       await typeCommand(page, stepHost, 'docker run -itd --name server02 --network network01 centos:7.9');
       t.deepEqual(await check(page), { passed: true, failed: [] }, 'step 2 passes after two docker run by hand');
       await topologyAfter(page, before, 'the topology refreshed by itself after the commands');
@@ -122,9 +123,10 @@ if (skip) {
 
       // §3.6: server01 joins a second network.
       progress('§3.6');
-      before = await page.getAttribute('#topology', 'data-updated');
       await typeCommand(page, stepHost, 'docker network create --subnet 172.20.0.0/24 --gateway 172.20.0.1 network02');
       await typeCommand(page, stepHost, 'docker run -itd --name server03 --network network02 centos:7.9');
+      await page.waitForFunction(() => document.getElementById('topology')!.dataset.refreshing === '0');
+      before = await page.getAttribute('#topology', 'data-updated');
       await typeCommand(page, stepHost, 'docker network connect network02 server01');
       await topologyAfter(page, before, 'after docker network connect');
       const bridge2 = `br-${(await h.$`docker network inspect -f {{.Id}} network02`).text().slice(0, 12)}`;
