@@ -95,11 +95,9 @@ if (skip) {
       t.deepEqual(await check(page), { passed: true, failed: [] }, 'step 1 passes after the student created network01');
       await page.click('#steps li[data-step="2"]');
       await typeCommand(page, stepHost, 'docker run -itd --name server01 --network network01 centos:7.9');
-      await page.waitForFunction(() => document.getElementById('topology')!.dataset.refreshing === '0');
-      let before = await page.getAttribute('#topology', 'data-updated');
-      await typeCommand(page, stepHost, 'docker run -itd --name server02 --network network01 centos:7.9');
+      let done = await typeCommand(page, stepHost, 'docker run -itd --name server02 --network network01 centos:7.9');
       t.deepEqual(await check(page), { passed: true, failed: [] }, 'step 2 passes after two docker run by hand');
-      await topologyAfter(page, before, 'the topology refreshed by itself after the commands');
+      await topologyAfter(page, done, 'the topology refreshed by itself after the commands');
 
       const bridge = `br-${(await h.$`docker network inspect -f {{.Id}} network01`).text().slice(0, 12)}`;
       t.truthy(await page.$(`g.box-bridge[data-id="host:${stepHost}/br/${bridge}"]`), `${bridge} drawn`);
@@ -125,10 +123,8 @@ if (skip) {
       progress('§3.6');
       await typeCommand(page, stepHost, 'docker network create --subnet 172.20.0.0/24 --gateway 172.20.0.1 network02');
       await typeCommand(page, stepHost, 'docker run -itd --name server03 --network network02 centos:7.9');
-      await page.waitForFunction(() => document.getElementById('topology')!.dataset.refreshing === '0');
-      before = await page.getAttribute('#topology', 'data-updated');
-      await typeCommand(page, stepHost, 'docker network connect network02 server01');
-      await topologyAfter(page, before, 'after docker network connect');
+      done = await typeCommand(page, stepHost, 'docker network connect network02 server01');
+      await topologyAfter(page, done, 'after docker network connect');
       const bridge2 = `br-${(await h.$`docker network inspect -f {{.Id}} network02`).text().slice(0, 12)}`;
       const wires = [await wireOf(page, stepHost, 'server01', 'eth0'), await wireOf(page, stepHost, 'server01', 'eth1')];
       t.deepEqual(
@@ -144,9 +140,9 @@ if (skip) {
       await typeCommand(page, stepHost, 'docker rm -f server01 server03; docker network rm network01 network02');
       const flannel = await cli(['scenario', 'flannel-two-host', '--keep', '--name', LAB, '--subnet', SUBNET]);
       t.is(flannel.code, 0, flannel.stdout.slice(-2000) + flannel.stderr);
-      before = await page.getAttribute('#topology', 'data-updated');
+      done = Date.now();
       await page.click('#refresh');
-      await topologyAfter(page, before, 'refreshed on demand');
+      await topologyAfter(page, done, 'refreshed on demand');
       const subnets: Record<string, string> = {};
       for (const host of lab.hosts) subnets[host.name] = /FLANNEL_SUBNET=(\S+)/.exec((await host.$`cat /run/flannel/subnet.env`).stdout)![1]!;
       const routeWire = (await page.textContent('g.wire-route')) ?? '';
@@ -215,8 +211,8 @@ function screen(page: Page, host: string): Promise<string> {
 }
 
 let marks = 0;
-/** Types a command and Enter into a host's terminal, and waits until it has finished. */
-async function typeCommand(page: Page, host: string, command: string): Promise<void> {
+/** Types a command and Enter into a host's terminal, waits until it has finished, and says when (ms). */
+async function typeCommand(page: Page, host: string, command: string): Promise<number> {
   const mark = `done${++marks}`;
   await page.click(`#term-${host} .xterm-screen`);
   // The echo's quotes keep the typed line from matching: only the command's output is `doneN` alone.
@@ -227,6 +223,7 @@ async function typeCommand(page: Page, host: string, command: string): Promise<v
     [`#term-${host} .xterm-rows`, mark] as const,
     { timeout: 60_000 },
   );
+  return Date.now();
 }
 
 async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<void> {
@@ -243,17 +240,20 @@ async function check(page: Page): Promise<{ passed: boolean; failed: { label: st
   }));
 }
 
-async function topologyAfter(page: Page, before: string | null, what: string): Promise<void> {
-  await page.waitForFunction(
-    (b) => {
-      const el = document.getElementById('topology')!;
-      return el.dataset.updated !== undefined && el.dataset.updated !== b && el.dataset.refreshing === '0';
-    },
-    before,
-    { timeout: 30_000 },
-  ).catch(() => {
-    throw new Error(`the topology did not refresh (${what})`);
-  });
+/** Waits for a topology read from the hosts at or after `since` (ms), i.e. one that saw the command's effect. */
+async function topologyAfter(page: Page, since: number, what: string): Promise<void> {
+  await page
+    .waitForFunction(
+      (s) => {
+        const el = document.getElementById('topology')!;
+        return el.dataset.updated !== undefined && Date.parse(el.dataset.updated) >= s && el.dataset.refreshing === '0';
+      },
+      since,
+      { timeout: 30_000 },
+    )
+    .catch(() => {
+      throw new Error(`the topology did not refresh (${what})`);
+    });
 }
 
 /** The host-side veth of a container's interface, as the host's `ip a` names it (`vethXXXX@ifN`), found through /sys. */
