@@ -1,5 +1,5 @@
 /**
- * `pnpm course list | start | check | status | hint | solve | reset`: a student does each step
+ * `pnpm course list | start | check | status | hint | solve | reset | serve`: a student does each step
  * of a chapter by hand with the document's commands and the lab grades it. Thin: the work is in
  * src/course/.
  */
@@ -14,14 +14,17 @@ import {
   checkStep, findExercise, hintFor, listExercises, readProgress, renderCheck, renderExerciseList, renderStatus, renderTask, requireProgress,
   resetExercise, shellCommands, solveStep, startExercise, stepOf, type Exercise,
 } from '../course/index.ts';
+import { courseBackend } from '../course/serve/course-adapter.ts';
 import { parseFlags } from './args.ts';
+import { runServe } from './course-serve.ts';
 import { LAB_FLAGS, labName, specFromFlags } from './lab-spec.ts';
 
 const USAGE = `usage: pnpm course list
        pnpm course start <exercise> [--at N] [--name LAB] [--subnet CIDR] [--spec FILE] [--provider local|libvirt|ssh]
        pnpm course check [--step N] [--json] [--name LAB]
        pnpm course status|hint|reset [--name LAB]
-       pnpm course solve [--step N] [--name LAB]`;
+       pnpm course solve [--step N] [--name LAB]
+       pnpm course serve [--name LAB] [--port P] [--host ADDRESS]`;
 
 const FLAGS = {
   at: { type: 'string' },
@@ -32,6 +35,8 @@ const FLAGS = {
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
+  // serve has flags of its own (course-serve.ts).
+  if (argv[0] === 'serve') return runServe(argv.slice(1), courseBackend);
   const { values, positionals } = parseFlags(argv, FLAGS, USAGE);
   const [sub, ...args] = positionals;
   if (values.help || !sub) {

@@ -19,6 +19,7 @@ const USAGE = `usage: labbench <command> [options]
   lab up|stop|start|down|status|list|shell|exec  manage a lab (pnpm lab …)
   scenario <name>|all|--list                     run the course document's chapters as verified scenarios
   course list|start|check|…                      do a chapter by hand, step by step, and have the lab grade it
+  course serve                                   the same in a browser: steps, checks, a terminal per host, the topology
   bench                                          measure the lab's network paths against a baseline
 
 Run a command with --help for its options.`;

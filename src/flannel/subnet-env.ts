@@ -47,7 +47,7 @@ export function parseSubnetEnv(text: string): PreviousSubnetEnv {
 }
 
 /** The subset of dotenv syntax subnet.env files use: KEY=VALUE, optional quotes, `export`, comments. */
-function parseDotenv(text: string): Map<string, string> {
+export function parseDotenv(text: string): Map<string, string> {
   const vars = new Map<string, string>();
   for (const rawLine of text.split('\n')) {
     const line = rawLine.trim();

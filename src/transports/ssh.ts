@@ -151,30 +151,37 @@ export class SshTransport implements Transport {
     });
   }
 
-  async interactive(): Promise<number> {
+  /** A login shell on a pseudo-terminal of the given size: the channel carries its input and output. */
+  async openShell(window: { term: string; rows: number; cols: number }): Promise<ssh2.ClientChannel> {
     const client = await this.connect();
+    return new Promise<ssh2.ClientChannel>((resolve, reject) => {
+      client.shell(window, (err, stream) => {
+        if (err) reject(new ProviderError(`could not open a shell on ${this.hostName}: ${err.message}`, { cause: err }));
+        else resolve(stream);
+      });
+    });
+  }
+
+  async interactive(): Promise<number> {
     const stdin = process.stdin;
     const stdout = process.stdout;
-    return new Promise<number>((resolve, reject) => {
-      const window = { term: process.env.TERM ?? 'xterm', rows: stdout.rows ?? 24, cols: stdout.columns ?? 80 };
-      client.shell(window, (err, stream) => {
-        if (err) return reject(new ProviderError(`could not open a shell on ${this.hostName}: ${err.message}`, { cause: err }));
-        let code = 0;
-        const onResize = () => stream.setWindow(stdout.rows ?? 24, stdout.columns ?? 80, 0, 0);
-        if (stdin.isTTY) stdin.setRawMode(true);
-        stdin.resume();
-        stdin.pipe(stream);
-        stream.pipe(stdout);
-        stream.stderr.pipe(process.stderr);
-        stdout.on('resize', onResize);
-        stream.on('exit', (c: number | null) => (code = c ?? 0));
-        stream.on('close', () => {
-          stdout.off('resize', onResize);
-          stdin.unpipe(stream);
-          if (stdin.isTTY) stdin.setRawMode(false);
-          stdin.pause();
-          resolve(code);
-        });
+    const stream = await this.openShell({ term: process.env.TERM ?? 'xterm', rows: stdout.rows ?? 24, cols: stdout.columns ?? 80 });
+    return new Promise<number>((resolve) => {
+      let code = 0;
+      const onResize = () => stream.setWindow(stdout.rows ?? 24, stdout.columns ?? 80, 0, 0);
+      if (stdin.isTTY) stdin.setRawMode(true);
+      stdin.resume();
+      stdin.pipe(stream);
+      stream.pipe(stdout);
+      stream.stderr.pipe(process.stderr);
+      stdout.on('resize', onResize);
+      stream.on('exit', (c: number | null) => (code = c ?? 0));
+      stream.on('close', () => {
+        stdout.off('resize', onResize);
+        stdin.unpipe(stream);
+        if (stdin.isTTY) stdin.setRawMode(false);
+        stdin.pause();
+        resolve(code);
       });
     });
   }

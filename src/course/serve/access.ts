@@ -1,0 +1,57 @@
+/**
+ * Who may use the course page: it hands out root shells, so every HTTP request and WebSocket
+ * upgrade must carry the random token printed at start (as notebook servers do), name this
+ * server in its Host header (no DNS rebinding), and a WebSocket must come from this server's own
+ * page (Origin). Pure: request facts in, a verdict out.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** 32 random bytes, URL-safe. */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export interface RequestFacts {
+  /** The request target, e.g. /api/topology?token=… */
+  url: string;
+  host?: string;
+  origin?: string;
+  /** A WebSocket upgrade (Origin then required). */
+  upgrade: boolean;
+}
+
+export type Verdict = { ok: true; path: string; params: URLSearchParams } | { ok: false; status: 401 | 403; reason: string };
+
+/**
+ * `hosts`: the Host header values this server answers to (e.g. 127.0.0.1:8765, localhost:8765).
+ * The reason never contains the token, given or expected.
+ */
+export function admit(request: RequestFacts, token: string, hosts: readonly string[]): Verdict {
+  const url = new URL(request.url, 'http://server.invalid');
+  if (!request.host || !hosts.includes(request.host.toLowerCase())) return { ok: false, status: 403, reason: 'unexpected Host header' };
+  const given = url.searchParams.get('token') ?? '';
+  if (!sameSecret(given, token)) return { ok: false, status: 401, reason: given ? 'wrong token' : 'no token' };
+  if (request.upgrade) {
+    if (!request.origin) return { ok: false, status: 403, reason: 'WebSocket without Origin' };
+    if (!hosts.some((h) => request.origin === `http://${h}`)) return { ok: false, status: 403, reason: 'WebSocket from another origin' };
+  }
+  return { ok: true, path: url.pathname, params: url.searchParams };
+}
+
+/** The Host header values for a server bound to `bind` on `port`. */
+export function hostHeaders(bind: string, port: number): string[] {
+  const names = new Set([bind]);
+  if (bind === '127.0.0.1' || bind === '::1' || bind === 'localhost') ['127.0.0.1', 'localhost', '[::1]'].forEach((n) => names.add(n));
+  return [...names].map((n) => `${n.includes(':') && !n.startsWith('[') ? `[${n}]` : n}:${port}`.toLowerCase());
+}
+
+/** Binding anywhere but loopback exposes root shells to the network. */
+export function isLoopback(bind: string): boolean {
+  return bind === 'localhost' || bind === '::1' || /^127\./.test(bind);
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
