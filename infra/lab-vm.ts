@@ -113,6 +113,8 @@ export class LabVm extends pulumi.ComponentResource {
         networkInterfaces: [{ networkName: args.networkName, mac: host.mac }],
         running: true,
         ...(this.kernel && this.initrd ? { kernel: this.kernel.path, initrd: this.initrd.path, cmdline } : {}),
+        // On this machine's system hypervisor, the serial console (boot and cloud-init messages) is kept beside libvirt's own log.
+        ...(uri === 'qemu:///system' ? { consoleLog: `/var/log/libvirt/qemu/${host.domainName}-console.log` } : {}),
       },
       child,
     );

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   lab: () => import('./lab.ts'),
   scenario: () => import('./scenario.ts'),
   bench: () => import('./bench.ts'),
+  'vm-image': () => import('./vm-image.ts'),
 };
 
 const USAGE = `usage: labbench <command> [options]
@@ -18,6 +19,7 @@ const USAGE = `usage: labbench <command> [options]
   lab up|down|status|shell|exec   manage a lab (pnpm lab …)
   scenario <name>|all|--list      run the course document's chapters as verified scenarios
   bench                           measure the lab's network paths against a baseline
+  vm-image                        build the Debian 12 VM image for the libvirt provider
 
 Run a command with --help for its options.`;
 

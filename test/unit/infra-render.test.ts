@@ -108,6 +108,13 @@ test('a KVM domain: size, q35, host CPU, boot disk, seed CD-ROM, NIC with fixed 
   t.false(xml.includes('<uuid>'));
 });
 
+test('direct kernel boot: kernel, initrd and command line in <os>; the serial console logged to a file', (t) => {
+  const xml = renderDomainXml({ ...domain, kernel: '/pool/hosta-kernel', initrd: '/pool/hosta-initrd', cmdline: 'root=/dev/vda rw console=ttyS0', consoleLog: '/var/log/libvirt/qemu/hosta-console.log' });
+  t.true(xml.includes(["  <os>", "    <type arch='x86_64' machine='q35'>hvm</type>", '    <kernel>/pool/hosta-kernel</kernel>', '    <initrd>/pool/hosta-initrd</initrd>', '    <cmdline>root=/dev/vda rw console=ttyS0</cmdline>', '  </os>'].join('\n')));
+  t.true(xml.includes(["    <serial type='pty'>", "      <log file='/var/log/libvirt/qemu/hosta-console.log' append='off'/>", "      <target port='0'/>"].join('\n')));
+  t.false(renderDomainXml(domain).includes('<kernel>'), 'no kernel element for images with a boot loader');
+});
+
 test('an emulated (qemu) domain has no host-passthrough CPU; a uuid is kept when given', (t) => {
   const xml = renderDomainXml({ ...domain, type: 'qemu', uuid: '0558f277-204f-428f-83b7-f48b350150ec', cloudinit: undefined } as DomainSpec);
   t.true(xml.startsWith("<domain type='qemu'>"));
