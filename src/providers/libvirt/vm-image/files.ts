@@ -12,9 +12,10 @@ export const ROOT_LABEL = 'labbench-root';
 
 /**
  * Kernel command line for direct kernel boot: the root file system is the whole first virtio disk
- * (no partition table), the console is the serial port `virsh console` attaches to.
+ * (no partition table); the last console, /dev/console, is the serial port `virsh console` attaches
+ * to (and the domain logs), so boot and cloud-init messages land there.
  */
-export const KERNEL_CMDLINE = 'root=/dev/vda rw console=ttyS0,115200n8 console=tty0 quiet';
+export const KERNEL_CMDLINE = 'root=/dev/vda rw console=tty0 console=ttyS0,115200n8';
 
 const CLOUD_CFG = `# labbench: the seed ISO is the only data source (no metadata server is reachable), and the
 # network config is written for systemd-networkd (cloud-init's ENI renderer cannot match a NIC by MAC).

@@ -112,20 +112,25 @@ export async function debootstrapRoot(rootfs: string, manifest: HostImageManifes
       hint: 'install debootstrap with your package manager and run the command again',
     });
   }
-  await progress.step(`Bootstrapping Debian ${manifest.distribution.suite} with ${manifest.packages.length} packages (debootstrap)`, () =>
-    runLocal(
-      [
-        'debootstrap',
-        `--variant=${manifest.distribution.variant}`,
-        `--cache-dir=${paths.debs}`,
-        `--include=${manifest.packages.join(',')}`,
-        manifest.distribution.suite,
-        rootfs,
-        manifest.distribution.mirror,
-      ],
-      { timeoutMs: 1_800_000 },
-    ),
-  );
+  const argv = [
+    'debootstrap',
+    `--variant=${manifest.distribution.variant}`,
+    `--cache-dir=${paths.debs}`,
+    `--include=${manifest.packages.join(',')}`,
+    manifest.distribution.suite,
+    rootfs,
+    manifest.distribution.mirror,
+  ];
+  await progress.step(`Bootstrapping Debian ${manifest.distribution.suite} with ${manifest.packages.length} packages (debootstrap)`, async () => {
+    const r = await runLocal(argv, { timeoutMs: 1_800_000, nothrow: true });
+    if (r.exitCode === 0) return;
+    // debootstrap's own messages say little; its log in the target says which package failed and why.
+    const log = join(rootfs, 'debootstrap', 'debootstrap.log');
+    const tail = (existsSync(log) ? readFileSync(log, 'utf8') : r.stderr).trim().split('\n').slice(-15).join('\n    ');
+    throw new ProviderError(`debootstrap of ${manifest.distribution.suite} failed (exit ${r.exitCode}):\n    ${tail}`, {
+      hint: `check that ${manifest.distribution.mirror} is reachable (LABBENCH_DEBIAN_MIRROR picks another mirror) and every package exists in ${manifest.distribution.suite}`,
+    });
+  });
 }
 
 export function chroot(rootfs: string, script: string) {
