@@ -9,8 +9,13 @@ import { KERNEL_CMDLINE, PRUNED_MODULE_DIRS, VM_DISABLED_UNITS, VM_ENABLED_UNITS
 /** Bump when the VM build steps change in a way the manifest does not otherwise show. */
 export const VM_RECIPE_VERSION = 1;
 
-/** Packages a VM needs on top of the host image's (a system container borrows the machine's kernel and udev). */
-export const VM_EXTRA_PACKAGES: readonly string[] = ['linux-image-amd64', 'initramfs-tools', 'udev', 'cloud-init', 'e2fsprogs'];
+/**
+ * Packages a VM needs on top of the host image's (a system container borrows the machine's kernel
+ * and udev). python3-cffi-backend is named because debootstrap does not resolve virtual packages:
+ * cloud-init → python3-oauthlib → python3-cryptography needs python3-cffi-backend-api-min, which
+ * only python3-cffi-backend provides.
+ */
+export const VM_EXTRA_PACKAGES: readonly string[] = ['linux-image-amd64', 'initramfs-tools', 'udev', 'cloud-init', 'python3-cffi-backend', 'e2fsprogs'];
 
 /** Size of the root file system in the base image (the overlay may be larger: cloud-init grows the file system). */
 export const ROOT_FS_MIB = 3072;
