@@ -23,8 +23,8 @@ const PROVIDERS: Record<string, AnyProvider> = {
   Domain: domainProvider as unknown as AnyProvider,
 };
 
-/** Output properties the resource classes declare as `undefined` inputs, and the serialised provider. */
-const NOT_INPUTS = ['__provider', 'path', 'uuid', 'verifiedSha256'];
+/** The serialised provider; output properties the classes declare (`path`, `uuid`) arrive undefined and are dropped too. */
+const NOT_INPUTS = ['__provider'];
 
 /** One resource the program declared. */
 export interface Declared {
