@@ -48,6 +48,8 @@ export interface LabConfig {
   /** Directory of the pool the stack creates; '' when `storagePool` already exists and is not managed. */
   storagePoolPath: string;
   imageCacheDir: string;
+  /** Check images, the hypervisor and KVM before declaring anything (infra/preflight.ts). */
+  preflight: boolean;
 }
 
 /** Defaults of the scalar keys (Pulumi.yaml documents the same values; a unit test keeps them equal). */
@@ -62,6 +64,7 @@ export const CONFIG_DEFAULTS = {
   sshPrivateKeyPath: '~/.ssh/id_ed25519',
   knownHostsPath: '',
   imageCacheDir: '~/.cache/labbench/images',
+  preflight: true,
 } as const;
 
 /** A host entry of labbench:hosts: the spec fields plus optional per-VM sizes. */
@@ -76,6 +79,15 @@ export function macFor(address: string): string {
   const ip = tryParseIp(address);
   if (ip === undefined) throw new ConfigError(`"${address}" is not an IPv4 address`);
   return ['52', '54', '00', ...[16, 8, 0].map((shift) => ((ip >>> shift) & 255).toString(16).padStart(2, '0'))].join(':');
+}
+
+/** An image that boots its kernel directly needs all of kernel, initrd, their digests and the command line. */
+function directBootProblems(host: string, os: string, image: OsImage): string[] {
+  const keys = ['kernel', 'kernelSha256', 'initrd', 'initrdSha256', 'cmdline'] as const;
+  const given = keys.filter((k) => image[k] !== undefined && image[k] !== '');
+  if (given.length === 0 || given.length === keys.length) return [];
+  const missing = keys.filter((k) => !given.includes(k));
+  return [`host "${host}": the ${os} image boots its kernel directly but labbench:images.${os} lacks ${missing.join(', ')}`];
 }
 
 function expandHome(path: string, home: string): string {
@@ -105,6 +117,9 @@ export function readLabConfig(source: ConfigSource, stackName: string, home: str
   const vcpus = count('vcpus', CONFIG_DEFAULTS.vcpus, 1);
   const memoryMiB = count('memoryMiB', CONFIG_DEFAULTS.memoryMiB, 256);
   const diskGiB = count('diskGiB', CONFIG_DEFAULTS.diskGiB, 1);
+
+  const preflight = text('preflight', String(CONFIG_DEFAULTS.preflight));
+  if (preflight !== 'true' && preflight !== 'false') problems.push(`labbench:preflight ${JSON.stringify(preflight)} must be true or false`);
 
   const sshPublicKey = (source.get('sshPublicKey') ?? '').trim();
   if (sshPublicKey === '') problems.push('labbench:sshPublicKey is not set (the public key the login user accepts)');
@@ -136,10 +151,12 @@ export function readLabConfig(source: ConfigSource, stackName: string, home: str
     const entry = entries.find((e) => e.name === h.name) ?? {};
     const image = imageFor(h.os);
     if (!image) {
-      problems.push(`host "${h.name}": no VM image for ${h.os}; set labbench:images.${h.os} (source, sha256, user)`);
+      const build = h.os === 'debian-12' ? ' — build it with `pnpm vm-image`, which prints that entry' : '';
+      problems.push(`host "${h.name}": no VM image for ${h.os}; set labbench:images.${h.os} (source, sha256, user)${build}`);
       continue;
     }
     if (!image.sha256 && !image.checksumUrl) problems.push(`host "${h.name}": the ${h.os} image needs a sha256 or checksumUrl in labbench:images`);
+    problems.push(...directBootProblems(h.name, h.os, image));
     vms.push({
       name: h.name,
       address: h.address,
@@ -177,5 +194,6 @@ export function readLabConfig(source: ConfigSource, stackName: string, home: str
     storagePool,
     storagePoolPath: text('storagePoolPath', `/var/lib/libvirt/images/${storagePool}`),
     imageCacheDir: expandHome(text('imageCacheDir', CONFIG_DEFAULTS.imageCacheDir), home),
+    preflight: preflight === 'true',
   };
 }

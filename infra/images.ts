@@ -2,7 +2,8 @@
  * The cloud images labbench boots for each OS label of the course document, and the user each
  * image's cloud-init creates. Rocky's image is pinned by digest; Ubuntu re-spins its "release"
  * image, so it is verified against the SHA256SUMS published next to it (pin `sha256` in
- * labbench:images for a fixed build).
+ * labbench:images for a fixed build). Debian 12 has no default: its image is built here, offline,
+ * by `pnpm vm-image`, which prints the labbench:images entry that boots it.
  */
 import type { VolumeFormat } from './libvirt/volume.ts';
 
@@ -14,6 +15,15 @@ export interface OsImage {
   format: VolumeFormat;
   /** The image's default cloud-init user, who gets the lab's SSH key. */
   user: string;
+  /**
+   * Direct kernel boot, for images without a boot loader (labbench's Debian 12 image, built by
+   * `pnpm vm-image`): kernel and initramfs (path or URL, each with its SHA-256) and the command line.
+   */
+  kernel?: string;
+  kernelSha256?: string;
+  initrd?: string;
+  initrdSha256?: string;
+  cmdline?: string;
 }
 
 /** Default images by OS label (label forms in src/os/releases.ts). */

@@ -1,6 +1,6 @@
 /**
  * labbench's libvirt lab (Pulumi program; Pulumi.yaml at the repository root points here).
- * Reads the stack config, declares the LAN, the storage pool and one VM per host, and exports
+ * Reads the stack config, checks that the lab can be built here (infra/preflight.ts), declares the LAN, the storage pool and one VM per host, and exports
  * the outputs labbench turns into an Inventory (see src/providers/libvirt/stack-outputs.ts).
  */
 import { homedir } from 'node:os';
@@ -8,10 +8,13 @@ import * as pulumi from '@pulumi/pulumi';
 import { LabbenchError } from '../src/errors.ts';
 import { readLabConfig } from './config.ts';
 import { declareLab, type HostKeys } from './lab.ts';
+import { preflightLab } from './preflight.ts';
 
-function readConfigOrExplain() {
+async function readConfigOrExplain() {
   try {
-    return readLabConfig(new pulumi.Config(), pulumi.getStack(), homedir());
+    const config = readLabConfig(new pulumi.Config(), pulumi.getStack(), homedir());
+    if (config.preflight) await preflightLab(config);
+    return config;
   } catch (err) {
     // The engine prints a RunError's message without a stack trace; keep the hint in it.
     if (err instanceof LabbenchError) throw new pulumi.RunError(err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message);
@@ -19,7 +22,7 @@ function readConfigOrExplain() {
   }
 }
 
-const config = readConfigOrExplain();
+const config = await readConfigOrExplain();
 const declared = declareLab(config, new pulumi.Config().getSecretObject<HostKeys>('hostKeys'));
 
 // One export per LabStackOutputs key.

@@ -36,6 +36,9 @@ export class LabVm extends pulumi.ComponentResource {
   readonly seed: CloudInitDisk;
   readonly baseVolume: Volume;
   readonly disk: Volume;
+  /** The kernel and initramfs volumes, for images booted directly (no boot loader). */
+  readonly kernel?: Volume;
+  readonly initrd?: Volume;
   /** This VM's entry in the stack's `hosts` output. */
   readonly hostOutput: pulumi.Output<StackHostOutput>;
 
@@ -64,6 +67,15 @@ export class LabVm extends pulumi.ComponentResource {
       { uri, pool: args.pool, name: `${host.domainName}.qcow2`, format: 'qcow2', baseVolumeId: this.baseVolume.id, baseVolumeFormat: host.image.format, size: host.diskGiB * 1024 ** 3 },
       child,
     );
+
+    // Direct kernel boot: the kernel and initramfs go into the pool too, where the hypervisor's QEMU can read them.
+    const bootFile = (kind: 'kernel' | 'initrd', source: string, sha256: string) =>
+      new Volume(`${name}-${kind}`, { uri, pool: args.pool, name: `${host.domainName}-${kind}`, format: 'raw', source, sha256, cacheDir: args.imageCacheDir }, child);
+    const { kernel, kernelSha256, initrd, initrdSha256, cmdline } = host.image;
+    if (kernel && kernelSha256 && initrd && initrdSha256 && cmdline) {
+      this.kernel = bootFile('kernel', kernel, kernelSha256);
+      this.initrd = bootFile('initrd', initrd, initrdSha256);
+    }
 
     const seedSpec = (hostKey: HostKeyPair | undefined) => ({
       instanceId: host.domainName,
@@ -100,6 +112,9 @@ export class LabVm extends pulumi.ComponentResource {
         cloudinit: this.seed.id,
         networkInterfaces: [{ networkName: args.networkName, mac: host.mac }],
         running: true,
+        ...(this.kernel && this.initrd ? { kernel: this.kernel.path, initrd: this.initrd.path, cmdline } : {}),
+        // On this machine's system hypervisor, the serial console (boot and cloud-init messages) is kept beside libvirt's own log.
+        ...(uri === 'qemu:///system' ? { consoleLog: `/var/log/libvirt/qemu/${host.domainName}-console.log` } : {}),
       },
       child,
     );

@@ -2,16 +2,16 @@
 # Installs everything labbench's tests use on a fresh Debian/Ubuntu machine (run as root):
 # pnpm and the npm dependencies, and the Debian packages the integration tests drive for real
 # (Docker engine, debootstrap for the host image, etcd and iperf3 for the flannel agent and
-# probe tests, libvirt/QEMU for the VM providers, Chromium and a CJK font for the HTML report and
-# course page tests), and Debian 12's Node 18 extracted aside, so the bench probes are also tested
-# under the hosts' node.
+# probe tests, libvirt/QEMU for the VM providers and e2fsprogs for the VM image, Chromium and a
+# CJK font for the HTML report and course page tests), and Debian 12's Node 18 extracted aside, so
+# the bench probes are also tested under the hosts' node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
   docker.io debootstrap
   etcd-server etcd-client iperf3 iproute2 iptables bridge-utils busybox-static python3 util-linux
-  libvirt-daemon-system dnsmasq-base qemu-system-x86 qemu-utils genisoimage openssh-client
+  libvirt-daemon-system dnsmasq-base qemu-system-x86 qemu-utils genisoimage openssh-client e2fsprogs
   chromium fonts-wqy-microhei
 )
 missing=()

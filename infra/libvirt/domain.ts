@@ -1,7 +1,8 @@
 /**
  * Domain: a libvirt VM, as a Pulumi dynamic resource over virsh. Arguments follow @pulumi/libvirt's
  * Domain (`name`, `type`, `vcpu`, `memory` in MiB, `disks[].volumeId`, `cloudinit`,
- * `networkInterfaces[] {networkName, mac}`, `running`, `autostart`, `arch`, `machine`).
+ * `networkInterfaces[] {networkName, mac}`, `running`, `autostart`, `arch`, `machine`; `kernel`,
+ * `initrd` and `cmdline` for direct kernel boot, as @pulumi/libvirt has them) and `consoleLog`.
  * vCPUs, memory, running and autostart change in place; anything else makes a new VM.
  */
 import * as pulumi from '@pulumi/pulumi';
@@ -23,6 +24,12 @@ export interface DomainArgs {
   networkInterfaces: pulumi.Input<pulumi.Input<{ networkName: pulumi.Input<string>; mac: pulumi.Input<string> }>[]>;
   running?: pulumi.Input<boolean>;
   autostart?: pulumi.Input<boolean>;
+  /** Direct kernel boot: kernel and initramfs paths on the hypervisor (e.g. volume paths) and the kernel command line. */
+  kernel?: pulumi.Input<string>;
+  initrd?: pulumi.Input<string>;
+  cmdline?: pulumi.Input<string>;
+  /** A file on the hypervisor that records the serial console (boot and cloud-init messages). */
+  consoleLog?: pulumi.Input<string>;
 }
 
 /** The resolved inputs. */
@@ -39,7 +46,7 @@ export interface DomainOutputs extends DomainInputs {
 
 /** vCPUs, memory, power state and autostart change in place; the rest replaces the VM. */
 export const DOMAIN_DIFF: DiffPolicy = {
-  inputs: ['uri', 'name', 'type', 'vcpu', 'memory', 'arch', 'machine', 'disks', 'cloudinit', 'networkInterfaces', 'running', 'autostart'],
+  inputs: ['uri', 'name', 'type', 'vcpu', 'memory', 'arch', 'machine', 'disks', 'cloudinit', 'networkInterfaces', 'running', 'autostart', 'kernel', 'initrd', 'cmdline', 'consoleLog'],
   updatable: ['vcpu', 'memory', 'running', 'autostart'],
 };
 
@@ -58,8 +65,17 @@ export function checkDomainInputs(news: Partial<DomainInputs>): pulumi.dynamic.C
     running: news.running ?? true,
     autostart: news.autostart ?? false,
   };
-  if (news.cloudinit !== undefined && news.cloudinit !== '') inputs.cloudinit = news.cloudinit;
+  for (const key of ['cloudinit', 'kernel', 'initrd', 'cmdline', 'consoleLog'] as const) {
+    const v = news[key];
+    if (v !== undefined && v !== '') inputs[key] = v;
+  }
   const failures: pulumi.dynamic.CheckFailure[] = [];
+  if ((inputs.initrd !== undefined || inputs.cmdline !== undefined) && inputs.kernel === undefined) {
+    failures.push({ property: 'kernel', reason: 'initrd and cmdline are for direct kernel boot: give the kernel too' });
+  }
+  if (inputs.kernel !== undefined && inputs.cmdline === undefined) {
+    failures.push({ property: 'cmdline', reason: 'a directly booted kernel needs a command line naming its root file system (e.g. root=/dev/vda rw console=ttyS0)' });
+  }
   if (!inputs.uri) failures.push({ property: 'uri', reason: 'the hypervisor URI is required (e.g. qemu:///system)' });
   if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(inputs.name)) failures.push({ property: 'name', reason: `domain name ${JSON.stringify(inputs.name)} must be letters, digits, '.', '_', '+' or '-'` });
   if (inputs.type !== 'kvm' && inputs.type !== 'qemu') failures.push({ property: 'type', reason: `type ${JSON.stringify(inputs.type)} is not kvm or qemu (use qemu where KVM is absent)` });

@@ -4,7 +4,16 @@
  * network-config v2 (a static address on the NIC matched by its MAC, so it works whatever the
  * distribution names the interface: eth0 on Rocky, enp1s0 on Ubuntu).
  */
-import { toYaml } from './yaml.ts';
+import { stringify } from 'yaml';
+
+/**
+ * cloud-init reads its documents with PyYAML, a YAML 1.1 parser: written as YAML 1.1, strings such
+ * as "yes" or a MAC like 52:54:00:00:12:34 (a base-60 number in 1.1) are quoted. No line folding,
+ * so keys and long values stay on one line.
+ */
+function toYaml(doc: Record<string, unknown>): string {
+  return stringify(doc, { version: '1.1', lineWidth: 0 });
+}
 
 /** An SSH host key pair in OpenSSH format, injected so the lab can pin it before first boot. */
 export interface HostKeyPair {

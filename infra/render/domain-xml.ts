@@ -2,6 +2,7 @@
  * libvirt domain XML for one lab VM: q35 machine, the qcow2 system disk (boots first and only),
  * the NoCloud seed as a read-only SATA CD-ROM, one virtio NIC with a fixed MAC on the lab
  * network, and a serial console (cloud images log to ttyS0; `virsh console` attaches to it).
+ * Images without a boot loader (labbench's Debian 12 image) boot their kernel directly.
  */
 import { el, renderXml } from './xml.ts';
 
@@ -30,6 +31,15 @@ export interface DomainSpec {
   /** Path of the NoCloud seed ISO volume on the hypervisor. */
   cloudinit?: string;
   networkInterfaces: NetworkInterfaceSpec[];
+  /**
+   * Direct kernel boot: paths on the hypervisor of the kernel and initramfs QEMU loads itself
+   * (no boot loader in the image), and the kernel command line.
+   */
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+  /** File on the hypervisor that receives everything the serial console prints (boot and cloud-init messages). */
+  consoleLog?: string;
 }
 
 /** Renders the domain definition passed to `virsh define`. */
@@ -43,7 +53,14 @@ export function renderDomainXml(spec: DomainSpec): string {
         spec.uuid !== undefined && el('uuid', {}, spec.uuid),
         el('memory', { unit: 'MiB' }, String(spec.memory)),
         el('vcpu', {}, String(spec.vcpu)),
-        el('os', {}, el('type', { arch: spec.arch, machine: spec.machine }, 'hvm')),
+        el(
+          'os',
+          {},
+          el('type', { arch: spec.arch, machine: spec.machine }, 'hvm'),
+          spec.kernel !== undefined && el('kernel', {}, spec.kernel),
+          spec.initrd !== undefined && el('initrd', {}, spec.initrd),
+          spec.cmdline !== undefined && el('cmdline', {}, spec.cmdline),
+        ),
         el('features', {}, el('acpi'), el('apic')),
         // Emulated guests get QEMU's default CPU model; host-passthrough needs KVM.
         spec.type === 'kvm' && el('cpu', { mode: 'host-passthrough' }),
@@ -83,7 +100,7 @@ export function renderDomainXml(spec: DomainSpec): string {
               el('model', { type: 'virtio' }),
             ),
           ),
-          el('serial', { type: 'pty' }, el('target', { port: 0 })),
+          el('serial', { type: 'pty' }, spec.consoleLog !== undefined && el('log', { file: spec.consoleLog, append: 'off' }), el('target', { port: 0 })),
           el('console', { type: 'pty' }, el('target', { type: 'serial', port: 0 })),
           // Cloud images generate SSH host keys and seeds at first boot; a virtio RNG keeps that fast.
           el('rng', { model: 'virtio' }, el('backend', { model: 'random' }, '/dev/urandom')),

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   scenario: () => import('./scenario.ts'),
   course: () => import('./course.ts'),
   bench: () => import('./bench.ts'),
+  'vm-image': () => import('./vm-image.ts'),
 };
 
 const USAGE = `usage: labbench <command> [options]
@@ -21,6 +22,7 @@ const USAGE = `usage: labbench <command> [options]
   course list|start|check|…                      do a chapter by hand, step by step, and have the lab grade it
   course serve                                   the same in a browser: steps, checks, a terminal per host, the topology
   bench                                          measure the lab's network paths against a baseline
+  vm-image                                       build the Debian 12 VM image for the libvirt provider
 
 Run a command with --help for its options.`;
 

@@ -166,3 +166,12 @@ test('every key labbench writes for `lab up` is declared in Pulumi.yaml (the CLI
   }
   t.is(written.length, 17);
 });
+
+test('debian-12: no default image (pnpm vm-image builds one); direct boot needs all of its keys', (t) => {
+  const hosts = [{ name: 'a', address: '192.168.100.20', os: 'debian-12', roles: [] }];
+  t.throws(() => readLabConfig(source({ sshPublicKey: KEY, hosts }), 'd', '/h'), { message: /no VM image for debian-12.*pnpm vm-image/ });
+  const partial = { source: '/v/d.qcow2', sha256: 'a'.repeat(64), kernel: '/v/vmlinuz', initrd: '/v/initrd.img' };
+  t.throws(() => readLabConfig(source({ sshPublicKey: KEY, hosts, images: { 'debian-12': partial } }), 'd', '/h'), {
+    message: /boots its kernel directly but labbench:images.debian-12 lacks kernelSha256, initrdSha256, cmdline/,
+  });
+});

@@ -163,3 +163,13 @@ test('seed and pool checks', (t) => {
   t.is(checkPoolInputs({ uri: 'u', name: 'lab', path: '/var/lib/libvirt/images/lab' }).failures, undefined);
   t.deepEqual(checkPoolInputs({ uri: 'u', name: 'lab', path: 'relative/dir' }).failures!.map((f) => f.property), ['path']);
 });
+
+test('domain check: direct kernel boot needs the kernel and a command line; a new kernel replaces the VM', (t) => {
+  const vm = { uri: 'u', name: 'vm', disks: [{ volumeId: '/d' }], networkInterfaces: [] };
+  const direct = checkDomainInputs({ ...vm, kernel: '/p/k', initrd: '/p/i', cmdline: 'root=/dev/vda rw' });
+  t.is(direct.failures, undefined);
+  t.like(direct.inputs, { kernel: '/p/k', initrd: '/p/i', cmdline: 'root=/dev/vda rw' });
+  t.deepEqual(checkDomainInputs({ ...vm, initrd: '/p/i' }).failures!.map((f) => f.property), ['kernel']);
+  t.deepEqual(checkDomainInputs({ ...vm, kernel: '/p/k' }).failures!.map((f) => f.property), ['cmdline']);
+  t.deepEqual(decideDiff({ ...direct.inputs! }, { ...direct.inputs!, kernel: '/p/k2' }, DOMAIN_DIFF).replaces, ['kernel']);
+});

@@ -37,7 +37,7 @@ export async function ensureHostImage(engine: DockerEngine, paths: StatePaths, p
     return tag;
   }
   // Two `lab up`s at once must not debootstrap into the same directory: one builds, the other waits.
-  const release = await lockBuild(paths, manifestHash(manifest), progress);
+  const release = await lockBuild(paths.images, manifestHash(manifest), progress, 'the host image');
   try {
     if (!(await present())) await buildHostImage(engine, paths, progress, manifest);
   } finally {
@@ -46,9 +46,10 @@ export async function ensureHostImage(engine: DockerEngine, paths: StatePaths, p
   return tag;
 }
 
-async function lockBuild(paths: StatePaths, hash: string, progress: Progress): Promise<() => void> {
-  mkdirSync(paths.images, { recursive: true });
-  const lock = join(paths.images, `${hash}.lock`);
+/** Takes the build lock of image `hash` in `dir` (waits while another live process holds it); returns its release. */
+export async function lockBuild(dir: string, hash: string, progress: Progress, what: string): Promise<() => void> {
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, `${hash}.lock`);
   let noted = false;
   for (;;) {
     try {
@@ -61,7 +62,7 @@ async function lockBuild(paths: StatePaths, hash: string, progress: Progress): P
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
-      if (!noted) progress.note(`another labbench process (pid ${owner || '?'}) is building the host image: waiting for it`);
+      if (!noted) progress.note(`another labbench process (pid ${owner || '?'}) is building ${what}: waiting for it`);
       noted = true;
       await sleep(1000);
     }
@@ -81,28 +82,8 @@ async function buildHostImage(engine: DockerEngine, paths: StatePaths, progress:
   const rootfs = join(workDir, 'rootfs');
   rmSync(rootfs, { recursive: true, force: true });
   mkdirSync(rootfs, { recursive: true });
-  mkdirSync(paths.debs, { recursive: true });
   try {
-    if (!(await onPath('debootstrap'))) {
-      await installDebianPackage(progress, 'debootstrap', {
-        what: 'debootstrap is needed to build the lab host image and is not installed',
-        hint: 'install debootstrap with your package manager and run the command again',
-      });
-    }
-    await progress.step(`Bootstrapping Debian ${manifest.distribution.suite} with ${manifest.packages.length} packages (debootstrap)`, () =>
-      runLocal(
-        [
-          'debootstrap',
-          `--variant=${manifest.distribution.variant}`,
-          `--cache-dir=${paths.debs}`,
-          `--include=${manifest.packages.join(',')}`,
-          manifest.distribution.suite,
-          rootfs,
-          manifest.distribution.mirror,
-        ],
-        { timeoutMs: 1_800_000 },
-      ),
-    );
+    await debootstrapRoot(rootfs, manifest, paths, progress);
     const built = await progress.step('Configuring the host image', () => configureRootfs(rootfs, manifest, hash, tag));
     await progress.step(`Importing ${tag}`, () =>
       runLocal(
@@ -122,7 +103,40 @@ async function buildHostImage(engine: DockerEngine, paths: StatePaths, progress:
   }
 }
 
-function chroot(rootfs: string, script: string) {
+/**
+ * Bootstraps `manifest`'s Debian suite with its packages into `rootfs` (debootstrap; .debs are
+ * cached in `paths.debs`). Shared by the host image and the VM image.
+ */
+export async function debootstrapRoot(rootfs: string, manifest: HostImageManifest, paths: Pick<StatePaths, 'debs'>, progress: Progress): Promise<void> {
+  mkdirSync(paths.debs, { recursive: true });
+  if (!(await onPath('debootstrap'))) {
+    await installDebianPackage(progress, 'debootstrap', {
+      what: 'debootstrap is needed to build the lab host image and is not installed',
+      hint: 'install debootstrap with your package manager and run the command again',
+    });
+  }
+  const argv = [
+    'debootstrap',
+    `--variant=${manifest.distribution.variant}`,
+    `--cache-dir=${paths.debs}`,
+    `--include=${manifest.packages.join(',')}`,
+    manifest.distribution.suite,
+    rootfs,
+    manifest.distribution.mirror,
+  ];
+  await progress.step(`Bootstrapping Debian ${manifest.distribution.suite} with ${manifest.packages.length} packages (debootstrap)`, async () => {
+    const r = await runLocal(argv, { timeoutMs: 1_800_000, nothrow: true });
+    if (r.exitCode === 0) return;
+    // debootstrap's own messages say little; its log in the target says which package failed and why.
+    const log = join(rootfs, 'debootstrap', 'debootstrap.log');
+    const tail = (existsSync(log) ? readFileSync(log, 'utf8') : r.stderr).trim().split('\n').slice(-15).join('\n    ');
+    throw new ProviderError(`debootstrap of ${manifest.distribution.suite} failed (exit ${r.exitCode}):\n    ${tail}`, {
+      hint: `check that ${manifest.distribution.mirror} is reachable (LABBENCH_DEBIAN_MIRROR picks another mirror) and every package exists in ${manifest.distribution.suite}`,
+    });
+  });
+}
+
+export function chroot(rootfs: string, script: string) {
   return runLocal(['chroot', rootfs, '/bin/sh', '-c', script], { timeoutMs: 300_000 });
 }
 
@@ -154,7 +168,7 @@ async function configureRootfs(rootfs: string, manifest: HostImageManifest, hash
  * the shared libraries they need, taken from the host root file system itself, so no
  * container registry is involved.
  */
-async function buildBoxTarball(rootfs: string): Promise<void> {
+export async function buildBoxTarball(rootfs: string): Promise<void> {
   const box = join(rootfs, 'tmp/labbench-box');
   rmSync(box, { recursive: true, force: true });
   const files = new Set<string>();
@@ -218,7 +232,7 @@ function realPathInRoot(rootfs: string, path: string): string {
   throw new ProviderError(`too many symbolic links resolving ${path} in the host image`);
 }
 
-function writeFile(path: string, content: string, mode: number): void {
+export function writeFile(path: string, content: string, mode: number): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, content);
   chmodSync(path, mode);
