@@ -58,6 +58,8 @@ const fromHostImage = (path: string): ImageFile => {
 export const VM_IMAGE_FILES: readonly ImageFile[] = [
   fromHostImage('/etc/ssh/sshd_config.d/labbench.conf'),
   fromHostImage('/etc/systemd/journald.conf.d/labbench.conf'),
+  // The box test image's loader (the tarball is built into the image too): `centos:7.9`/`centos:latest` without a registry.
+  fromHostImage('/usr/local/libexec/labbench/load-box-image'),
   { path: '/etc/cloud/cloud.cfg.d/90-labbench.cfg', content: CLOUD_CFG, mode: 0o644 },
   { path: '/etc/fstab', content: FSTAB, mode: 0o644 },
   { path: '/etc/initramfs-tools/modules', content: INITRAMFS_MODULES, mode: 0o644 },
