@@ -237,7 +237,7 @@ serial(`flannel-two-host passes on the two VMs over the ssh transport${why}`, as
   const report = await runScenario(flannel, state.lab, { overrides: {} });
   t.log(`flannel-two-host on the VMs: ${report.verdict} in ${seconds(performance.now() - t0)}`);
   for (const s of report.steps) if (s.verdict !== 'PASS') t.log(`step ${s.index} ${s.title}: ${s.verdict} ${s.reason ?? ''} ${s.checks.filter((c) => !c.ok).map((c) => `${c.label}: ${c.actual}`).join('; ')}`);
-  t.deepEqual(report.steps.map((s) => s.verdict), ['PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
+  t.deepEqual(report.steps.map((s) => s.verdict), flannel.steps.map(() => 'PASS'));
   t.deepEqual(report.cleanup, { ok: true });
 });
 
