@@ -46,7 +46,7 @@ if (skip) {
     let server: ReturnType<typeof startCli> | undefined;
     try {
       progress('lab up');
-      lab = await openLab(await provider.up(documentSpec({ name: LAB, subnet: SUBNET }), createProgress()));
+      lab = await openLab(await provider.up(documentSpec({ name: LAB, subnet: SUBNET }), createProgress(), { recreate: true }));
       const started = await cli(['course', 'start', 'custom-network', '--name', LAB, '--subnet', SUBNET]);
       if (started.code !== 0) throw new Error(`course start failed:\n${started.stdout.slice(-3000)}\n${started.stderr}`);
       progress('course started');

@@ -73,7 +73,7 @@ async function onHosts(command: string, files: Record<string, string> = {}): Pro
 test.before(async () => {
   if (skip) return;
   dir = mkdtempSync('/tmp/labbench-host-os-');
-  const up = await cli(['lab', 'up', '--name', LAB, '--subnet', SUBNET]);
+  const up = await cli(['lab', 'up', '--name', LAB, '--subnet', SUBNET, '--recreate']);
   if (up.code !== 0) throw new Error(`lab up failed: ${up.stderr}`);
 });
 

@@ -109,7 +109,7 @@ async function assertLabUnchanged(t: ExecutionContext) {
 if (!skip) {
   test.before(async () => {
     const progress = createProgress();
-    const inventory = await provider.up(documentSpec({ name: LAB, subnet: SUBNET }), progress);
+    const inventory = await provider.up(documentSpec({ name: LAB, subnet: SUBNET }), progress, { recreate: true });
     lab = await openLab(inventory);
     for (const h of lab.hosts) await ensureBoxImage(h);
     baseline = await snapshotLab(lab);

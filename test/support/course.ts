@@ -10,7 +10,8 @@ import { cli } from './cli.ts';
 export function labForFile(name: string, subnet: string): () => Lab {
   let lab: Lab | undefined;
   test.before(async () => {
-    const up = await cli(['lab', 'up', '--name', name, '--subnet', subnet]);
+    // --recreate: a lab left by an interrupted earlier run must not leak its state into this file's tests.
+    const up = await cli(['lab', 'up', '--name', name, '--subnet', subnet, '--recreate']);
     if (up.code !== 0) throw new Error(up.stdout + up.stderr);
     lab = await openLab((await new LocalProvider().inventory(name))!);
   });
