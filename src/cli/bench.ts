@@ -8,7 +8,7 @@ import { baselinePath } from '../bench/judge/baseline.ts';
 import { formatNumber } from '../bench/judge/format.ts';
 import { renderConsole } from '../bench/report/console.ts';
 import { renderJson } from '../bench/report/json.ts';
-import { DEFAULT_RUNS, randomSeed } from '../bench/plan/schedule.ts';
+import { BASELINE_RUNS, DEFAULT_RUNS, randomSeed } from '../bench/plan/schedule.ts';
 import { BenchNotRunError, runSession, type SessionOptions, type SessionOutcome } from '../bench/session.ts';
 import { badBenchOptions, BENCH_PROBE_SETTINGS, probeSettingsProblems, resolveSuite } from '../bench/plan/suite.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
@@ -30,7 +30,7 @@ const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--json] 
   --update-baseline      record this run as the baseline (compared with the old one if any; never gates)
   --json                 print the results document (bench/schema/results.schema.json) instead of the table
   --report DIR           write report.json, report.md and report.html into DIR
-  --runs N               measured rounds (default ${DEFAULT_RUNS}); --warmups N discarded rounds first (default 1)
+  --runs N               measured rounds (default ${DEFAULT_RUNS}; ${BASELINE_RUNS} with --update-baseline); --warmups N discarded rounds first (default 1)
   --seed N               order of the runs (default random; printed, so a run can be replayed)
   --paths, --probes      what to measure (comma lists; default all)
   --backend B            flannel backend of the overlay (default vxlan); repeat to measure several in one run
@@ -89,7 +89,8 @@ export function parseBenchArgs(argv: string[], randomSeedOf: () => number = rand
     }
     return n;
   };
-  const runs = integer('runs', values.runs, 1, 1000, DEFAULT_RUNS);
+  // A baseline is recorded once and its noise weighs as much as tonight's: twice the rounds by default.
+  const runs = integer('runs', values.runs, 1, 1000, values['update-baseline'] ? BASELINE_RUNS : DEFAULT_RUNS);
   const warmups = integer('warmups', values.warmups, 0, 100, 1);
   const seed = integer('seed', values.seed, 0, 4294967295, -1);
   const testbed = values.testbed ?? DEFAULT_TESTBED;

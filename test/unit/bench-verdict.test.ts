@@ -65,7 +65,7 @@ test('the same night with a real per-packet slowdown on the overlay (+146 % medi
   const d = decide({ mode: 'stored', canary: 'loopback', cells: [c] });
   t.is(d.cells[0]?.verdict, 'WARN');
   t.true(d.cells[0]?.flagged);
-  t.regex(d.cells[0]?.reason ?? '', /beyond the \+15% fail tolerance; FAIL conditions met, awaiting a confirmation re-run$/);
+  t.regex(d.cells[0]?.reason ?? '', /beyond the \+7\.5% warning tolerance; FAIL conditions met, awaiting a confirmation re-run$/);
   const final = decide({ mode: 'stored', canary: 'loopback', cells: [c] }, [c]);
   t.is(final.cells[0]?.verdict, 'FAIL');
 });
@@ -129,7 +129,7 @@ test('A/B: a −15% throughput drop is flagged, WARN until a confirmation re-run
   t.is(overlay?.verdict, 'WARN');
   t.true(overlay?.flagged);
   t.deepEqual(first.needsConfirmation, ['overlay/tcp.throughput']);
-  t.regex(overlay?.reason ?? '', /^median 9 → 7\.65 Gbit\/s \(-15%, CI -17\.4% … -12\.5%, p 5\.4e-6\); beyond the -10% fail tolerance; FAIL conditions met, awaiting a confirmation re-run$/);
+  t.regex(overlay?.reason ?? '', /^median 9 → 7\.65 Gbit\/s \(-15%, CI -17\.4% … -12\.5%, p 5\.4e-6\); beyond the -5% warning tolerance; FAIL conditions met, awaiting a confirmation re-run$/);
   t.false(first.confirmationApplied);
 
   const final = decide(input, [cell('overlay', 'tcp.throughput', series(9.05), series(7.7))]);
@@ -164,8 +164,9 @@ test('a flagged cell without re-run samples never FAILs', (t) => {
 test('verdict table: effect, significance, floors and gates', (t) => {
   const cases: { name: string; c: CellSamples; verdict: Verdict; reason: RegExp; flagged?: boolean }[] = [
     { name: 'within the warning tolerance', c: cell('host', 'tcp.throughput', series(12.8), series(12.4)), verdict: 'PASS', reason: /within tolerance$/ },
-    { name: 'between warn and fail', c: cell('host', 'tcp.throughput', series(12.8), series(11.9)), verdict: 'WARN', reason: /\(-7\.0%|\(-7%.*beyond the -5% warning tolerance$/ },
-    { name: 'latency +20%', c: cell('host', 'rr.p50', series(70), series(84)), verdict: 'WARN', reason: /\+20%.*beyond the \+15% fail tolerance; FAIL conditions met/, flagged: true },
+    // A gated relative metric acts from its warn tolerance on: a regression of the fail tolerance itself must be caught.
+    { name: 'between warn and fail', c: cell('host', 'tcp.throughput', series(12.8), series(11.9)), verdict: 'WARN', reason: /\(-7%.*beyond the -5% warning tolerance; FAIL conditions met/, flagged: true },
+    { name: 'latency +20%', c: cell('host', 'rr.p50', series(70), series(84)), verdict: 'WARN', reason: /\+20%.*beyond the \+7\.5% warning tolerance; FAIL conditions met/, flagged: true },
     { name: 'latency +20% but under the 2 µs floor', c: cell('loopback', 'rr.p50', series(5), series(6)), verdict: 'PASS', reason: /within tolerance$/ },
     { name: 'improvement', c: cell('bridge', 'ping.rtt', series(45), series(36)), verdict: 'IMPROVED', reason: /-20%.*significant improvement, consider re-baselining$/ },
     { name: 'warn-only jitter', c: cell('overlay', 'udp.jitter', series(0.02), series(0.05)), verdict: 'WARN', reason: /\(warn-only metric\)$/ },
@@ -259,4 +260,26 @@ test('each probe yields its own metrics', (t) => {
   t.deepEqual(metricsOfProbe('udp'), ['udp.goodput', 'udp.loss', 'udp.jitter']);
   t.deepEqual(metricsOfProbe('ping'), ['ping.rtt', 'ping.loss']);
   t.deepEqual(metricsOfProbe('rr'), ['rr.p50', 'rr.p99', 'rr.mean']);
+});
+
+test('the confirmation re-run replicates at its own α (0.05): a re-run shift with p between 0.01 and 0.05 still confirms', (t) => {
+  const baseline = series(9, 0.03);
+  const input: DecisionInput = { mode: 'ab', cells: [cell('overlay', 'tcp.throughput', baseline, series(7.65, 0.01))] };
+  t.deepEqual(decide(input).needsConfirmation, ['overlay/tcp.throughput']);
+  // The re-run: seven of ten runs lower than every baseline run, three among them.
+  const rerun = [7.6, 7.7, 7.65, 7.5, 7.8, 7.6, 7.7, 9.3, 9.9, 10.3];
+  const alone = decide({ mode: 'ab', cells: [cell('overlay', 'tcp.throughput', baseline, rerun)] }).cells[0];
+  t.true((alone?.stats?.pWorse ?? 0) > 0.01 && (alone?.stats?.pWorse ?? 1) <= 0.05, `the re-run alone has p ${alone?.stats?.pWorse}`);
+  t.false(alone?.flagged, 'on a first pass it would not be flagged');
+  const final = decide(input, [cell('overlay', 'tcp.throughput', baseline, rerun)]);
+  t.is(final.cells[0]?.verdict, 'FAIL', final.cells[0]?.reason);
+});
+
+test('a shift between the warn and fail tolerances not shown beyond the noise is judged as unchanged or not, never flagged', (t) => {
+  // +10 % on rr p50 with runs too noisy to show it: not PASS (the interval reaches past +15 %), not flagged.
+  const noisy = [60, 95, 70, 88, 66, 90, 72, 85, 64, 80];
+  const d = decide({ mode: 'ab', cells: [cell('host', 'rr.p50', noisy, noisy.map((v) => v * 1.1).reverse())] }).cells[0];
+  t.false(d?.flagged);
+  t.is(d?.verdict, 'INCONCLUSIVE', d?.reason);
+  t.regex(d?.reason ?? '', /too noisy to show it stays within the \+15% fail tolerance/);
 });

@@ -11,10 +11,14 @@
  *
  * How. A one-sided Mann–Whitney test and the Hodges–Lehmann shift with its confidence interval
  * (Moses), against the metric's tolerances (research/regression-detection.md):
- * - changed: the shift is beyond the fail tolerance (and the metric's absolute floor) and shown
- *   beyond the noise — p ≤ α, or tonight's better quartile lies beyond the baseline's worse
- *   quartile by the tolerance (the shift holds even at the baseline's spread, however noisy
- *   tonight is). Such a cell is re-run; FAIL needs the re-run to show it again.
+ * - changed: the shift is beyond the FAIL bar (and the metric's absolute floor) and shown beyond
+ *   the noise — p ≤ α, or tonight's better quartile lies beyond the baseline's worse quartile by
+ *   the bar (the shift holds even at the baseline's spread, however noisy tonight is). Such a
+ *   cell is re-run; FAIL needs the re-run to show it again (at its own, looser α: it replicates
+ *   a shift already shown). The FAIL bar of a relative metric is its warn tolerance: a
+ *   regression of the fail tolerance itself must be caught, and an estimate from ten noisy
+ *   rounds falls short of the true shift half the time. Absolute (zero-inflated) metrics keep
+ *   the fail tolerance as their bar.
  * - unchanged: the worse end of the shift's confidence interval is inside the fail tolerance.
  * - a median change beyond the fail tolerance is never PASS; INCONCLUSIVE only when neither
  *   "changed" nor "unchanged" can be shown.
@@ -57,8 +61,13 @@ export interface CellSamples {
 
 /** Knobs of the decision core. */
 export interface DecisionSettings {
-  /** One-sided α of "changed", on the first pass and again on the confirmation re-run. */
+  /** One-sided α of "changed" on the first pass. */
   alpha: number;
+  /**
+   * One-sided α of the confirmation re-run: an independent replication of a shift already shown
+   * at `alpha`, so the pair's false-FAIL rate per cell is at most alpha × confirmAlpha.
+   */
+  confirmAlpha: number;
   /** Confidence of the shift's interval; "unchanged" needs its worse end inside the fail tolerance. */
   confidence: number;
   /** Fewer judged runs than this on either side → INCONCLUSIVE. */
@@ -67,9 +76,10 @@ export interface DecisionSettings {
   minSamplesForFail: number;
 }
 
-/** Defaults: α 0.01 twice (first pass and re-run), a 90 % interval (a one-sided 5 % equivalence test); one failed run of 8 rounds still lets a cell FAIL. */
+/** Defaults: α 0.01 on the first pass and 0.05 on the re-run (5e-4 together), a 90 % interval (a one-sided 5 % equivalence test); one failed run of 8 rounds still lets a cell FAIL. */
 export const DEFAULT_DECISION_SETTINGS: DecisionSettings = {
   alpha: 0.01,
+  confirmAlpha: 0.05,
   confidence: 0.9,
   minSamples: 6,
   minSamplesForFail: 7,
@@ -251,7 +261,7 @@ function statistics(cell: CellSamples, spec: MetricSpec, judged: { basis: Basis;
   const less = mannWhitneyGreater(y, x);
   // Oriented so that larger is worse, in the judged scale (log for relative metrics).
   const sign = lowerIsBetter ? 1 : -1;
-  const tolerance = spec.fail ?? spec.warn;
+  const tolerance = failBar(spec);
   const bar = relative ? sign * Math.log(lowerIsBetter ? 1 + tolerance : 1 - tolerance) : tolerance;
   const worse = (values: number[]) => values.map((v) => sign * v);
   const spread = (values: number[]) => {
@@ -314,12 +324,15 @@ function judge(a: Assessment, driver: string | null, ctx: Context): Classificati
   const isCanary = a.cell.path === ctx.input.canary && ctx.input.mode === 'stored';
   const summary = describe(spec, s);
   const floorOk = floorReached(spec, s);
-  const bar = spec.fail ?? spec.warn;
-  const barText = `${formatTolerance(spec, bar)} ${spec.fail === null ? 'warning' : 'fail'} tolerance`;
+  const bar = failBar(spec);
+  const barText = `${formatTolerance(spec, bar)} ${bar === spec.warn ? 'warning' : 'fail'} tolerance`;
+  const failText = spec.fail === null ? barText : `${formatTolerance(spec, spec.fail)} fail tolerance`;
 
   if (s.worsening >= bar && floorOk && ratioOk(spec, s, 'worse')) {
     if (s.pWorse > alpha && !s.separated) {
-      return inconclusive(`${summary}; the median moved beyond the ${barText}, but not clearly beyond the noise (p ${formatP(s.pWorse)} > ${alpha}, quartiles overlap): re-run`);
+      // Beyond the fail tolerance nothing is PASS; below it, an unshown shift is judged as unchanged or not.
+      if (spec.fail !== null && s.worsening < spec.fail) return unchangedOrNot(spec, s, summary, floorOk, failText);
+      return inconclusive(`${summary}; the median moved beyond the ${failText}, but not clearly beyond the noise (p ${formatP(s.pWorse)} > ${alpha}, quartiles overlap): re-run`);
     }
     const shown = s.pWorse <= alpha ? '' : ' (tonight\'s quartiles clear the baseline\'s by the tolerance)';
     const beyond = `${summary}; beyond the ${barText}${shown}`;
@@ -338,9 +351,20 @@ function judge(a: Assessment, driver: string | null, ctx: Context): Classificati
     if (isCanary) return { verdict: 'IMPROVED', reason: `${summary}; ${a.cell.path} is the canary: the machine itself is faster than at the baseline`, failConditions: false };
     return { verdict: 'IMPROVED', reason: `${summary}; significant improvement, consider re-baselining`, failConditions: false };
   }
+  return unchangedOrNot(spec, s, summary, floorOk, failText);
+}
+
+/** PASS when the interval shows the cell stays within the fail tolerance; INCONCLUSIVE when it cannot. */
+function unchangedOrNot(spec: MetricSpec, s: CellStatistics, summary: string, floorOk: boolean, failText: string): Classification {
   if (spec.fail === null || (s.worseningHigh !== null && s.worseningHigh < spec.fail) || !floorOk) return pass(`${summary}; within tolerance`);
   const reach = s.worseningHigh === null ? 'the interval is unbounded' : `the interval reaches ${formatTolerance(spec, s.worseningHigh)}`;
-  return inconclusive(`${summary}; too noisy to show it stays within the ${barText} (${reach})`);
+  return inconclusive(`${summary}; too noisy to show it stays within the ${failText} (${reach})`);
+}
+
+/** The worsening from which a shown shift can FAIL: the warn tolerance of a gated relative metric, else the fail (or, warn-only, the warn) tolerance. */
+function failBar(spec: MetricSpec): number {
+  if (spec.fail === null) return spec.warn;
+  return spec.change === 'relative' ? spec.warn : spec.fail;
 }
 
 function pass(reason: string): Classification {
@@ -389,7 +413,7 @@ function applyConfirmations(first: readonly CellDecision[], confirmations: reado
       outcomes.set(key, { n: a.n, stats: a.stats, held: false, reason: `re-run not comparable: ${a.blocked ?? 'no values'}` });
       continue;
     }
-    const c = judge(a, null, ctx);
+    const c = judge(a, null, { ...ctx, settings: { ...ctx.settings, alpha: ctx.settings.confirmAlpha } });
     outcomes.set(key, { n: a.n, stats: a.stats, held: c.failConditions, reason: `re-run: ${c.reason}` });
   }
   return first.map((cell) => {

@@ -1,7 +1,7 @@
 /**
  * The metrics the bench judges: unit, which direction is better, and the tolerances of the
- * regression gate (DESIGN §5; research/regression-detection.md §3.4). Tolerances are starting
- * points to be calibrated with A/A nights, so every one of them can be overridden.
+ * regression gate (DESIGN §5; research/regression-detection.md §3.4). Every one of them can be
+ * overridden.
  */
 import { ConfigError } from '../../errors.ts';
 
@@ -34,9 +34,16 @@ export type MetricId = (typeof METRIC_IDS)[number];
  * unit (e.g. percentage points of loss).
  */
 export interface Tolerance {
-  /** Worsening that gives WARN when significant. */
+  /**
+   * The smallest worsening the gate acts on: shown beyond the noise it is a WARN, and for a gated
+   * relative metric a FAIL once the confirmation re-run shows it again (a shift estimated from
+   * ten noisy rounds must be caught at the fail tolerance, not only well beyond it).
+   */
   warn: number;
-  /** Worsening that can give FAIL; null for warn-only metrics. */
+  /**
+   * The regression the gate must catch: never PASS, and FAILed as often as `pnpm bench:power`
+   * measures. Absolute (zero-inflated) metrics FAIL only beyond it. null: a warn-only metric.
+   */
   fail: number | null;
   /** Smallest |median change| in the metric's unit that counts at all (guards timer/print quantisation). */
   absFloor: number;

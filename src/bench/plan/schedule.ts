@@ -50,6 +50,9 @@ export interface ScheduleOptions {
  */
 export const DEFAULT_RUNS = 10;
 
+/** Rounds of a recorded baseline: recorded once, its noise enters every comparison as much as tonight's. */
+export const BASELINE_RUNS = 2 * DEFAULT_RUNS;
+
 /** Every path × probe cell, times both arms when `arms` is given. */
 export function suiteCells(paths: readonly string[], probes: readonly ProbeKind[], arms: readonly Arm[] = []): ScheduleCell[] {
   const cells: ScheduleCell[] = [];
