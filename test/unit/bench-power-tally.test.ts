@@ -2,16 +2,16 @@ import test from 'ava';
 import { parseInjections, type Trial } from '../../bench/lib/power/plan.ts';
 import { aaSummary, readGateCells, renderCurves, renderPowerTable, tallyPower, type GateCell, type TrialOutcome } from '../../bench/lib/power/tally.ts';
 
-test('readGateCells takes path, metric, verdict and the medians of a report.json cell (summary or raw samples)', (t) => {
+test('readGateCells takes path, metric, verdict, the medians (summary or raw samples) and the gate\'s shift estimate of a report.json cell', (t) => {
   const report = {
     cells: [
-      { key: 'bridge/rr.p50', path: 'bridge', metric: 'rr.p50', verdict: 'FAIL', baseline: { samples: [50, 60, 55], summary: { median: 55 } }, current: { samples: [70, 64, 66], summary: null } },
+      { key: 'bridge/rr.p50', path: 'bridge', metric: 'rr.p50', verdict: 'FAIL', baseline: { samples: [50, 60, 55], summary: { median: 55 } }, current: { samples: [70, 64, 66], summary: null }, stats: { basis: 'canary-ratio', change: 0.21 } },
       { key: 'overlay/tcp.throughput', verdict: 'PASS', baseline: { samples: [] }, current: {} },
     ],
   };
   t.deepEqual(readGateCells(report), [
-    { path: 'bridge', metric: 'rr.p50', verdict: 'FAIL', baselineMedian: 55, currentMedian: 66 },
-    { path: 'overlay', metric: 'tcp.throughput', verdict: 'PASS', baselineMedian: null, currentMedian: null },
+    { path: 'bridge', metric: 'rr.p50', verdict: 'FAIL', baselineMedian: 55, currentMedian: 66, judgedChange: 0.21 },
+    { path: 'overlay', metric: 'tcp.throughput', verdict: 'PASS', baselineMedian: null, currentMedian: null, judgedChange: null },
   ]);
   t.throws(() => readGateCells({ summary: {} }), { message: /no "cells" list/ });
   t.throws(() => readGateCells({ cells: [{ path: 'x' }] }), { message: /cell 0/ });
@@ -19,7 +19,7 @@ test('readGateCells takes path, metric, verdict and the medians of a report.json
 
 const { injections } = parseInjections(['bridge/rr.p50:10,15', 'overlay/tcp.throughput:10']);
 const [bridge10, bridge15, tcp10] = injections as [NonNullable<Trial['injection']>, NonNullable<Trial['injection']>, NonNullable<Trial['injection']>];
-const cell = (path: string, metric: string, verdict: string, baselineMedian = 100, currentMedian = 100): GateCell => ({ path, metric, verdict, baselineMedian, currentMedian });
+const cell = (path: string, metric: string, verdict: string, baselineMedian = 100, currentMedian = 100, judgedChange: number | null = null): GateCell => ({ path, metric, verdict, baselineMedian, currentMedian, judgedChange });
 const outcome = (round: number, group: 'rr' | 'tcp', injection: Trial['injection'], cells: GateCell[], verifiedPct: number | null = null): TrialOutcome => ({
   trial: { round, group, injection },
   exitCode: cells.some((c) => c.verdict === 'FAIL') ? 1 : 0,
@@ -29,7 +29,8 @@ const outcome = (round: number, group: 'rr' | 'tcp', injection: Trial['injection
 });
 const OUTCOMES: TrialOutcome[] = [
   outcome(1, 'rr', bridge15, [cell('bridge', 'rr.p50', 'FAIL', 100, 116), cell('loopback', 'rr.p50', 'PASS')], 14),
-  outcome(2, 'rr', bridge15, [cell('bridge', 'rr.p50', 'FAIL', 100, 118), cell('loopback', 'rr.p50', 'FAIL')], 16),
+  // The gate's own estimate (on the canary ratios) is what the table shows when the report has one.
+  outcome(2, 'rr', bridge15, [cell('bridge', 'rr.p50', 'FAIL', 100, 99, 0.18), cell('loopback', 'rr.p50', 'FAIL')], 16),
   outcome(3, 'rr', bridge15, [cell('bridge', 'rr.p50', 'WARN', 100, 108), cell('loopback', 'rr.p50', 'PASS')], 15),
   outcome(1, 'rr', bridge10, [cell('bridge', 'rr.p50', 'INCONCLUSIVE', 100, 109)], 9),
   outcome(2, 'rr', bridge10, [cell('bridge', 'rr.p50', 'FAIL', 100, 112)], 11),
@@ -64,15 +65,15 @@ test('renderPowerTable: one aligned line per injection, or a Markdown table', (t
   t.is(
     renderPowerTable(rows),
     [
-      'injected                      verified (plain)  gate saw (median)  detected (FAIL)  WARN  other verdicts  A/A false FAIL  other cells FAIL',
-      'bridge/rr.p50 +10 %           +10.0 %           +10.5 %            1/2              0     1 INCONCLUSIVE  1/2             0',
-      'bridge/rr.p50 +15 %           +15.0 %           +16.0 %            2/3              1     –               1/2             1',
-      'overlay/tcp.throughput −10 %  −10.5 %           −10.0 %            1/1              0     –               0/1             0',
+      'injected                      verified (plain)  gate estimated (median)  detected (FAIL)  WARN  other verdicts  A/A false FAIL  other cells FAIL',
+      'bridge/rr.p50 +10 %           +10.0 %           +10.5 %                  1/2              0     1 INCONCLUSIVE  1/2             0',
+      'bridge/rr.p50 +15 %           +15.0 %           +16.0 %                  2/3              1     –               1/2             1',
+      'overlay/tcp.throughput −10 %  −10.5 %           −10.0 %                  1/1              0     –               0/1             0',
       '',
     ].join('\n'),
   );
   const md = renderPowerTable(rows, { markdown: true }).split('\n');
-  t.is(md[0], '| injected | verified (plain) | gate saw (median) | detected (FAIL) | WARN | other verdicts | A/A false FAIL | other cells FAIL |');
+  t.is(md[0], '| injected | verified (plain) | gate estimated (median) | detected (FAIL) | WARN | other verdicts | A/A false FAIL | other cells FAIL |');
   t.is(md[1], '| --- | --- | --- | --- | --- | --- | --- | --- |');
   t.is(md[3], '| bridge/rr.p50 +15 % | +15.0 % | +16.0 % | 2/3 | 1 | – | 1/2 | 1 |');
 });

@@ -1,7 +1,7 @@
 /**
  * From gate reports to detection power (pure): each trial's per-cell verdicts are read from the
- * gate's report.json (only path, metric, verdict and the medians, so the sweep does not depend
- * on how the gate reaches its verdicts), tallied per injection and per A/A group, and rendered
+ * gate's report.json (path, metric, verdict, the medians and the gate's own shift estimate, so
+ * the sweep does not depend on how the gate reaches its verdicts), tallied per injection and per A/A group, and rendered
  * as the power table and, when an injection was run at several sizes, the detection curve.
  */
 import { median } from '../../../src/bench/judge/stats.ts';
@@ -14,6 +14,8 @@ export interface GateCell {
   verdict: string;
   baselineMedian: number | null;
   currentMedian: number | null;
+  /** The shift the gate estimated on what it judged (canary ratios or raw values; 0.12 = +12 %), null when it estimated none. */
+  judgedChange: number | null;
 }
 
 /** What one gate run of the sweep gave. */
@@ -40,7 +42,8 @@ export function readGateCells(report: unknown): GateCell[] {
     const metric = typeof c['metric'] === 'string' ? c['metric'] : key.slice(at + 1);
     const verdict = c['verdict'];
     if (!path || !metric || typeof verdict !== 'string') throw new TypeError(`cell ${i} of the gate report has no path, metric or verdict`);
-    return { path, metric, verdict, baselineMedian: blockMedian(c['baseline']), currentMedian: blockMedian(c['current']) };
+    const change = (c['stats'] as Json | null | undefined)?.['change'];
+    return { path, metric, verdict, baselineMedian: blockMedian(c['baseline']), currentMedian: blockMedian(c['current']), judgedChange: typeof change === 'number' ? change : null };
   });
 }
 
@@ -67,7 +70,10 @@ export interface PowerRow {
   warns: number;
   /** Other verdicts (PASS, INCONCLUSIVE, IMPROVED, missing) by name. */
   others: Record<string, number>;
-  /** Median over the trials of the gate's own median change of the cell (current/baseline − 1, %). */
+  /**
+   * Median over the trials of the gate's own shift estimate of the cell (%): on the canary ratios
+   * when it judged those (the raw medians' change when the report has no estimate).
+   */
   observedPct: number | null;
   /** Median verified size over the trials (%), null for A/A. */
   verifiedPct: number | null;
@@ -87,6 +93,7 @@ export function tallyPower(injections: readonly Injection[], outcomes: readonly 
     for (const v of verdicts) if (v !== 'FAIL' && v !== 'WARN') others[v] = (others[v] ?? 0) + 1;
     const changes = own.flatMap((o) => {
       const c = o.cells.find((x) => x.path === injection.path && x.metric === injection.metric);
+      if (c?.judgedChange != null) return [c.judgedChange * 100];
       return c && c.baselineMedian && c.currentMedian !== null ? [(c.currentMedian / c.baselineMedian - 1) * 100] : [];
     });
     const verified = own.flatMap((o) => (o.verifiedPct === null ? [] : [o.verifiedPct]));
@@ -120,7 +127,7 @@ const signed = (x: number | null) => (x === null ? '–' : `${x >= 0 ? '+' : '�
 
 /** The power table: one line per injection, columns padded; a Markdown table when `markdown`. */
 export function renderPowerTable(rows: readonly PowerRow[], options: { markdown?: boolean } = {}): string {
-  const header = ['injected', 'verified (plain)', 'gate saw (median)', 'detected (FAIL)', 'WARN', 'other verdicts', 'A/A false FAIL', 'other cells FAIL'];
+  const header = ['injected', 'verified (plain)', 'gate estimated (median)', 'detected (FAIL)', 'WARN', 'other verdicts', 'A/A false FAIL', 'other cells FAIL'];
   const body = rows.map((r) => [
     r.injection ? injectionLabel(r.injection) : r.cell,
     signed(r.verifiedPct),
