@@ -46,6 +46,8 @@ const work = mkdtempSync(join(tmpdir(), 'labbench-vm-lab-'));
 const started = performance.now();
 const prepared = await prepareLibvirtd(lab, work);
 const skip = 'skip' in prepared ? prepared.skip : undefined;
+// ava runs no hooks when every test is skipped: the work directory goes now.
+if (skip) rmSync(work, { recursive: true, force: true });
 const serial = skip ? test.serial.skip : test.serial;
 const why = skip ? ` [skipped: ${skip}]` : '';
 
