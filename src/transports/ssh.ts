@@ -4,6 +4,7 @@
  * the lab's known_hosts; anything else is refused with a HostKeyError.
  */
 import { readFileSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
 import { posix } from 'node:path';
 import ssh2 from 'ssh2';
 import { HostKeyError, ProviderError, type CommandResult } from '../errors.ts';
@@ -15,10 +16,24 @@ import { boundedCommandLine, boundedResult, writeFileScript, type ExecOptions, t
 const CONNECT_TIMEOUT_MS = 20_000;
 /** Grace after the remote `timeout` should have fired before the channel is dropped locally. */
 const LOCAL_GRACE_MS = 10_000;
+/**
+ * How long close() waits for the host to answer the SSH goodbye before dropping the socket. A
+ * host that is gone by then (a VM destroyed right after its lab was closed) never answers, and a
+ * socket left half-closed would keep the process alive.
+ */
+const CLOSE_GRACE_MS = 2_000;
+
+/** One SSH session: the client, once the handshake is done, over a TCP socket this transport owns. */
+interface Connection {
+  socket: Socket;
+  client: ssh2.Client;
+  ready: Promise<ssh2.Client>;
+  isReady: boolean;
+}
 
 export class SshTransport implements Transport {
   readonly description: string;
-  private client?: Promise<ssh2.Client>;
+  private connection?: Connection;
 
   constructor(
     private readonly hostName: string,
@@ -28,15 +43,25 @@ export class SshTransport implements Transport {
   }
 
   private connect(): Promise<ssh2.Client> {
-    this.client ??= new Promise<ssh2.Client>((resolve, reject) => {
-      const { host, port, user, keyPath, knownHostsPath } = this.endpoint;
-      const pinned = pinnedFor(parseKnownHosts(readFileSync(knownHostsPath, 'utf8')), host, port);
-      let keyMismatch = false;
-      const client = new ssh2.Client();
+    if (this.connection) return this.connection.ready;
+    const { host, port, user, keyPath, knownHostsPath } = this.endpoint;
+    const pinned = pinnedFor(parseKnownHosts(readFileSync(knownHostsPath, 'utf8')), host, port);
+    let keyMismatch = false;
+    const client = new ssh2.Client();
+    const socket = createConnection({ host, port });
+    // The callbacks below run once the socket is in use, after `connection` is set.
+    const forget = () => {
+      if (this.connection === connection) this.connection = undefined;
+    };
+    const ready = new Promise<ssh2.Client>((resolve, reject) => {
       client
-        .on('ready', () => resolve(client))
+        .on('ready', () => {
+          connection.isReady = true;
+          resolve(client);
+        })
         .on('error', (err) => {
-          this.client = undefined;
+          forget();
+          socket.destroy();
           if (keyMismatch) {
             reject(
               new HostKeyError(`the SSH host key of ${this.hostName} (${host}) does not match the key pinned for it in ${knownHostsPath}`, {
@@ -53,9 +78,12 @@ export class SshTransport implements Transport {
           }
         })
         .on('close', () => {
-          this.client = undefined;
+          forget();
+          // Closed before the handshake finished without an error (close() during the handshake): a pending command must not wait forever.
+          reject(new ProviderError(`the SSH connection to ${this.hostName} (${host}:${port}) closed before it was ready`, { hint: 'is the lab up? `pnpm lab status` shows its hosts' }));
         })
         .connect({
+          sock: socket,
           host,
           port,
           username: user,
@@ -69,7 +97,9 @@ export class SshTransport implements Transport {
           },
         });
     });
-    return this.client;
+    const connection: Connection = { socket, client, ready, isReady: false };
+    this.connection = connection;
+    return ready;
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
@@ -186,14 +216,21 @@ export class SshTransport implements Transport {
     });
   }
 
+  /**
+   * Ends the session and resolves once its socket is closed: politely (SSH disconnect, then the
+   * host closes its side), or, when the host does not answer within CLOSE_GRACE_MS or the
+   * handshake is not done yet, by dropping the socket. Nothing of the connection outlives it.
+   */
   async close(): Promise<void> {
-    const pending = this.client;
-    this.client = undefined;
-    if (!pending) return;
-    try {
-      (await pending).end();
-    } catch {
-      // never connected: nothing to close
-    }
+    const connection = this.connection;
+    this.connection = undefined;
+    if (!connection || connection.socket.closed) return;
+    const { socket, client } = connection;
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    if (connection.isReady) client.end();
+    else socket.destroy();
+    const drop = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    await closed;
+    clearTimeout(drop);
   }
 }

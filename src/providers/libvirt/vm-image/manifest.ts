@@ -13,9 +13,12 @@ export const VM_RECIPE_VERSION = 1;
  * Packages a VM needs on top of the host image's (a system container borrows the machine's kernel
  * and udev). python3-cffi-backend is named because debootstrap does not resolve virtual packages:
  * cloud-init → python3-oauthlib → python3-cryptography needs python3-cffi-backend-api-min, which
- * only python3-cffi-backend provides.
+ * only python3-cffi-backend provides. apparmor because Debian's kernel boots with AppArmor on:
+ * without apparmor_parser Docker cannot load its docker-default profile and refuses to start any
+ * container (`docker run` exits 127); docker.io only recommends it, and debootstrap skips
+ * recommends.
  */
-export const VM_EXTRA_PACKAGES: readonly string[] = ['linux-image-amd64', 'initramfs-tools', 'udev', 'cloud-init', 'python3-cffi-backend', 'e2fsprogs'];
+export const VM_EXTRA_PACKAGES: readonly string[] = ['linux-image-amd64', 'initramfs-tools', 'udev', 'cloud-init', 'python3-cffi-backend', 'e2fsprogs', 'apparmor'];
 
 /** Size of the root file system in the base image (the overlay may be larger: cloud-init grows the file system). */
 export const ROOT_FS_MIB = 3072;
