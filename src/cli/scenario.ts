@@ -11,6 +11,7 @@ import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import type { ScenarioDefinition, ScenarioParams } from '../scenario/define.ts';
 import type { ScenarioReport } from '../scenario/report.ts';
 import { runScenario, type RunObserver } from '../scenario/runner.ts';
+import { clearScenarioMark, leftScenarioMark, markScenarioRunning } from '../scenario/run-mark.ts';
 import {
   renderCheck, renderCommandOutput, renderCommandStart, renderNote, renderScenarioHeader, renderStepEnd, renderStepHeader, renderSummary, renderSummaryTable,
 } from '../scenario/transcript.ts';
@@ -71,7 +72,10 @@ export async function run(argv: string[]): Promise<number> {
   // The lab is this run's from up to down: another command on it waits (lab-lock.ts).
   return withLabLock(spec.name, async () => {
     await provider.preflight(spec);
-    const inventory = await provider.up(spec, progress);
+    const killed = leftScenarioMark(spec.name);
+    if (killed) progress.note(`lab "${spec.name}" was left half-way through \`${killed.command}\`${killed.pid ? ` (pid ${killed.pid})` : ''}, which was killed: recreating it so that this run starts from clean hosts`);
+    const inventory = await provider.up(spec, progress, { recreate: killed !== undefined });
+    markScenarioRunning(spec.name);
     const reports: ScenarioReport[] = [];
     let lab: Lab | undefined;
     try {
@@ -87,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     } finally {
       await lab?.close();
+      clearScenarioMark(spec.name);
       if (!values.keep) await provider.down(spec.name, progress);
     }
     if (json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : { scenarios: reports }, null, 2)}\n`);

@@ -233,7 +233,7 @@ async function recoverPrivateEngine(paths: StatePaths, progress: Progress): Prom
       const record = readEngineRecord(paths);
       if (record?.pid !== pid) {
         progress.note(`labbench's private engine (dockerd pid ${pid}) runs without a record of it: using it and recording it again`);
-        writeEngineRecord(paths, { pid, host, startedAt: new Date().toISOString(), before: record?.before ?? (await snapshotMachine()) });
+        writeEngineRecord(paths, { pid, host, startedAt: new Date().toISOString(), before: record?.before ?? withoutDockerChains(await snapshotMachine()) });
       }
       return { host, kind: 'private', version };
     }
@@ -290,7 +290,9 @@ async function stopPrivateEngine(paths: StatePaths): Promise<boolean> {
       hint: `stop them (\`kill -9 ${alive.join(' ')}\`), then run the command again`,
     });
   }
-  if (record) await restoreMachine(record.before);
+  // Without a record, Docker's chains go only when no other engine (the user's) could own them.
+  const before = record?.before ?? ((await pingEngine(DEFAULT_SOCKET, 2_000)) ? undefined : withoutDockerChains(await snapshotMachine()));
+  if (before) await restoreMachine(before);
   await unmountUnder([paths.engine.execRoot, paths.engine.dataRoot]);
   rmSync(paths.engine.execRoot, { recursive: true, force: true });
   for (const f of [paths.engine.pidfile, paths.engine.socket, paths.engine.record]) rmSync(f, { force: true });
@@ -394,6 +396,15 @@ async function snapshotMachine(): Promise<MachineBefore> {
     chains: { filter: await chainNames('filter'), nat: await chainNames('nat') },
     cgroupDirs: dockerCgroupDirs(),
   };
+}
+
+/**
+ * The machine as it was before an engine whose record is lost: as now, less Docker's own chains
+ * (ip_forward and the FORWARD policy are left as they are: what they were is not known).
+ */
+function withoutDockerChains(now: MachineBefore): MachineBefore {
+  const notDockers = (chains: string[]) => chains.filter((c) => !/^DOCKER(-|$)/.test(c));
+  return { ...now, chains: { filter: notDockers(now.chains.filter), nat: notDockers(now.chains.nat) } };
 }
 
 async function restoreMachine(before: MachineBefore): Promise<void> {

@@ -218,7 +218,14 @@ export class LocalProvider implements Provider {
       progress.note(`${err.message}: removing the lab by its Docker labels`);
       unreadable = true;
     }
-    if (record && record.state !== 'removing') writeLabRecord(lab, { ...record, state: 'removing' });
+    if (record && record.state !== 'removing') {
+      try {
+        writeLabRecord(lab, { ...record, state: 'removing' });
+      } catch (err) {
+        // A full disk must not keep a lab from being removed: the old record stays as it was.
+        progress.note(`could not mark lab "${name}" as being removed (${(err as Error).message}): removing it all the same`);
+      }
+    }
     let engine = record ? await this.answeringEngine(record) : await findEngine(this.paths, this.env);
     if (!engine && (record?.engine.kind === 'private' || (unreadable && existsSync(this.paths.engine.record)))) {
       // The private engine is gone (reboot, kill): start it again to remove what it still holds.
