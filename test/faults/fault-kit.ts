@@ -13,6 +13,8 @@ import { LABEL } from '../../src/providers/local/docker-cli.ts';
 import { engineProcesses } from '../../src/providers/local/engine.ts';
 import { labNamesWithRecords } from '../../src/providers/local/lab-record.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
+import { bridgeName } from '../../src/providers/local/provider.ts';
+import { allowLanForwarding } from '../../src/providers/local/lan-forwarding.ts';
 import { REPO, rootSkipReason, type CliResult } from '../support/cli.ts';
 
 export const paths = statePaths();
@@ -117,12 +119,15 @@ export function engineKillSkipReason(prefix: string): string | undefined {
 /** Host containers of other labs that run now, to start again after an engine was killed under them. */
 export async function foreignRunningContainers(prefix: string): Promise<string[]> {
   if (!existsSync(paths.engine.socket)) return [];
-  const r = await runLocal(['docker', '-H', ENGINE, 'ps', '-q', '--filter', `label=${LABEL.lab}`, '--format', `{{.ID}} {{.Label "${LABEL.lab}"}}`], { nothrow: true, timeoutMs: 30_000 });
+  const r = await runLocal(['docker', '-H', ENGINE, 'ps', '--filter', `label=${LABEL.lab}`, '--format', `{{.ID}} {{.Label "${LABEL.lab}"}}`], { nothrow: true, timeoutMs: 30_000 });
   return r.stdout.split('\n').filter((l) => l && !l.split(' ')[1]!.startsWith(prefix)).map((l) => l.split(' ')[0]!);
 }
 
+/** Starts other labs' hosts that a test's engine kill stopped, with their LAN rule, as their own `lab up` would. */
 export async function startContainers(ids: string[]): Promise<void> {
-  if (ids.length > 0) await runLocal(['docker', '-H', ENGINE, 'start', ...ids], { nothrow: true, timeoutMs: 120_000 });
+  if (ids.length === 0) return;
+  await runLocal(['docker', '-H', ENGINE, 'start', ...ids], { nothrow: true, timeoutMs: 120_000 });
+  for (const lab of foreignLabs('f21-')) await allowLanForwarding(bridgeName(lab), lab, { createChain: true });
 }
 
 /**
@@ -155,4 +160,12 @@ export async function powerCut(): Promise<void> {
   for (const m of mounts) await runLocal(['umount', '-l', m], { nothrow: true });
   const bridges = (await runLocal(['ip', '-o', 'link', 'show', 'type', 'bridge'], { nothrow: true })).stdout.match(/^\d+: (lb-[0-9a-f]{10})/gm) ?? [];
   for (const b of bridges) await runLocal(['ip', 'link', 'del', b.replace(/^\d+: /, '')], { nothrow: true });
+}
+
+/**
+ * A snapshot without what other labs' hosts change when a test restarts them (their veth pairs
+ * and network namespaces get new names): used only after their hosts were started again.
+ */
+export function withoutRestartedHosts<T extends { links: string[]; mounts: string[] }>(snapshot: T): T {
+  return { ...snapshot, links: snapshot.links.filter((l) => !l.startsWith('veth')), mounts: snapshot.mounts.filter((m) => !m.includes(`${paths.engine.execRoot}/netns/`)) };
 }

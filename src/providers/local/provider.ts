@@ -438,7 +438,7 @@ export class LocalProvider implements Provider {
       }
     });
     // An engine that was started again has set up its iptables chains afresh.
-    await allowLanForwarding(bridgeName(name), name);
+    await allowLanForwarding(bridgeName(name), name, { createChain: engine.kind === 'private' });
     await progress.step(`Waiting for systemd on ${condition.notRunning.join(', ')}`, () =>
       Promise.all(record.spec.hosts.filter((h) => condition.notRunning.includes(h.name)).map((h) => this.waitForBoot(engine, name, h))),
     );
@@ -488,7 +488,7 @@ export function containerName(lab: string, host: string): string {
 }
 
 /** Linux bridge names have at most 15 characters: "lb-" and a hash of the lab name. */
-function bridgeName(lab: string): string {
+export function bridgeName(lab: string): string {
   return `lb-${createHash('sha256').update(lab).digest('hex').slice(0, 10)}`;
 }
 
