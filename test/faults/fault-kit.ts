@@ -5,13 +5,11 @@
  * lab left in labbench's private engine.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from '../../src/machine/process.ts';
 import { runLocal } from '../../src/machine/run.ts';
 import { LABEL } from '../../src/providers/local/docker-cli.ts';
-import { engineProcesses } from '../../src/providers/local/engine.ts';
-import { labNamesWithRecords } from '../../src/providers/local/lab-record.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 import { bridgeName } from '../../src/providers/local/provider.ts';
 import { allowLanForwarding } from '../../src/providers/local/lan-forwarding.ts';
@@ -90,14 +88,36 @@ export async function labResources(name: string): Promise<string> {
   return parts.map((p) => p.stdout.trim()).filter(Boolean).join('\n');
 }
 
-/** Processes of the private engine that run now: one dockerd at most, never two. */
+/**
+ * Processes of the private engine that run now, seen from /proc independently of labbench's own
+ * lookup: dockerd by its --data-root, containerd and the shims by the exec-root in their arguments.
+ */
 export function engineNow(): { dockerd: number[]; containerd: number[]; shims: number[] } {
-  return engineProcesses(paths);
+  const { dataRoot, execRoot } = paths.engine;
+  const procs = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)
+    .flatMap((d) => {
+      try {
+        const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter(Boolean);
+        return argv.length > 0 && processAlive(Number(d)) ? [{ pid: Number(d), argv }] : [];
+      } catch {
+        return [];
+      }
+    });
+  const name = (argv: string[]) => argv[0]!.split('/').pop()!;
+  const underExec = (argv: string[]) => argv.slice(1).some((a) => a.startsWith(`${execRoot}/`));
+  const dockerd = procs.filter((p) => p.argv.some((a, i) => a === '--data-root' && p.argv[i + 1] === dataRoot)).map((p) => p.pid);
+  return {
+    dockerd,
+    containerd: procs.filter((p) => !dockerd.includes(p.pid) && name(p.argv) === 'containerd' && underExec(p.argv)).map((p) => p.pid),
+    shims: procs.filter((p) => name(p.argv).startsWith('containerd-shim') && underExec(p.argv)).map((p) => p.pid),
+  };
 }
 
 /** Labs on this machine that are not this suite's (their prefix is not `prefix`). */
 export function foreignLabs(prefix: string): string[] {
-  return labNamesWithRecords(paths).filter((n) => !n.startsWith(prefix));
+  if (!existsSync(paths.labs)) return [];
+  return readdirSync(paths.labs).filter((n) => !n.startsWith(prefix) && existsSync(paths.lab(n).record));
 }
 
 /**
