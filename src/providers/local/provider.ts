@@ -121,7 +121,7 @@ export class LocalProvider implements Provider {
       mapBounded(spec.hosts, (host) => this.createHost(engine, spec, host, image, network, flags, keys.hostKeys.get(host.name)!, keys.authorizedKey)),
     );
     await progress.step(`Waiting for systemd on ${spec.hosts.map((h) => h.name).join(', ')}`, () =>
-      Promise.all(spec.hosts.map((h) => this.waitForBoot(engine, spec.name, h))),
+      Promise.all(spec.hosts.map((h) => this.bootWithOneRetry(engine, spec.name, h, progress))),
     );
     record.state = 'up';
     writeLabRecord(lab, record);
@@ -356,6 +356,36 @@ export class LocalProvider implements Provider {
     await docker(engine, ['start', name]);
   }
 
+  /**
+   * Waits for a host's systemd; a boot that ends degraded is retried once (the container is
+   * restarted: same files, keys and address), with one line saying so and where the failed
+   * boot's journal was kept, so that a transient failure under load does not fail the command.
+   */
+  private async bootWithOneRetry(engine: DockerEngine, lab: string, host: HostSpec, progress: Progress): Promise<void> {
+    try {
+      await this.waitForBoot(engine, lab, host);
+    } catch (err) {
+      if (!(err instanceof BootError)) throw err;
+      const journal = await this.keepBootJournal(engine, lab, host.name);
+      progress.note(`${host.name} did not finish booting (${err.summary})${journal ? `; its journal is kept in ${journal}` : ''}: restarting it once`);
+      await docker(engine, ['restart', '--time', '5', containerName(lab, host.name)]);
+      await this.waitForBoot(engine, lab, host);
+    }
+  }
+
+  /** The journal of a host's boot that failed, under $LABBENCH_HOME/logs/ (kept after `lab down`). */
+  private async keepBootJournal(engine: DockerEngine, lab: string, host: string): Promise<string | undefined> {
+    const r = await docker(engine, ['exec', containerName(lab, host), 'sh', '-c', 'systemctl --failed --no-pager; echo; journalctl -b --no-pager -o short-monotonic'], { nothrow: true, timeoutMs: 30_000 });
+    if (!r.stdout.trim()) return undefined;
+    const file = join(this.paths.root, 'logs', `boot-${lab}-${host}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+    try {
+      writeFileAtomic(file, r.stdout, { dirMode: 0o700 });
+      return file;
+    } catch {
+      return undefined;
+    }
+  }
+
   private async waitForBoot(engine: DockerEngine, lab: string, host: HostSpec): Promise<void> {
     const name = containerName(lab, host.name);
     const deadline = Date.now() + BOOT_TIMEOUT_S * 1000;
@@ -369,9 +399,10 @@ export class LocalProvider implements Provider {
       await sleep(200);
     }
     const failed = await docker(engine, ['exec', name, 'systemctl', '--failed', '--no-legend', '--plain'], { nothrow: true });
-    throw new ProviderError(`${host.name} did not finish booting (systemd state: ${state || 'unknown'})`, {
-      hint: failed.stdout.trim()
-        ? `failed units: ${failed.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]).join(', ')}; inspect with \`pnpm lab exec ${host.name} -- journalctl -b\``
+    const units = failed.stdout.trim() ? failed.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]).join(', ') : '';
+    throw new BootError(`${host.name} did not finish booting (systemd state: ${state || 'unknown'})`, units ? `failed units: ${units}` : `systemd state: ${state || 'unknown'}`, {
+      hint: units
+        ? `failed units: ${units}; inspect with \`pnpm lab exec ${host.name} -- journalctl -b\``
         : `inspect with \`docker -H ${engine.host} logs ${name}\``,
     });
   }
@@ -440,9 +471,16 @@ export class LocalProvider implements Provider {
     // An engine that was started again has set up its iptables chains afresh.
     await allowLanForwarding(bridgeName(name), name, { createChain: engine.kind === 'private' });
     await progress.step(`Waiting for systemd on ${condition.notRunning.join(', ')}`, () =>
-      Promise.all(record.spec.hosts.filter((h) => condition.notRunning.includes(h.name)).map((h) => this.waitForBoot(engine, name, h))),
+      Promise.all(record.spec.hosts.filter((h) => condition.notRunning.includes(h.name)).map((h) => this.bootWithOneRetry(engine, name, h, progress))),
     );
     return this.inventoryOf(record);
+  }
+}
+
+/** A host whose systemd did not reach "running"; `summary` names the failed units. */
+class BootError extends ProviderError {
+  constructor(message: string, readonly summary: string, options: { hint?: string }) {
+    super(message, options);
   }
 }
 
