@@ -1,7 +1,8 @@
 /**
  * `pnpm bench:boot-loop`: how often a lab host fails to boot when the machine is busy. Runs N
- * `lab up` / `lab down` cycles of one 2-host lab through labbench's executable while busy loops
- * keep every core loaded, and counts:
+ * `lab up` / `lab down` cycles of one 2-host lab (labbench's provider in this process, as the CLI
+ * runs it, so that a cycle costs the lab and not a Node start under load) while busy loops keep
+ * every core loaded, and counts:
  *   boot failures  — a host whose systemd did not reach "running" at first (`lab up` retries it
  *                    once and says so; the journal of that boot is kept under $LABBENCH_HOME/logs);
  *   failed `lab up` — a command that failed all the same (its output is kept);
@@ -14,7 +15,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatError } from '../src/errors.ts';
+import { runLocal } from '../src/machine/run.ts';
+import { createProgress } from '../src/progress.ts';
 import { statePaths } from '../src/providers/local/paths.ts';
+import { createProvider } from '../src/providers/registry.ts';
+import { documentSpec } from '../src/spec/testbed-spec.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,19 +32,25 @@ const { values } = parseArgs({
 });
 const cycles = Number(values.cycles);
 const load = Number(values.load);
-const lab = ['--name', values.name!, '--subnet', values.subnet!];
-const repo = new URL('..', import.meta.url).pathname;
 const outDir = join(statePaths().root, 'logs', `boot-loop-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 
-function labbench(args: string[]): Promise<{ code: number | null; out: string; ms: number }> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/labbench.mjs', ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('close', (code) => resolve({ code, out, ms: performance.now() - started }));
+/** One `lab up` or `lab down` as the CLI runs it, with what it printed (notes and steps) collected. */
+async function labCommand(what: 'up' | 'down'): Promise<{ ok: boolean; out: string; ms: number }> {
+  const provider = await createProvider('local');
+  let out = '';
+  const progress = createProgress({
+    start: () => {},
+    end: (r) => (out += `${r.ok ? '✓' : '✗'} ${r.title} ${(r.durationMs / 1000).toFixed(1)}s\n`),
+    note: (text) => (out += ` · ${text}\n`),
   });
+  const started = performance.now();
+  try {
+    if (what === 'up') await provider.up(documentSpec({ name: values.name!, subnet: values.subnet! }), progress);
+    else await provider.down(values.name!, progress);
+    return { ok: true, out, ms: performance.now() - started };
+  } catch (err) {
+    return { ok: false, out: `${out}${formatError(err)}\n`, ms: performance.now() - started };
+  }
 }
 
 /** One busy loop per core: the CPU load a nightly job or a class of students puts on the machine. */
@@ -59,24 +71,26 @@ const journals: string[] = [];
 const upTimes: number[] = [];
 const started = performance.now();
 try {
-  await labbench(['lab', 'down', '--name', values.name!]);
+  await labCommand('down');
   for (let i = 1; i <= cycles; i++) {
-    const up = await labbench(['lab', 'up', ...lab]);
+    const up = await labCommand('up');
     upTimes.push(up.ms);
     const retried = [...up.out.matchAll(/(\S+) did not finish booting \(([^)]*)\)(?:; its journal is kept in (\S+))?: restarting it once/g)];
     bootFailures += retried.length;
     for (const m of retried) if (m[3]) journals.push(m[3].replace(/:$/, ''));
-    if (up.code !== 0) {
+    if (!up.ok) {
       failedUps++;
       mkdirSync(outDir, { recursive: true });
       writeFileSync(join(outDir, `cycle-${i}-lab-up.log`), up.out);
-      const journal = await labbench(['lab', 'exec', 'hostA', ...lab.slice(0, 2), '--', 'journalctl -b --no-pager']);
-      writeFileSync(join(outDir, `cycle-${i}-hostA-journal.log`), journal.out);
+      for (const host of ['hostA', 'hostB']) {
+        const journal = await runLocal(['docker', '-H', `unix://${statePaths().engine.socket}`, 'exec', `labbench-${values.name}-${host}`, 'journalctl', '-b', '--no-pager'], { nothrow: true });
+        writeFileSync(join(outDir, `cycle-${i}-${host}-journal.log`), journal.stdout + journal.stderr);
+      }
     }
-    const down = await labbench(['lab', 'down', '--name', values.name!]);
-    if (down.code !== 0) throw new Error(`lab down failed in cycle ${i}:\n${down.out}`);
+    const down = await labCommand('down');
+    if (!down.ok) throw new Error(`lab down failed in cycle ${i}:\n${down.out}`);
     const mark = retried.length > 0 ? ` boot failure: ${retried.map((m) => `${m[1]} (${m[2]})`).join(', ')}` : '';
-    process.stderr.write(`cycle ${i}/${cycles}: lab up ${(up.ms / 1000).toFixed(1)}s exit ${up.code}${mark}  (load average ${loadavg()[0]!.toFixed(1)})\n`);
+    process.stderr.write(`cycle ${i}/${cycles}: lab up ${(up.ms / 1000).toFixed(1)}s ${up.ok ? 'ok' : 'FAILED'}, lab down ${(down.ms / 1000).toFixed(1)}s${mark}  (load average ${loadavg()[0]!.toFixed(1)})\n`);
   }
 } finally {
   stopLoad();
@@ -91,3 +105,4 @@ process.stdout.write(
     `lab up: median ${q(0.5)}s, p90 ${q(0.9)}s, max ${q(1)}s\n` +
     (journals.length ? `journals of the failed boots:\n${journals.map((j) => `  ${j}`).join('\n')}\n` : ''),
 );
+process.exit(0);
