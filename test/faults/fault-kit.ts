@@ -183,9 +183,16 @@ export async function powerCut(): Promise<void> {
 }
 
 /**
- * A snapshot without what other labs' hosts change when a test restarts them (their veth pairs
- * and network namespaces get new names): used only after their hosts were started again.
+ * A snapshot without what a restart of the shared engine and of other labs' hosts changes: their
+ * veth pairs and network namespaces get new names, and the engine's and hosts' processes new
+ * pids. Used only where a test restarted them (LABBENCH_FAULTS_KILL_SHARED_ENGINE=1); everything
+ * else (containers, networks, volumes, images, iptables, other mounts, cgroups) is still compared.
  */
-export function withoutRestartedHosts<T extends { links: string[]; mounts: string[] }>(snapshot: T): T {
-  return { ...snapshot, links: snapshot.links.filter((l) => !l.startsWith('veth')), mounts: snapshot.mounts.filter((m) => !m.includes(`${paths.engine.execRoot}/netns/`)) };
+export function withoutRestartedHosts<T extends { links: string[]; mounts: string[]; processes: string[] }>(snapshot: T): T {
+  return {
+    ...snapshot,
+    links: snapshot.links.filter((l) => !l.startsWith('veth')),
+    mounts: snapshot.mounts.filter((m) => !m.includes(`${paths.engine.execRoot}/netns/`)),
+    processes: [],
+  };
 }
