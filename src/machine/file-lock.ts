@@ -13,6 +13,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ProviderError } from '../errors.ts';
 import { processAlive } from './process.ts';
 import { readJsonState, writeFileAtomic } from './state-file.ts';
@@ -74,6 +75,12 @@ export async function acquireFileLock(
   }
   mkdirSync(dirname(lockPath), { recursive: true, mode: 0o700 });
   let child = await spawnHolder(lockPath, false);
+  // A lock released a moment ago is free once its holder child has seen its pipe close: a holder
+  // that left no holder file is most likely that, so a few quick tries come before any message.
+  for (let i = 0; !child && !liveHolder(lockPath) && i < 10; i++) {
+    await sleep(30);
+    child = await spawnHolder(lockPath, false);
+  }
   if (!child) {
     const holder = liveHolder(lockPath);
     if (!options.wait) return { busy: holder };
