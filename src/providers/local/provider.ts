@@ -350,11 +350,6 @@ export class LocalProvider implements Provider {
       put('etc/ssh/ssh_host_ed25519_key.pub', `${hostKey.publicKey}\n`, 0o644);
       put('root/.ssh/authorized_keys', `${authorizedKey}\n`, 0o600);
       await docker(engine, ['cp', `${stage}/.`, `${name}:/`]);
-      // sshd has been seen to find no host key at a first boot (then start-limited): read the key back before the start.
-      const back = await docker(engine, ['cp', `${name}:/etc/ssh/ssh_host_ed25519_key`, '-'], { nothrow: true });
-      if (!back.stdout.includes(hostKey.privateKey.trim().split('\n')[1]!)) {
-        await docker(engine, ['cp', `${stage}/.`, `${name}:/`]);
-      }
     } finally {
       rmSync(stage, { recursive: true, force: true });
     }
@@ -380,7 +375,7 @@ export class LocalProvider implements Provider {
 
   /** The journal of a host's boot that failed, under $LABBENCH_HOME/logs/ (kept after `lab down`). */
   private async keepBootJournal(engine: DockerEngine, lab: string, host: string): Promise<string | undefined> {
-    // With the host key as sshd finds it: "sshd: no hostkeys available" is what such a boot has shown.
+    // With the host key as sshd finds it: "sshd: no hostkeys available" is what such boots showed (a malformed key, ssh-keys.ts).
     const script = 'systemctl --failed --no-pager; echo; ls -la /etc/ssh; ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key 2>&1; echo; journalctl -b --no-pager -o short-monotonic';
     const r = await docker(engine, ['exec', containerName(lab, host), 'sh', '-c', script], { nothrow: true, timeoutMs: 30_000 });
     if (!r.stdout.trim()) return undefined;
