@@ -5,6 +5,7 @@
  * Docker takes its bip and mtu from there, and a container on each host pings the other.
  */
 import { existsSync } from 'node:fs';
+import { parseSystemdTimespan } from '../src/parsers/systemd-timespan.ts';
 import { ConfigError, LabbenchError, TimeoutError } from '../src/errors.ts';
 import type { Host } from '../src/host.ts';
 import { addressIn, overlaps, parseCidr, tryParseCidr } from '../src/net/ipv4.ts';
@@ -39,7 +40,10 @@ const NETWORK = '172.20.0.0/16';
 /** Bytes each backend's encapsulation takes from the LAN MTU (flannel's own figures). */
 const ENCAP_OVERHEAD = { udp: UDP_ENCAP_OVERHEAD, vxlan: VXLAN_ENCAP_OVERHEAD, 'host-gw': 0 } as const;
 const SUBNET_ENV_TIMEOUT_MS = 30_000;
-const FLANNELD_START_TIMEOUT_MS = 40_000;
+/** Margin over a unit's own start timeout for the document's `systemctl start U && systemctl enable U`. */
+const START_AND_ENABLE_MARGIN_MS = 30_000;
+/** The bound when a unit's start timeout is infinite or unreadable. */
+const START_BOUND_FALLBACK_MS = 300_000;
 
 type Backend = keyof typeof ENCAP_OVERHEAD;
 
@@ -101,7 +105,7 @@ export default defineScenario({
         await a.$`cat ${file}`;
         await a.$`systemctl daemon-reload`;
         if ((await a.$({ nothrow: true })`systemctl is-active etcd`).ok) await a.$({ timeoutMs: 60_000 })`systemctl restart etcd`;
-        await a.$({ timeoutMs: 60_000 })`systemctl start etcd && systemctl enable etcd`;
+        await a.$({ timeoutMs: await startAndEnableBound(a, 'etcd') })`systemctl start etcd && systemctl enable etcd`;
         // The document advertises http://0.0.0.0:2379, so clients that follow the advertised URL
         // (etcdctl cluster-health, --sync) dial their own host; --no-sync talks to the given endpoint only.
         ctx.note('ETCD_ADVERTISE_CLIENT_URLS is 0.0.0.0 as in the document: other hosts must use the endpoint itself (etcdctl --no-sync)');
@@ -369,12 +373,25 @@ async function startFlanneld(ctx: StepContext, h: Host): Promise<void> {
     await removeContainers(h, ['test']);
     await stopFlannel(h);
   }
-  // flanneld's start completes once it holds a lease; bound the wait and say why when it does not.
-  const start = await h.$({ timeoutMs: FLANNELD_START_TIMEOUT_MS, nothrow: true })`systemctl start flanneld && systemctl enable flanneld`;
+  // flanneld's start completes once it holds a lease, which takes longer on a slow machine.
+  const bound = await startAndEnableBound(h, 'flanneld');
+  const start = await h.$({ timeoutMs: bound, nothrow: true })`systemctl start flanneld && systemctl enable flanneld`;
   const active = (await h.$({ nothrow: true })`systemctl is-active flanneld`).text();
   if (!start.ok && active !== 'active') {
-    throw new TimeoutError(`${h.name}: flanneld did not start within ${FLANNELD_START_TIMEOUT_MS / 1000}s — ${await diagnose(ctx, h)}`);
+    throw new TimeoutError(`${h.name}: flanneld did not start within ${Math.round(bound / 1000)}s — ${await diagnose(ctx, h)}`);
   }
+}
+
+/**
+ * The time bound of the document's `systemctl start U && systemctl enable U`: the unit's own
+ * start timeout (systemd fails a start that takes longer) plus a margin. A fixed bound below it
+ * (it was 40 s) cut the command on a slow machine (VMs under TCG) after a start that was still
+ * going and before the enable: the unit came up, but was never enabled.
+ */
+async function startAndEnableBound(h: Host, unit: string): Promise<number> {
+  const shown = await h.$({ nothrow: true, quiet: true })`systemctl show -p TimeoutStartUSec --value ${unit}`;
+  const timeout = shown.ok ? parseSystemdTimespan(shown.text()) : undefined;
+  return timeout === undefined || !Number.isFinite(timeout) ? START_BOUND_FALLBACK_MS : timeout + START_AND_ENABLE_MARGIN_MS;
 }
 
 async function checkFlanneld(ctx: StepContext, h: Host): Promise<void> {

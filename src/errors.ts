@@ -19,6 +19,12 @@ export class LabbenchError extends Error {
 /** Bad input: a spec, flag, file or argument the user gave. Raised before anything is created. */
 export class ConfigError extends LabbenchError {}
 
+/** A state file of labbench's (lab.json, engine.json, …) is cut short, corrupt or not labbench's. */
+export class StateFileError extends LabbenchError {}
+
+/** Another labbench command holds the lab (or the engine) and this one does not wait for it. */
+export class BusyError extends LabbenchError {}
+
 /** A provider could not create, find or destroy what it manages. */
 export class ProviderError extends LabbenchError {}
 

@@ -18,7 +18,7 @@ export function parseMemUsage(text: string): number {
 
 /** Each host container's memory in bytes, by host name. */
 export async function hostMemory(lab: string): Promise<Map<string, number>> {
-  const record = readLabRecord(statePaths().lab(lab));
+  const record = readLabRecord(statePaths().lab(lab), lab);
   if (!record) throw new Error(`lab "${lab}" has no record: is it up?`);
   const engine = record.engine;
   const names = await dockerLines(engine, ['ps', '--filter', `label=${LABEL.lab}=${lab}`, '--format', `{{.Names}}\t{{.Label "${LABEL.host}"}}`]);

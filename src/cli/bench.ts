@@ -9,6 +9,7 @@ import { formatNumber } from '../bench/judge/format.ts';
 import { renderConsole } from '../bench/report/console.ts';
 import { renderJson } from '../bench/report/json.ts';
 import { BASELINE_RUNS, DEFAULT_RUNS, randomSeed } from '../bench/plan/schedule.ts';
+import { withLabLock } from '../providers/lab-lock.ts';
 import { BenchNotRunError, runSession, type SessionOptions, type SessionOutcome } from '../bench/session.ts';
 import { badBenchOptions, BENCH_PROBE_SETTINGS, probeSettingsProblems, resolveSuite } from '../bench/plan/suite.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
@@ -181,12 +182,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   const err = process.stderr;
   const progress = createProgress(consoleSink(err));
-  const outcome = await runSession(command.options, {
-    progress,
-    onNote: (text) => err.write(` · ${text}\n`),
-    onPhase: (phase, runs, detail) => err.write(` ${phase === 'measure' ? '▶ measuring' : '▶ confirming'}: ${runs} runs, ${detail}\n`),
-    onRun: (record, index, total) => err.write(`${runLine(record, index, total)}\n`),
-  });
+  // The bench's lab is its own while it measures: another command on it waits (lab-lock.ts).
+  const outcome = await withLabLock(command.options.lab.name, () =>
+    runSession(command.options, {
+      progress,
+      onNote: (text) => err.write(` · ${text}\n`),
+      onPhase: (phase, runs, detail) => err.write(` ${phase === 'measure' ? '▶ measuring' : '▶ confirming'}: ${runs} runs, ${detail}\n`),
+      onRun: (record, index, total) => err.write(`${runLine(record, index, total)}\n`),
+    }),
+  );
   const table = renderConsole(outcome.results);
   const tail = trailer(outcome, command.options.runs);
   if (command.json) {

@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors.ts';
 import { openLab, type Lab } from '../lab.ts';
 import { consoleSink, createProgress } from '../progress.ts';
+import { assertLabNotBusy, withLabLock } from '../providers/lab-lock.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import type { Provider } from '../providers/provider.ts';
 import { renderCommandOutput, renderCommandStart, renderStepHeader } from '../scenario/transcript.ts';
@@ -58,15 +59,18 @@ export async function run(argv: string[]): Promise<number> {
     const at = stepNumber(values.at, '--at') ?? 1;
     stepOf(exercise, at);
     // A lab that is up is used as it is (its own subnet), unless --subnet asks for a particular one.
-    const running = values.subnet ? undefined : await provider.inventory(name);
     const spec = specFromFlags(values, provider);
-    if (!running) await provider.preflight(spec);
-    const inventory = running ?? (await provider.up(spec, createProgress(consoleSink())));
-    return withLab(await openLab(inventory), async (lab) => {
-      if (at > 1) out.write(`Solving steps 1–${at - 1} with the document's commands …\n`);
-      await startExercise(lab, exercise, at, { observer: transcript() });
-      out.write(`\n${renderTask(exercise, at, shellCommands(lab, exercise.steps[at - 1]!.on))}`);
-      return 0;
+    // Holds the lab from up to the last solved step: another command on it waits (lab-lock.ts).
+    return withLabLock(spec.name, async () => {
+      const running = values.subnet ? undefined : await provider.inventory(name);
+      if (!running) await provider.preflight(spec);
+      const inventory = running ?? (await provider.up(spec, createProgress(consoleSink())));
+      return withLab(await openLab(inventory), async (lab) => {
+        if (at > 1) out.write(`Solving steps 1–${at - 1} with the document's commands …\n`);
+        await startExercise(lab, exercise, at, { observer: transcript() });
+        out.write(`\n${renderTask(exercise, at, shellCommands(lab, exercise.steps[at - 1]!.on))}`);
+        return 0;
+      });
     });
   }
   if (args.length > 0) throw new ConfigError(`unexpected arguments: ${args.join(' ')}`, { hint: USAGE });
@@ -92,7 +96,10 @@ export async function run(argv: string[]): Promise<number> {
       const exercise = await findExercise(progress.exercise);
       const step = stepNumber(values.step, '--step') ?? progress.step;
       stepOf(exercise, step);
-      return withLab(await openRunningLab(provider, name), async (lab) => {
+      // A check only reads the lab; solve and reset change it and hold its lock.
+      if (sub === 'check') assertLabNotBusy(name);
+      const holding = sub === 'check' ? <T>(fn: () => Promise<T>) => fn() : <T>(fn: () => Promise<T>) => withLabLock(name, fn);
+      return holding(async () => withLab(await openRunningLab(provider, name), async (lab) => {
         if (sub === 'reset') {
           const p = await resetExercise(lab, exercise, { observer: transcript() });
           out.write(`\n${renderTask(exercise, p.step, shellCommands(lab, exercise.steps[p.step - 1]!.on))}`);
@@ -102,7 +109,7 @@ export async function run(argv: string[]): Promise<number> {
         if (values.json) out.write(`${JSON.stringify(result, null, 2)}\n`);
         else out.write(renderCheck(result) + nextLine(lab, exercise, name, result.passed));
         return result.passed ? 0 : 1;
-      });
+      }));
     }
     default:
       throw new ConfigError(`unknown course command "${sub}"`, { hint: USAGE.split('\n')[0] });

@@ -87,14 +87,14 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'stop': {
-      if (!provider.stop) throw new ConfigError(`lab stop is not available with the ${provider.kind} provider`, { hint: 'only the local provider can stop and start its hosts' });
+      if (!provider.stop) throw noPowerControl(provider, 'stop');
       await provider.stop(name, progress);
       if (json) print({ name, state: (await provider.status(name))?.state, steps: progress.steps, durationMs: performance.now() - started });
       else process.stdout.write(`lab "${name}" is stopped (${formatDuration(performance.now() - started)}); its hosts keep their files and containers. \`pnpm lab start${nameFlag(name)}\` starts it again\n`);
       return 0;
     }
     case 'start': {
-      if (!provider.start) throw new ConfigError(`lab start is not available with the ${provider.kind} provider`, { hint: 'only the local provider can stop and start its hosts' });
+      if (!provider.start) throw noPowerControl(provider, 'start');
       const inventory = await provider.start(name, progress);
       const status = await provider.status(name);
       if (json) print({ lab: inventory, status, steps: progress.steps, durationMs: performance.now() - started });
@@ -127,6 +127,14 @@ export async function run(argv: string[]): Promise<number> {
     default:
       throw new ConfigError(`unknown lab command "${sub}"`, { hint: USAGE.split('\n')[0] });
   }
+}
+
+/** Why `lab stop|start` is refused: the ssh provider's machines are not labbench's to power off or on. */
+function noPowerControl(provider: Provider, command: 'stop' | 'start'): ConfigError {
+  return new ConfigError(
+    `lab ${command} is not available with the ${provider.kind} provider: its hosts are existing machines that labbench reaches over SSH but does not own, so it neither powers them off nor on`,
+    { hint: `${command === 'stop' ? 'shut them down' : 'start them'} as you manage them (their console, your hypervisor or cloud); the local and libvirt providers stop and start their own hosts` },
+  );
 }
 
 async function listLabs(provider: Provider): Promise<LabStatus[]> {

@@ -5,6 +5,7 @@
  */
 import { exitCodeOf, formatError, LabbenchError } from '../errors.ts';
 import { markInterrupted } from '../interrupt.ts';
+import { setCommandDescription } from '../machine/file-lock.ts';
 import { terminateChildren } from '../machine/run.ts';
 
 const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
@@ -46,8 +47,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[command];
   if (!load) throw new LabbenchError(`unknown command "${command}"`, { hint: `commands are ${Object.keys(COMMANDS).join(', ')}` });
+  setCommandDescription(describeCommand(argv));
   const mod = await load();
   return mod.run(rest);
+}
+
+/** The command as other commands name it while waiting for its lock: "lab up", "scenario flannel-two-host", "bench". */
+function describeCommand(argv: string[]): string {
+  const words = argv.slice(0, argv.findIndex((a) => a.startsWith('-')) === -1 ? argv.length : argv.findIndex((a) => a.startsWith('-')));
+  return words.slice(0, argv[0] === 'bench' ? 1 : 2).join(' ');
 }
 
 process.on('SIGINT', onInterrupt);

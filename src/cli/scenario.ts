@@ -6,10 +6,12 @@
 import { ConfigError } from '../errors.ts';
 import { openLab, type Lab } from '../lab.ts';
 import { consoleSink, createProgress } from '../progress.ts';
+import { withLabLock } from '../providers/lab-lock.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import type { ScenarioDefinition, ScenarioParams } from '../scenario/define.ts';
 import type { ScenarioReport } from '../scenario/report.ts';
 import { runScenario, type RunObserver } from '../scenario/runner.ts';
+import { clearScenarioMark, leftScenarioMark, markScenarioRunning } from '../scenario/run-mark.ts';
 import {
   renderCheck, renderCommandOutput, renderCommandStart, renderNote, renderScenarioHeader, renderStepEnd, renderStepHeader, renderSummary, renderSummaryTable,
 } from '../scenario/transcript.ts';
@@ -67,28 +69,35 @@ export async function run(argv: string[]): Promise<number> {
     scenarios.push(s);
   }
 
-  await provider.preflight(spec);
-  const inventory = await provider.up(spec, progress);
-  const reports: ScenarioReport[] = [];
-  let lab: Lab | undefined;
-  try {
-    // Opening reads every host's OS and refuses a contradicting label before any step runs.
-    lab = await openLab(inventory);
-    for (const [i, s] of scenarios.entries()) {
-      // A scenario cleans up only where the lab outlives it: between the scenarios of `all`, and
-      // after the last one with --keep. A single scenario with --keep leaves what it built for
-      // the user to explore; without --keep the lab goes down anyway.
-      const cleanup = scenarios.length > 1 && (i < scenarios.length - 1 || Boolean(values.keep));
-      reports.push(await runScenario(s, lab, params, json ? {} : terminalObserver(), { cleanup }));
-      if (!json) process.stdout.write(renderSummary(reports.at(-1)!));
+  // The lab is this run's from up to down: another command on it waits (lab-lock.ts).
+  return withLabLock(spec.name, async () => {
+    await provider.preflight(spec);
+    const killed = leftScenarioMark(spec.name);
+    if (killed) progress.note(`lab "${spec.name}" was left half-way through \`${killed.command}\`${killed.pid ? ` (pid ${killed.pid})` : ''}, which was killed: recreating it so that this run starts from clean hosts`);
+    const inventory = await provider.up(spec, progress, { recreate: killed !== undefined });
+    markScenarioRunning(spec.name);
+    const reports: ScenarioReport[] = [];
+    let lab: Lab | undefined;
+    try {
+      // Opening reads every host's OS and refuses a contradicting label before any step runs.
+      lab = await openLab(inventory);
+      for (const [i, s] of scenarios.entries()) {
+        // A scenario cleans up only where the lab outlives it: between the scenarios of `all`, and
+        // after the last one with --keep. A single scenario with --keep leaves what it built for
+        // the user to explore; without --keep the lab goes down anyway.
+        const cleanup = scenarios.length > 1 && (i < scenarios.length - 1 || Boolean(values.keep));
+        reports.push(await runScenario(s, lab, params, json ? {} : terminalObserver(), { cleanup }));
+        if (!json) process.stdout.write(renderSummary(reports.at(-1)!));
+      }
+    } finally {
+      await lab?.close();
+      clearScenarioMark(spec.name);
+      if (!values.keep) await provider.down(spec.name, progress);
     }
-  } finally {
-    await lab?.close();
-    if (!values.keep) await provider.down(spec.name, progress);
-  }
-  if (json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : { scenarios: reports }, null, 2)}\n`);
-  else if (reports.length > 1) process.stdout.write(`\n${renderSummaryTable(reports)}`);
-  return reports.every((r) => r.verdict !== 'FAIL') ? 0 : 1;
+    if (json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : { scenarios: reports }, null, 2)}\n`);
+    else if (reports.length > 1) process.stdout.write(`\n${renderSummaryTable(reports)}`);
+    return reports.every((r) => r.verdict !== 'FAIL') ? 0 : 1;
+  });
 }
 
 function findScenario(name: string): ScenarioEntry {

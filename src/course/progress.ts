@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { processAlive } from '../machine/process.ts';
+import { writeFileAtomic } from '../machine/state-file.ts';
 import { statePaths } from '../providers/local/paths.ts';
 
 export interface StepProgress {
@@ -44,8 +45,7 @@ export function readProgress(lab: string, env: NodeJS.ProcessEnv = process.env):
 
 export function writeProgress(progress: CourseProgress, env: NodeJS.ProcessEnv = process.env): void {
   const dir = courseDir(progress.lab, env);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'progress.json'), `${JSON.stringify(progress, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'progress.json'), `${JSON.stringify(progress, null, 2)}\n`);
 }
 
 /** The progress, or one clear error when no exercise runs on this lab. */

@@ -2,10 +2,13 @@
  * What state a lab is in, from what its provider observed of its hosts. Pure, so `lab status`,
  * `lab up`, `lab start` and `lab stop` all read a lab the same way:
  *   up          every host exists and runs;
- *   stopped     every host exists, some or all do not run (`lab stop`, a host powered off, an
- *               engine restarted): `lab start` or `lab up` starts them, keeping everything;
- *   engine down the engine (or hypervisor) that holds the hosts does not answer;
- *   partial     an `up` that never finished, or hosts that are gone: only recreating helps.
+ *   stopped     every host exists and none runs (`lab stop`, an engine restarted): `lab start`
+ *               or `lab up` starts them, keeping everything;
+ *   partial     some hosts run and some do not (one powered off from inside, one crashed):
+ *               `lab start` or `lab up` starts the others, keeping everything; or an `up` or
+ *               `down` that never finished, or hosts that are gone (`missing`): then only
+ *               `lab up` (finishing what was interrupted) or `lab up --recreate` helps;
+ *   engine down the engine (or hypervisor) that holds the hosts does not answer.
  */
 
 export type LabState = 'up' | 'stopped' | 'engine down' | 'partial';
@@ -17,7 +20,7 @@ export interface ObservedHost {
 }
 
 export interface ObservedLab {
-  /** The `up` that created the lab did not finish. */
+  /** The `up` that created the lab (or the `down` removing it) did not finish. */
   interrupted: boolean;
   /** Whether the engine holding the hosts answered (when it did not, `hosts` says nothing). */
   engineAnswers: boolean;
@@ -39,8 +42,10 @@ export function labConditionOf(lab: ObservedLab): LabCondition {
     ? 'partial'
     : !lab.engineAnswers
       ? 'engine down'
-      : notRunning.length > 0
+      : notRunning.length === lab.hosts.length
         ? 'stopped'
-        : 'up';
+        : notRunning.length > 0
+          ? 'partial'
+          : 'up';
   return { state, notRunning, missing };
 }

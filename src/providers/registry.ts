@@ -1,6 +1,7 @@
 /** The providers labbench knows, by kind. The only place that switches on a provider kind. */
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
+import { withLabLock } from './lab-lock.ts';
 import { PROVIDER_KINDS, type Provider, type ProviderKind } from './provider.ts';
 
 /** The repository root, where Pulumi.yaml is (the libvirt provider's Pulumi workDir). */
@@ -20,8 +21,13 @@ export function parseProviderKind(value: string | undefined): ProviderKind {
   return kind as ProviderKind;
 }
 
+/** The provider of that kind; its up, down, stop and start hold the lab's lock (lab-lock.ts). */
 export async function createProvider(kind: ProviderKind, options: ProviderOptions = {}): Promise<Provider> {
   const env = options.env ?? process.env;
+  return lockingLabs(await providerOf(kind, options, env), env);
+}
+
+async function providerOf(kind: ProviderKind, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<Provider> {
   switch (kind) {
     case 'local': {
       const { LocalProvider } = await import('./local/provider.ts');
@@ -36,4 +42,16 @@ export async function createProvider(kind: ProviderKind, options: ProviderOption
       return new SshProvider(options.inventoryFile);
     }
   }
+}
+
+/** `provider` with each operation that changes a lab run under that lab's lock. */
+export function lockingLabs(provider: Provider, env: NodeJS.ProcessEnv = process.env): Provider {
+  const locked = <T>(name: string, fn: () => Promise<T>) => withLabLock(name, fn, { env });
+  const wrapper: Provider = Object.create(provider) as Provider;
+  return Object.assign(wrapper, {
+    up: (spec, progress, options) => locked(spec.name, () => provider.up(spec, progress, options)),
+    down: (name, progress) => locked(name, () => provider.down(name, progress)),
+    ...(provider.stop ? { stop: (name: string, progress) => locked(name, () => provider.stop!(name, progress)) } : {}),
+    ...(provider.start ? { start: (name: string, progress) => locked(name, () => provider.start!(name, progress)) } : {}),
+  } satisfies Partial<Provider>);
 }

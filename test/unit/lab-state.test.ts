@@ -9,9 +9,12 @@ test('a lab whose hosts all run is up', (t) => {
   t.deepEqual(labConditionOf({ interrupted: false, engineAnswers: true, hosts: both([true, true], [true, true]) }), { state: 'up', notRunning: [], missing: [] });
 });
 
-test('hosts that exist and do not run (all or some) make the lab stopped: start brings those back', (t) => {
+test('hosts that all exist and none runs make the lab stopped: start brings them back', (t) => {
   t.deepEqual(labConditionOf({ interrupted: false, engineAnswers: true, hosts: both([true, false], [true, false]) }), { state: 'stopped', notRunning: ['hostA', 'hostB'], missing: [] });
-  t.deepEqual(labConditionOf({ interrupted: false, engineAnswers: true, hosts: both([true, true], [true, false]) }), { state: 'stopped', notRunning: ['hostB'], missing: [] }, 'a host powered off from inside');
+});
+
+test('one host running and one exited is partial (not stopped), and start brings back the one that is not running', (t) => {
+  t.deepEqual(labConditionOf({ interrupted: false, engineAnswers: true, hosts: both([true, true], [true, false]) }), { state: 'partial', notRunning: ['hostB'], missing: [] }, 'a host powered off from inside');
 });
 
 test('an engine that does not answer says nothing about the hosts: engine down, all to be started', (t) => {

@@ -19,6 +19,8 @@ import type { TestbedSpec } from '../../spec/testbed-spec.ts';
 import { labConditionOf } from '../lab-state.ts';
 import type { HostState, LabStatus, Provider } from '../provider.ts';
 import { describeEngineEvent } from './engine-events.ts';
+import { shutDownDomains, startDomains } from './domain-power.ts';
+import { openLab } from '../../lab.ts';
 import { ensureLabKeys } from './lab-keys.ts';
 import { requirePulumiCli } from './pulumi-cli.ts';
 import { stackConfigFor, type LibvirtOptions } from './stack-config.ts';
@@ -101,6 +103,12 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
     }
   }
 
+  async function existingOutputs(name: string, command: string) {
+    const outputs = await currentOutputs(name, requirePulumiCli(env));
+    if (outputs === undefined) throw new ConfigError(`libvirt lab "${name}" does not exist: there is nothing to ${command}`, { hint: 'pnpm lab up --provider libvirt creates it' });
+    return parseStackOutputs(outputs);
+  }
+
   return {
     kind: 'libvirt',
 
@@ -154,6 +162,21 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
       };
     },
 
+    async stop(name, progress) {
+      const out = await existingOutputs(name, 'stop');
+      await shutDownDomains(out.hypervisorUri, out.hosts.map((h) => h.domain), progress);
+    },
+
+    async start(name, progress) {
+      const outputs = await currentOutputs(name, requirePulumiCli(env));
+      if (outputs === undefined) throw new ConfigError(`libvirt lab "${name}" does not exist: there is nothing to start`, { hint: 'pnpm lab up --provider libvirt creates it' });
+      const out = parseStackOutputs(outputs);
+      await startDomains(out.hypervisorUri, out.hosts.map((h) => h.domain), progress);
+      const inventory = inventoryFromStackOutputs(outputs);
+      await progress.step(`Waiting for SSH on ${inventory.hosts.map((h) => h.name).join(', ')}`, () => waitForLogins(inventory));
+      return inventory;
+    },
+
     async down(name, progress) {
       const pulumiPath = requirePulumiCli(env);
       const stack = await openStack(name, pulumiPath, false);
@@ -170,4 +193,24 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
       await rm(join(stateDir, name), { recursive: true, force: true });
     },
   };
+}
+
+/** Bound of a started VM's wait for its SSH login (a TCG guest boots in minutes). */
+const LOGIN_TIMEOUT_MS = 600_000;
+
+/** Waits until every host of the lab accepts the SSH login with its pinned key. */
+async function waitForLogins(inventory: Inventory): Promise<void> {
+  const deadline = Date.now() + LOGIN_TIMEOUT_MS;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const lab = await openLab(inventory, { transport: 'ssh' });
+      await lab.close();
+      return;
+    } catch (err) {
+      last = (err as Error).message.split('\n')[0] ?? '';
+      await new Promise((r) => setTimeout(r, 3_000));
+    }
+  }
+  throw new ProviderError(`the VMs did not accept the SSH login within ${LOGIN_TIMEOUT_MS / 1000}s (last: ${last})`, { hint: 'look at the console with `virsh console <domain>`' });
 }

@@ -16,11 +16,21 @@ function ruleSpec(bridge: string, lab: string): string[] {
   return ['-i', bridge, '-o', bridge, '-m', 'comment', '--comment', `labbench lab ${lab}`, '-j', 'ACCEPT'];
 }
 
-/** Adds the rule when the bridge is on this machine and the engine manages iptables. */
-export async function allowLanForwarding(bridge: string, lab: string): Promise<void> {
+/**
+ * Adds the rule when the bridge is on this machine and the engine manages iptables. A restarted
+ * dockerd creates DOCKER-USER only with its next new network: for labbench's own engine
+ * (`createChain`) the chain is created here as dockerd creates it, so a lab whose engine was
+ * restarted (a reboot, a stale engine replaced) gets its rule back at once.
+ */
+export async function allowLanForwarding(bridge: string, lab: string, options: { createChain?: boolean } = {}): Promise<void> {
   if (!existsSync(`/sys/class/net/${bridge}`)) return;
   const chain = await runLocal(['iptables', '-S', CHAIN], { nothrow: true });
-  if (chain.exitCode !== 0) return;
+  if (chain.exitCode !== 0) {
+    if (!options.createChain) return;
+    await runLocal(['iptables', '-N', CHAIN]);
+    await runLocal(['iptables', '-A', CHAIN, '-j', 'RETURN']);
+    await runLocal(['iptables', '-I', 'FORWARD', '-j', CHAIN]);
+  }
   const exists = await runLocal(['iptables', '-C', CHAIN, ...ruleSpec(bridge, lab)], { nothrow: true });
   if (exists.exitCode !== 0) await runLocal(['iptables', '-I', CHAIN, ...ruleSpec(bridge, lab)]);
 }

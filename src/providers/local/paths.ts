@@ -7,6 +7,7 @@
  *   images/<hash>/     host image build outputs: manifest.json (with exact package versions)
  *   debs/              downloaded .deb files, reused across builds (a download cache only)
  *   labs/<name>/       one lab: lab.json, the lab's SSH key pair and known_hosts
+ *   locks/             one lock per lab and one for the private engine (see lab-lock.ts, engine.ts)
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,10 @@ export interface StatePaths {
   debs: string;
   labs: string;
   lab(name: string): LabPaths;
+  /** The lock of one lab, held by whichever command works on it. */
+  labLock(name: string): string;
+  /** The lock around the private engine's start and stop. */
+  engineLock: string;
 }
 
 export interface LabPaths {
@@ -45,6 +50,9 @@ export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
     images: join(root, 'images'),
     debs: join(root, 'debs'),
     labs: join(root, 'labs'),
+    // Any name: a lock is taken before the name is validated (`lab down --name ../x` must not escape).
+    labLock: (name: string) => join(root, 'locks', `lab.${encodeURIComponent(name)}.lock`),
+    engineLock: join(root, 'locks', 'engine.lock'),
     lab(name: string): LabPaths {
       const dir = join(root, 'labs', name);
       return {

@@ -4,11 +4,13 @@
  * the `dev.labbench.lab` label; `down` removes by label, so it also cleans an interrupted `up`.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, ProviderError } from '../../errors.ts';
+import { ConfigError, ProviderError, StateFileError } from '../../errors.ts';
+import { isLocked } from '../../machine/file-lock.ts';
+import { writeFileAtomic } from '../../machine/state-file.ts';
 import type { Inventory, InventoryHost } from '../../inventory.ts';
 import { mapBounded } from '../../pool.ts';
 import type { Progress } from '../../progress.ts';
@@ -19,11 +21,11 @@ import { labConditionOf, type LabCondition } from '../lab-state.ts';
 import type { LabStatus, Provider, UpOptions } from '../provider.ts';
 import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilities.ts';
 import { docker, dockerLines, LABEL, pingEngine, type DockerEngine } from './docker-cli.ts';
-import { acquireEngine, ensurePrivateEngine, findEngine, privateEngineAnswers, stopPrivateEngine } from './engine.ts';
+import { acquireEngine, ensurePrivateEngine, findEngine, privateEngineAnswers, stopPrivateEngineIfIdle } from './engine.ts';
 import { ensureHostImage, HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
 import { ensureInotifyRoom } from './inotify.ts';
 import { allowLanForwarding, removeLanForwarding } from './lan-forwarding.ts';
-import { allLabRecords, readLabRecord, writeLabRecord, type LabRecord } from './lab-record.ts';
+import { allLabRecords, labNamesWithRecords, readLabRecord, writeLabRecord, type LabRecord } from './lab-record.ts';
 import { statePaths, type StatePaths } from './paths.ts';
 
 /**
@@ -52,8 +54,8 @@ export class LocalProvider implements Provider {
       spec,
       others.map((r) => ({ cidr: r.spec.subnet, why: `the LAN of lab "${r.name}"` })),
     );
-    const existing = readLabRecord(this.paths.lab(spec.name));
-    if (existing && existing.spec.subnet !== spec.subnet) {
+    const existing = readLabRecord(this.paths.lab(spec.name), spec.name);
+    if (existing && existing.state === 'up' && existing.spec.subnet !== spec.subnet) {
       throw new ConfigError(`lab "${spec.name}" already exists with subnet ${existing.spec.subnet}, not ${spec.subnet}`, {
         hint: `run \`pnpm lab down --name ${spec.name}\` first, or pick another --name`,
       });
@@ -63,12 +65,15 @@ export class LocalProvider implements Provider {
   async up(spec: TestbedSpec, progress: Progress, options: UpOptions = {}): Promise<Inventory> {
     await this.preflight(spec);
     const lab = this.paths.lab(spec.name);
-    const existing = readLabRecord(lab);
+    const existing = readLabRecord(lab, spec.name);
     if (existing && options.recreate) {
       progress.note(`lab "${spec.name}" exists: --recreate removes it first (its hosts' files and containers go with it)`);
       await this.down(spec.name, progress, { keepEngine: true });
-    } else if (existing?.state === 'creating') {
-      progress.note(`lab "${spec.name}" is partial (an earlier up was interrupted): removing it first`);
+    } else if (existing && existing.state !== 'up') {
+      progress.note(`lab "${spec.name}" is partial (an earlier ${existing.state === 'creating' ? 'up' : 'down'} was interrupted): removing what it left first`);
+      await this.down(spec.name, progress, { keepEngine: true });
+    } else if (!existing && (await this.hasLeftovers(spec.name))) {
+      progress.note(`lab "${spec.name}" has no record but its containers or LAN are still there (a command was killed): removing them first`);
       await this.down(spec.name, progress, { keepEngine: true });
     } else if (existing) {
       const engine = await this.labEngine(existing, progress);
@@ -116,7 +121,7 @@ export class LocalProvider implements Provider {
       mapBounded(spec.hosts, (host) => this.createHost(engine, spec, host, image, network, flags, keys.hostKeys.get(host.name)!, keys.authorizedKey)),
     );
     await progress.step(`Waiting for systemd on ${spec.hosts.map((h) => h.name).join(', ')}`, () =>
-      Promise.all(spec.hosts.map((h) => this.waitForBoot(engine, spec.name, h))),
+      Promise.all(spec.hosts.map((h) => this.bootWithOneRetry(engine, spec.name, h, progress))),
     );
     record.state = 'up';
     writeLabRecord(lab, record);
@@ -124,7 +129,7 @@ export class LocalProvider implements Provider {
   }
 
   async inventory(name: string): Promise<Inventory | undefined> {
-    const record = readLabRecord(this.paths.lab(name));
+    const record = readLabRecord(this.paths.lab(name), name);
     if (record?.state !== 'up') return undefined;
     const engine = await this.answeringEngine(record);
     return engine && (await this.observe(record, engine)).state === 'up' ? this.inventoryOf(record) : undefined;
@@ -162,7 +167,7 @@ export class LocalProvider implements Provider {
   }
 
   async status(name: string): Promise<LabStatus | undefined> {
-    const record = readLabRecord(this.paths.lab(name));
+    const record = readLabRecord(this.paths.lab(name), name);
     const engine = record ? await this.answeringEngine(record) : await findEngine(this.paths, this.env);
     if (!record && !engine) return undefined;
     const containers = engine ? await this.containersOf(engine, name) : [];
@@ -196,16 +201,33 @@ export class LocalProvider implements Provider {
 
   /** Every lab this machine has a record of, with its state, in name order. */
   async list(): Promise<LabStatus[]> {
-    const names = allLabRecords(this.paths).map((r) => r.name).sort();
-    const statuses = await Promise.all(names.map((n) => this.status(n)));
+    const names = labNamesWithRecords(this.paths);
+    const statuses = await Promise.all(names.map((n) => this.status(n).catch((err: unknown) => unreadableLab(n, err))));
     return statuses.filter((s): s is LabStatus => s !== undefined);
   }
 
   async down(name: string, progress: Progress, options: { keepEngine?: boolean } = {}): Promise<void> {
     const lab = this.paths.lab(name);
-    const record = readLabRecord(lab);
+    let record: LabRecord | undefined;
+    let unreadable = false;
+    try {
+      record = readLabRecord(lab, name);
+    } catch (err) {
+      if (!(err instanceof StateFileError)) throw err;
+      // Removal goes by Docker labels: a record that cannot be read does not stop it.
+      progress.note(`${err.message}: removing the lab by its Docker labels`);
+      unreadable = true;
+    }
+    if (record && record.state !== 'removing') {
+      try {
+        writeLabRecord(lab, { ...record, state: 'removing' });
+      } catch (err) {
+        // A full disk must not keep a lab from being removed: the old record stays as it was.
+        progress.note(`could not mark lab "${name}" as being removed (${(err as Error).message}): removing it all the same`);
+      }
+    }
     let engine = record ? await this.answeringEngine(record) : await findEngine(this.paths, this.env);
-    if (!engine && record?.engine.kind === 'private') {
+    if (!engine && (record?.engine.kind === 'private' || (unreadable && existsSync(this.paths.engine.record)))) {
       // The private engine is gone (reboot, kill): start it again to remove what it still holds.
       engine = await ensurePrivateEngine(this.paths, progress, this.env);
     }
@@ -219,12 +241,33 @@ export class LocalProvider implements Provider {
       if (vols.length > 0) await progress.step(`Removing ${vols.length} volume(s)`, () => docker(e, ['volume', 'rm', '-f', ...vols]));
     }
     await removeLanForwarding(name);
+    // The record goes last, so a down killed half-way is finished by the next command.
+    rmSync(lab.record, { force: true });
     rmSync(lab.dir, { recursive: true, force: true });
-    if (!options.keepEngine && engine?.kind === 'private' && allLabRecords(this.paths).length === 0) {
+    if (!options.keepEngine && engine?.kind === 'private') {
       const e = engine;
-      const leftover = await dockerLines(e, ['ps', '-aq', '--filter', `label=${LABEL.lab}`]);
-      if (leftover.length === 0) await progress.step("Stopping labbench's private Docker engine", () => stopPrivateEngine(this.paths));
+      await stopPrivateEngineIfIdle(this.paths, progress, async () => {
+        if (labNamesWithRecords(this.paths).length > 0 || this.otherLabsBusy(name)) return false;
+        return (await privateEngineAnswers(this.paths)) !== undefined && (await dockerLines(e, ['ps', '-aq', '--filter', `label=${LABEL.lab}`])).length === 0;
+      });
     }
+  }
+
+  /** Whether a command other than this one holds another lab's lock (a lab being created may not have its record yet). */
+  private otherLabsBusy(except: string): boolean {
+    const dir = dirname(this.paths.labLock(except));
+    if (!existsSync(dir)) return false;
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.lock') && join(dir, f) !== this.paths.labLock(except))
+      .some((f) => isLocked(join(dir, f)));
+  }
+
+  /** Containers or a LAN of this lab that no record accounts for (a command killed between creating them and writing the record, or during down). */
+  private async hasLeftovers(name: string): Promise<boolean> {
+    const engine = await findEngine(this.paths, this.env);
+    if (!engine) return false;
+    const filter = `label=${LABEL.lab}=${name}`;
+    return (await dockerLines(engine, ['ps', '-aq', '--filter', filter])).length > 0 || (await dockerLines(engine, ['network', 'ls', '-q', '--filter', filter])).length > 0;
   }
 
   private inventoryOf(record: LabRecord): Inventory {
@@ -253,9 +296,8 @@ export class LocalProvider implements Provider {
     const lab = this.paths.lab(spec.name);
     mkdirSync(lab.dir, { recursive: true, mode: 0o700 });
     const client = generateEd25519(`labbench-${spec.name}`);
-    writeFileSync(lab.privateKey, client.privateKey, { mode: 0o600 });
-    chmodSync(lab.privateKey, 0o600);
-    writeFileSync(lab.publicKey, `${client.publicKey}\n`, { mode: 0o644 });
+    writeFileAtomic(lab.privateKey, client.privateKey, { mode: 0o600 });
+    writeFileAtomic(lab.publicKey, `${client.publicKey}\n`, { mode: 0o644 });
     const hostKeys = new Map<string, { privateKey: string; publicKey: string }>();
     const pinned: PinnedKey[] = [];
     for (const h of spec.hosts) {
@@ -263,7 +305,7 @@ export class LocalProvider implements Provider {
       hostKeys.set(h.name, pair);
       pinned.push({ hosts: [h.address], ...parsePublicKeyLine(pair.publicKey) });
     }
-    writeFileSync(lab.knownHosts, formatKnownHosts(pinned), { mode: 0o644 });
+    writeFileAtomic(lab.knownHosts, formatKnownHosts(pinned), { mode: 0o644 });
     return { authorizedKey: client.publicKey, hostKeys };
   }
 
@@ -314,6 +356,38 @@ export class LocalProvider implements Provider {
     await docker(engine, ['start', name]);
   }
 
+  /**
+   * Waits for a host's systemd; a boot that ends degraded is retried once (the container is
+   * restarted: same files, keys and address), with one line saying so and where the failed
+   * boot's journal was kept, so that a transient failure under load does not fail the command.
+   */
+  private async bootWithOneRetry(engine: DockerEngine, lab: string, host: HostSpec, progress: Progress): Promise<void> {
+    try {
+      await this.waitForBoot(engine, lab, host);
+    } catch (err) {
+      if (!(err instanceof BootError)) throw err;
+      const journal = await this.keepBootJournal(engine, lab, host.name);
+      progress.note(`${host.name} did not finish booting (${err.summary})${journal ? `; its journal is kept in ${journal}` : ''}: restarting it once`);
+      await docker(engine, ['restart', '--time', '5', containerName(lab, host.name)]);
+      await this.waitForBoot(engine, lab, host);
+    }
+  }
+
+  /** The journal of a host's boot that failed, under $LABBENCH_HOME/logs/ (kept after `lab down`). */
+  private async keepBootJournal(engine: DockerEngine, lab: string, host: string): Promise<string | undefined> {
+    // With the host key as sshd finds it: "sshd: no hostkeys available" is what such boots showed (a malformed key, ssh-keys.ts).
+    const script = 'systemctl --failed --no-pager; echo; ls -la /etc/ssh; ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key 2>&1; echo; journalctl -b --no-pager -o short-monotonic';
+    const r = await docker(engine, ['exec', containerName(lab, host), 'sh', '-c', script], { nothrow: true, timeoutMs: 30_000 });
+    if (!r.stdout.trim()) return undefined;
+    const file = join(this.paths.root, 'logs', `boot-${lab}-${host}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+    try {
+      writeFileAtomic(file, r.stdout, { dirMode: 0o700 });
+      return file;
+    } catch {
+      return undefined;
+    }
+  }
+
   private async waitForBoot(engine: DockerEngine, lab: string, host: HostSpec): Promise<void> {
     const name = containerName(lab, host.name);
     const deadline = Date.now() + BOOT_TIMEOUT_S * 1000;
@@ -327,9 +401,10 @@ export class LocalProvider implements Provider {
       await sleep(200);
     }
     const failed = await docker(engine, ['exec', name, 'systemctl', '--failed', '--no-legend', '--plain'], { nothrow: true });
-    throw new ProviderError(`${host.name} did not finish booting (systemd state: ${state || 'unknown'})`, {
-      hint: failed.stdout.trim()
-        ? `failed units: ${failed.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]).join(', ')}; inspect with \`pnpm lab exec ${host.name} -- journalctl -b\``
+    const units = failed.stdout.trim() ? failed.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]).join(', ') : '';
+    throw new BootError(`${host.name} did not finish booting (systemd state: ${state || 'unknown'})`, units ? `failed units: ${units}` : `systemd state: ${state || 'unknown'}`, {
+      hint: units
+        ? `failed units: ${units}; inspect with \`pnpm lab exec ${host.name} -- journalctl -b\``
         : `inspect with \`docker -H ${engine.host} logs ${name}\``,
     });
   }
@@ -344,7 +419,7 @@ export class LocalProvider implements Provider {
 
   /** The record of a lab that must exist for `lab <command>`. */
   private existingRecord(name: string, command: string): LabRecord {
-    const record = readLabRecord(this.paths.lab(name));
+    const record = readLabRecord(this.paths.lab(name), name);
     if (!record) {
       throw new ConfigError(`lab "${name}" does not exist: there is nothing to ${command}`, { hint: `\`pnpm lab up${nameFlag(name)}\` creates it` });
     }
@@ -396,17 +471,24 @@ export class LocalProvider implements Provider {
       }
     });
     // An engine that was started again has set up its iptables chains afresh.
-    await allowLanForwarding(bridgeName(name), name);
+    await allowLanForwarding(bridgeName(name), name, { createChain: engine.kind === 'private' });
     await progress.step(`Waiting for systemd on ${condition.notRunning.join(', ')}`, () =>
-      Promise.all(record.spec.hosts.filter((h) => condition.notRunning.includes(h.name)).map((h) => this.waitForBoot(engine, name, h))),
+      Promise.all(record.spec.hosts.filter((h) => condition.notRunning.includes(h.name)).map((h) => this.bootWithOneRetry(engine, name, h, progress))),
     );
     return this.inventoryOf(record);
   }
 }
 
+/** A host whose systemd did not reach "running"; `summary` names the failed units. */
+class BootError extends ProviderError {
+  constructor(message: string, readonly summary: string, options: { hint?: string }) {
+    super(message, options);
+  }
+}
+
 function conditionOf(record: LabRecord, engine: DockerEngine | undefined, containers: { host: string; state: string }[]): LabCondition {
   return labConditionOf({
-    interrupted: record.state === 'creating',
+    interrupted: record.state !== 'up',
     engineAnswers: engine !== undefined,
     hosts: record.spec.hosts.map((h) => {
       const c = containers.find((x) => x.host === h.name);
@@ -428,9 +510,10 @@ function nextStep(record: LabRecord, condition: LabCondition): string | undefine
         ? `\`pnpm lab start${flag}\` (or \`pnpm lab up${flag}\`) starts labbench's private engine again, then the hosts as they were`
         : `start that engine (e.g. \`systemctl start docker\`), then \`pnpm lab start${flag}\``;
     case 'partial':
-      return record.state === 'creating'
-        ? `\`pnpm lab up${flag}\` removes what an interrupted up left and creates the lab again`
-        : `${condition.missing.join(', ')} ${condition.missing.length === 1 ? 'is' : 'are'} gone: \`pnpm lab up --recreate${flag}\` creates the lab anew`;
+      if (record.state === 'creating') return `\`pnpm lab up${flag}\` removes what an interrupted up left and creates the lab again`;
+      if (record.state === 'removing') return `\`pnpm lab down${flag}\` finishes removing it (an earlier down was interrupted); \`pnpm lab up${flag}\` creates it anew`;
+      if (condition.missing.length > 0) return `${condition.missing.join(', ')} ${condition.missing.length === 1 ? 'is' : 'are'} gone: \`pnpm lab up --recreate${flag}\` creates the lab anew`;
+      return `${condition.notRunning.join(', ')} ${condition.notRunning.length === 1 ? 'does' : 'do'} not run: \`pnpm lab start${flag}\` (or \`pnpm lab up${flag}\`) starts ${condition.notRunning.length === 1 ? 'it' : 'them'} as before`;
   }
 }
 
@@ -445,7 +528,13 @@ export function containerName(lab: string, host: string): string {
 }
 
 /** Linux bridge names have at most 15 characters: "lb-" and a hash of the lab name. */
-function bridgeName(lab: string): string {
+export function bridgeName(lab: string): string {
   return `lb-${createHash('sha256').update(lab).digest('hex').slice(0, 10)}`;
 }
 
+
+/** `lab list` row of a lab whose record cannot be read: the error, and that `lab down` removes it. */
+function unreadableLab(name: string, err: unknown): LabStatus {
+  if (!(err instanceof StateFileError)) throw err;
+  return { name, provider: 'local', subnet: '?', state: 'partial', hosts: [], details: { problem: err.message, next: `\`pnpm lab down${nameFlag(name)}\` removes it` } };
+}
