@@ -6,7 +6,10 @@
  *                      keeps the host image cache between labs; exec-root, socket, pidfile, log)
  *   images/<hash>/     host image build outputs: manifest.json (with exact package versions)
  *   debs/              downloaded .deb files, reused across builds (a download cache only)
- *   labs/<name>/       one lab: lab.json, the lab's SSH key pair and known_hosts
+ *   labs/<name>/       one lab: lab.json, the lab's SSH key pair and known_hosts, and
+ *     snapshots/<snap>/  its snapshots (snapshot.json and each host's Docker volume as a tar;
+ *                      their file systems are images labbench/snapshot:<lab>.<snap>.<host>)
+ *   tmp/               work space of snapshot export and import, removed when they end
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +20,7 @@ export interface StatePaths {
   images: string;
   debs: string;
   labs: string;
+  tmp: string;
   lab(name: string): LabPaths;
 }
 
@@ -26,6 +30,7 @@ export interface LabPaths {
   privateKey: string;
   publicKey: string;
   knownHosts: string;
+  snapshots: string;
 }
 
 export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
@@ -45,6 +50,7 @@ export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
     images: join(root, 'images'),
     debs: join(root, 'debs'),
     labs: join(root, 'labs'),
+    tmp: join(root, 'tmp'),
     lab(name: string): LabPaths {
       const dir = join(root, 'labs', name);
       return {
@@ -53,6 +59,7 @@ export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
         privateKey: join(dir, 'id_ed25519'),
         publicKey: join(dir, 'id_ed25519.pub'),
         knownHosts: join(dir, 'known_hosts'),
+        snapshots: join(dir, 'snapshots'),
       };
     },
   };
