@@ -14,6 +14,7 @@ import { expiringKeys, flattenV2, planEtcdRestore } from '../../src/snapshot/etc
 import { MANIFEST_ENTRY, readSnapshotFile, writeSnapshotFile } from '../../src/snapshot/file.ts';
 import { checkSnapshotName, parseManifest, shapeMismatch, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from '../../src/snapshot/manifest.ts';
 import { documentSpec } from '../../src/spec/testbed-spec.ts';
+import { cli } from '../support/cli.ts';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -184,4 +185,23 @@ test('a bad or foreign snapshot file is refused with one clear error naming it',
   await writeSnapshotFile(changed, manifestWith(files), (f) => source(f.path));
   await t.throwsAsync(readSnapshotFile(changed), { message: `file ${changed} is damaged: hostB.docker-volume.tar does not have the SHA-256 its manifest gives` });
   t.is(MANIFEST_ENTRY, 'labbench-snapshot.json');
+});
+
+test('the ssh and libvirt providers offer no snapshots: the CLI says so and why, with a non-zero exit', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'labbench-snapshot-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'key'), 'not used');
+  writeFileSync(join(dir, 'known_hosts'), '');
+  writeFileSync(join(dir, 'inventory.yaml'), [
+    'lab: existing', 'subnet: 192.168.100.0/24', 'knownHosts: ./known_hosts', 'hosts:',
+    '  - {name: hostA, address: 192.168.100.12, os: rocky-8.10, roles: [etcd, flannel], user: root, key: ./key}',
+    '  - {name: hostB, address: 192.168.100.13, os: ubuntu-24.04, roles: [flannel], user: root, key: ./key}', '',
+  ].join('\n'));
+  const ssh = await cli(['lab', 'snapshot', 'save', 'x', '--provider', 'ssh', '--inventory', join(dir, 'inventory.yaml')]);
+  t.is(ssh.code, 1);
+  t.is(ssh.stderr.trim().split('\n')[0], 'error: lab snapshots are not available with the ssh provider: its hosts are existing machines that labbench neither creates nor removes, so it cannot put their disks back as they were');
+  const libvirt = await cli(['lab', 'snapshot', 'list', '--provider', 'libvirt']);
+  t.is(libvirt.code, 1);
+  t.regex(libvirt.stderr, /^error: lab snapshots are not available with the libvirt provider: snapshots of VMs are not implemented/);
+  t.regex(libvirt.stderr, /hint: labs of the local provider \(the default\) have them/);
 });
