@@ -154,10 +154,10 @@ run(title('flannel-two-host to step 5 and work by hand, saved; everything broken
   t.regex(made.work.imageB ?? '', /^sha256:/);
   t.deepEqual(made.flannel.endpoints, ['"http://10.122.50.12:2379"', '"http://10.122.50.12:2379"']);
   before = { ...made, knownHosts: readFileSync(paths.lab(LAB).knownHosts, 'utf8') };
-  // hostB's lease gets 40 s left before the save, and has expired by the restore: as after a
+  // hostB's lease gets 30 s left before the save, and has expired by the restore: as after a
   // snapshot kept longer than flannel's 24 h TTL. The restore must put it back.
   const [leaseKey, leaseValue] = made.flannel.leases.find((l) => l.includes('"10.122.50.13"'))!.split(' ') as [string, string];
-  await withLab(LAB, (l) => l.host('hostA').$`ETCDCTL_API=2 etcdctl set --ttl 40 ${leaseKey} ${leaseValue} >/dev/null`);
+  await withLab(LAB, (l) => l.host('hostA').$`ETCDCTL_API=2 etcdctl set --ttl 30 ${leaseKey} ${leaseValue} >/dev/null`);
   const shortLease = Date.now();
 
   const save = await cli(['lab', 'snapshot', 'save', 'step5', '--name', LAB]);
@@ -176,7 +176,7 @@ run(title('flannel-two-host to step 5 and work by hand, saved; everything broken
     await a.$`docker rm -f handmade stopped >/dev/null && docker volume rm handvol >/dev/null`;
     await b.$`docker rm -f keeper created-only >/dev/null && docker rmi handmade:1 >/dev/null`;
     await b.$`systemctl stop flanneld`;
-    await sleep(Math.max(0, shortLease + 45_000 - Date.now()));
+    await sleep(Math.max(0, shortLease + 35_000 - Date.now()));
     t.false((await a.$({ nothrow: true })`ETCDCTL_API=2 etcdctl get ${leaseKey}`).ok, "hostB's lease has expired in the running lab");
     await a.$`ETCDCTL_API=2 etcdctl rm --recursive /atomic.io/network/subnets >/dev/null`;
   });
