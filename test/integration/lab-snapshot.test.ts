@@ -197,7 +197,7 @@ run(title('flannel-two-host to step 5 and work by hand, saved; everything broken
   }
 });
 
-run(title('export; a corrupt, a foreign, a newer-format and a wider-lab file are each refused with one clear error and the lab untouched'), async (t) => {
+run(title('export; a corrupt, a foreign, a newer-format, a wider-lab and another machine\'s file are each refused with one clear error and the lab untouched'), async (t) => {
   if (!before) return t.fail('the first test did not get as far as a snapshot');
   const exported = await cli(['lab', 'snapshot', 'export', 'step5', FILE, '--name', LAB]);
   t.is(exported.code, 0, exported.stderr);
@@ -225,6 +225,9 @@ run(title('export; a corrupt, a foreign, a newer-format and a wider-lab file are
     (m.hosts as unknown[]).push({ ...(m.hosts as Record<string, unknown>[])[1], name: 'hostC' });
   });
 
+  const elsewhere = join(work, 'elsewhere.lbsnap');
+  await withManifest(FILE, elsewhere, (m) => ((m.hostImage as { diffIds: string[] }).diffIds = [`sha256:${'0'.repeat(64)}`]));
+
   const ids = await hostIds(LAB);
   const artifacts = await labArtifacts(LAB);
   const cases: [string, string[], RegExp][] = [
@@ -233,9 +236,10 @@ run(title('export; a corrupt, a foreign, a newer-format and a wider-lab file are
     ['plain', [], new RegExp(`^error: file ${plain} is not a labbench snapshot: it is not gzip-compressed`)],
     ['newer', ['--as', 'newer'], new RegExp(`^error: file ${newer} is a labbench snapshot of format version 2; this labbench reads version 1\\n  hint: use the labbench that saved it`)],
     ['wider', ['--as', 'wider'], new RegExp(`^error: file ${wider} cannot be imported into lab "s20-snap": it is a snapshot of a lab with 3 host\\(s\\)`)],
+    ['elsewhere', ['--as', 'elsewhere'], new RegExp(`^error: file ${elsewhere} needs the host image it was saved on \\(.*\\), which this machine's engine does not have\\n  hint: .*--with-base`)],
   ];
   for (const [what, extra, message] of cases) {
-    const file = { cut, foreign, plain, newer, wider }[what]!;
+    const file = { cut, foreign, plain, newer, wider, elsewhere }[what]!;
     const r = await cli(['lab', 'snapshot', 'import', file, ...extra, '--name', LAB]);
     t.is(r.code, 1, what);
     t.regex(r.stderr.replace(/^ [✓✗].*\n/gm, ''), message, what);

@@ -218,7 +218,8 @@ export class LocalProvider implements Provider {
       const vols = await dockerLines(e, ['volume', 'ls', '-q', '--filter', `label=${LABEL.lab}=${name}`]);
       if (vols.length > 0) await progress.step(`Removing ${vols.length} volume(s)`, () => docker(e, ['volume', 'rm', '-f', ...vols]));
       // Snapshots kept with the lab go with it; exported files are the user's and stay.
-      if (existsSync(lab.snapshots)) progress.note(`its snapshots (${readdirSync(lab.snapshots).join(', ')}) go with it; exported snapshot files stay`);
+      const snapshots = existsSync(lab.snapshots) ? readdirSync(lab.snapshots) : [];
+      if (snapshots.length > 0) progress.note(`its snapshots (${snapshots.join(', ')}) go with it; exported snapshot files stay`);
       await removeLabSnapshotImages(e, name);
     }
     await removeLanForwarding(name);

@@ -35,7 +35,7 @@ import { addressChanges, rewriteAddresses, type AddressChange } from '../../snap
 import { expiringKeys, flattenV2, planEtcdRestore, PUT_V2_KEYS, READ_V2_TREE } from '../../snapshot/etcd-keys.ts';
 import { readSnapshotFile, writeSnapshotFile } from '../../snapshot/file.ts';
 import {
-  checkSnapshotName, filesOf, parseManifest, shapeMismatch, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION,
+  checkSnapshotName, parseManifest, shapeMismatch, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION,
   type SnapshotFile, type SnapshotHost, type SnapshotManifest,
 } from '../../snapshot/manifest.ts';
 import { nameFlag, type HostSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
@@ -45,6 +45,7 @@ import type { LabCondition } from '../lab-state.ts';
 import type { LabSnapshots, SnapshotSummary } from '../provider.ts';
 import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilities.ts';
 import { docker, dockerLines, LABEL, type DockerEngine } from './docker-cli.ts';
+import { findEngine } from './engine.ts';
 import { HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
 import { bridgeName, containerName, createHostContainer, createHostVolume, putHostKeys, waitForBoot, type KeyPair } from './host-container.ts';
 import { hashFile, loadImages, saveImages } from './image-archive.ts';
@@ -115,9 +116,9 @@ export class LocalSnapshots implements LabSnapshots {
     mkdirSync(partial, { recursive: true, mode: 0o700 });
     const containers = hosts.map((h) => containerName(lab, h.name));
     try {
-      await docker(engine, ['pause', ...containers]);
       let saved: { image: SnapshotHost['image']; volume: SnapshotFile }[];
       try {
+        await docker(engine, ['pause', ...containers]);
         saved = await progress.step(`Freezing ${names} together; committing their file systems and copying their Docker volumes`, () =>
           mapBounded(hosts, async (h) => {
             const container = containerName(lab, h.name);
@@ -225,11 +226,12 @@ export class LocalSnapshots implements LabSnapshots {
     const names = readdirSync(root).filter((n) => !n.endsWith('.partial')).sort();
     return Promise.all(names.map(async (n): Promise<SnapshotSummary> => {
       const m = this.manifest(lab, n);
-      const base = engine && m.hostImage.tag ? await imageSize(engine, m.hostImage.tag) : undefined;
       let layers = 0;
       for (const h of m.hosts) {
-        const size = engine ? await imageSize(engine, snapshotTag(lab, n, h.name)) : undefined;
-        if (size !== undefined) layers += size - (base ?? 0);
+        // Its own layer: the image's size beyond the image it was committed on (the host image for a loaded one).
+        const own = engine ? await imageSize(engine, snapshotTag(lab, n, h.name)) : undefined;
+        const under = engine && own ? await imageSize(engine, own.parent || m.hostImage.tag) : undefined;
+        if (own) layers += own.size - (under?.size ?? 0);
       }
       return { name: n, savedAt: m.savedAt, fromLab: m.lab.name, hosts: m.hosts.map((h) => h.name), bytes: { layers, volumes: m.hosts.reduce((s, h) => s + h.volume.bytes, 0) } };
     }));
@@ -344,9 +346,12 @@ export class LocalSnapshots implements LabSnapshots {
 
   async checkFile(file: string, target?: TestbedSpec): Promise<SnapshotManifest> {
     return readSnapshotFile(file, {
-      check: (m) => {
+      check: async (m) => {
         const mismatch = target && shapeMismatch(m.lab, target);
         if (mismatch) throw new ConfigError(`file ${file} cannot be used for lab "${target.name}": ${mismatch}`, { hint: 'use it with a lab of the same hosts' });
+        // Where an engine runs already, a file it cannot load is refused now, before any lab is brought up for it.
+        const engine = m.images?.withBase ? undefined : await findEngine(this.paths);
+        if (engine) await requireBaseLayers(engine, m, file);
       },
     });
   }
@@ -461,27 +466,32 @@ async function imageOf(engine: DockerEngine, tag: string): Promise<SnapshotHost[
   return { id, diffIds: JSON.parse(layers) as string[] };
 }
 
-async function imageSize(engine: DockerEngine, tag: string): Promise<number | undefined> {
-  const r = await docker(engine, ['image', 'inspect', '-f', '{{.Size}}', tag], { nothrow: true });
-  return r.exitCode === 0 ? Number(r.stdout.trim()) : undefined;
+async function imageSize(engine: DockerEngine, image: string): Promise<{ size: number; parent: string } | undefined> {
+  if (!image) return undefined;
+  const r = await docker(engine, ['image', 'inspect', '-f', '{{.Size}} {{.Parent}}', image], { nothrow: true });
+  if (r.exitCode !== 0) return undefined;
+  const [size = '0', parent = ''] = r.stdout.trim().split(' ');
+  return { size: Number(size), parent };
+}
+
+/** Each image's tag and layers (one docker call for all of them). */
+async function layersOf(engine: DockerEngine, tags: readonly string[]): Promise<{ tag: string; diffIds: string[] }[]> {
+  if (tags.length === 0) return [];
+  const out = await docker(engine, ['image', 'inspect', '-f', '{{json .RootFS.Layers}}', ...tags], { nothrow: true });
+  return out.stdout.split('\n').filter(Boolean).map((l, i) => ({ tag: tags[i]!, diffIds: JSON.parse(l) as string[] }));
 }
 
 /** The host image the hosts' images were committed on: the labbench/host image whose layers they start with. */
 async function baseImageOf(engine: DockerEngine, diffIds: readonly string[]): Promise<SnapshotManifest['hostImage']> {
-  for (const tag of await dockerLines(engine, ['images', HOST_IMAGE_REPOSITORY, '--format', '{{.Repository}}:{{.Tag}}'])) {
-    const { diffIds: base } = await imageOf(engine, tag);
-    if (base.length > 0 && base.length < diffIds.length && base.every((d, i) => diffIds[i] === d)) return { tag, diffIds: base };
-  }
-  return { tag: '', diffIds: [] };
+  const hostImages = await layersOf(engine, await dockerLines(engine, ['images', HOST_IMAGE_REPOSITORY, '--format', '{{.Repository}}:{{.Tag}}']));
+  const base = hostImages.find((h) => h.diffIds.length > 0 && h.diffIds.length < diffIds.length && h.diffIds.every((d, i) => diffIds[i] === d));
+  return base ?? { tag: '', diffIds: [] };
 }
 
 /** An exported file without the host image's layers needs them in this engine. */
 async function requireBaseLayers(engine: DockerEngine, m: SnapshotManifest, file: string): Promise<void> {
-  for (const tag of await dockerLines(engine, ['images', '--format', '{{.Repository}}:{{.Tag}}'])) {
-    if (tag.includes('<none>')) continue;
-    const { diffIds } = await imageOf(engine, tag);
-    if (m.hostImage.diffIds.every((d, i) => diffIds[i] === d)) return;
-  }
+  const images = await layersOf(engine, (await dockerLines(engine, ['images', '--format', '{{.Repository}}:{{.Tag}}'])).filter((t) => !t.includes('<none>')));
+  if (images.some((image) => m.hostImage.diffIds.every((d, i) => image.diffIds[i] === d))) return;
   throw new ConfigError(`file ${file} needs the host image it was saved on (${m.hostImage.tag}, layer ${m.hostImage.diffIds[0]?.slice(7, 19) ?? '?'}), which this machine's engine does not have`, {
     hint: 'it carries only the layers its lab added: export it again with --with-base on the machine that saved it (a larger file that needs nothing here)',
   });
