@@ -87,6 +87,7 @@ export async function readSnapshotFile(file: string, options: ReadOptions = {}):
   gunzip.on('error', fail);
   input.pipe(gunzip).pipe(extract as unknown as Writable);
   let manifest: SnapshotManifest | undefined;
+  let refused: unknown;
   const expected = new Map<string, SnapshotFile>();
   try {
     for await (const entry of extract) {
@@ -98,7 +99,12 @@ export async function readSnapshotFile(file: string, options: ReadOptions = {}):
         manifest = parseManifest((await collect(entry as AsyncIterable<Buffer>)).toString('utf8'), source, foreignHint);
         if (!manifest.images) throw new ConfigError(`${source} is not an exported labbench snapshot: it holds no host images`, { hint: foreignHint });
         for (const f of filesOf(manifest)) expected.set(f.path, f);
-        await options.check?.(manifest);
+        try {
+          await options.check?.(manifest);
+        } catch (err) {
+          refused = err;
+          throw err;
+        }
         continue;
       }
       const want = expected.get(name);
@@ -110,7 +116,8 @@ export async function readSnapshotFile(file: string, options: ReadOptions = {}):
     }
   } catch (err) {
     input.destroy();
-    if (err instanceof LabbenchError) throw err;
+    // The caller's own refusal (or reason to stop reading) reaches it as it was thrown.
+    if (err === refused || err instanceof LabbenchError) throw err;
     throw new ConfigError(`${source} is truncated or damaged (${describeStreamError(err)})`, { hint: manifest ? damagedHint(file) : foreignHint });
   }
   if (!manifest) throw new ConfigError(`${source} is not a labbench snapshot: it is an empty archive`, { hint: foreignHint });

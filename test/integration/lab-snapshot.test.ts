@@ -253,7 +253,7 @@ run(title('export; a corrupt, a foreign, a newer-format, a wider-lab and another
   t.is((await withLab(LAB, handWork)).fileA, 'made by hand');
 });
 
-run(title('the file starts the course on a lab of another name and LAN: same subnets, leases and endpoint moved to its addresses, the work there, steps 6–7 pass, reset restores it'), async (t) => {
+run(title('the file starts the course on a lab of another name and LAN: same subnets, leases and endpoint moved to its addresses, the work there, steps 6–7 pass, reset restores it, the same file again is reused'), async (t) => {
   if (!before || !existsSync(FILE)) return t.fail('no exported file from the tests before');
   const start = await cli(['course', 'start', 'flannel-two-host', '--from', FILE, '--name', LAB2, '--subnet', SUBNET2]);
   t.is(start.code, 0, start.stderr.slice(-2000));
@@ -276,6 +276,11 @@ run(title('the file starts the course on a lab of another name and LAN: same sub
   t.regex(status.stdout, /on step 6 of 7/);
   const check = await cli(['course', 'check', '--step', '6', '--name', LAB2]);
   t.is(check.code, 1, 'step 6 is undone again by the reset');
+  // The same file again: the snapshot already imported is used, not a second copy.
+  const again = await cli(['course', 'start', 'flannel-two-host', '--from', FILE, '--name', LAB2]);
+  t.is(again.code, 0, again.stderr.slice(-2000));
+  t.regex(again.stderr, /lab "s20-snap2" already has this snapshot .* as "step5": using it/);
+  t.deepEqual(readdirSync(paths.lab(LAB2).snapshots), ['step5']);
 });
 
 run(title('lab down removes both labs with their snapshots and images; the exported file stays'), async (t: ExecutionContext) => {

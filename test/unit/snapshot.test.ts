@@ -146,6 +146,10 @@ test('a snapshot file round-trips: manifest first, every file checked and writte
   for (const [path, content] of Object.entries(files)) t.deepEqual(readFileSync(join(into, path)), content);
   // Checked only, nothing written.
   t.deepEqual(await readSnapshotFile(file), m);
+  // The caller may stop the reading from its check: what it throws reaches it as it is.
+  class Enough extends Error {}
+  const stop = new Enough('already there');
+  t.is(await t.throwsAsync(readSnapshotFile(file, { check: () => { throw stop; } })), stop);
 });
 
 test('a bad or foreign snapshot file is refused with one clear error naming it', async (t) => {
