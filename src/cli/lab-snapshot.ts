@@ -50,7 +50,7 @@ export async function runSnapshot(args: string[], flags: SnapshotFlags, provider
       const [name] = expect(1, 'a NAME');
       const inventory = await snapshots.restore(lab, name!, progress);
       const m = snapshots.manifest(lab, name!);
-      const course = restoreCourseProgress(lab, m.meta);
+      const course = restoreCourseProgress(lab, m.meta, (n) => snapshotExists(snapshots, lab, n));
       out(
         `lab "${lab}" is back at snapshot "${m.name}" (saved ${m.savedAt} from lab "${m.lab.name}") (${took()})${course ? `; course progress: ${course.exercise}, step ${course.step}` : ''}\n`,
         { lab: inventory, snapshot: m.name, steps: progress.steps },
@@ -95,12 +95,23 @@ export async function runSnapshot(args: string[], flags: SnapshotFlags, provider
 }
 
 /** A snapshot saved during a course exercise carries the progress of then: the lab gets it back with its hosts. */
-function restoreCourseProgress(lab: string, meta: Record<string, unknown> | undefined): CourseProgress | undefined {
+function restoreCourseProgress(lab: string, meta: Record<string, unknown> | undefined, exists: (snapshot: string) => boolean): CourseProgress | undefined {
   const saved = meta?.course as CourseProgress | undefined;
   if (!saved || typeof saved.exercise !== 'string') return undefined;
-  const progress = { ...saved, lab };
+  const { fromSnapshot, ...rest } = saved;
+  // A reset goes back to the snapshot the exercise was started from, if this lab has it (another lab's may not).
+  const progress: CourseProgress = { ...rest, lab, ...(fromSnapshot && exists(fromSnapshot) ? { fromSnapshot } : {}) };
   writeProgress(progress);
   return progress;
+}
+
+function snapshotExists(snapshots: LabSnapshots, lab: string, name: string): boolean {
+  try {
+    snapshots.manifest(lab, name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function megabytes(bytes: number): string {
