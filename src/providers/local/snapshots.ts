@@ -20,15 +20,11 @@
  * left and moved to the lab's addresses, flanneld is let go (it finds its lease by its address
  * and writes subnet.env again), and the inner containers that were running are started again.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
-import tar from 'tar-stream';
-import { CommandError, ConfigError, ProviderError } from '../../errors.ts';
+import { ConfigError, ProviderError } from '../../errors.ts';
 import type { Inventory } from '../../inventory.ts';
-import { pipeLocal } from '../../machine/run.ts';
 import { mapBounded } from '../../pool.ts';
 import type { Progress } from '../../progress.ts';
 import { addressChanges, rewriteAddresses, type AddressChange } from '../../snapshot/address-map.ts';
@@ -49,6 +45,8 @@ import { findEngine } from './engine.ts';
 import { HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
 import { bridgeName, containerName, createHostContainer, createHostVolume, putHostKeys, waitForBoot, type KeyPair } from './host-container.ts';
 import { hashFile, loadImages, saveImages } from './image-archive.ts';
+import { putFiles, readContainerFile, type ContainerFile } from './container-files.ts';
+import { tarVolume, untarVolume, volumeOf } from './volume-archive.ts';
 import { allowLanForwarding } from './lan-forwarding.ts';
 import type { LabRecord } from './lab-record.ts';
 import type { StatePaths } from './paths.ts';
@@ -497,93 +495,9 @@ async function requireBaseLayers(engine: DockerEngine, m: SnapshotManifest, file
   });
 }
 
-/** The host's Docker volume and the image it runs (which has the tar that copies the volume). */
-async function volumeOf(engine: DockerEngine, container: string): Promise<{ volume: string; image: string }> {
-  const out = await docker(engine, ['inspect', '-f', '{{.Image}} {{range .Mounts}}{{if eq .Destination "/var/lib/docker"}}{{.Name}}{{end}}{{end}}', container]);
-  const [image = '', volume = ''] = out.stdout.trim().split(' ');
-  if (!volume) throw new ProviderError(`${container} has no Docker volume at /var/lib/docker`);
-  return { volume, image };
-}
-
-/**
- * A throwaway container that runs GNU tar on a host's Docker volume: with the inner engine's
- * overlay xattrs (trusted.*, which need CAP_SYS_ADMIN) and numeric owners. It carries the lab's
- * label, so `lab down` removes it if it is ever left behind.
- */
-function volumeTar(engine: DockerEngine, lab: string, volume: string, image: string, mode: 'create' | 'extract'): string[] {
-  return [
-    'docker', '-H', engine.host, 'run', '--rm', ...(mode === 'extract' ? ['-i'] : []), '--network', 'none', '--label', `${LABEL.lab}=${lab}`,
-    '--cap-add', 'SYS_ADMIN', '--security-opt', 'apparmor=unconfined',
-    '-v', `${volume}:/v${mode === 'create' ? ':ro' : ''}`, '--entrypoint', 'tar', image,
-    '--xattrs', '--xattrs-include=*', '--numeric-owner', '-C', '/v', ...(mode === 'create' ? ['-cf', '-', '.'] : ['-xpf', '-']),
-  ];
-}
-
-async function tarVolume(engine: DockerEngine, lab: string, volume: string, image: string, path: string, relativePath: string): Promise<SnapshotFile> {
-  const { sink, done } = hashingFile(path);
-  await pipeLocal(volumeTar(engine, lab, volume, image, 'create'), { stdout: sink, timeoutMs: 1_800_000 });
-  const { bytes, sha256 } = await done;
-  return { path: relativePath, bytes, sha256 };
-}
-
-async function untarVolume(engine: DockerEngine, lab: string, volume: string, image: string, path: string): Promise<void> {
-  await pipeLocal(volumeTar(engine, lab, volume, image, 'extract'), { stdin: createReadStream(path), timeoutMs: 1_800_000 });
-}
-
-/** A stream that writes to `path` and tells its size and SHA-256 once written. */
-function hashingFile(path: string): { sink: Writable; done: Promise<{ bytes: number; sha256: string }> } {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const sink = new PassThrough();
-  const out = createWriteStream(path);
-  sink.on('data', (c: Buffer) => {
-    hash.update(c);
-    bytes += c.length;
-  });
-  sink.pipe(out);
-  const done = once(out, 'close').then(() => ({ bytes, sha256: hash.digest('hex') }));
-  return { sink, done };
-}
-
 async function checkFile(path: string, want: SnapshotFile, source: string): Promise<void> {
   if (!existsSync(path)) throw new ConfigError(`${source} is missing ${want.path}`, { hint: 'remove the snapshot and save or import it again' });
   if ((await hashFile(path)) !== want.sha256) throw new ConfigError(`${source} is damaged: ${want.path} does not have the SHA-256 it was saved with`, { hint: 'remove the snapshot and save or import it again' });
-}
-
-interface ContainerFile {
-  path: string;
-  content: Buffer;
-  mode: number;
-  uid: number;
-  gid: number;
-}
-
-/** One regular file out of a container (started or not), or undefined when it has none there. */
-async function readContainerFile(engine: DockerEngine, container: string, path: string): Promise<ContainerFile | undefined> {
-  const extract = tar.extract();
-  let found: ContainerFile | undefined;
-  const consumed = (async () => {
-    for await (const entry of extract) {
-      const chunks: Buffer[] = [];
-      for await (const c of entry) chunks.push(c as Buffer);
-      if (!found && entry.header.type === 'file') found = { path, content: Buffer.concat(chunks), mode: entry.header.mode, uid: entry.header.uid, gid: entry.header.gid };
-    }
-  })();
-  try {
-    await Promise.all([pipeLocal(['docker', '-H', engine.host, 'cp', `${container}:${path}`, '-'], { stdout: extract as unknown as Writable }), consumed]);
-  } catch (err) {
-    if (err instanceof CommandError) return undefined;
-    throw err;
-  }
-  return found;
-}
-
-/** Puts files into a container (started or not), with their modes and owners; their directories are created when missing. */
-async function putFiles(engine: DockerEngine, container: string, files: readonly ContainerFile[]): Promise<void> {
-  const pack = tar.pack();
-  for (const f of files) pack.entry({ name: f.path.replace(/^\/+/, ''), mode: f.mode, uid: f.uid, gid: f.gid }, f.content);
-  pack.finalize();
-  await pipeLocal(['docker', '-H', engine.host, 'cp', '-a', '-', `${container}:/`], { stdin: pack as unknown as Readable });
 }
 
 /** The files under /etc that name a host's old address, rewritten with the lab's addresses. */
