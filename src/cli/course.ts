@@ -13,15 +13,17 @@ import { renderCommandOutput, renderCommandStart, renderStepHeader } from '../sc
 import type { RunObserver } from '../scenario/runner.ts';
 import {
   checkStep, findExercise, hintFor, listExercises, readProgress, renderCheck, renderExerciseList, renderStatus, renderTask, requireProgress,
-  resetExercise, shellCommands, solveStep, startExercise, stepOf, type Exercise,
+  resetExercise, shellCommands, solveStep, startExercise, startFromSnapshot, stepOf, type CourseProgress, type Exercise,
 } from '../course/index.ts';
 import { courseBackend } from '../course/serve/course-adapter.ts';
 import { parseFlags } from './args.ts';
 import { runServe } from './course-serve.ts';
-import { LAB_FLAGS, labName, specFromFlags } from './lab-spec.ts';
+import { LAB_FLAGS, labName, specFromFlags, type LabFlags } from './lab-spec.ts';
+import { snapshotsOf } from './lab-snapshot.ts';
+import type { TestbedSpec } from '../spec/testbed-spec.ts';
 
 const USAGE = `usage: pnpm course list
-       pnpm course start <exercise> [--at N] [--name LAB] [--subnet CIDR] [--spec FILE] [--provider local|libvirt|ssh]
+       pnpm course start <exercise> [--at N] [--from FILE] [--name LAB] [--subnet CIDR] [--spec FILE] [--provider local|libvirt|ssh]
        pnpm course check [--step N] [--json] [--name LAB]
        pnpm course status|hint|reset [--name LAB]
        pnpm course solve [--step N] [--name LAB]
@@ -29,6 +31,7 @@ const USAGE = `usage: pnpm course list
 
 const FLAGS = {
   at: { type: 'string' },
+  from: { type: 'string' },
   step: { type: 'string' },
   ...LAB_FLAGS,
   json: { type: 'boolean' },
@@ -56,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!exerciseName) throw new ConfigError('which exercise?', { hint: 'pnpm course list shows them' });
     if (extra.length > 0) throw new ConfigError(`unexpected arguments: ${extra.join(' ')}`, { hint: USAGE.split('\n')[1] });
     const exercise = await findExercise(exerciseName);
+    if (values.from) return startFrom(provider, name, exercise, values.from, values);
     const at = stepNumber(values.at, '--at') ?? 1;
     stepOf(exercise, at);
     // A lab that is up is used as it is (its own subnet), unless --subnet asks for a particular one.
@@ -99,6 +103,17 @@ export async function run(argv: string[]): Promise<number> {
       // A check only reads the lab; solve and reset change it and hold its lock.
       if (sub === 'check') assertLabNotBusy(name);
       const holding = sub === 'check' ? <T>(fn: () => Promise<T>) => fn() : <T>(fn: () => Promise<T>) => withLabLock(name, fn);
+      if (sub === 'reset' && progress.fromSnapshot) {
+        const from = progress.fromSnapshot;
+        return holding(async () => {
+          await snapshotsOf(provider).restore(name, from, createProgress(consoleSink()));
+          return withLab(await openRunningLab(provider, name), async (lab) => {
+            const p = await startFromSnapshot(lab, exercise, progress.startedAt, from);
+            out.write(`\n${exercise.name} is back at snapshot "${p.fromSnapshot}"\n${renderTask(exercise, p.step, shellCommands(lab, exercise.steps[p.step - 1]!.on))}`);
+            return 0;
+          });
+        });
+      }
       return holding(async () => withLab(await openRunningLab(provider, name), async (lab) => {
         if (sub === 'reset') {
           const p = await resetExercise(lab, exercise, { observer: transcript() });
@@ -114,6 +129,40 @@ export async function run(argv: string[]): Promise<number> {
     default:
       throw new ConfigError(`unknown course command "${sub}"`, { hint: USAGE.split('\n')[0] });
   }
+}
+
+/**
+ * `course start <exercise> --from FILE`: the lab (brought up when it is not) is put in the state
+ * a snapshot file holds, and the exercise starts there: at --at, else at the step the snapshot
+ * was saved on during this exercise, else at step 1. Nothing is solved. The file is read whole
+ * and checked (and its lab shape compared) before anything is created or changed.
+ */
+async function startFrom(provider: Provider, name: string, exercise: Exercise, file: string, flags: LabFlags & { at?: string }): Promise<number> {
+  const out = process.stdout;
+  const snapshots = snapshotsOf(provider);
+  const running = flags.subnet ? undefined : await provider.inventory(name);
+  const spec: TestbedSpec = running
+    ? { name, subnet: running.subnet, hosts: running.hosts.map((h) => ({ name: h.name, address: h.address, os: h.os, roles: h.roles })) }
+    : specFromFlags(flags, provider);
+  const manifest = await snapshots.checkFile(file, spec);
+  const saved = manifest.meta?.course as CourseProgress | undefined;
+  const at = stepNumber(flags.at, '--at') ?? (saved?.exercise === exercise.name ? saved.step : 1);
+  stepOf(exercise, at);
+  const progress = createProgress(consoleSink());
+  if (!running) {
+    await provider.preflight(spec);
+    await provider.up(spec, progress);
+  }
+  // The same file again on this lab is the same snapshot; another one under that name gets its own.
+  const there = (await snapshots.list(name)).some((s) => s.name === manifest.name) ? snapshots.manifest(name, manifest.name) : undefined;
+  const taken = there !== undefined && there.id !== manifest.id;
+  const { manifest: imported } = await snapshots.importFile(name, file, progress, { reuse: true, ...(taken ? { as: `${manifest.name}-${manifest.id.slice(0, 8)}` } : {}) });
+  const inventory = await snapshots.restore(name, imported.name, progress);
+  return withLab(await openLab(inventory), async (lab) => {
+    await startFromSnapshot(lab, exercise, at, imported.name);
+    out.write(`\nlab "${name}" is the lab of ${file} (snapshot "${imported.name}", saved ${imported.savedAt} from lab "${imported.lab.name}")\n${renderTask(exercise, at, shellCommands(lab, exercise.steps[at - 1]!.on))}`);
+    return 0;
+  });
 }
 
 function stepNumber(text: string | undefined, flag: string): number | undefined {

@@ -1,4 +1,4 @@
-/** `pnpm lab up|stop|start|down|status|shell|exec`: bring a lab up, stop and start it, look at it, get into its hosts, remove it. */
+/** `pnpm lab up|stop|start|down|status|shell|exec|snapshot`: bring a lab up, stop and start it, look at it, get into its hosts, save and restore it, remove it. */
 import { ConfigError } from '../errors.ts';
 import { renderTable } from '../text-table.ts';
 import { findHost, openLab } from '../lab.ts';
@@ -10,8 +10,9 @@ import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import { nameFlag } from '../spec/testbed-spec.ts';
 import { parseFlags } from './args.ts';
 import { LAB_FLAGS, labName, resolveSpec } from './lab-spec.ts';
+import { runSnapshot, SNAPSHOT_USAGE } from './lab-snapshot.ts';
 
-const USAGE = `usage: pnpm lab up|stop|start|down|status|list|shell|exec [options]
+const USAGE = `usage: pnpm lab up|stop|start|down|status|list|shell|exec|snapshot [options]
   up     [--name N] [--subnet CIDR] [--hosts N | --spec FILE] [--provider local|libvirt|ssh] [--inventory FILE] [--recreate] [--json]
   status [--name N] [--json]
   shell  <host> [--name N]
@@ -19,7 +20,8 @@ const USAGE = `usage: pnpm lab up|stop|start|down|status|list|shell|exec [option
   down   [--name N | --all]
   stop   [--name N] [--json]
   start  [--name N] [--json]
-  list   [--json]`;
+  list   [--json]
+  snapshot save|restore|list|rm|export|import …   (pnpm lab snapshot --help)`;
 
 const FLAGS = {
   ...LAB_FLAGS,
@@ -27,6 +29,8 @@ const FLAGS = {
   all: { type: 'boolean' },
   json: { type: 'boolean' },
   recreate: { type: 'boolean' },
+  as: { type: 'string' },
+  'with-base': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -37,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(own, FLAGS, USAGE);
   const [sub, ...args] = positionals;
   if (values.help || !sub) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${sub === 'snapshot' ? SNAPSHOT_USAGE : USAGE}\n`);
     return values.help ? 0 : 2;
   }
   const provider = await createProvider(parseProviderKind(values.provider), { inventoryFile: values.inventory });
@@ -104,6 +108,8 @@ export async function run(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'snapshot':
+      return runSnapshot(args, values, provider, name, progress);
     case 'shell':
     case 'exec': {
       const hostName = args[0];

@@ -18,7 +18,7 @@ const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
 
 const USAGE = `usage: labbench <command> [options]
 
-  lab up|stop|start|down|status|list|shell|exec  manage a lab (pnpm lab …)
+  lab up|stop|start|down|status|list|shell|exec|snapshot  manage a lab, save and restore it (pnpm lab …)
   scenario <name>|all|--list                     run the course document's chapters as verified scenarios
   course list|start|check|…                      do a chapter by hand, step by step, and have the lab grade it
   course serve                                   the same in a browser: steps, checks, a terminal per host, the topology

@@ -120,6 +120,21 @@ export async function startExercise(lab: Lab, exercise: Exercise, at = 1, option
 }
 
 /**
+ * Starts an exercise on a lab just restored from a snapshot (`course start --from FILE`): the
+ * snapshot is the lab at step `at`, so nothing is cleaned or solved; daemon.json and docker0
+ * are remembered as they are, as at any start, and `course reset` restores the snapshot.
+ */
+export async function startFromSnapshot(lab: Lab, exercise: Exercise, at: number, snapshot: string, options: CourseOptions = {}): Promise<CourseProgress> {
+  stepOf(exercise, at);
+  return withSolvingLock(lab.inventory.lab, `course start ${exercise.name} from snapshot ${snapshot}`, async () => {
+    for (const h of lab.hosts) await rememberWholeEngine(h);
+    const progress: CourseProgress = { lab: lab.inventory.lab, exercise: exercise.name, step: at, startedAt: at, started: new Date().toISOString(), steps: {}, fromSnapshot: snapshot };
+    writeProgress(progress, options.env);
+    return progress;
+  }, options.env);
+}
+
+/**
  * Grades a step as the lab is now, changing nothing on any host. Records the outcome; a pass
  * on the student's current step moves them on to the next one.
  */
@@ -154,6 +169,12 @@ export async function solveStep(lab: Lab, exercise: Exercise, step: number, opti
 /** Back to where the exercise was started: docker running again, the lab cleaned, the earlier steps solved. */
 export async function resetExercise(lab: Lab, exercise: Exercise, options: CourseOptions = {}): Promise<CourseProgress> {
   const progress = requireProgress(lab.inventory.lab, options.env);
+  if (progress.fromSnapshot) {
+    // The lab's hosts are replaced by a restore, so it is done where the provider is at hand (the CLI).
+    throw new LabbenchError(`${exercise.name} was started from snapshot "${progress.fromSnapshot}": a reset restores that snapshot`, {
+      hint: `run pnpm course reset --name ${lab.inventory.lab} (or pnpm lab snapshot restore ${progress.fromSnapshot} --name ${lab.inventory.lab})`,
+    });
+  }
   return startExercise(lab, exercise, progress.startedAt, options);
 }
 

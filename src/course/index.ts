@@ -5,6 +5,6 @@
 export { findExercise, listExercises, stepOf, type Exercise, type ExerciseStep } from './exercises.ts';
 export { assertNotSolving, readProgress, requireProgress, solvingNow, withSolvingLock, writeProgress, type CourseProgress, type StepProgress } from './progress.ts';
 export {
-  checkStep, hintFor, hostsOf, resetExercise, shellCommands, solveStep, startExercise, type CheckResult, type CourseOptions, type StepCheck,
+  checkStep, hintFor, hostsOf, resetExercise, shellCommands, solveStep, startExercise, startFromSnapshot, type CheckResult, type CourseOptions, type StepCheck,
 } from './course.ts';
 export { renderCheck, renderExerciseList, renderStatus, renderTask } from './render.ts';

@@ -26,6 +26,8 @@ export interface CourseProgress {
   started: string;
   /** Per step number: the last check's outcome. */
   steps: Record<string, StepProgress>;
+  /** The lab snapshot the exercise was started from (`course start --from FILE`): `course reset` restores it. */
+  fromSnapshot?: string;
 }
 
 function courseDir(lab: string, env: NodeJS.ProcessEnv = process.env): string {

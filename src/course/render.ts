@@ -41,7 +41,7 @@ export function renderStatus(exercise: Exercise, progress: CourseProgress): stri
   for (const s of exercise.steps) {
     const p = progress.steps[String(s.index)];
     const mark = s.index === progress.step ? '→ ' : '  ';
-    const state = s.index < progress.startedAt ? 'solved by course start' : p ? `${p.passed ? 'passed' : 'failed'} ${p.checkedAt}` : '—';
+    const state = s.index < progress.startedAt ? (progress.fromSnapshot ? `in snapshot ${progress.fromSnapshot}` : 'solved by course start') : p ? `${p.passed ? 'passed' : 'failed'} ${p.checkedAt}` : '—';
     rows.push([`${mark}${s.index}`, s.summary, state]);
   }
   return `lab "${progress.lab}": ${exercise.name} (§${exercise.section}), on step ${progress.step} of ${exercise.steps.length}\n${renderTable(rows)}`;

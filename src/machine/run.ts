@@ -3,6 +3,7 @@
  * place that spawns local processes for providers; results have the same shape as a host's.
  */
 import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { CommandError, type CommandResult } from '../errors.ts';
 import { quoteArg } from '../transports/quote.ts';
 
@@ -89,6 +90,56 @@ export function runLocal(argv: readonly string[], options: LocalRunOptions = {})
     });
     child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
+  });
+}
+
+export interface PipeOptions {
+  /** Fed to the program's stdin (it gets an empty stdin without). */
+  stdin?: Readable;
+  /** Receives the program's stdout as it comes, with backpressure (for binary streams: archives). */
+  stdout?: Writable;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs argv[0] with its stdin and stdout connected to streams (docker save, a tar of a volume),
+ * collecting only stderr; throws CommandError on a non-zero exit. Resolves once the program has
+ * exited; a consumer of `stdout` finishes on its own.
+ */
+export function pipeLocal(argv: readonly string[], options: PipeOptions = {}): Promise<CommandResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('pipeLocal needs a program');
+  const command = argv.map((a) => quoteArg(a)).join(' ');
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    running.add(child);
+    let stderr = '';
+    let timedOut = false;
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    if (options.stdout) child.stdout.pipe(options.stdout);
+    else child.stdout.resume();
+    child.stdin.on('error', () => {});
+    if (options.stdin) {
+      options.stdin.on('error', () => child.kill('SIGKILL'));
+      options.stdin.pipe(child.stdin);
+    } else child.stdin.end();
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
+    const finish = (exitCode: number | null, signal: string | null, error?: string) => {
+      running.delete(child);
+      clearTimeout(timer);
+      const result: CommandResult = {
+        host: MACHINE, command, exitCode, signal: timedOut ? `timeout after ${options.timeoutMs}ms` : signal,
+        stdout: '', stderr: error ?? stderr, durationMs: performance.now() - started,
+      };
+      if (exitCode === 0) resolve(result);
+      else reject(new CommandError(result));
+    };
+    child.on('error', (err) => finish(127, null, err.message));
+    child.on('close', (code, signal) => finish(code, signal));
   });
 }
 

@@ -6,6 +6,7 @@
 import type { Inventory } from '../inventory.ts';
 import type { MachineOs } from '../os/host-os.ts';
 import type { Progress } from '../progress.ts';
+import type { SnapshotManifest } from '../snapshot/manifest.ts';
 import type { TestbedSpec } from '../spec/testbed-spec.ts';
 import type { LabState } from './lab-state.ts';
 
@@ -42,6 +43,43 @@ export interface UpOptions {
   recreate?: boolean;
 }
 
+/** A snapshot of a lab as `lab snapshot list` shows it. */
+export interface SnapshotSummary {
+  name: string;
+  savedAt: string;
+  /** The lab it was saved from (another lab's name for an imported file). */
+  fromLab: string;
+  hosts: string[];
+  /** What the snapshot holds beyond the host image: its hosts' own image layers and Docker volumes. */
+  bytes: { layers: number; volumes: number };
+}
+
+/**
+ * Checkpoints of a lab: what its hosts hold (files, their Docker engines' images, containers
+ * and volumes, etcd's data and flannel's leases) saved under a name, put back exactly, and
+ * carried to another lab (of the same shape, on any LAN) as a file.
+ */
+export interface LabSnapshots {
+  save(lab: string, name: string, progress: Progress, meta?: Record<string, unknown>): Promise<SnapshotManifest>;
+  /** Puts the lab's hosts back as they were saved; the lab may be up or stopped. */
+  restore(lab: string, name: string, progress: Progress): Promise<Inventory>;
+  list(lab: string): Promise<SnapshotSummary[]>;
+  /** The manifest of one of the lab's snapshots, or one clear error naming those there are. */
+  manifest(lab: string, name: string): SnapshotManifest;
+  remove(lab: string, name: string, progress: Progress): Promise<void>;
+  exportFile(lab: string, name: string, file: string, progress: Progress, options?: { withBase?: boolean }): Promise<{ bytes: number }>;
+  /**
+   * Adds a file's snapshot to the lab's (as `as`, else the name it was saved under). Nothing of
+   * the lab changes. With `reuse`, a snapshot of the same save already there is used as it is.
+   */
+  importFile(lab: string, file: string, progress: Progress, options?: { as?: string; reuse?: boolean }): Promise<{ manifest: SnapshotManifest; reused: boolean }>;
+  /** Reads a file whole and checks it (and, with `target`, that its lab shape fits), changing nothing. */
+  checkFile(file: string, target?: TestbedSpec): Promise<SnapshotManifest>;
+}
+
+/** Whether a provider can take lab snapshots, and why not when it cannot. */
+export type SnapshotSupport = { available: true; snapshots: LabSnapshots } | { available: false; reason: string };
+
 export interface Provider {
   readonly kind: ProviderKind;
   /** Set when the provider's hosts are given (an inventory file), not chosen by the user's flags. */
@@ -62,6 +100,8 @@ export interface Provider {
   status(name: string): Promise<LabStatus | undefined>;
   /** Every lab the provider knows on this machine (`lab list`); providers without labs of their own leave it out. */
   list?(): Promise<LabStatus[]>;
-  /** Removes everything the lab created; idempotent. */
+  /** Removes everything the lab created (its snapshots too; exported files stay); idempotent. */
   down(name: string, progress: Progress): Promise<void>;
+  /** Lab snapshots (`lab snapshot …`), or the reason this provider offers none. */
+  readonly snapshots: SnapshotSupport;
 }

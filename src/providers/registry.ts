@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
 import { withLabLock } from './lab-lock.ts';
-import { PROVIDER_KINDS, type Provider, type ProviderKind } from './provider.ts';
+import { PROVIDER_KINDS, type LabSnapshots, type Provider, type ProviderKind, type SnapshotSupport } from './provider.ts';
 
 /** The repository root, where Pulumi.yaml is (the libvirt provider's Pulumi workDir). */
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,7 +44,7 @@ async function providerOf(kind: ProviderKind, options: ProviderOptions, env: Nod
   }
 }
 
-/** `provider` with each operation that changes a lab run under that lab's lock. */
+/** `provider` with each operation that changes a lab (or its snapshots) run under that lab's lock. */
 export function lockingLabs(provider: Provider, env: NodeJS.ProcessEnv = process.env): Provider {
   const locked = <T>(name: string, fn: () => Promise<T>) => withLabLock(name, fn, { env });
   const wrapper: Provider = Object.create(provider) as Provider;
@@ -53,5 +53,20 @@ export function lockingLabs(provider: Provider, env: NodeJS.ProcessEnv = process
     down: (name, progress) => locked(name, () => provider.down(name, progress)),
     ...(provider.stop ? { stop: (name: string, progress) => locked(name, () => provider.stop!(name, progress)) } : {}),
     ...(provider.start ? { start: (name: string, progress) => locked(name, () => provider.start!(name, progress)) } : {}),
+    snapshots: lockingSnapshots(provider.snapshots, locked),
   } satisfies Partial<Provider>);
+}
+
+/** Snapshot operations that freeze, replace or add to a lab hold its lock; reading a file does not. */
+function lockingSnapshots(support: SnapshotSupport, locked: <T>(name: string, fn: () => Promise<T>) => Promise<T>): SnapshotSupport {
+  if (!support.available) return support;
+  const s = support.snapshots;
+  const snapshots: LabSnapshots = Object.assign(Object.create(s) as LabSnapshots, {
+    save: (lab, name, progress, meta) => locked(lab, () => s.save(lab, name, progress, meta)),
+    restore: (lab, name, progress) => locked(lab, () => s.restore(lab, name, progress)),
+    remove: (lab, name, progress) => locked(lab, () => s.remove(lab, name, progress)),
+    exportFile: (lab, name, file, progress, options) => locked(lab, () => s.exportFile(lab, name, file, progress, options)),
+    importFile: (lab, file, progress, options) => locked(lab, () => s.importFile(lab, file, progress, options)),
+  } satisfies Partial<LabSnapshots>);
+  return { available: true, snapshots };
 }

@@ -111,6 +111,10 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
 
   return {
     kind: 'libvirt',
+    snapshots: {
+      available: false,
+      reason: "snapshots of VMs are not implemented (they would be virsh snapshots of each VM's disk, with its keys and addresses kept); the local provider takes them",
+    },
 
     async preflight(spec) {
       requirePulumiCli(env);

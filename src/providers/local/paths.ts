@@ -6,8 +6,11 @@
  *                      keeps the host image cache between labs; exec-root, socket, pidfile, log)
  *   images/<hash>/     host image build outputs: manifest.json (with exact package versions)
  *   debs/              downloaded .deb files, reused across builds (a download cache only)
- *   labs/<name>/       one lab: lab.json, the lab's SSH key pair and known_hosts
+ *   labs/<name>/       one lab: lab.json, the lab's SSH key pair and known_hosts, and
+ *     snapshots/<snap>/  its snapshots (snapshot.json and each host's Docker volume as a tar;
+ *                      their file systems are images labbench/snapshot:<lab>.<snap>.<host>)
  *   locks/             one lock per lab and one for the private engine (see lab-lock.ts, engine.ts)
+ *   tmp/               work space of snapshot export and import, removed when they end
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +21,7 @@ export interface StatePaths {
   images: string;
   debs: string;
   labs: string;
+  tmp: string;
   lab(name: string): LabPaths;
   /** The lock of one lab, held by whichever command works on it. */
   labLock(name: string): string;
@@ -31,6 +35,7 @@ export interface LabPaths {
   privateKey: string;
   publicKey: string;
   knownHosts: string;
+  snapshots: string;
 }
 
 export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
@@ -50,6 +55,7 @@ export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
     images: join(root, 'images'),
     debs: join(root, 'debs'),
     labs: join(root, 'labs'),
+    tmp: join(root, 'tmp'),
     // Any name: a lock is taken before the name is validated (`lab down --name ../x` must not escape).
     labLock: (name: string) => join(root, 'locks', `lab.${encodeURIComponent(name)}.lock`),
     engineLock: join(root, 'locks', 'engine.lock'),
@@ -61,6 +67,7 @@ export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
         privateKey: join(dir, 'id_ed25519'),
         publicKey: join(dir, 'id_ed25519.pub'),
         knownHosts: join(dir, 'known_hosts'),
+        snapshots: join(dir, 'snapshots'),
       };
     },
   };

@@ -3,11 +3,8 @@
  * Docker engine, sshd) on an internal Docker network that plays the LAN. Every resource carries
  * the `dev.labbench.lab` label; `down` removes by label, so it also cleans an interrupted `up`.
  */
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, ProviderError, StateFileError } from '../../errors.ts';
 import { isLocked } from '../../machine/file-lock.ts';
 import { writeFileAtomic } from '../../machine/state-file.ts';
@@ -18,22 +15,24 @@ import { gatewayOf, nameFlag, validateSpec, type HostSpec, type TestbedSpec } fr
 import { formatKnownHosts, parsePublicKeyLine, type PinnedKey } from '../../transports/known-hosts.ts';
 import { generateEd25519 } from '../../transports/ssh-keys.ts';
 import { labConditionOf, type LabCondition } from '../lab-state.ts';
-import type { LabStatus, Provider, UpOptions } from '../provider.ts';
+import type { LabStatus, Provider, SnapshotSupport, UpOptions } from '../provider.ts';
 import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilities.ts';
 import { docker, dockerLines, LABEL, pingEngine, type DockerEngine } from './docker-cli.ts';
 import { acquireEngine, ensurePrivateEngine, findEngine, privateEngineAnswers, stopPrivateEngineIfIdle } from './engine.ts';
 import { ensureHostImage, HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
+import { BootError, bridgeName, containerName, createHostContainer, createHostVolume, putHostKeys, waitForBoot, type KeyPair } from './host-container.ts';
 import { ensureInotifyRoom } from './inotify.ts';
 import { allowLanForwarding, removeLanForwarding } from './lan-forwarding.ts';
 import { allLabRecords, labNamesWithRecords, readLabRecord, writeLabRecord, type LabRecord } from './lab-record.ts';
 import { statePaths, type StatePaths } from './paths.ts';
+import { LocalSnapshots, removeLabSnapshotImages } from './snapshots.ts';
 
 /**
  * What the document's hosts run here: Debian 12 in a system container, whatever OS label they
  * carry. Its hosts are stand-ins (InventoryHost.standIn): the label stays the document's.
  */
 export const LOCAL_PLATFORM = 'debian-12 system container';
-const BOOT_TIMEOUT_S = 90;
+export { bridgeName, containerName } from './host-container.ts';
 /**
  * Seconds `lab stop` gives each host to shut down before its container is killed: systemd stops
  * the host's services, and its Docker engine gives its own containers up to 10 s each.
@@ -42,10 +41,12 @@ const STOP_GRACE_S = 30;
 
 export class LocalProvider implements Provider {
   readonly kind = 'local' as const;
+  readonly snapshots: SnapshotSupport;
   private readonly paths: StatePaths;
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
     this.paths = statePaths(env);
+    this.snapshots = { available: true, snapshots: new LocalSnapshots(this.paths, this) };
   }
 
   async preflight(spec: TestbedSpec): Promise<void> {
@@ -239,6 +240,10 @@ export class LocalProvider implements Provider {
       if (nets.length > 0) await progress.step('Removing the LAN', () => docker(e, ['network', 'rm', ...nets]));
       const vols = await dockerLines(e, ['volume', 'ls', '-q', '--filter', `label=${LABEL.lab}=${name}`]);
       if (vols.length > 0) await progress.step(`Removing ${vols.length} volume(s)`, () => docker(e, ['volume', 'rm', '-f', ...vols]));
+      // Snapshots kept with the lab go with it; exported files are the user's and stay.
+      const snapshots = existsSync(lab.snapshots) ? readdirSync(lab.snapshots) : [];
+      if (snapshots.length > 0) progress.note(`its snapshots (${snapshots.join(', ')}) go with it; exported snapshot files stay`);
+      await removeLabSnapshotImages(e, name);
     }
     await removeLanForwarding(name);
     // The record goes last, so a down killed half-way is finished by the next command.
@@ -270,7 +275,7 @@ export class LocalProvider implements Provider {
     return (await dockerLines(engine, ['ps', '-aq', '--filter', filter])).length > 0 || (await dockerLines(engine, ['network', 'ls', '-q', '--filter', filter])).length > 0;
   }
 
-  private inventoryOf(record: LabRecord): Inventory {
+  inventoryOf(record: LabRecord): Inventory {
     const lab = this.paths.lab(record.name);
     return {
       lab: record.name,
@@ -316,43 +321,14 @@ export class LocalProvider implements Provider {
     image: string,
     network: string,
     flags: string[],
-    hostKey: { privateKey: string; publicKey: string },
+    hostKey: KeyPair,
     authorizedKey: string,
   ): Promise<void> {
-    const name = containerName(spec.name, host.name);
-    const volume = `${name}-docker`;
-    const labels = ['--label', `${LABEL.lab}=${spec.name}`, '--label', `${LABEL.host}=${host.name}`];
-    await docker(engine, ['volume', 'create', ...labels, volume]);
-    await docker(engine, [
-      'create', '--name', name, '--hostname', host.name,
-      '--network', network, '--ip', host.address,
-      ...labels, '--label', `${LABEL.role}=${host.roles.join(',')}`,
-      // The host's own engine keeps its images and containers on a real file system (no overlay on overlay).
-      '-v', `${volume}:/var/lib/docker`,
-      // systemd shuts down cleanly on SIGRTMIN+3 (docker import cannot record STOPSIGNAL).
-      '--stop-signal', 'SIGRTMIN+3',
-      ...flags,
-      image,
-    ]);
+    const volume = `${containerName(spec.name, host.name)}-docker`;
+    await createHostVolume(engine, spec.name, host.name, volume);
+    const name = await createHostContainer(engine, spec.name, host, { image, volume, network, flags });
     // Keys go in before sshd's first start, so the pinned host key is the only one it ever has.
-    const stage = mkdtempSync(join(tmpdir(), 'labbench-keys-'));
-    try {
-      // docker cp also copies the directories' modes onto the host's, so they must be the usual ones.
-      for (const [dir, mode] of [['etc', 0o755], ['etc/ssh', 0o755], ['root', 0o700], ['root/.ssh', 0o700]] as const) {
-        mkdirSync(join(stage, dir));
-        chmodSync(join(stage, dir), mode);
-      }
-      const put = (path: string, content: string, mode: number) => {
-        writeFileSync(join(stage, path), content, { mode });
-        chmodSync(join(stage, path), mode);
-      };
-      put('etc/ssh/ssh_host_ed25519_key', hostKey.privateKey, 0o600);
-      put('etc/ssh/ssh_host_ed25519_key.pub', `${hostKey.publicKey}\n`, 0o644);
-      put('root/.ssh/authorized_keys', `${authorizedKey}\n`, 0o600);
-      await docker(engine, ['cp', `${stage}/.`, `${name}:/`]);
-    } finally {
-      rmSync(stage, { recursive: true, force: true });
-    }
+    await putHostKeys(engine, name, hostKey, authorizedKey);
     await docker(engine, ['start', name]);
   }
 
@@ -363,13 +339,13 @@ export class LocalProvider implements Provider {
    */
   private async bootWithOneRetry(engine: DockerEngine, lab: string, host: HostSpec, progress: Progress): Promise<void> {
     try {
-      await this.waitForBoot(engine, lab, host);
+      await waitForBoot(engine, lab, host);
     } catch (err) {
       if (!(err instanceof BootError)) throw err;
       const journal = await this.keepBootJournal(engine, lab, host.name);
       progress.note(`${host.name} did not finish booting (${err.summary})${journal ? `; its journal is kept in ${journal}` : ''}: restarting it once`);
       await docker(engine, ['restart', '--time', '5', containerName(lab, host.name)]);
-      await this.waitForBoot(engine, lab, host);
+      await waitForBoot(engine, lab, host);
     }
   }
 
@@ -388,27 +364,6 @@ export class LocalProvider implements Provider {
     }
   }
 
-  private async waitForBoot(engine: DockerEngine, lab: string, host: HostSpec): Promise<void> {
-    const name = containerName(lab, host.name);
-    const deadline = Date.now() + BOOT_TIMEOUT_S * 1000;
-    let state = '';
-    // Right after start systemd may not answer yet ("offline" or nothing): ask again until it settles.
-    while (Date.now() < deadline) {
-      const r = await docker(engine, ['exec', name, 'timeout', String(BOOT_TIMEOUT_S), 'systemctl', 'is-system-running', '--wait'], { nothrow: true });
-      state = r.stdout.trim();
-      if (state === 'running') return;
-      if (state === 'degraded' || state === 'maintenance' || state === 'stopping') break;
-      await sleep(200);
-    }
-    const failed = await docker(engine, ['exec', name, 'systemctl', '--failed', '--no-legend', '--plain'], { nothrow: true });
-    const units = failed.stdout.trim() ? failed.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]).join(', ') : '';
-    throw new BootError(`${host.name} did not finish booting (systemd state: ${state || 'unknown'})`, units ? `failed units: ${units}` : `systemd state: ${state || 'unknown'}`, {
-      hint: units
-        ? `failed units: ${units}; inspect with \`pnpm lab exec ${host.name} -- journalctl -b\``
-        : `inspect with \`docker -H ${engine.host} logs ${name}\``,
-    });
-  }
-
   private async containersOf(engine: DockerEngine, lab: string): Promise<{ host: string; state: string }[]> {
     const lines = await dockerLines(engine, ['ps', '-a', '--filter', `label=${LABEL.lab}=${lab}`, '--format', `{{.Label "${LABEL.host}"}} {{.State}}`]);
     return lines.map((l) => {
@@ -418,7 +373,7 @@ export class LocalProvider implements Provider {
   }
 
   /** The record of a lab that must exist for `lab <command>`. */
-  private existingRecord(name: string, command: string): LabRecord {
+  existingRecord(name: string, command: string): LabRecord {
     const record = readLabRecord(this.paths.lab(name), name);
     if (!record) {
       throw new ConfigError(`lab "${name}" does not exist: there is nothing to ${command}`, { hint: `\`pnpm lab up${nameFlag(name)}\` creates it` });
@@ -427,13 +382,13 @@ export class LocalProvider implements Provider {
   }
 
   /** The engine that holds the lab, if it answers now (nothing is started). */
-  private async answeringEngine(record: LabRecord): Promise<DockerEngine | undefined> {
+  async answeringEngine(record: LabRecord): Promise<DockerEngine | undefined> {
     const version = record.engine.kind === 'private' ? await privateEngineAnswers(this.paths) : await pingEngine(record.engine.host);
     return version ? { ...record.engine, version } : undefined;
   }
 
   /** The engine that holds the lab, started again when it is labbench's private one. */
-  private async labEngine(record: LabRecord, progress: Progress): Promise<DockerEngine> {
+  async labEngine(record: LabRecord, progress: Progress): Promise<DockerEngine> {
     if (record.engine.kind === 'private') return ensurePrivateEngine(this.paths, progress, this.env);
     const engine = await this.answeringEngine(record);
     if (engine) return engine;
@@ -442,7 +397,7 @@ export class LocalProvider implements Provider {
     });
   }
 
-  private async observe(record: LabRecord, engine: DockerEngine): Promise<LabCondition> {
+  async observe(record: LabRecord, engine: DockerEngine): Promise<LabCondition> {
     return conditionOf(record, engine, await this.containersOf(engine, record.name));
   }
 
@@ -476,13 +431,6 @@ export class LocalProvider implements Provider {
       Promise.all(record.spec.hosts.filter((h) => condition.notRunning.includes(h.name)).map((h) => this.bootWithOneRetry(engine, name, h, progress))),
     );
     return this.inventoryOf(record);
-  }
-}
-
-/** A host whose systemd did not reach "running"; `summary` names the failed units. */
-class BootError extends ProviderError {
-  constructor(message: string, readonly summary: string, options: { hint?: string }) {
-    super(message, options);
   }
 }
 
@@ -523,14 +471,6 @@ export function describeHosts(hosts: readonly HostSpec[]): string {
   return `${hosts.length} hosts: ${hosts.map((h) => h.name).join(', ')} (${hosts[0]!.address} … ${hosts.at(-1)!.address})`;
 }
 
-export function containerName(lab: string, host: string): string {
-  return `labbench-${lab}-${host}`;
-}
-
-/** Linux bridge names have at most 15 characters: "lb-" and a hash of the lab name. */
-export function bridgeName(lab: string): string {
-  return `lb-${createHash('sha256').update(lab).digest('hex').slice(0, 10)}`;
-}
 
 
 /** `lab list` row of a lab whose record cannot be read: the error, and that `lab down` removes it. */

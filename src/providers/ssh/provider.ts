@@ -10,11 +10,15 @@ import type { Inventory } from '../../inventory.ts';
 import { openLab } from '../../lab.ts';
 import type { Progress } from '../../progress.ts';
 import type { TestbedSpec } from '../../spec/testbed-spec.ts';
-import type { LabStatus, Provider } from '../provider.ts';
+import type { LabStatus, Provider, SnapshotSupport } from '../provider.ts';
 import { parseInventoryFile, type SshInventoryFile } from './inventory-file.ts';
 
 export class SshProvider implements Provider {
   readonly kind = 'ssh' as const;
+  readonly snapshots: SnapshotSupport = {
+    available: false,
+    reason: 'its hosts are existing machines that labbench neither creates nor removes, so it cannot put their disks back as they were',
+  };
   private readonly file: SshInventoryFile;
 
   constructor(inventoryPath: string | undefined) {
