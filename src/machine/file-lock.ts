@@ -87,8 +87,11 @@ export async function acquireFileLock(
     options.onWait?.(holder);
     child = (await spawnHolder(lockPath, true))!;
   }
+  // A holder that lets go removes its file first, so a file naming another process, now that the
+  // lock is ours, was left by a holder killed while it held the lock (maybe not quite dead yet:
+  // its flock child can die, and free the lock, before a big process has finished exiting).
   const previous = lockHolder(lockPath);
-  const takenOverFrom = previous && previous.pid !== process.pid && !processAlive(previous.pid) ? previous : undefined;
+  const takenOverFrom = previous && previous.pid !== process.pid ? previous : undefined;
   writeFileAtomic(holderFile(lockPath), JSON.stringify({ command: thisCommand, pid: process.pid, since: new Date().toISOString() } satisfies LockHolder));
   held.set(lockPath, { count: 1, child });
   return { lock: { release: () => release(lockPath), ...(takenOverFrom ? { takenOverFrom } : {}) } };
