@@ -7,6 +7,7 @@ import { ConfigError, ProviderError } from '../errors.ts';
 import { openLab } from '../lab.ts';
 import { newToken, isLoopback } from '../course/serve/access.ts';
 import type { CourseBackend } from '../course/serve/course-backend.ts';
+import { createDesk } from '../course/serve/desk.ts';
 import { labConnection, type LabConnection } from '../course/serve/lab-connection.ts';
 import { buildClient, renderPage } from '../course/serve/page.ts';
 import { startServer } from '../course/serve/server.ts';
@@ -58,14 +59,12 @@ export async function runServe(argv: string[], course?: (lab: string, connection
 
   const assets = await buildClient();
   const token = newToken();
-  const connection = labConnection(() => provider.inventory(name));
+  const desk = createDesk({ student: name, labName: name, lab: labConnection(() => provider.inventory(name)), ...(course ? { course } : {}) });
   const server = await startServer({
     bind,
     port,
-    token,
-    lab: connection,
+    seats: [{ token, seat: { role: 'student', desk } }],
     page: (boot) => renderPage(assets, boot),
-    ...(course ? { course: course(name, connection) } : {}),
   });
   if (!isLoopback(bind)) {
     process.stderr.write(`warning: listening on ${bind}, not only on this machine: anyone who can reach it and has the URL gets root shells on the lab's hosts\n`);

@@ -26,7 +26,19 @@ export function parseTerminalMessage(text: string): TerminalMessage | undefined 
 
 const isSize = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) <= 1000;
 
-export async function attachTerminal(socket: WebSocket, host: InventoryHost, size: { cols: number; rows: number }): Promise<void> {
+/** What else sees a terminal session: its recording, the teacher watching, the activity clock. */
+export interface TerminalHooks {
+  /** The shell is open. */
+  onOpen?(size: { cols: number; rows: number }): void;
+  onOutput?(chunk: Buffer): void;
+  onResize?(cols: number, rows: number): void;
+  /** The student typed (each keystroke message). */
+  onInput?(): void;
+  /** The session is over (shell ended or socket closed); called once. */
+  onClose?(): void;
+}
+
+export async function attachTerminal(socket: WebSocket, host: InventoryHost, size: { cols: number; rows: number }, hooks: TerminalHooks = {}): Promise<void> {
   const status = (text: string) => socket.readyState === socket.OPEN && socket.send(JSON.stringify({ t: 'status', text }));
   if (!host.ssh) {
     status(`${host.name} cannot be reached over SSH, so it has no terminal here`);
@@ -49,17 +61,37 @@ export async function attachTerminal(socket: WebSocket, host: InventoryHost, siz
     return;
   }
   status(`connected: ${ssh.description}`);
-  shell.on('data', (chunk: Buffer) => socket.send(chunk));
-  shell.stderr.on('data', (chunk: Buffer) => socket.send(chunk));
+  let closed = false;
+  const ended = () => {
+    if (closed) return;
+    closed = true;
+    hooks.onClose?.();
+  };
+  hooks.onOpen?.(size);
+  const output = (chunk: Buffer) => {
+    socket.send(chunk);
+    hooks.onOutput?.(chunk);
+  };
+  shell.on('data', output);
+  shell.stderr.on('data', output);
   shell.on('close', () => {
+    ended();
     socket.close(1000, 'shell ended');
     void ssh.close();
   });
   socket.on('message', (data, isBinary) => {
     if (isBinary) return;
     const m = parseTerminalMessage(data.toString());
-    if (m?.t === 'in') shell.write(m.d);
-    else if (m?.t === 'resize') shell.setWindow(m.rows, m.cols, 0, 0);
+    if (m?.t === 'in') {
+      shell.write(m.d);
+      hooks.onInput?.();
+    } else if (m?.t === 'resize') {
+      shell.setWindow(m.rows, m.cols, 0, 0);
+      hooks.onResize?.(m.cols, m.rows);
+    }
   });
-  socket.on('close', () => shell.close());
+  socket.on('close', () => {
+    ended();
+    shell.close();
+  });
 }
