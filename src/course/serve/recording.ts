@@ -45,7 +45,7 @@ export interface RecordingInfo {
 /** Reads a recording's header and last event time; undefined when the text is not asciicast v2. */
 export function describeCast(id: string, text: string): RecordingInfo | undefined {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
-  let header: Partial<CastHeader> & { labbench?: { host?: string } };
+  let header: Partial<CastHeader> & { labbench?: { host?: string; started?: string } };
   try {
     header = JSON.parse(lines[0] ?? '') as typeof header;
   } catch {
@@ -68,7 +68,8 @@ export function describeCast(id: string, text: string): RecordingInfo | undefine
     id,
     host: header.labbench?.host ?? '',
     title: header.title ?? '',
-    started: new Date(header.timestamp * 1000).toISOString(),
+    // The header's timestamp has whole seconds; labbench keeps the start to the millisecond beside it.
+    started: header.labbench?.started ?? new Date(header.timestamp * 1000).toISOString(),
     duration,
     bytes: Buffer.byteLength(text),
   };
@@ -95,7 +96,7 @@ export class RecordingWriter {
     this.startedMs = now.getTime();
     this.stream = createWriteStream(join(dir, `${this.id}.cast`), { flags: 'wx', mode: 0o600 });
     // Unknown header keys are allowed by asciicast v2; the host is kept for the listing.
-    const header = { version: 2, width: size.cols, height: size.rows, timestamp: Math.floor(this.startedMs / 1000), title, env: { TERM: 'xterm-256color', SHELL: '/bin/bash' }, labbench: { host } };
+    const header = { version: 2, width: size.cols, height: size.rows, timestamp: Math.floor(this.startedMs / 1000), title, env: { TERM: 'xterm-256color', SHELL: '/bin/bash' }, labbench: { host, started: now.toISOString() } };
     this.stream.write(`${JSON.stringify(header)}\n`);
   }
 

@@ -69,7 +69,7 @@ export class TerminalHub {
         session.tail.push(chunk);
         session.tailBytes += chunk.length;
         while (session.tailBytes > TAIL_BYTES && session.tail.length > 1) session.tailBytes -= session.tail.shift()!.length;
-        if (this.newest(host) === session) for (const w of this.watchers.get(host) ?? []) w.send(chunk);
+        if (this.newest(host) === session) for (const w of this.watchers.get(host) ?? []) if (w.readyState === w.OPEN) w.send(chunk);
       },
       onResize: (cols, rows) => {
         if (!session) return;
