@@ -65,9 +65,10 @@ export async function planFromFlags(flags: ClassFlags, provider: LocalProvider):
     ...(flags.exercise ? { exercise: flags.exercise } : {}),
     ...(flags.at ? { at: positive(flags.at, '--at', 1) } : {}),
     ...(flags.subnets ? { subnets: flags.subnets } : {}),
+    ...(flags.down ? { anyExercise: true } : {}),
   }, existing);
   // Every exercise and start step exists, before any lab is touched.
-  for (const p of plans) stepOf(await findExercise(p.exercise), p.at);
+  if (!flags.down) for (const p of plans) stepOf(await findExercise(p.exercise), p.at);
   return { prefix, plans };
 }
 

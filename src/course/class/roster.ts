@@ -67,6 +67,8 @@ export interface ClassOptions {
   /** A network the students' /24 LANs are taken from in order (e.g. 10.124.0.0/16); without it, free /24s next to the document's LAN. */
   subnets?: string;
   from?: string;
+  /** Plan without exercises (to take the class's labs down). */
+  anyExercise?: boolean;
 }
 
 /** A lab that exists already: its name and LAN (a student's existing lab keeps its LAN). */
@@ -86,7 +88,7 @@ export function planClass(roster: readonly RosterEntry[], options: ClassOptions,
   for (const r of roster) {
     const lab = labNameOf(options.prefix, r.name);
     if (lab.length > LAB_NAME_MAX) problems.push(`${r.name}: the lab name ${lab} is longer than ${LAB_NAME_MAX} characters (a shorter --prefix or name)`);
-    if (!r.exercise && !options.exercise) problems.push(`${r.name}: no exercise (give --exercise NAME for the class, or one on the student's roster line)`);
+    if (!r.exercise && !options.exercise && !options.anyExercise) problems.push(`${r.name}: no exercise (give --exercise NAME for the class, or one on the student's roster line)`);
   }
   let pool: Cidr | undefined;
   if (options.subnets !== undefined) {
@@ -111,7 +113,7 @@ export function planClass(roster: readonly RosterEntry[], options: ClassOptions,
       student: r.name,
       lab,
       subnet,
-      exercise: (r.exercise ?? options.exercise)!,
+      exercise: r.exercise ?? options.exercise ?? '',
       at: r.at ?? options.at ?? 1,
       ...(options.from ? { from: options.from } : {}),
     });
