@@ -49,26 +49,10 @@ export interface DeskOptions {
 
 export function createDesk(options: DeskOptions): Desk {
   const changed = () => options.onChange?.();
-  const desk: Desk = {
-    student: options.student,
-    labName: options.labName,
-    lab: options.lab,
-    phase: options.phase ?? 'ready',
-    ...(options.detail ? { detail: options.detail } : {}),
-    checking: new Set(),
-    recordings: recordingStore(join(courseDir(options.labName, options.env), 'recordings')),
-    terminals: undefined as unknown as TerminalHub,
-    topology: singleFlight(() => options.lab.use(readTopology)),
-    visited() {
-      const now = Date.now();
-      desk.joined ??= now;
-      desk.lastActivity = Math.max(desk.lastActivity ?? 0, now);
-      changed();
-    },
-  };
+  const recordings = recordingStore(join(courseDir(options.labName, options.env), 'recordings'));
   let lastTypingNotice = 0;
-  desk.terminals = new TerminalHub({
-    recordings: desk.recordings.dir,
+  const terminals = new TerminalHub({
+    recordings: recordings.dir,
     title: (host) => `${options.student} on ${host} (lab ${options.labName})`,
     onActivity(kind) {
       const now = Date.now();
@@ -81,6 +65,23 @@ export function createDesk(options: DeskOptions): Desk {
       }
     },
   });
+  const desk: Desk = {
+    student: options.student,
+    labName: options.labName,
+    lab: options.lab,
+    phase: options.phase ?? 'ready',
+    ...(options.detail ? { detail: options.detail } : {}),
+    checking: new Set(),
+    recordings,
+    terminals,
+    topology: singleFlight(() => options.lab.use(readTopology)),
+    visited() {
+      const now = Date.now();
+      desk.joined ??= now;
+      desk.lastActivity = Math.max(desk.lastActivity ?? 0, now);
+      changed();
+    },
+  };
   if (options.course) desk.course = observedCourse(desk, options.course(options.labName, options.lab), options.env, changed);
   return desk;
 }
