@@ -19,6 +19,7 @@ import { createDesk, type Desk } from '../course/serve/desk.ts';
 import { labConnection, type LabConnection } from '../course/serve/lab-connection.ts';
 import { buildClient, buildDashboard, renderDashboard, renderPage } from '../course/serve/page.ts';
 import { startServer, type Seat } from '../course/serve/server.ts';
+import { settleBounded } from '../pool.ts';
 import { createProgress } from '../progress.ts';
 import { ensureInotifyRoom } from '../providers/local/inotify.ts';
 import { LocalProvider } from '../providers/local/provider.ts';
@@ -137,6 +138,8 @@ export async function runClass(
     page: (boot) => renderPage(client, boot),
     dashboard: { page: (boot) => renderDashboard(dashboard, boot, title), feed: classroom },
   });
+  // Each lab's connection is opened now, not by the student's first check (an SSH handshake per host, slow on a loaded machine).
+  void settleBounded([...desks.values()].filter((d) => d.phase === 'ready'), (d) => d.lab.use(async () => undefined), parallel);
   if (!isLoopback(server.bind)) {
     process.stderr.write(`warning: listening on ${server.bind}, not only on this machine: anyone who can reach it and has a URL gets root shells on that student's lab\n`);
   }
