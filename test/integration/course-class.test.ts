@@ -5,7 +5,7 @@
  * network01 does exist; the teacher's dashboard shows both without a reload; Bob's token is
  * refused on Alice's lab (page, topology, check, terminal, recordings); the teacher watches
  * Alice's terminal read-only and sees her topology; Alice's recording replays in the dashboard's
- * asciinema-player and she downloads it; her page recovers after a reload. `--down` takes the
+ * asciinema-player and she downloads it; after a reload her page is back in the same shell. `--down` takes the
  * class's labs down. Screenshots go to test/artifacts/course-class/.
  */
 import test from 'ava';
@@ -162,6 +162,9 @@ if (skip) {
       await alice.reload();
       await alice.waitForSelector('#steps li.passed[data-step="1"]', { timeout: 15_000 });
       await alice.waitForFunction((h) => /^connected/.test(document.querySelector(`#term-${h} .status`)?.textContent ?? ''), stepHost, { timeout: 30_000 });
+      t.regex((await alice.textContent(`#term-${stepHost} .status`)) ?? '', /the same shell as before/, 'back in the shell she left');
+      t.regex((await alice.textContent(`#term-${stepHost} .xterm-rows`)) ?? '', /still-hers/, 'with what it showed');
+      await typeCommand(alice, stepHost, 'history | grep -c still-hers');
       await alice.screenshot({ path: join(ARTIFACTS, '3-alice.png') });
       t.deepEqual(offsite, [], 'no page loads anything from anywhere but its server');
       finished = true;

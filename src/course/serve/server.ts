@@ -13,7 +13,6 @@ import type { TopologyView } from '../../topology/view.ts';
 import { admitAny, hostHeaders } from './access.ts';
 import type { Desk } from './desk.ts';
 import { isRecordingId } from './recording.ts';
-import { attachTerminal } from './terminal.ts';
 
 /** Who a token belongs to. */
 export type Seat = { role: 'student'; desk: Desk } | { role: 'teacher' };
@@ -210,7 +209,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         // Only the lab's own hosts, by their exact inventory name: nothing else gets a shell.
         const host = inventory.hosts.find((h) => h.name === name);
         if (!host) return refuseUpgrade(socket, 404, 'no such host in this lab');
-        accept((ws) => void attachTerminal(ws, host, size, desk.terminals.hooksFor(host.name)));
+        accept((ws) => void desk.terminals.attach(ws, host, size, params.get('session') ?? undefined));
       },
       (err: unknown) => refuseUpgrade(socket, 503, formatError(err, false).split('\n')[0]!),
     );
@@ -236,7 +235,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       const desks = [...new Set(options.seats.flatMap((s) => (s.seat.role === 'student' ? [s.seat.desk] : [])))];
-      for (const d of desks) d.terminals.close();
+      await Promise.all(desks.map((d) => d.terminals.close()));
       await Promise.all(desks.map((d) => d.lab.close()));
     },
   };

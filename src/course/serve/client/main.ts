@@ -208,16 +208,21 @@ function openTerminal(host: { name: string; address: string }): void {
   });
   let socket: WebSocket | undefined;
   let lost = false;
+  const sessionKey = `labbench:${boot.lab}:${host.name}:session`;
   const connect = () => {
     status.textContent = 'connecting…';
-    const url = `ws://${location.host}/ws/terminal?token=${encodeURIComponent(boot.token)}&host=${encodeURIComponent(host.name)}&cols=${term.cols}&rows=${term.rows}`;
+    // Back into the same shell when the server still keeps it (a reload, the laptop closed a while).
+    const kept = localStorage.getItem(sessionKey) ?? '';
+    const url = `ws://${location.host}/ws/terminal?token=${encodeURIComponent(boot.token)}&host=${encodeURIComponent(host.name)}&cols=${term.cols}&rows=${term.rows}${kept ? `&session=${encodeURIComponent(kept)}` : ''}`;
     const ws = new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     socket = ws;
     ws.onmessage = (e) => {
       if (typeof e.data === 'string') {
-        const m = JSON.parse(e.data) as { t: string; text: string };
-        status.textContent = m.text;
+        const m = JSON.parse(e.data) as { t: 'status'; text: string } | { t: 'session'; id: string } | { t: 'reset' };
+        if (m.t === 'status') status.textContent = m.text;
+        else if (m.t === 'session') localStorage.setItem(sessionKey, m.id);
+        else term.reset();
         return;
       }
       term.write(new Uint8Array(e.data as ArrayBuffer));
@@ -230,8 +235,14 @@ function openTerminal(host: { name: string; address: string }): void {
       void loadCourse().catch(() => undefined);
       scheduleTopology(1500);
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       if (socket !== ws) return;
+      if (e.code === 4001) {
+        // Opened in another window: that one has the shell now.
+        socket = undefined;
+        status.textContent = 'opened in another window: reload to take it back here';
+        return;
+      }
       socket = undefined;
       lost = true;
       status.textContent = 'disconnected: reconnecting…';
