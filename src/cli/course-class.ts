@@ -5,14 +5,14 @@
  * `--down` takes the class's labs down instead. The labs stay up when the server stops, so a
  * restarted server finds every student's work (and hands out the same URLs).
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { bringUpClass, type FromSnapshot } from '../course/class/bring-up.ts';
 import { createClassroom } from '../course/class/classroom.ts';
 import { parseRoster, planClass, type StudentPlan } from '../course/class/roster.ts';
 import { DEFAULT_STUCK_RULE } from '../course/class/status.ts';
-import { classTokens } from '../course/class/tokens.ts';
+import { classTokens, classTokensFile } from '../course/class/tokens.ts';
 import { isLoopback } from '../course/serve/access.ts';
 import type { CourseBackend } from '../course/serve/course-backend.ts';
 import { createDesk, type Desk } from '../course/serve/desk.ts';
@@ -93,6 +93,8 @@ export async function runClass(
       await provider.down(p.lab, createProgress());
       out.write(` ✓ ${p.student}: lab ${p.lab} down\n`);
     }
+    // The class is over: its URLs open nothing any more.
+    rmSync(classTokensFile(prefix), { force: true });
     return 0;
   }
   const rule = {

@@ -14,6 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { classTokensFile } from '../../src/course/class/tokens.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
 import { cli, REPO, rootSkipReason, startCli } from '../support/cli.ts';
 
@@ -199,6 +200,7 @@ if (skip) {
             if (finished) {
               t.is(down.code, 0, down.stderr);
               t.deepEqual(left, [], '--down took every lab of the class down');
+              t.false(existsSync(classTokensFile(PREFIX)), 'and forgot its tokens');
             } else if (down.code !== 0 || left.length > 0) t.log(`--down: exit ${down.code}, labs left: ${left.join(', ')}\n${down.stderr}`);
           },
         ],
