@@ -80,3 +80,17 @@ test('asciicast v2: header, events, and the listing read back from a recording',
   t.true(isRecordingId('20260101T100000Z-hostB-abcdef'));
   for (const bad of ['../lab', '20260101T100000Z-hostB-abcdef/../../x', '']) t.false(isRecordingId(bad), bad);
 });
+
+test('a failed check printed by `course check`: the host it read, where else it holds, and the step summary', async (t) => {
+  const { renderCheck } = await import('../../src/course/render.ts');
+  const text = renderCheck({
+    exercise: 'custom-network',
+    step: 1,
+    title: '3.5 自定义网络',
+    passed: false,
+    checks: [{ label: 'docker network inspect network01: it exists', ok: false, hosts: ['hostB'], elsewhere: 'holds on hostA; this step is on hostB', hint: 'docker network create …' }],
+    elsewhere: "every check of this step passes on hostA, but this step is on hostB: type its commands in hostB's terminal",
+  });
+  t.regex(text, /✗ docker network inspect network01: it exists \[read on hostB\]\n {6}holds on hostA; this step is on hostB\n {6}hint: docker network create …/);
+  t.regex(text, /! every check of this step passes on hostA, but this step is on hostB/);
+});
