@@ -7,18 +7,31 @@ import { ConfigError, ProviderError } from '../errors.ts';
 import { openLab } from '../lab.ts';
 import { newToken, isLoopback } from '../course/serve/access.ts';
 import type { CourseBackend } from '../course/serve/course-backend.ts';
+import { createDesk } from '../course/serve/desk.ts';
 import { labConnection, type LabConnection } from '../course/serve/lab-connection.ts';
 import { buildClient, renderPage } from '../course/serve/page.ts';
 import { startServer } from '../course/serve/server.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
 import { parseFlags } from './args.ts';
+import { CLASS_USAGE, runClass } from './course-class.ts';
 import { labName } from './lab-spec.ts';
 
 export const SERVE_USAGE = 'usage: pnpm course serve [--name LAB] [--port P] [--host ADDRESS] [--provider local|libvirt|ssh] [--inventory FILE]';
+export { CLASS_USAGE };
 
 const FLAGS = {
   name: { type: 'string' },
+  class: { type: 'string' },
+  exercise: { type: 'string' },
+  at: { type: 'string' },
+  prefix: { type: 'string' },
+  subnets: { type: 'string' },
+  parallel: { type: 'string' },
+  urls: { type: 'string' },
+  'stuck-checks': { type: 'string' },
+  'stuck-minutes': { type: 'string' },
+  down: { type: 'boolean' },
   port: { type: 'string' },
   host: { type: 'string' },
   provider: { type: 'string' },
@@ -31,12 +44,19 @@ const DEFAULT_PORT = 7780;
 export async function runServe(argv: string[], course?: (lab: string, connection: LabConnection) => CourseBackend): Promise<number> {
   const { values, positionals } = parseFlags(argv, FLAGS, SERVE_USAGE);
   if (values.help) {
-    process.stdout.write(`${SERVE_USAGE}\n`);
+    process.stdout.write(`${SERVE_USAGE}\n${CLASS_USAGE}\n`);
     return 0;
   }
   if (positionals.length > 0) throw new ConfigError(`course serve takes no argument "${positionals[0]}"`, { hint: SERVE_USAGE });
   const port = parsePort(values.port);
   const bind = values.host ?? '127.0.0.1';
+  const classOnly = (['exercise', 'at', 'prefix', 'subnets', 'parallel', 'urls', 'stuck-checks', 'stuck-minutes', 'down'] as const).filter((f) => values[f] !== undefined);
+  if (values.class !== undefined) {
+    if (values.name || values.provider || values.inventory) throw new ConfigError('--class brings up one lab per student (local provider): --name, --provider and --inventory do not go with it', { hint: CLASS_USAGE.split('\n')[0] });
+    if (!course) throw new ConfigError('course mode is not available in this build');
+    return runClass({ ...values, class: values.class }, { bind, port }, course);
+  }
+  if (classOnly.length > 0) throw new ConfigError(`--${classOnly[0]} is for a class: give --class ROSTER`, { hint: `${SERVE_USAGE}\n${CLASS_USAGE}` });
   const provider = await createProvider(parseProviderKind(values.provider), { inventoryFile: values.inventory });
   const name = labName(values, provider);
   const named = name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`;
@@ -58,14 +78,12 @@ export async function runServe(argv: string[], course?: (lab: string, connection
 
   const assets = await buildClient();
   const token = newToken();
-  const connection = labConnection(() => provider.inventory(name));
+  const desk = createDesk({ student: name, labName: name, lab: labConnection(() => provider.inventory(name)), ...(course ? { course } : {}) });
   const server = await startServer({
     bind,
     port,
-    token,
-    lab: connection,
+    seats: [{ token, seat: { role: 'student', desk } }],
     page: (boot) => renderPage(assets, boot),
-    ...(course ? { course: course(name, connection) } : {}),
   });
   if (!isLoopback(bind)) {
     process.stderr.write(`warning: listening on ${bind}, not only on this machine: anyone who can reach it and has the URL gets root shells on the lab's hosts\n`);

@@ -27,7 +27,8 @@ const USAGE = `usage: pnpm course list
        pnpm course check [--step N] [--json] [--name LAB]
        pnpm course status|hint|reset [--name LAB]
        pnpm course solve [--step N] [--name LAB]
-       pnpm course serve [--name LAB] [--port P] [--host ADDRESS]`;
+       pnpm course serve [--name LAB] [--port P] [--host ADDRESS]
+       pnpm course serve --class ROSTER [--exercise NAME] [--at N] [--prefix P] [--subnets CIDR] [--port P] [--down]`;
 
 const FLAGS = {
   at: { type: 'string' },

@@ -5,23 +5,23 @@
  * change to the lab holds the solving lock, so a check never grades a half-done step.
  */
 import { LabbenchError } from '../errors.ts';
-import type { Host } from '../host.ts';
+import { Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
-import type { ScenarioParams, StepHosts } from '../scenario/define.ts';
+import type { CheckRecord, ScenarioParams, StepHosts } from '../scenario/define.ts';
 import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
 import type { StepReport } from '../scenario/report.ts';
 import { runStep, type RunObserver } from '../scenario/runner.ts';
 import { restoreEngine, rememberWholeEngine } from '../scenario/lib/docker-engine.ts';
 import { findExercise, stepOf, type Exercise } from './exercises.ts';
-import { assertNotSolving, readProgress, requireProgress, withSolvingLock, writeProgress, type CourseProgress } from './progress.ts';
+import { appendCheckHistory, assertNotSolving, readProgress, requireProgress, withSolvingLock, writeProgress, type CourseProgress } from './progress.ts';
 
-/** One check as a student sees it; a failed one always carries a hint. */
-export interface CheckResult {
-  label: string;
-  ok: boolean;
-  expected?: string;
-  actual?: string;
-  hint?: string;
+/**
+ * One check as a student sees it: the scenario's check record (with the hosts it read); a failed
+ * one always carries a hint, and says where else in the lab it would hold when it does.
+ */
+export interface CheckResult extends CheckRecord {
+  /** A failed check that holds on another host of the lab: "holds on hostA; this step is on hostB". */
+  elsewhere?: string;
 }
 
 export interface StepCheck {
@@ -30,6 +30,8 @@ export interface StepCheck {
   title: string;
   passed: boolean;
   checks: CheckResult[];
+  /** When every check of the step passes with another host in the step's place: where the work was done. */
+  elsewhere?: string;
 }
 
 export interface CourseOptions {
@@ -148,13 +150,68 @@ export async function checkStep(lab: Lab, exercise: Exercise, step: number, opti
     checks.push({ label: `the check could not finish: ${report.reason ?? 'unknown error'}`, ok: false, hint: s.hint });
   }
   const result: StepCheck = { exercise: exercise.name, step, title: s.title, passed: checks.length > 0 && checks.every((c) => c.ok), checks };
+  if (!result.passed && report.checks.length > 0) await lookElsewhere(lab, exercise, step, result, options);
   const progress = readProgress(lab.inventory.lab, options.env);
   if (progress && progress.exercise === exercise.name) {
-    progress.steps[String(step)] = { passed: result.passed, checkedAt: new Date().toISOString(), failed: checks.filter((c) => !c.ok).map((c) => c.label) };
+    const checkedAt = new Date().toISOString();
+    progress.steps[String(step)] = { passed: result.passed, checkedAt, failed: checks.filter((c) => !c.ok).map((c) => c.label) };
     if (result.passed && progress.step === step && step < exercise.steps.length) progress.step = step + 1;
     writeProgress(progress, options.env);
+    appendCheckHistory(lab.inventory.lab, { at: checkedAt, exercise: exercise.name, step, passed: result.passed, checks, ...(result.elsewhere ? { elsewhere: result.elsewhere } : {}) }, options.env);
   }
   return result;
+}
+
+/** At most this many other seats are tried for a failed step (a lab of many hosts would otherwise multiply a check's time). */
+const MAX_SEATS_TRIED = 3;
+
+/**
+ * A student's slip: the step's commands typed on the wrong host. For a failed check, runs the
+ * step's own read-only check again with each of the step's hosts swapped with another host of
+ * the lab (the step's host keeps its name and OS label; its commands go to the other machine),
+ * and marks each failed check that holds there, so the student reads "holds on hostA; this step
+ * is on hostB". Works for every exercise: it uses nothing but the step's check.
+ */
+async function lookElsewhere(lab: Lab, exercise: Exercise, step: number, result: StepCheck, options: CourseOptions): Promise<void> {
+  const own = hostsOf(lab, exercise.steps[step - 1]!.on);
+  const seats: [Host, Host][] = [];
+  for (const h of own) {
+    for (const other of lab.hosts) {
+      if (other !== h && !seats.some(([x, y]) => (x === other && y === h))) seats.push([h, other]);
+    }
+  }
+  for (const [h, other] of seats.slice(0, MAX_SEATS_TRIED)) {
+    const report = await runPart(swapped(lab, h, other), exercise, step, 'check', { ...options, observer: {} });
+    const held = new Set(report.checks.filter((c) => c.ok).map((c) => c.label));
+    const where = own.includes(other)
+      ? `holds with ${h.name} and ${other.name} the other way round: what this step asks of ${h.name} was done on ${other.name}`
+      : `holds on ${other.name}; this step is on ${h.name}`;
+    for (const c of result.checks) if (!c.ok && !c.elsewhere && held.has(c.label)) c.elsewhere = where;
+    if (!result.elsewhere && report.verdict === 'PASS' && report.checks.length > 0) {
+      result.elsewhere = own.includes(other)
+        ? `every check of this step passes with ${h.name} and ${other.name} the other way round: do ${h.name}'s part on ${h.name} and ${other.name}'s on ${other.name}`
+        : `every check of this step passes on ${other.name}, but this step is on ${h.name}: type its commands in ${h.name}'s terminal`;
+    }
+  }
+}
+
+/** The lab with two hosts' machines exchanged: each keeps its name, address and labels, and its commands run on the other's machine. Read-only use only. */
+function swapped(lab: Lab, a: Host, b: Host): Lab {
+  const stand = new Map<Host, Host>([
+    [a, new Host(a.info, b.transport, a.os)],
+    [b, new Host(b.info, a.transport, b.os)],
+  ]);
+  const hosts = lab.hosts.map((h) => stand.get(h) ?? h);
+  return {
+    inventory: lab.inventory,
+    hosts,
+    host(name) {
+      const real = lab.host(name);
+      return stand.get(real) ?? real;
+    },
+    // The transports are the lab's own: the lab closes them.
+    close: async () => undefined,
+  };
 }
 
 /** Runs a step's reference commands (for a stuck student), then checks it. */

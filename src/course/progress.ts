@@ -3,12 +3,13 @@
  * they are on, and what each check run found. And the lock that keeps `course check` from
  * grading a lab while `course start|solve|reset` is still changing it.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { processAlive } from '../machine/process.ts';
 import { writeFileAtomic } from '../machine/state-file.ts';
 import { statePaths } from '../providers/local/paths.ts';
+import type { CheckRecord } from '../scenario/define.ts';
 
 export interface StepProgress {
   passed: boolean;
@@ -30,7 +31,18 @@ export interface CourseProgress {
   fromSnapshot?: string;
 }
 
-function courseDir(lab: string, env: NodeJS.ProcessEnv = process.env): string {
+/** One `course check` as it was graded, kept in the order they ran (the dashboard shows them beside a recording, by time). */
+export interface CheckHistoryEntry {
+  at: string;
+  exercise: string;
+  step: number;
+  passed: boolean;
+  checks: (CheckRecord & { elsewhere?: string })[];
+  elsewhere?: string;
+}
+
+/** The directory of the lab's course files: progress, check history, terminal recordings. */
+export function courseDir(lab: string, env: NodeJS.ProcessEnv = process.env): string {
   return join(statePaths(env).lab(lab).dir, 'course');
 }
 
@@ -55,6 +67,27 @@ export function requireProgress(lab: string, env: NodeJS.ProcessEnv = process.en
   const p = readProgress(lab, env);
   if (!p) throw new ConfigError(`no exercise is started on lab "${lab}"`, { hint: 'start one: pnpm course start <exercise> (pnpm course list shows them)' });
   return p;
+}
+
+const HISTORY = 'checks.jsonl';
+
+export function appendCheckHistory(lab: string, entry: CheckHistoryEntry, env: NodeJS.ProcessEnv = process.env): void {
+  const dir = courseDir(lab, env);
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(join(dir, HISTORY), `${JSON.stringify(entry)}\n`);
+}
+
+/** Every check graded on the lab, oldest first (a line cut short by a crash is skipped). */
+export function readCheckHistory(lab: string, env: NodeJS.ProcessEnv = process.env): CheckHistoryEntry[] {
+  const file = join(courseDir(lab, env), HISTORY);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').flatMap((line) => {
+    try {
+      return line.trim() ? [JSON.parse(line) as CheckHistoryEntry] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 const LOCK = 'solving.lock';

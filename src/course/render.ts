@@ -29,9 +29,12 @@ export function renderCheck(result: StepCheck): string {
   const lines = [`${result.exercise} — step ${result.step}: ${result.title}`];
   for (const c of result.checks) {
     const detail = c.ok || (c.expected === undefined && c.actual === undefined) ? '' : ` (expected ${c.expected ?? '?'}, got ${c.actual ?? '?'})`;
-    lines.push(`  ${c.ok ? '✓' : '✗'} ${c.label}${detail}`);
+    const read = !c.ok && c.hosts?.length ? ` [read on ${c.hosts.join(', ')}]` : '';
+    lines.push(`  ${c.ok ? '✓' : '✗'} ${c.label}${detail}${read}`);
+    if (!c.ok && c.elsewhere) lines.push(`      ${c.elsewhere}`);
     if (!c.ok && c.hint) lines.push(`      hint: ${c.hint}`);
   }
+  if (!result.passed && result.elsewhere) lines.push(`  ! ${result.elsewhere}`);
   lines.push(result.passed ? `  ⇒ step ${result.step} passes` : `  ⇒ step ${result.step} is not done yet`);
   return `${lines.join('\n')}\n`;
 }

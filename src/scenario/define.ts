@@ -28,6 +28,8 @@ export interface CheckRecord {
   actual?: string;
   /** For a student whose check failed: what is wrong and where to look (not the whole answer). */
   hint?: string;
+  /** The hosts whose commands this check read (filled in by the runner). */
+  hosts?: string[];
 }
 
 /** Details of a check: what was expected, what was found, and a hint for when it fails. */

@@ -83,6 +83,10 @@ export async function runStep(
   const commands: CommandRecord[] = [];
   const checks: CheckRecord[] = [];
   const notes: string[] = [];
+  // A check read the hosts whose commands ran since the check before it (a check computed from
+  // what an earlier one read names that one's hosts).
+  const readSince = new Set<string>();
+  let lastRead: string[] = [];
   // What the step records goes to the report and the live view as it happens, except inside
   // ctx.onEachHost, where it is held per host and passed on here in host order.
   const live: EventSink = {
@@ -93,6 +97,7 @@ export async function runStep(
           break;
         case 'command-end':
           commands.push(event.record);
+          readSince.add(event.record.host);
           if (!event.record.summarised) observer.onCommandEnd?.(event.record);
           break;
         case 'note':
@@ -100,6 +105,11 @@ export async function runStep(
           observer.onNote?.(event.text);
           break;
         case 'check':
+          if (!event.check.hosts) {
+            if (readSince.size > 0) lastRead = [...readSince];
+            readSince.clear();
+            if (lastRead.length > 0) event.check.hosts = lastRead;
+          }
           checks.push(event.check);
           observer.onCheck?.(event.check);
           break;

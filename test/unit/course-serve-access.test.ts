@@ -5,12 +5,16 @@
  * hosts (nothing here needs one).
  */
 import test from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { admit, hostHeaders, isLoopback, newToken } from '../../src/course/serve/access.ts';
 import { renderPage } from '../../src/course/serve/page.ts';
+import { createDesk } from '../../src/course/serve/desk.ts';
 import { labConnection } from '../../src/course/serve/lab-connection.ts';
-import { startServer } from '../../src/course/serve/server.ts';
+import { startServer, type Seat } from '../../src/course/serve/server.ts';
 import { parseTerminalMessage } from '../../src/course/serve/terminal.ts';
 import type { Inventory } from '../../src/inventory.ts';
 import { singleFlight } from '../../src/topology/view.ts';
@@ -21,6 +25,18 @@ const INVENTORY: Inventory = {
   subnet: '192.0.2.0/24',
   hosts: [{ name: 'hostA', address: '192.0.2.12', os: 'rocky-8.10', platform: 'test', roles: [] }],
 };
+
+/** Desks keep recordings under LABBENCH_HOME: a directory of this test's own. */
+const ENV = { LABBENCH_HOME: mkdtempSync(join(tmpdir(), 'labbench-serve-unit-')) };
+test.after.always(() => rmSync(ENV.LABBENCH_HOME, { recursive: true, force: true }));
+
+function deskFor(student: string, lab = 'unit') {
+  return createDesk({ student, labName: lab, lab: labConnection(async () => ({ ...INVENTORY, lab })), env: ENV });
+}
+
+function oneSeat(token: string): { token: string; seat: Seat }[] {
+  return [{ token, seat: { role: 'student', desk: deskFor('unit') } }];
+}
 
 test('admit: token, Host header and WebSocket Origin', (t) => {
   const token = newToken();
@@ -96,7 +112,7 @@ function upgrade(url: string, origin?: string): Promise<number> {
 
 test('the real server refuses every request and socket without the token, and shells outside the lab', async (t) => {
   const token = newToken();
-  const server = await startServer({ bind: '127.0.0.1', port: 0, token, lab: labConnection(async () => INVENTORY), page: (boot) => `page for ${boot.lab}` });
+  const server = await startServer({ bind: '127.0.0.1', port: 0, seats: oneSeat(token), page: (boot) => `page for ${boot.lab}` });
   try {
     const p = server.port;
     t.deepEqual(await get(p, `/?token=${token}`), { status: 200, body: 'page for unit' });
@@ -120,11 +136,58 @@ test('the real server refuses every request and socket without the token, and sh
 
 test('a port in use is one clear error', async (t) => {
   const token = newToken();
-  const first = await startServer({ bind: '127.0.0.1', port: 0, token, lab: labConnection(async () => INVENTORY), page: () => '' });
+  const first = await startServer({ bind: '127.0.0.1', port: 0, seats: oneSeat(token), page: () => '' });
   try {
-    const err = await t.throwsAsync(startServer({ bind: '127.0.0.1', port: first.port, token, lab: labConnection(async () => INVENTORY), page: () => '' }));
+    const err = await t.throwsAsync(startServer({ bind: '127.0.0.1', port: first.port, seats: oneSeat(token), page: () => '' }));
     t.regex(err!.message, new RegExp(`port ${first.port} on 127.0.0.1 is already in use`));
   } finally {
     await first.close();
+  }
+});
+
+test('a class: a student token opens only that student\'s lab; the teacher\'s watches and opens no shell', async (t) => {
+  const [alice, bob, teacher] = [newToken(), newToken(), newToken()];
+  const desks = { alice: deskFor('alice', 'unit-alice'), bob: deskFor('bob', 'unit-bob') };
+  const feed = {
+    snapshot: () => ({ students: Object.keys(desks) }),
+    subscribe: () => () => undefined,
+    desk: (name: string) => desks[name as keyof typeof desks],
+    checks: () => [],
+  };
+  const server = await startServer({
+    bind: '127.0.0.1',
+    port: 0,
+    seats: [
+      { token: alice, seat: { role: 'student', desk: desks.alice } },
+      { token: bob, seat: { role: 'student', desk: desks.bob } },
+      { token: teacher, seat: { role: 'teacher' } },
+    ],
+    page: (boot) => `page of ${boot.student} on ${boot.lab}`,
+    dashboard: { page: () => 'dashboard', feed },
+  });
+  try {
+    const p = server.port;
+    const origin = `http://127.0.0.1:${p}`;
+    t.deepEqual(await get(p, `/?token=${alice}`), { status: 200, body: 'page of alice on unit-alice' });
+    t.deepEqual(await get(p, `/?token=${bob}`), { status: 200, body: 'page of bob on unit-bob' });
+    t.deepEqual(await get(p, `/?token=${teacher}`), { status: 200, body: 'dashboard' });
+    // Bob's token on anything of Alice's: refused, whichever way it is asked.
+    for (const path of [`/?student=alice&token=${bob}`, `/api/topology?student=alice&token=${bob}`, `/api/course?student=alice&token=${bob}`, `/api/recordings?student=alice&token=${bob}`, `/api/student/alice/topology?token=${bob}`, `/api/student/alice/recordings?token=${bob}`, `/api/class?token=${bob}`]) {
+      const r = await get(p, path);
+      t.is(r.status, 403, path);
+      t.false(r.body.includes('unit-alice'), `${path}: nothing of alice's lab in the refusal`);
+    }
+    t.is(await upgrade(`ws://127.0.0.1:${p}/ws/terminal?student=alice&host=hostA&token=${bob}`, origin), 403, "bob's token gets no shell on alice's lab");
+    t.is(await upgrade(`ws://127.0.0.1:${p}/ws/watch?student=alice&host=hostA&token=${bob}`, origin), 403, "bob's token cannot watch alice's terminal");
+    t.is(await upgrade(`ws://127.0.0.1:${p}/ws/class?token=${bob}`, origin), 403, "bob's token gets no class feed");
+    t.is(await upgrade(`ws://127.0.0.1:${p}/ws/terminal?host=hostA&token=${teacher}`, origin), 403, "the teacher's token opens no shell");
+    t.is(await upgrade(`ws://127.0.0.1:${p}/ws/watch?student=alice&host=hostA&token=${teacher}`, origin), 101, 'the teacher watches');
+    t.is(await upgrade(`ws://127.0.0.1:${p}/ws/class?token=${teacher}`, origin), 101);
+    t.deepEqual(await get(p, `/api/student/alice/recordings?token=${teacher}`), { status: 200, body: '[]' });
+    t.is((await get(p, `/api/student/nobody/recordings?token=${teacher}`)).status, 404);
+    t.is((await get(p, `/api/student/alice/recordings/..%2F..%2Flab.json?token=${teacher}`)).status, 404, 'only recording ids are served');
+    t.is((await get(p, `/api/course?token=${teacher}`)).status, 403, "the teacher's token grades nothing");
+  } finally {
+    await server.close();
   }
 });

@@ -15,7 +15,12 @@ export function courseBackend(labName: string, lab: LabConnection): CourseBacken
     return { exercise: await findExercise(progress.exercise), step: progress.step };
   };
   const pick = (exercise: Exercise, fallback: number, step?: number) => stepOf(exercise, step ?? fallback).index;
-  const outcome = (r: StepCheck): CheckOutcome => ({ step: r.step, passed: r.passed, checks: r.checks.map((c) => ({ label: c.label, ok: c.ok, ...(c.hint ? { hint: c.hint } : {}) })) });
+  const outcome = (r: StepCheck): CheckOutcome => ({
+    step: r.step,
+    passed: r.passed,
+    checks: r.checks.map(({ label, ok, hint, hosts, elsewhere }) => ({ label, ok, ...(hint ? { hint } : {}), ...(hosts ? { hosts } : {}), ...(elsewhere ? { elsewhere } : {}) })),
+    ...(r.elsewhere ? { elsewhere: r.elsewhere } : {}),
+  });
 
   return {
     async state(): Promise<CourseState> {

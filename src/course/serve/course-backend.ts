@@ -3,6 +3,7 @@
  * grading a step, a hint, solving a step, resetting. The server only speaks this interface; the
  * course mode's core provides it (see course-adapter.ts).
  */
+import type { CheckResult } from '../course.ts';
 export interface CourseStepView {
   n: number;
   title: string;
@@ -25,16 +26,15 @@ export interface CourseState {
   message?: string;
 }
 
-export interface CheckView {
-  label: string;
-  ok: boolean;
-  hint?: string;
-}
+/** A check as the page shows it: the course's check result (the scenario's check record) without the raw expected/actual. */
+export type CheckView = Pick<CheckResult, 'label' | 'ok' | 'hint' | 'hosts' | 'elsewhere'>;
 
 export interface CheckOutcome {
   step: number;
   passed: boolean;
   checks: CheckView[];
+  /** Every check passes with another host in the step's place (StepCheck.elsewhere). */
+  elsewhere?: string;
 }
 
 export interface CourseBackend {

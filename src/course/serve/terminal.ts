@@ -1,14 +1,9 @@
 /**
- * One browser terminal = one WebSocket = one SSH login shell on a lab host, opened with the lab's
- * key and pinned host key like `pnpm lab shell`. Shell output goes to the page as binary frames
- * (xterm.js decodes UTF-8 across chunks); the page sends JSON: keystrokes and window sizes.
- * The host's own connection is closed with the socket, so a lab restart is picked up by the page
- * reconnecting.
+ * What a page sends over its terminal socket: keystrokes and window sizes, as JSON. The shell
+ * behind it (an SSH login shell on a lab host, opened with the lab's key and pinned host key
+ * like `pnpm lab shell`) is terminal-hub.ts's; its output goes to the page as binary frames
+ * (xterm.js decodes UTF-8 across chunks).
  */
-import type { WebSocket } from 'ws';
-import type { InventoryHost } from '../../inventory.ts';
-import { SshTransport } from '../../transports/ssh.ts';
-import { formatError } from '../../errors.ts';
 
 /** What the page sends over a terminal socket. */
 export type TerminalMessage = { t: 'in'; d: string } | { t: 'resize'; cols: number; rows: number };
@@ -25,41 +20,3 @@ export function parseTerminalMessage(text: string): TerminalMessage | undefined 
 }
 
 const isSize = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) <= 1000;
-
-export async function attachTerminal(socket: WebSocket, host: InventoryHost, size: { cols: number; rows: number }): Promise<void> {
-  const status = (text: string) => socket.readyState === socket.OPEN && socket.send(JSON.stringify({ t: 'status', text }));
-  if (!host.ssh) {
-    status(`${host.name} cannot be reached over SSH, so it has no terminal here`);
-    socket.close(1011, 'no ssh');
-    return;
-  }
-  const ssh = new SshTransport(host.name, host.ssh);
-  socket.on('close', () => void ssh.close());
-  let shell;
-  try {
-    shell = await ssh.openShell({ term: 'xterm-256color', cols: size.cols, rows: size.rows });
-  } catch (err) {
-    status(formatError(err, false));
-    socket.close(1011, 'ssh failed');
-    await ssh.close();
-    return;
-  }
-  if (socket.readyState !== socket.OPEN) {
-    await ssh.close();
-    return;
-  }
-  status(`connected: ${ssh.description}`);
-  shell.on('data', (chunk: Buffer) => socket.send(chunk));
-  shell.stderr.on('data', (chunk: Buffer) => socket.send(chunk));
-  shell.on('close', () => {
-    socket.close(1000, 'shell ended');
-    void ssh.close();
-  });
-  socket.on('message', (data, isBinary) => {
-    if (isBinary) return;
-    const m = parseTerminalMessage(data.toString());
-    if (m?.t === 'in') shell.write(m.d);
-    else if (m?.t === 'resize') shell.setWindow(m.rows, m.cols, 0, 0);
-  });
-  socket.on('close', () => shell.close());
-}

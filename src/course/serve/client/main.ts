@@ -11,6 +11,8 @@ interface Boot {
   token: string;
   lab: string;
   hosts: { name: string; address: string }[];
+  student?: string;
+  problem?: string;
 }
 interface StepView {
   n: number;
@@ -29,7 +31,8 @@ interface CourseState {
 interface CheckOutcome {
   step: number;
   passed: boolean;
-  checks: { label: string; ok: boolean; hint?: string }[];
+  checks: { label: string; ok: boolean; hint?: string; hosts?: string[]; elsewhere?: string }[];
+  elsewhere?: string;
 }
 
 const boot = JSON.parse(document.getElementById('boot')!.textContent!) as Boot;
@@ -84,6 +87,18 @@ function showResults(outcome: CheckOutcome): void {
     const li = document.createElement('li');
     li.className = c.ok ? 'ok' : 'fail';
     li.textContent = `${c.ok ? '✓' : '✗'} ${c.label}`;
+    if (!c.ok && c.hosts?.length) {
+      const read = document.createElement('span');
+      read.className = 'read';
+      read.textContent = ` [read on ${c.hosts.join(', ')}]`;
+      li.append(read);
+    }
+    if (!c.ok && c.elsewhere) {
+      const where = document.createElement('div');
+      where.className = 'elsewhere';
+      where.textContent = c.elsewhere;
+      li.append(where);
+    }
     if (!c.ok && c.hint) {
       const hint = document.createElement('div');
       hint.className = 'hint';
@@ -95,7 +110,14 @@ function showResults(outcome: CheckOutcome): void {
   const summary = document.createElement('li');
   summary.className = `summary ${outcome.passed ? 'ok' : 'fail'}`;
   summary.textContent = outcome.passed ? `step ${outcome.step}: every check passes` : `step ${outcome.step}: ${outcome.checks.filter((c) => !c.ok).length} check(s) fail`;
-  $('results').replaceChildren(summary, ...items);
+  const elsewhere = [];
+  if (!outcome.passed && outcome.elsewhere) {
+    const li = document.createElement('li');
+    li.className = 'elsewhere';
+    li.textContent = outcome.elsewhere;
+    elsewhere.push(li);
+  }
+  $('results').replaceChildren(summary, ...elsewhere, ...items);
 }
 
 function showMessage(text: string, kind: 'info' | 'fail' = 'info'): void {
@@ -185,24 +207,44 @@ function openTerminal(host: { name: string; address: string }): void {
     return true;
   });
   let socket: WebSocket | undefined;
+  let lost = false;
+  const sessionKey = `labbench:${boot.lab}:${host.name}:session`;
   const connect = () => {
     status.textContent = 'connecting…';
-    const url = `ws://${location.host}/ws/terminal?token=${encodeURIComponent(boot.token)}&host=${encodeURIComponent(host.name)}&cols=${term.cols}&rows=${term.rows}`;
+    // Back into the same shell when the server still keeps it (a reload, the laptop closed a while).
+    const kept = localStorage.getItem(sessionKey) ?? '';
+    const url = `ws://${location.host}/ws/terminal?token=${encodeURIComponent(boot.token)}&host=${encodeURIComponent(host.name)}&cols=${term.cols}&rows=${term.rows}${kept ? `&session=${encodeURIComponent(kept)}` : ''}`;
     const ws = new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     socket = ws;
     ws.onmessage = (e) => {
       if (typeof e.data === 'string') {
-        const m = JSON.parse(e.data) as { t: string; text: string };
-        status.textContent = m.text;
+        const m = JSON.parse(e.data) as { t: 'status'; text: string } | { t: 'session'; id: string } | { t: 'reset' };
+        if (m.t === 'status') status.textContent = m.text;
+        else if (m.t === 'session') localStorage.setItem(sessionKey, m.id);
+        else term.reset();
         return;
       }
       term.write(new Uint8Array(e.data as ArrayBuffer));
       outputArrived();
     };
-    ws.onclose = () => {
+    ws.onopen = () => {
+      // Back after a lost connection (a lab restart, the server restarted): the course state and the topology may have changed too.
+      if (!lost) return;
+      lost = false;
+      void loadCourse().catch(() => undefined);
+      scheduleTopology(1500);
+    };
+    ws.onclose = (e) => {
       if (socket !== ws) return;
+      if (e.code === 4001) {
+        // Opened in another window: that one has the shell now.
+        socket = undefined;
+        status.textContent = 'opened in another window: reload to take it back here';
+        return;
+      }
       socket = undefined;
+      lost = true;
       status.textContent = 'disconnected: reconnecting…';
       term.write('\r\n\x1b[2m[connection closed; reconnecting when the host answers]\x1b[0m\r\n');
       setTimeout(connect, 2000);
@@ -260,7 +302,37 @@ $('refresh').onclick = () => void refreshTopology();
 
 // ---- start -----------------------------------------------------------------------------------
 
+// ---- recordings ------------------------------------------------------------------------------
+
+async function loadRecordings(): Promise<void> {
+  const list = await call<{ id: string; host: string; started: string; duration: number }[]>('GET', '/api/recordings');
+  $('recordings').replaceChildren(
+    ...list.reverse().map((r) => {
+      const li = document.createElement('li');
+      const a = document.createElement('a');
+      a.href = api(`/api/recordings/${r.id}.cast`);
+      a.download = `${boot.lab}-${r.id}.cast`;
+      a.textContent = `${new Date(r.started).toLocaleString()} on ${r.host} (${Math.round(r.duration)} s)`;
+      li.append(a);
+      return li;
+    }),
+  );
+  if (list.length === 0) $('recordings').textContent = 'none yet';
+}
+$('my-recordings').addEventListener('toggle', () => void loadRecordings().catch(() => undefined));
+
+// ---- start -----------------------------------------------------------------------------------
+
 $('lab').textContent = boot.lab;
-boot.hosts.forEach(openTerminal);
-void loadCourse().catch((err: Error) => showMessage(err.message, 'fail'));
-void refreshTopology();
+$('who').textContent = boot.student ? `${boot.student} · ` : '';
+if (boot.problem) {
+  const p = document.createElement('div');
+  p.id = 'problem';
+  p.textContent = boot.problem;
+  $('work').replaceChildren(p);
+  showMessage(boot.problem, 'fail');
+} else {
+  boot.hosts.forEach(openTerminal);
+  void loadCourse().catch((err: Error) => showMessage(err.message, 'fail'));
+  void refreshTopology();
+}
