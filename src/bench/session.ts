@@ -17,10 +17,11 @@ import { fieldsNotMeasured } from './measure/env-fingerprint.ts';
 import { LabExecutor } from './measure/lab-executor.ts';
 import { overlayState } from './measure/overlay.ts';
 import type { BenchHosts } from './measure/paths.ts';
-import { writeReports, type WrittenReports } from './report/write.ts';
+import { writeHistoryPage, writeReports, type WrittenReports } from './report/write.ts';
+import { analyseHistory } from './judge/history-analysis.ts';
 import { EXIT_NOT_RUN, type ResultsDocument } from './report/results.ts';
 import { runBench, type BenchPlan, type RunnerObserver } from './runner.ts';
-import { backendsNeeded, overlayNeeds, type SuitePlan, type ProbeSettings } from './plan/suite.ts';
+import { backendsNeeded, CANARY_PATH, overlayNeeds, type SuitePlan, type ProbeSettings } from './plan/suite.ts';
 import { baselineFromResults } from './report/baseline-record.ts';
 import { baselineAsNight } from './judge/baseline.ts';
 import { appendNight, readHistory } from './history/store.ts';
@@ -46,8 +47,10 @@ export interface SessionOptions {
   seed: number;
   testbed: string;
   lab: { name: string; subnet?: string };
-  /** Baseline file to compare with (stored mode) and/or to write; in history mode the first night of its machine's series. */
-  baselineFile: string;
+  /** Baseline file to compare with (stored mode) and/or to write; in history mode the first night of its machine's series (null: none). */
+  baselineFile: string | null;
+  /** The baseline file was named on the command line: it must exist, also in history mode. */
+  baselineNamed?: boolean;
   /** The history of nights to judge tonight with and to append it to (null: the single-night gate against the baseline only). */
   history: string | null;
   updateBaseline: boolean;
@@ -163,9 +166,15 @@ export async function runSession(options: SessionOptions, observer: SessionObser
   if (options.history && tonight && !options.suite.variants) {
     nightWritten = appendNight(options.history, nightOfResults(results, tonight));
     note(`tonight appended to the history of nights: ${nightWritten}`);
+    if (options.reportDir) {
+      const history = readHistory(options.history, options.testbed);
+      const nights = withBaselineNight(history.nights, comparison.document);
+      const page = await writeHistoryPage(options.reportDir, analyseHistory({ testbed: options.testbed, source: options.history, nights, marks: history.marks, canary: CANARY_PATH }));
+      note(`the history page: ${page}`);
+    }
   }
   let baselineWritten: string | null = null;
-  if (options.updateBaseline) {
+  if (options.updateBaseline && options.baselineFile !== null) {
     await mkdir(dirname(options.baselineFile), { recursive: true });
     await writeFile(options.baselineFile, `${JSON.stringify(baselineFromResults(results), null, 2)}\n`);
     baselineWritten = options.baselineFile;
@@ -209,6 +218,7 @@ interface Comparison {
 async function loadComparison(options: SessionOptions, note: (text: string) => void): Promise<Comparison> {
   if (options.suite.variants) return { document: null, note: null, history: null };
   if (options.history) return loadHistory(options.history, options, note);
+  if (options.baselineFile === null) throw new BenchNotRunError('the bench could not run: no baseline and no history to compare with');
   try {
     return { document: await loadBaseline(options.baselineFile), note: null, history: null };
   } catch (err) {
@@ -232,12 +242,15 @@ async function loadHistory(dir: string, options: SessionOptions, note: (text: st
     throw new BenchNotRunError('the bench could not run: its history of nights cannot be read', { cause: err });
   }
   let baseline: BaselineDocument | null = null;
-  try {
-    baseline = await loadBaseline(options.baselineFile);
-  } catch (err) {
-    const missing = err instanceof ConfigError && err.message.startsWith('no baseline at');
-    if (!missing) throw new BenchNotRunError('the bench could not run', { cause: err });
-    note(`no baseline at ${options.baselineFile}: the history of nights (${history.nights.length}) is all tonight is compared with`);
+  if (options.baselineFile !== null) {
+    try {
+      baseline = await loadBaseline(options.baselineFile);
+    } catch (err) {
+      // A baseline file named on the command line must be there (unless this run writes it); the testbed's default may not be (yet).
+      const missing = err instanceof ConfigError && err.message.startsWith('no baseline at');
+      if (!missing || (options.baselineNamed && !options.updateBaseline)) throw new BenchNotRunError('the bench could not run', { cause: err });
+      note(`no baseline at ${options.baselineFile}: the history of nights (${history.nights.length}) is all tonight is compared with`);
+    }
   }
   return { document: baseline, note: null, history: { source: dir, nights: withBaselineNight(history.nights, baseline), marks: history.marks } };
 }
@@ -262,7 +275,7 @@ function benchPlan(
     : history
       ? { mode: 'history', ...history }
       : baseline
-      ? { mode: 'stored', source: options.baselineFile, baseline }
+      ? { mode: 'stored', source: options.baselineFile ?? '(none)', baseline }
       : { mode: 'none' };
   return {
     testbed: options.testbed,

@@ -34,6 +34,7 @@ const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--histor
                          the change points of every series, then appended (default: $LABBENCH_HOME/bench-history;
                          the baseline file is the first night of its machine's series); see pnpm bench:history
   --no-history           judge tonight against the baseline file alone (the single-night gate) and keep no history
+  --no-baseline          history mode without the baseline file as its first night
   --json                 print the results document (bench/schema/results.schema.json) instead of the table
   --report DIR           write report.json, report.md and report.html into DIR
   --runs N               measured rounds (default ${DEFAULT_RUNS}; ${BASELINE_RUNS} with --update-baseline); --warmups N discarded rounds first (default 1)
@@ -55,6 +56,7 @@ const FLAGS = {
   'update-baseline': { type: 'boolean' },
   history: { type: 'string' },
   'no-history': { type: 'boolean' },
+  'no-baseline': { type: 'boolean' },
   json: { type: 'boolean' },
   report: { type: 'string' },
   runs: { type: 'string' },
@@ -107,6 +109,7 @@ export function parseBenchArgs(argv: string[], randomSeedOf: () => number = rand
   if (values['update-baseline'] && values.ab !== undefined) problems.push('--update-baseline records a stored baseline; an --ab run compares two variants and records none');
   if (values.baseline !== undefined && values.ab !== undefined) problems.push('--baseline and --ab exclude each other: an A/B run compares its two variants');
   if (values.history !== undefined && values['no-history']) problems.push('--history and --no-history exclude each other');
+  if (values['no-baseline'] && (values['no-history'] || values.baseline !== undefined || values['update-baseline'])) problems.push('--no-baseline goes with the history alone: not with --no-history, --baseline or --update-baseline');
   if (values.history !== undefined && values.ab !== undefined) problems.push('--history and --ab exclude each other: an A/B run compares its two variants and is kept in no history');
   const { plan: suite, problems: suiteProblems } = resolveSuite({
     ...(values.paths !== undefined ? { paths: values.paths } : {}),
@@ -127,7 +130,8 @@ export function parseBenchArgs(argv: string[], randomSeedOf: () => number = rand
       seed: seed === -1 ? randomSeedOf() : seed,
       testbed,
       lab: { name, ...(values.subnet !== undefined ? { subnet: values.subnet } : {}) },
-      baselineFile: values.baseline ?? baselinePath(testbed),
+      baselineFile: values['no-baseline'] ? null : (values.baseline ?? baselinePath(testbed)),
+      baselineNamed: values.baseline !== undefined,
       history: values['no-history'] || values.ab !== undefined ? null : (values.history ?? defaultHistoryDir(env)),
       updateBaseline: Boolean(values['update-baseline']),
       reportDir: values.report ?? null,

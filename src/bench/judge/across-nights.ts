@@ -110,6 +110,8 @@ export interface CellAcrossNights {
   /** FAIL: the series moved beyond the warning tolerance; IMPROVED: it got better by as much; null: neither. */
   verdict: Verdict | null;
   reason: string | null;
+  /** What changed from the newest night tonight was compared with to tonight (what a FAIL of tonight's own is attributed to). */
+  sinceReference: string | null;
 }
 
 /** What the history said about tonight, for every report. */
@@ -295,7 +297,8 @@ export function judgeAcrossNights(
   for (const reference of plan.cells) {
     const [path, metric] = splitKey(reference.key);
     const spec = metrics[metric];
-    const base = { key: reference.key, path, metric, reference };
+    const newest = [...context.nights].reverse().find((n) => reference.nights.includes(n.id));
+    const base = { key: reference.key, path, metric, reference, sinceReference: newest ? `${newest.id}: ${describeAttribution(attribute(newest, tonight))}` : null };
     if (reference.kind !== 'series' || path === canary || !isGated(spec)) {
       cells.push({ ...base, series: null, verdict: null, reason: null });
       continue;

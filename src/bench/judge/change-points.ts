@@ -3,7 +3,8 @@
  * Approach for Multiple Change Point Analysis of Multivariate Data", JASA 2014), the method of
  * MongoDB's performance CI (Daly et al., ICPE 2020) and of Apache Otava (Hunter).
  *
- * A split of a segment into a left part X and a right part Y is scored by the energy statistic
+ * A split of a segment into a left part X and a right part Y (which need not reach the
+ * segment's end) is scored by the energy statistic
  *   q = m·n/(m+n) · ( 2/(mn)·Σ|x−y| − Σ_{i<k}|x_i−x_k| / C(m,2) − Σ_{j<k}|y_j−y_k| / C(n,2) ),
  * the best split of every segment is found, the best of them tested, and on success the segment
  * is split and the search repeats (bisection), until the best split is not significant.
@@ -13,14 +14,16 @@
  *   p = (#shuffles scoring ≥ q + 1) / (shuffles + 1). Distribution-free; it accounts for the
  *   search over split points, but a split k points from an end can never reach below about
  *   1/C(n, k).
- * - `t-test` (Hunter/Otava): Welch's t-test between the two sides of the best split. It assumes
- *   roughly normal per-night summaries (medians of rounds are), and so can show a step after a
- *   few nights.
+ * - `t-test` (Hunter/Otava): Student's t-test (pooled variance) between the two sides of the
+ *   best split (the whole segment on either side: a right part ending early is where to look,
+ *   not what to test — testing it alone made up a change point in 13 % of 30-night noise series
+ *   instead of 2 %), on values winsorised at 3 robust σ (robustStudentP). It assumes roughly
+ *   normal per-night summaries (medians of rounds are), and so can show a step after a few nights.
  * Both are deterministic: the permutations come from a seeded generator, so a replay gives the
  * same answer.
  */
 import { mulberry32 } from '../plan/schedule.ts';
-import { mean } from './stats.ts';
+import { MAD_TO_SIGMA, mean, median } from './stats.ts';
 
 /** How change points are searched and tested. */
 export interface ChangePointSettings {
@@ -55,40 +58,47 @@ export const DEFAULT_CHANGE_POINT_SETTINGS: ChangePointSettings = {
 interface Split {
   /** Index within the segment of the first point of the right part. */
   at: number;
+  /** End (exclusive) of the right part: the search also chooses where it ends, so a change that is undone later is still seen. */
+  end: number;
   q: number;
 }
 
-/** The best split of `values` (largest q), or null when the segment is too short to split. */
+/**
+ * The best split of `values` (largest q over the split point τ and the end κ of the right part,
+ * as Matteson and James search), or null when the segment is too short to split. O(n²) with a
+ * table of cumulative pairwise distances.
+ */
 export function bestSplit(values: readonly number[], minSegment: number): Split | null {
   const n = values.length;
   const least = Math.max(1, minSegment);
   if (n < 2 * least) return null;
-  // left[t]: Σ|v_i − v_k| over i < k < t; right[t]: the same over t ≤ i < k < n.
-  const left = new Float64Array(n + 1);
-  const right = new Float64Array(n + 1);
-  for (let t = 1; t <= n; t++) {
-    let add = 0;
-    const v = values[t - 1] as number;
-    for (let i = 0; i < t - 1; i++) add += Math.abs((values[i] as number) - v);
-    left[t] = (left[t - 1] as number) + add;
+  // sums[i * (n + 1) + j] = Σ_{a < i, b < j} |v_a − v_b|
+  const w = n + 1;
+  const sums = new Float64Array(w * w);
+  for (let i = 1; i <= n; i++) {
+    const vi = values[i - 1] as number;
+    let row = 0;
+    for (let j = 1; j <= n; j++) {
+      row += Math.abs(vi - (values[j - 1] as number));
+      sums[i * w + j] = (sums[(i - 1) * w + j] as number) + row;
+    }
   }
-  for (let t = n - 1; t >= 0; t--) {
-    let add = 0;
-    const v = values[t] as number;
-    for (let k = t + 1; k < n; k++) add += Math.abs((values[k] as number) - v);
-    right[t] = (right[t + 1] as number) + add;
-  }
-  const total = left[n] as number;
+  const block = (a: number, b: number, c: number, d: number) => (sums[b * w + d] as number) - (sums[a * w + d] as number) - (sums[b * w + c] as number) + (sums[a * w + c] as number);
+  const within = (a: number, b: number) => block(a, b, a, b) / 2;
+  const withinLeft = (t: number) => within(0, t);
   let best: Split | null = null;
   for (let at = least; at <= n - least; at++) {
     const m = at;
-    const k = n - at;
-    const withinLeft = left[at] as number;
-    const withinRight = right[at] as number;
-    const between = total - withinLeft - withinRight;
-    const e = (2 * between) / (m * k) - (m > 1 ? withinLeft / ((m * (m - 1)) / 2) : 0) - (k > 1 ? withinRight / ((k * (k - 1)) / 2) : 0);
-    const q = ((m * k) / (m + k)) * e;
-    if (best === null || q > best.q) best = { at, q };
+    const wx = withinLeft(at);
+    const ex = m > 1 ? wx / ((m * (m - 1)) / 2) : 0;
+    for (let end = at + least; end <= n; end++) {
+      const k = end - at;
+      const between = block(0, at, at, end);
+      const wy = within(at, end);
+      const e = (2 * between) / (m * k) - ex - (k > 1 ? wy / ((k * (k - 1)) / 2) : 0);
+      const q = ((m * k) / (m + k)) * e;
+      if (best === null || q > best.q) best = { at, end, q };
+    }
   }
   return best;
 }
@@ -107,7 +117,7 @@ export function eDivisive(series: readonly number[], settings: Partial<ChangePoi
     }
     if (chosen === null || !(chosen.split.q > 0)) break;
     const values = series.slice(chosen.segment[0], chosen.segment[1]);
-    const p = s.test === 'permutation' ? permutationP(values, chosen.split.q, s, random) : welchP(values.slice(0, chosen.split.at), values.slice(chosen.split.at));
+    const p = s.test === 'permutation' ? permutationP(values, chosen.split.q, s, random) : robustStudentP(values.slice(0, chosen.split.at), values.slice(chosen.split.at));
     if (p > s.pValue) break;
     const index = chosen.segment[0] + chosen.split.at;
     found.push({ index, p, statistic: chosen.split.q });
@@ -132,26 +142,48 @@ function permutationP(values: readonly number[], observed: number, s: ChangePoin
 }
 
 /**
- * Two-sided p of Welch's t-test between two samples. Two sides without spread: 0 when their
- * means differ, 1 when they are equal.
+ * Two-sided p of Student's two-sample t-test with the pooled variance (as Otava's tester). Not
+ * Welch's: a two-night segment estimates its own variance from two points, and two nights that
+ * happen to agree would make any difference look certain. Two sides without spread: 0 when
+ * their means differ, 1 when they are equal.
  */
-export function welchP(x: readonly number[], y: readonly number[]): number {
-  if (x.length < 2 || y.length < 2) return 1;
-  const mx = mean(x);
-  const my = mean(y);
-  const vx = sampleVariance(x, mx) / x.length;
-  const vy = sampleVariance(y, my) / y.length;
-  const se2 = vx + vy;
-  if (!(se2 > 0)) return mx === my ? 1 : 0;
-  const t = (mx - my) / Math.sqrt(se2);
-  const df = (se2 * se2) / ((vx * vx) / (x.length - 1) + (vy * vy) / (y.length - 1));
-  return studentTwoSidedP(t, df);
+export function studentP(x: readonly number[], y: readonly number[]): number {
+  const n = x.length + y.length;
+  if (x.length < 1 || y.length < 1 || n < 3) return 1;
+  return pooledT(x, y);
 }
 
-function sampleVariance(values: readonly number[], m: number): number {
+/**
+ * The same on values winsorised per side at 3 robust σ (1.4826 × the median absolute residual
+ * from each side's own median, pooled over both sides): a night that is far off for reasons of
+ * its own (a busy machine) is pulled in instead of inflating the variance, which would hide a
+ * real step, or, two such nights together, making one up. Normal nights are left as they are.
+ */
+export function robustStudentP(x: readonly number[], y: readonly number[]): number {
+  const n = x.length + y.length;
+  if (x.length < 1 || y.length < 1 || n < 3) return 1;
+  const mx = median(x);
+  const my = median(y);
+  const sigma = MAD_TO_SIGMA * median([...x.map((v) => Math.abs(v - mx)), ...y.map((v) => Math.abs(v - my))]);
+  if (!(sigma > 0)) return pooledT(x, y);
+  const clip = (values: readonly number[], centre: number) => values.map((v) => Math.min(centre + 3 * sigma, Math.max(centre - 3 * sigma, v)));
+  return pooledT(clip(x, mx), clip(y, my));
+}
+
+function pooledT(x: readonly number[], y: readonly number[]): number {
+  const n = x.length + y.length;
+  const mx = mean(x);
+  const my = mean(y);
+  const pooled = (squares(x, mx) + squares(y, my)) / (n - 2);
+  const se2 = pooled * (1 / x.length + 1 / y.length);
+  if (!(se2 > 0)) return mx === my ? 1 : 0;
+  return studentTwoSidedP((mx - my) / Math.sqrt(se2), n - 2);
+}
+
+function squares(values: readonly number[], m: number): number {
   let sum = 0;
   for (const v of values) sum += (v - m) ** 2;
-  return sum / (values.length - 1);
+  return sum;
 }
 
 /** P(|T| ≥ |t|) for Student's t with `df` degrees of freedom: I_{df/(df+t²)}(df/2, 1/2). */

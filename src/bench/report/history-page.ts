@@ -11,6 +11,9 @@ import type { CellHistory, HistoryAnalysis, NightSummary } from '../judge/histor
 import { formatNumber } from '../judge/format.ts';
 import { escapeXml as esc } from './svg.ts';
 
+/** Where a run's reports keep the history page, relative to report.html. */
+export const HISTORY_PAGE = 'history/history.html';
+
 const COLOURS: Record<string, string> = { PASS: '#1a7f37', WARN: '#9a6700', FAIL: '#cf222e', IMPROVED: '#0969da', INCONCLUSIVE: '#6e7781' };
 const SHADES = ['rgba(9,105,218,0.10)', 'rgba(191,135,0,0.13)'];
 

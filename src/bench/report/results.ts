@@ -172,7 +172,9 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
       baseline: block(s?.baseline ?? [], s?.baselineCanary),
       confirmation: conf && d.flagged ? { current: block(conf.current, conf.currentCanary), baseline: block(conf.baseline, conf.baselineCanary) } : null,
       verdict: failsAcross ? 'FAIL' : d.verdict,
-      reason: across?.reason ? `${d.reason}; across nights: ${across.reason}` : d.reason,
+      reason: [d.reason, d.verdict === 'FAIL' && across?.sinceReference ? `what changed since ${across.sinceReference}` : null, across?.reason ? `across nights: ${across.reason}` : null]
+        .filter((x) => x !== null)
+        .join('; '),
       flagged: d.flagged,
       stats: d.stats,
       confirmationStats: d.confirmation?.stats ?? null,
