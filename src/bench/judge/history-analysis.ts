@@ -70,7 +70,10 @@ export interface CellHistory {
   basis: Basis;
   /** The value shown: "÷ loopback" ratio or the unit. */
   scale: string;
+  /** Judged across nights (a gated relative metric of a path other than the canary). */
   gated: boolean;
+  /** Drawn on the page: the gated metrics, and the same metrics of the canary (the machine itself). */
+  charted: boolean;
   points: DisplayPoint[];
   changePoints: (FoundChange & { series: string })[];
   transitions: Transition[];
@@ -191,6 +194,7 @@ function cellHistory(key: CellKey, nights: readonly NightRecord[], accepted: Rea
     basis,
     scale: basis === 'canary-ratio' ? `÷ ${canary}` : spec.unit,
     gated: spec.change === 'relative' && spec.fail !== null && path !== canary,
+    charted: spec.change === 'relative' && spec.fail !== null,
     points: points.map((p) => {
       const cell = p.night.cells.find((c) => c.path === path && c.metric === metric);
       return {

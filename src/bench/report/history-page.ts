@@ -60,7 +60,7 @@ export function renderHistoryPage(history: HistoryAnalysis, options: { latestRep
   const columns = history.nights.map((n) => n.id);
   for (const path of paths) {
     body.push(`<section data-path="${esc(path)}"><h2>${esc(path)}</h2><div class="charts">`);
-    const cells = history.cells.filter((c) => c.path === path && (c.gated || c.metric === 'tcp.throughput' || c.metric === 'rr.p50'));
+    const cells = history.cells.filter((c) => c.path === path && c.charted);
     for (const cell of cells) body.push(card(cell, history, columns));
     body.push('</div></section>');
   }
