@@ -50,6 +50,9 @@ export function renderHistoryPage(history: HistoryAnalysis, options: { latestRep
   body.push(
     `<p class="muted">testbed ${esc(history.testbed)} · ${history.nights.length} nights · ${esc(history.source)} · change points: E-divisive means, ${history.settings.changePoints.test} at p ≤ ${history.settings.changePoints.pValue}, ≥ ${history.settings.changePoints.minSegment} nights a segment${options.latestReport ? ` · <a href="${esc(options.latestReport)}">the latest night's report</a>` : ''}</p>`,
   );
+  body.push(
+    `<p class="muted">Each dot is a night's median of its rounds (coloured by that night's verdict), the box around it the middle half of its rounds; a red line marks a change point for the worse, a blue one for the better, a dashed line where a new series begins (another machine, or the probe measured another way) or a night was accepted. Paths are shown as their ratio to the loopback canary measured beside them; loopback itself in its unit.</p>`,
+  );
   body.push('<p class="legend">');
   history.machines.forEach((m, i) => body.push(`<span><span class="swatch" style="background:${SHADES[i % 2]}"></span>${esc(m.machine)} (${m.nights} night${m.nights === 1 ? '' : 's'})</span>`));
   body.push('</p>');
@@ -146,6 +149,8 @@ function chart(cell: CellHistory, history: HistoryAnalysis, columns: readonly st
         type: 'custom',
         name: 'rounds (quartiles)',
         data: cell.points.map((p) => [at(p.night), p.low, p.high]),
+        // Both ends of the box count for the y axis' extent.
+        encode: { x: 0, y: [1, 2] },
         renderItem: (_params: unknown, api: { value(i: number): number; coord(p: number[]): number[] }) => {
           const [x, low, high] = [api.value(0), api.value(1), api.value(2)];
           const top = api.coord([x, high]);
