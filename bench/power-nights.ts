@@ -14,7 +14,7 @@
  *
  *   pnpm bench:power-nights [--sequences 10] [--aa 2] [--injected 3] [--rounds 10]
  *        [--inject overlay/tcp.throughput:10] [--inject overlay/rr.p50:15] [--prefix 8]
- *        [--replays 10] [--replay-nights 100] [--lock FILE] [--name benchnights]
+ *        [--replays 10] [--replay-nights 100] [--lock FILE [--lock-minutes M]] [--name benchnights]
  *        [--subnet 10.119.9.0/24] [--seed N] [--out DIR] [--analyse DIR]
  *
  * --out DIR keeps everything (histories, reports, collect.json); a sweep that stops can be
@@ -46,6 +46,7 @@ const { values } = parseArgs({
     replays: { type: 'string', default: '10' },
     'replay-nights': { type: 'string', default: '100' },
     lock: { type: 'string' },
+    'lock-minutes': { type: 'string', default: '0' },
     name: { type: 'string', default: 'benchnights' },
     subnet: { type: 'string', default: '10.119.9.0/24' },
     seed: { type: 'string' },
@@ -96,7 +97,8 @@ process.on('SIGINT', () => {
   out('\ninterrupted: stopping the night and removing the injection …');
   interrupt.abort();
 });
-const held = new LockBudget(values.lock ?? null, 0, interrupt.signal);
+// --lock-minutes M: consecutive nights under one hold while they fit in M minutes (others interleave between holds).
+const held = new LockBudget(values.lock ?? null, Math.min(10, Math.max(0, Number(values['lock-minutes']))) * 60_000, interrupt.signal);
 const lab = ['--name', values.name as string, '--subnet', values.subnet as string, '--keep'];
 
 /** Per-rule effect of the chain on the injected cell, measured once per injection. */
@@ -122,7 +124,7 @@ async function inject(p: PowerLab, injection: Injection, aaMedian: number): Prom
   const effect = calibration.get(cell) as number;
   const rules = latency ? rulesForTarget(latencyTargetUs(aaMedian, injection.sizePct), effect, CALIBRATION_RULES) : rulesForSlowdown(injection.sizePct, effect, CALIBRATION_RULES);
   await loadChain(p, rules);
-  const pairs = await measurePairs(p, injection, 3);
+  const pairs = await measurePairs(p, injection, 2);
   await setChainOnPath(p, injection.path, true);
   const verifiedPct = latency ? (pairedShift(pairs) / aaMedian) * 100 : pairedChange(pairs) * 100;
   return { rules, verifiedPct };
