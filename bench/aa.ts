@@ -37,12 +37,12 @@ const runs: ResultsDocument[] = [];
 const comparisons: { code: number; counts: string; findings: string[]; time: string }[] = [];
 try {
   out(`A/A on lab ${values.name} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}): a fresh baseline, then ${repeats} comparisons with nothing changed`);
-  const first = await labbench(['bench', '--update-baseline', '--baseline', baseline, ...common]);
+  const first = await labbench(['bench', '--no-history', '--update-baseline', '--baseline', baseline, ...common]);
   if (first.code !== 0 || !first.results) throw new Error(`recording the baseline failed (exit ${first.code})`);
   runs.push(first.results);
   out(`baseline recorded: ${suiteTimeLine(first.stderr)}`);
   for (let i = 1; i <= repeats; i++) {
-    const r = await labbench(['bench', '--baseline', baseline, ...common]);
+    const r = await labbench(['bench', '--no-history', '--baseline', baseline, ...common]);
     if (!r.results) throw new Error(`comparison ${i} produced no results (exit ${r.code})`);
     runs.push(r.results);
     const c = r.results.summary.counts;

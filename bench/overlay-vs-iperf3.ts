@@ -46,7 +46,7 @@ const plain: number[] = [];
 try {
   for (let i = 1; i <= Number(values.repeats); i++) {
     const r = await labbench(
-      ['bench', '--paths', 'overlay', '--probes', 'tcp', '--update-baseline', '--baseline', join(dir, 'scratch.json'), '--keep', '--json', '--name', name, '--subnet', values.subnet as string],
+      ['bench', '--no-history', '--paths', 'overlay', '--probes', 'tcp', '--update-baseline', '--baseline', join(dir, 'scratch.json'), '--keep', '--json', '--name', name, '--subnet', values.subnet as string],
       { quiet: true },
     );
     const samples = r.results?.cells.find((c) => c.key === 'overlay/tcp.throughput')?.current.samples;

@@ -98,7 +98,7 @@ const checkInterrupt = () => {
 /** Runs the gate once on a group's suite and reads its report. */
 async function gate(group: TrialGroup, baseline: string, label: string, update: boolean): Promise<{ code: number; cells: GateCell[]; seconds: number; suiteTime: string }> {
   const report = join(dir, label);
-  const args = ['bench', '--baseline', baseline, ...(update ? ['--update-baseline'] : []), '--report', report, '--paths', group.paths.join(','), '--probes', group.probe, ...lab];
+  const args = ['bench', '--no-history', '--baseline', baseline, ...(update ? ['--update-baseline'] : []), '--report', report, '--paths', group.paths.join(','), '--probes', group.probe, ...lab];
   const r = await labbench(args, { quiet: true, signal: interrupt.signal });
   let cells: GateCell[];
   try {

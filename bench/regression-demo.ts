@@ -55,7 +55,7 @@ const restore: { host: string; device: string; mtu: string; gsoMaxSegs: string }
 try {
   if (!values.baseline) {
     out(`recording a baseline on lab ${name} …`);
-    const r = await labbench(['bench', '--update-baseline', '--baseline', baseline, ...lab]);
+    const r = await labbench(['bench', '--no-history', '--update-baseline', '--baseline', baseline, ...lab]);
     if (r.code !== 0) throw new Error(`recording the baseline failed (exit ${r.code})`);
     out(`baseline recorded: ${suiteTimeLine(r.stdout)}`);
   } else {
@@ -88,7 +88,7 @@ try {
   }
 
   out('running pnpm bench against the baseline …');
-  const r = await labbench(['bench', '--baseline', baseline, '--json', ...lab]);
+  const r = await labbench(['bench', '--no-history', '--baseline', baseline, '--json', ...lab]);
   if (!r.results) throw new Error(`pnpm bench produced no results (exit ${r.code})`);
   out();
   out(`pnpm bench exit code: ${r.code}  (${suiteTimeLine(r.stderr)})`);

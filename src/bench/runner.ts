@@ -17,6 +17,10 @@ import { decide, DEFAULT_DECISION_SETTINGS, type CellSamples, type Decision } fr
 import { comparisonCells } from './judge/cells.ts';
 import type { RunRecord } from './measure/run-record.ts';
 import type { SuiteParameters } from './judge/baseline.ts';
+import { decideAgainstReferences, judgeAcrossNights, planReferences, type NightsContext, type NightsOutcome, type ReferencePlan } from './judge/across-nights.ts';
+import { nightFromRecords, type NightFacts } from './judge/night-record.ts';
+import type { NightRecord, Revision } from './history/night.ts';
+import { MACHINE_FIELDS } from './measure/fingerprint.ts';
 
 /** What the runner reports as it goes. */
 export interface RunnerObserver {
@@ -32,14 +36,29 @@ type MeasuredSuite = Pick<SuiteParameters, 'paths' | 'probes' | 'runs' | 'warmup
 /** The run to make. */
 export interface BenchPlan extends MeasuredSuite {
   testbed: string;
-  /** Stored mode: the baseline to compare with. A/B mode: the two variants' labels. */
-  comparison: { mode: 'stored'; source: string; baseline: BaselineDocument } | { mode: 'ab'; labels: { A: string; B: string } } | { mode: 'none' };
+  /**
+   * Stored mode: the baseline to compare with. History mode: the nights to judge tonight with
+   * (the committed baseline among them) and tonight's facts as a night. A/B mode: the two
+   * variants' labels.
+   */
+  comparison:
+    | { mode: 'stored'; source: string; baseline: BaselineDocument }
+    | { mode: 'history'; context: NightsContext; night: TonightFacts }
+    | { mode: 'ab'; labels: { A: string; B: string } }
+    | { mode: 'none' };
   /** The configuration a path × arm needs (e.g. its flannel backend); null: none. */
   requirementOf(path: string, arm: Arm | null): Requirement;
   /** The configuration the lab is in before the first run. */
   initialRequirement: Requirement;
   /** Fingerprint fields a stored-mode comparison leaves out (e.g. the overlay's when it is not measured). */
   ignoreFields?: (baseline: Fingerprint, current: Fingerprint) => string[];
+}
+
+/** What tonight's night records besides its runs and fingerprint (known before the run). */
+export interface TonightFacts {
+  id: string;
+  revision: Revision;
+  packages: Record<string, string> | null;
 }
 
 /** Seed of the confirmation re-run's order, derived so a replayed run replays its re-run too. */
@@ -65,20 +84,27 @@ export async function runBench(plan: BenchPlan, executor: BenchExecutor, observe
   const variants = plan.comparison.mode === 'ab'
     ? { A: { label: plan.comparison.labels.A, fingerprint: await executor.fingerprint('A') }, B: { label: plan.comparison.labels.B, fingerprint } }
     : undefined;
-  const stored = plan.comparison.mode === 'stored' ? plan.comparison : null;
-  const baseline = stored ? comparableBaseline(stored.baseline, plan, fingerprint) : undefined;
-  const differences: FingerprintDifference[] = baseline ? diffFingerprints(baseline.fingerprint, fingerprint) : [];
-
   const { paths, probes, runs, warmups, seed, probeSettings } = plan;
   const suite: SuiteParameters = {
     paths, probes, runs, warmups, seed, probeSettings,
     tolerances: {},
     decision: DEFAULT_DECISION_SETTINGS,
   };
+  const stored = plan.comparison.mode === 'stored' ? plan.comparison : null;
+  const history = plan.comparison.mode === 'history' ? plan.comparison : null;
+  // History mode: each cell's reference is the latest nights of its own series (pooled rounds).
+  const tonight = history ? nightFromRecords(records, nightFacts(plan, history.night, fingerprint, suite, startedAt)) : null;
+  const references: ReferencePlan | null = history && tonight ? planReferences(history.context, tonight, suite, CANARY_PATH) : null;
+  const baseline = stored ? comparableBaseline(stored.baseline, plan, fingerprint) : (references?.baseline ?? undefined);
+  const differences: FingerprintDifference[] = stored && baseline ? diffFingerprints(baseline.fingerprint, fingerprint) : [];
   const reference = baseline ?? (mode === 'stored' ? emptyBaseline(plan.testbed, fingerprint, suite) : undefined);
   const cells = comparisonCells(mode, records, reference ? { baseline: reference } : {});
   const input = { mode, cells, fingerprintDifferences: differences, ...(canary ? { canary } : {}) } as const;
-  let decision: Decision = decide(input);
+  // The machine fields that differ from the previous machine's nights (history mode, a new machine).
+  const machineDifferences = references?.previous ? diffFingerprints(references.previous.fingerprint, fingerprint).filter((d) => MACHINE_FIELDS.includes(d.field)) : [];
+  const decideNow = (confirmations?: readonly CellSamples[]): Decision =>
+    references ? decideAgainstReferences(references, cells, { machineDifferences, ...(canary ? { canary } : {}) }, confirmations) : decide(input, confirmations);
+  let decision: Decision = decideNow();
   let confirmations: CellSamples[] = [];
   const rerun: RunRecord[] = [];
   if (decision.needsConfirmation.length > 0) {
@@ -89,8 +115,9 @@ export async function runBench(plan: BenchPlan, executor: BenchExecutor, observe
     const offset = records.length;
     rerun.push(...(await execute(again, executor, requirement, true, observer)).map((r) => ({ ...r, order: r.order + offset })));
     confirmations = comparisonCells(mode, rerun, reference ? { baseline: reference, confirmation: true } : { confirmation: true });
-    decision = decide(input, confirmations);
+    decision = decideNow(confirmations);
   }
+  const nights: NightsOutcome | null = history && tonight && references ? judgeAcrossNights(history.context, tonight, references, CANARY_PATH) : null;
 
   const results = buildResults({
     testbed: plan.testbed,
@@ -104,11 +131,34 @@ export async function runBench(plan: BenchPlan, executor: BenchExecutor, observe
     decision,
     runs: [...records, ...rerun],
     ...(stored && baseline ? { baseline: { source: stored.source, document: baseline } } : {}),
+    ...(history && baseline ? { baseline: { source: `history ${history.context.source}`, document: baseline } } : {}),
+    ...(nights && references ? { history: { outcome: nights, references: references.cells } } : {}),
     ...(variants ? { variants } : {}),
   });
   if (plan.comparison.mode !== 'none') return results;
   // Nothing to judge: every cell and the run's notes say why (the figures are all there).
   return { ...results, cells: results.cells.map((c) => ({ ...c, reason: NO_BASELINE })), summary: { ...results.summary, notes: [NO_BASELINE] } };
+}
+
+/** Tonight's night facts from the plan, the run's fingerprint and start. */
+function nightFacts(plan: BenchPlan, night: TonightFacts, fingerprint: NightFacts['fingerprint'], suite: SuiteParameters, startedAt: string): NightFacts {
+  return { id: night.id, testbed: plan.testbed, startedAt, finishedAt: new Date().toISOString(), revision: night.revision, fingerprint, packages: night.packages, suite };
+}
+
+/** Tonight's night as the history keeps it: its measured rounds, its facts, and the verdicts it was given. */
+export function nightOfResults(results: ResultsDocument, night: TonightFacts): NightRecord {
+  const bare = nightFromRecords(results.runs, {
+    id: night.id,
+    testbed: results.testbed,
+    startedAt: results.startedAt,
+    finishedAt: results.finishedAt,
+    revision: night.revision,
+    fingerprint: results.fingerprint,
+    packages: night.packages,
+    suite: results.suite,
+  });
+  const verdicts = new Map(results.cells.map((c) => [c.key, c.verdict]));
+  return { ...bare, cells: bare.cells.map((c) => ({ ...c, verdict: verdicts.get(`${c.path}/${c.metric}`) ?? null })), outcome: { verdict: results.summary.overall, exitCode: results.summary.exitCode } };
 }
 
 /** Reason of every cell of a run that had no baseline to compare with. */

@@ -17,11 +17,20 @@ import { fieldsNotMeasured } from './measure/env-fingerprint.ts';
 import { LabExecutor } from './measure/lab-executor.ts';
 import { overlayState } from './measure/overlay.ts';
 import type { BenchHosts } from './measure/paths.ts';
-import { writeReports, type WrittenReports } from './report/write.ts';
+import { writeHistoryPage, writeReports, type WrittenReports } from './report/write.ts';
+import { analyseHistory } from './judge/history-analysis.ts';
 import { EXIT_NOT_RUN, type ResultsDocument } from './report/results.ts';
 import { runBench, type BenchPlan, type RunnerObserver } from './runner.ts';
-import { backendsNeeded, overlayNeeds, type SuitePlan, type ProbeSettings } from './plan/suite.ts';
+import { backendsNeeded, CANARY_PATH, overlayNeeds, type SuitePlan, type ProbeSettings } from './plan/suite.ts';
 import { baselineFromResults } from './report/baseline-record.ts';
+import { baselineAsNight } from './judge/baseline.ts';
+import { appendNight, readHistory } from './history/store.ts';
+import { nightId, type NightRecord } from './history/night.ts';
+import { collectPackages, labbenchRevision } from './measure/provenance.ts';
+import { nightOfResults, type TonightFacts } from './runner.ts';
+import type { NightsContext } from './judge/across-nights.ts';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../errors.ts';
 
 
 /** The bench could not run: no results, exit 2; the cause says why. */
@@ -38,8 +47,12 @@ export interface SessionOptions {
   seed: number;
   testbed: string;
   lab: { name: string; subnet?: string };
-  /** Baseline file to compare with (stored mode) and/or to write. */
-  baselineFile: string;
+  /** Baseline file to compare with (stored mode) and/or to write; in history mode the first night of its machine's series (null: none). */
+  baselineFile: string | null;
+  /** The baseline file was named on the command line: it must exist, also in history mode. */
+  baselineNamed?: boolean;
+  /** The history of nights to judge tonight with and to append it to (null: the single-night gate against the baseline only). */
+  history: string | null;
   updateBaseline: boolean;
   reportDir: string | null;
   /** Leave the lab and the bench's containers up afterwards. */
@@ -73,7 +86,12 @@ export interface SessionOutcome {
   baselineWritten: string | null;
   /** Why the stored comparison has no baseline (first run), or null. */
   baselineNote: string | null;
+  /** The history file tonight was appended as, or null. */
+  nightWritten: string | null;
 }
+
+/** labbench's own checkout: its commit is recorded with every night. */
+const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs a session; throws BenchNotRunError when no results could be produced. */
 export async function runSession(options: SessionOptions, observer: SessionObserver = {}): Promise<SessionOutcome> {
@@ -92,6 +110,7 @@ export async function runSession(options: SessionOptions, observer: SessionObser
   let tSetup = t0;
   let tMeasure = t0;
   let results: ResultsDocument;
+  let tonight: TonightFacts | null = null;
   try {
     try {
       const existing = await provider.inventory(name);
@@ -111,11 +130,12 @@ export async function runSession(options: SessionOptions, observer: SessionObser
       const state = needed.length > 0 ? await overlayState(hosts) : null;
       const first = state?.ready && state.backend && needed.includes(state.backend) ? state.backend : (needed[0] ?? null);
       await executor.setUp(first);
+      if (comparison.history) tonight = { id: nightId(new Date().toISOString()), revision: await labbenchRevision(REPOSITORY), packages: await collectPackages([hosts.a, hosts.b]) };
       tSetup = performance.now();
     } catch (err) {
       throw new BenchNotRunError('the bench could not run', { cause: err });
     }
-    const plan = benchPlan(options, comparison.document, executor.currentBackend);
+    const plan = benchPlan(options, comparison.document, executor.currentBackend, comparison.history && tonight ? { context: comparison.history, night: tonight } : null);
     try {
       results = await runBench(plan, executor, observer);
     } catch (err) {
@@ -142,8 +162,19 @@ export async function runSession(options: SessionOptions, observer: SessionObser
   }
 
   const reports = options.reportDir ? await writeReports(options.reportDir, results) : null;
+  let nightWritten: string | null = null;
+  if (options.history && tonight && !options.suite.variants) {
+    nightWritten = appendNight(options.history, nightOfResults(results, tonight));
+    note(`tonight appended to the history of nights: ${nightWritten}`);
+    if (options.reportDir) {
+      const history = readHistory(options.history, options.testbed);
+      const nights = withBaselineNight(history.nights, comparison.document);
+      const page = await writeHistoryPage(options.reportDir, analyseHistory({ testbed: options.testbed, source: options.history, nights, marks: history.marks, canary: CANARY_PATH }));
+      note(`the history page: ${page}`);
+    }
+  }
   let baselineWritten: string | null = null;
-  if (options.updateBaseline) {
+  if (options.updateBaseline && options.baselineFile !== null) {
     await mkdir(dirname(options.baselineFile), { recursive: true });
     await writeFile(options.baselineFile, `${JSON.stringify(baselineFromResults(results), null, 2)}\n`);
     baselineWritten = options.baselineFile;
@@ -157,6 +188,7 @@ export async function runSession(options: SessionOptions, observer: SessionObser
     reports,
     baselineWritten,
     baselineNote: comparison.note,
+    nightWritten,
   };
 }
 
@@ -176,24 +208,74 @@ export function benchHosts(lab: Lab): BenchHosts {
   return { a, b };
 }
 
-async function loadComparison(options: SessionOptions, note: (text: string) => void): Promise<{ document: BaselineDocument | null; note: string | null }> {
-  if (options.suite.variants) return { document: null, note: null };
+interface Comparison {
+  document: BaselineDocument | null;
+  note: string | null;
+  /** History mode: the nights before tonight (the committed baseline's among them). */
+  history: NightsContext | null;
+}
+
+async function loadComparison(options: SessionOptions, note: (text: string) => void): Promise<Comparison> {
+  if (options.suite.variants) return { document: null, note: null, history: null };
+  if (options.history) return loadHistory(options.history, options, note);
+  if (options.baselineFile === null) throw new BenchNotRunError('the bench could not run: no baseline and no history to compare with');
   try {
-    return { document: await loadBaseline(options.baselineFile), note: null };
+    return { document: await loadBaseline(options.baselineFile), note: null, history: null };
   } catch (err) {
     if (!options.updateBaseline) throw new BenchNotRunError('the bench could not run', { cause: err });
     const why = `no usable baseline at ${options.baselineFile} (${firstLine(err)}): this run records the first one`;
     note(why);
-    return { document: null, note: why };
+    return { document: null, note: why, history: null };
   }
 }
 
-function benchPlan(options: SessionOptions, baseline: BaselineDocument | null, initialBackend: string | null): BenchPlan {
+/**
+ * The history of nights, with the committed baseline as the first night of its machine's series
+ * (unless the history has it already: the night that recorded it). A missing baseline file is
+ * fine here: the history alone is enough, and its first night has nothing to compare with.
+ */
+async function loadHistory(dir: string, options: SessionOptions, note: (text: string) => void): Promise<Comparison> {
+  let history;
+  try {
+    history = readHistory(dir, options.testbed);
+  } catch (err) {
+    throw new BenchNotRunError('the bench could not run: its history of nights cannot be read', { cause: err });
+  }
+  let baseline: BaselineDocument | null = null;
+  if (options.baselineFile !== null) {
+    try {
+      baseline = await loadBaseline(options.baselineFile);
+    } catch (err) {
+      // A baseline file named on the command line must be there (unless this run writes it); the testbed's default may not be (yet).
+      const missing = err instanceof ConfigError && err.message.startsWith('no baseline at');
+      if (!missing || (options.baselineNamed && !options.updateBaseline)) throw new BenchNotRunError('the bench could not run', { cause: err });
+      note(`no baseline at ${options.baselineFile}: the history of nights (${history.nights.length}) is all tonight is compared with`);
+    }
+  }
+  return { document: baseline, note: null, history: { source: dir, nights: withBaselineNight(history.nights, baseline), marks: history.marks } };
+}
+
+/** The nights with the committed baseline's night among them, in time order, unless one of them recorded it. */
+export function withBaselineNight(nights: readonly NightRecord[], baseline: BaselineDocument | null): NightRecord[] {
+  if (!baseline) return [...nights];
+  const night = baselineAsNight(baseline);
+  const recorded = nights.some((n) => n.id === night.id || (n.startedAt <= baseline.createdAt && baseline.createdAt <= n.finishedAt));
+  return recorded ? [...nights] : [night, ...nights].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+}
+
+function benchPlan(
+  options: SessionOptions,
+  baseline: BaselineDocument | null,
+  initialBackend: string | null,
+  history: { context: NightsContext; night: TonightFacts } | null,
+): BenchPlan {
   const { suite } = options;
   const comparison: BenchPlan['comparison'] = suite.variants
     ? { mode: 'ab', labels: { A: suite.variants.A.label, B: suite.variants.B.label } }
-    : baseline
-      ? { mode: 'stored', source: options.baselineFile, baseline }
+    : history
+      ? { mode: 'history', ...history }
+      : baseline
+      ? { mode: 'stored', source: options.baselineFile ?? '(none)', baseline }
       : { mode: 'none' };
   return {
     testbed: options.testbed,

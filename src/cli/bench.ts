@@ -14,9 +14,11 @@ import { BenchNotRunError, runSession, type SessionOptions, type SessionOutcome 
 import { badBenchOptions, BENCH_PROBE_SETTINGS, probeSettingsProblems, resolveSuite } from '../bench/plan/suite.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
 import { parseFlags } from './args.ts';
+import { dirname, join } from 'node:path';
+import { statePaths } from '../providers/local/paths.ts';
 import type { RunRecord } from '../bench/measure/run-record.ts';
 
-const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--json] [--report DIR]
+const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--history DIR | --no-history] [--json] [--report DIR]
                   [--runs N] [--warmups N] [--seed N] [--paths loopback,host,bridge,overlay] [--probes tcp,udp,ping,rr]
                   [--backend vxlan|udp|host-gw]… [--ab VARIANT_A,VARIANT_B] [--name LAB] [--subnet CIDR] [--testbed NAME] [--keep]
 
@@ -29,6 +31,11 @@ const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--json] 
 
   --baseline FILE        baseline to compare with / write (default bench/baselines/<testbed>.json)
   --update-baseline      record this run as the baseline (compared with the old one if any; never gates)
+  --history DIR          the history of nights: tonight is judged against its own machine's latest nights and
+                         the change points of every series, then appended (default: $LABBENCH_HOME/bench-history;
+                         the baseline file is the first night of its machine's series); see pnpm bench:history
+  --no-history           judge tonight against the baseline file alone (the single-night gate) and keep no history
+  --no-baseline          history mode without the baseline file as its first night
   --json                 print the results document (bench/schema/results.schema.json) instead of the table
   --report DIR           write report.json, report.md and report.html into DIR
   --runs N               measured rounds (default ${DEFAULT_RUNS}; ${BASELINE_RUNS} with --update-baseline); --warmups N discarded rounds first (default 1)
@@ -48,6 +55,9 @@ const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--json] 
 const FLAGS = {
   baseline: { type: 'string' },
   'update-baseline': { type: 'boolean' },
+  history: { type: 'string' },
+  'no-history': { type: 'boolean' },
+  'no-baseline': { type: 'boolean' },
   json: { type: 'boolean' },
   report: { type: 'string' },
   runs: { type: 'string' },
@@ -77,7 +87,7 @@ export interface BenchCommand {
 }
 
 /** Parses and checks `pnpm bench`'s arguments (pure); one ConfigError listing every problem. */
-export function parseBenchArgs(argv: string[], randomSeedOf: () => number = randomSeed): BenchCommand {
+export function parseBenchArgs(argv: string[], randomSeedOf: () => number = randomSeed, env: NodeJS.ProcessEnv = process.env): BenchCommand {
   const { values, positionals } = parseFlags(argv, FLAGS, USAGE);
   const problems: string[] = [];
   if (positionals.length > 0) problems.push(`unexpected arguments: ${positionals.join(' ')}`);
@@ -99,6 +109,9 @@ export function parseBenchArgs(argv: string[], randomSeedOf: () => number = rand
   const name = values.name ?? DEFAULT_BENCH_LAB;
   if (values['update-baseline'] && values.ab !== undefined) problems.push('--update-baseline records a stored baseline; an --ab run compares two variants and records none');
   if (values.baseline !== undefined && values.ab !== undefined) problems.push('--baseline and --ab exclude each other: an A/B run compares its two variants');
+  if (values.history !== undefined && values['no-history']) problems.push('--history and --no-history exclude each other');
+  if (values['no-baseline'] && (values['no-history'] || values.baseline !== undefined || values['update-baseline'])) problems.push('--no-baseline goes with the history alone: not with --no-history, --baseline or --update-baseline');
+  if (values.history !== undefined && values.ab !== undefined) problems.push('--history and --ab exclude each other: an A/B run compares its two variants and is kept in no history');
   const { plan: suite, problems: suiteProblems } = resolveSuite({
     ...(values.paths !== undefined ? { paths: values.paths } : {}),
     ...(values.probes !== undefined ? { probes: values.probes } : {}),
@@ -118,12 +131,19 @@ export function parseBenchArgs(argv: string[], randomSeedOf: () => number = rand
       seed: seed === -1 ? randomSeedOf() : seed,
       testbed,
       lab: { name, ...(values.subnet !== undefined ? { subnet: values.subnet } : {}) },
-      baselineFile: values.baseline ?? baselinePath(testbed),
+      baselineFile: values['no-baseline'] ? null : (values.baseline ?? baselinePath(testbed)),
+      baselineNamed: values.baseline !== undefined,
+      history: values['no-history'] || values.ab !== undefined ? null : (values.history ?? defaultHistoryDir(env)),
       updateBaseline: Boolean(values['update-baseline']),
       reportDir: values.report ?? null,
       keep: Boolean(values.keep),
     },
   };
+}
+
+/** Where `pnpm bench` keeps its history of nights unless told: beside labbench's other state. */
+export function defaultHistoryDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(statePaths(env).root, 'bench-history');
 }
 
 /** One progress line per run: "[ 37/176] overlay    tcp   9.41 Gbit/s". */
@@ -166,6 +186,7 @@ export function trailer(outcome: SessionOutcome, runs: number): string {
   if (outcome.baselineNote) lines.push(outcome.baselineNote);
   if (outcome.baselineWritten) lines.push(`baseline written: ${outcome.baselineWritten} (--update-baseline does not gate: exit 0)`);
   if (outcome.reports) lines.push(`reports: ${outcome.reports.json}, ${outcome.reports.markdown}, ${outcome.reports.html}`);
+  if (outcome.nightWritten) lines.push(`history: ${outcome.nightWritten} (the nights' page: pnpm bench:history --history ${dirname(dirname(outcome.nightWritten))} --out DIR)`);
   return `${lines.join('\n')}\n`;
 }
 

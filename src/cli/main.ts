@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   scenario: () => import('./scenario.ts'),
   course: () => import('./course.ts'),
   bench: () => import('./bench.ts'),
+  'bench-history': () => import('./bench-history.ts'),
   'vm-image': () => import('./vm-image.ts'),
 };
 
@@ -22,7 +23,8 @@ const USAGE = `usage: labbench <command> [options]
   scenario <name>|all|--list                     run the course document's chapters as verified scenarios
   course list|start|check|…                      do a chapter by hand, step by step, and have the lab grade it
   course serve                                   the same in a browser: steps, checks, a terminal per host, the topology
-  bench                                          measure the lab's network paths against a baseline
+  bench                                          measure the lab's network paths against a baseline and the history of nights
+  bench-history [accept NIGHT]                   the history of nights: change points, what changed, the page
   vm-image                                       build the Debian 12 VM image for the libvirt provider
 
 Run a command with --help for its options.`;

@@ -7,7 +7,7 @@
  * loopback canary run.
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBaseline } from '../../src/bench/judge/baseline.ts';
@@ -35,7 +35,7 @@ test.after.always(async () => {
 run(title('a short suite measures loopback, host, bridge and overlay with every probe; --json and --report write valid JSON, Markdown and HTML'), async (t) => {
   const baseline = join(dir, 'short.json');
   const reports = join(dir, 'reports');
-  const r = await cli(['bench', '--runs', '2', '--update-baseline', '--baseline', baseline, '--report', reports, '--json', ...lab]);
+  const r = await cli(['bench', '--runs', '2', '--update-baseline', '--baseline', baseline, '--history', join(dir, 'short-history'), '--report', reports, '--json', ...lab]);
   t.is(r.code, 0, r.stderr.slice(-3000));
   const doc = JSON.parse(r.stdout) as ResultsDocument;
   t.deepEqual(schemaErrors('results', doc), []);
@@ -73,7 +73,7 @@ run(title('a short suite measures loopback, host, bridge and overlay with every 
 
 run(title('an injected slowdown of the overlay (GSO off on flannel.1) is caught: exit 1 naming overlay TCP throughput; the host path does not FAIL'), async (t) => {
   const baseline = join(dir, 'gate.json');
-  const suite = ['--paths', 'host,overlay', '--probes', 'tcp', '--runs', '8'];
+  const suite = ['--paths', 'host,overlay', '--probes', 'tcp', '--runs', '8', '--history', join(dir, 'gate-history')];
   const first = await cli(['bench', ...suite, '--update-baseline', '--baseline', baseline, ...lab]);
   t.is(first.code, 0, first.stderr.slice(-3000));
 
@@ -93,11 +93,42 @@ run(title('an injected slowdown of the overlay (GSO off on flannel.1) is caught:
     t.true(host?.verdict === 'PASS' || (host?.verdict === 'INCONCLUSIVE' && /too noisy|not clearly beyond the noise/.test(host.reason)), `host: ${host?.verdict} ${host?.reason}`);
     t.is(overlay?.stats?.basis, 'canary-ratio');
     t.regex(r.stderr, /^FAIL +overlay\/tcp\.throughput: /m);
+    // Judged against the night that recorded the baseline (the history's only night, on this machine).
+    t.deepEqual(doc.history?.references.find((x) => x.key === 'overlay/tcp.throughput')?.kind, 'series');
+    t.regex(overlay?.reason ?? '', /what changed since \S+: nothing recorded changed/);
   } finally {
     const { a, b } = benchHosts(open);
     for (const h of [a, b]) await h.$({ nothrow: true })`ip link set dev flannel.1 gso_max_segs 65535`;
     await open.close();
   }
+});
+
+run(title('three nights on one lab make a history whose page shows three nights per cell; a corrupt night stops the next run with one error naming it'), async (t) => {
+  const history = join(dir, 'three-nights');
+  const suite = ['--paths', 'overlay', '--probes', 'ping', '--runs', '6', '--history', history, '--no-baseline', ...lab];
+  for (let night = 1; night <= 3; night++) {
+    const r = await cli(['bench', ...suite]);
+    t.is(r.code, 0, r.stderr.slice(-3000));
+    t.regex(r.stdout, new RegExp(`history ${history} \\(${night} nights with tonight`));
+  }
+  t.is(readdirSync(join(history, 'nights')).length, 3);
+  const out = join(dir, 'history-page');
+  const page = await cli(['bench-history', '--history', history, '--no-baseline', '--out', out]);
+  t.is(page.code, 0, page.stderr);
+  const html = readFileSync(join(out, 'history.html'), 'utf8');
+  for (const cell of ['overlay/ping.rtt', 'loopback/ping.rtt']) t.regex(html, new RegExp(`data-cell="${cell.replace('.', '\\.')}" data-nights="3"`), cell);
+  t.regex(html, /<svg /);
+  t.notRegex(html, /<script|(src|href)="https?:/, 'self-contained, no scripts');
+  const analysis = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')) as { nights: unknown[]; cells: { key: string; points: unknown[] }[] };
+  t.is(analysis.nights.length, 3);
+  t.is(analysis.cells.find((c) => c.key === 'overlay/ping.rtt')?.points.length, 3);
+
+  const corrupt = join(history, 'nights', readdirSync(join(history, 'nights'))[1] as string);
+  writeFileSync(corrupt, '{"kind": "labbench.bench.night", "schema');
+  const broken = await cli(['bench', ...suite]);
+  t.is(broken.code, 2);
+  t.regex(broken.stderr, new RegExp(`bench history entry ${corrupt.replaceAll('.', '\\.')} is not valid JSON`));
+  t.is(readdirSync(join(history, 'nights')).length, 3, 'nothing appended, nothing lost');
 });
 
 test('a bench that cannot run exits 2 and says why: bad flags, no baseline', async (t) => {

@@ -85,3 +85,18 @@ test('the lab that is up is reused whatever its subnet when --subnet is not give
   t.deepEqual(labSubnet({ name: 'x' }, undefined), {}, 'no lab of that name: the document default');
   t.deepEqual(labSubnet({ name: 'x', subnet: '10.1.1.0/24' }, { subnet: '10.9.8.0/24' }), { subnet: '10.1.1.0/24' }, 'a given subnet is checked against the lab as before');
 });
+
+test('history: kept beside labbench\'s state by default, --history names it, --no-history and A/B runs keep none, --no-baseline leaves the baseline file out', (t) => {
+  const env = { LABBENCH_HOME: '/var/lib/lb' };
+  t.is(parseBenchArgs([], fixedSeed, env).options.history, '/var/lib/lb/bench-history');
+  t.is(parseBenchArgs(['--history', 'h'], fixedSeed, env).options.history, 'h');
+  t.is(parseBenchArgs(['--no-history'], fixedSeed, env).options.history, null);
+  t.is(parseBenchArgs(['--ab', 'vxlan,udp'], fixedSeed, env).options.history, null);
+  const only = parseBenchArgs(['--no-baseline'], fixedSeed, env).options;
+  t.is(only.baselineFile, null);
+  t.false(parseBenchArgs([], fixedSeed, env).options.baselineNamed);
+  t.true(parseBenchArgs(['--baseline', 'b.json'], fixedSeed, env).options.baselineNamed);
+  const err = t.throws(() => parseBenchArgs(['--history', 'h', '--no-history', '--no-baseline', '--baseline', 'b.json'], fixedSeed, env), { instanceOf: ConfigError });
+  t.regex(err?.message ?? '', /--history and --no-history exclude each other/);
+  t.regex(err?.message ?? '', /--no-baseline goes with the history alone/);
+});

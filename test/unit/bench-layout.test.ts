@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * src/bench is a pipeline: plan → measure → judge → report, with `shared` below all of them and
- * the orchestration (runner, session) on top. Every relative import of src/bench is read here
+ * the orchestration (runner, session) on top. `history` (the nights kept on disk) sits between
+ * measure and judge: judge reads nights, report and the session write them. Every relative import of src/bench is read here
  * (type-only imports included), so a circle or a stage reaching back upstream fails this test.
  */
 const BENCH = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/bench');
@@ -21,9 +22,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   shared: ['shared'],
   plan: ['shared', 'plan'],
   measure: ['shared', 'plan', 'measure'],
-  judge: ['shared', 'plan', 'measure', 'judge'],
-  report: ['shared', 'plan', 'measure', 'judge', 'report'],
-  '.': ['shared', 'plan', 'measure', 'judge', 'report', '.'],
+  history: ['shared', 'plan', 'measure', 'history'],
+  judge: ['shared', 'plan', 'measure', 'history', 'judge'],
+  report: ['shared', 'plan', 'measure', 'history', 'judge', 'report'],
+  '.': ['shared', 'plan', 'measure', 'history', 'judge', 'report', '.'],
 };
 
 function sources(dir: string): string[] {

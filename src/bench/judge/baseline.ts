@@ -9,6 +9,7 @@ import type { Fingerprint } from '../measure/fingerprint.ts';
 import type { MetricId, ProbeKind, ToleranceOverrides } from '../plan/metrics.ts';
 import type { ProbeSettings } from '../plan/suite.ts';
 import { parseDocument } from '../shared/schema.ts';
+import { NIGHT_KIND, NIGHT_SCHEMA_VERSION, timeStamp, type NightRecord } from '../history/night.ts';
 import type { DecisionSettings } from './verdict.ts';
 
 /** `kind` of a baseline document. */
@@ -65,4 +66,24 @@ export async function loadBaseline(path: string): Promise<BaselineDocument> {
     throw new ConfigError(`cannot read baseline ${path}: ${(err as Error).message}`, { cause: err });
   }
   return parseBaseline(text, path);
+}
+
+/** The committed baseline as a night: its runs are the rounds of the first night of its machine's series. */
+export function baselineAsNight(baseline: BaselineDocument): NightRecord {
+  const { paths, probes, runs, warmups, seed } = baseline.suite;
+  return {
+    kind: NIGHT_KIND,
+    schemaVersion: NIGHT_SCHEMA_VERSION,
+    id: `baseline-${timeStamp(baseline.createdAt)}`,
+    origin: 'baseline',
+    testbed: baseline.testbed,
+    startedAt: baseline.createdAt,
+    finishedAt: baseline.createdAt,
+    labbench: { commit: null, dirty: null },
+    fingerprint: { ...baseline.fingerprint },
+    packages: null,
+    suite: { paths: [...paths], probes: [...probes], runs, warmups, seed },
+    cells: baseline.samples.map((s) => ({ path: s.path, metric: s.metric, values: [...s.values], canary: s.canary ? [...s.canary] : null, verdict: null })),
+    outcome: null,
+  };
 }

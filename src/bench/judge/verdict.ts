@@ -95,6 +95,11 @@ export interface DecisionInput {
   fingerprintDifferences?: readonly FingerprintDifference[];
   /** The path that measures the machine rather than the lab (the bench's `loopback`). */
   canary?: string;
+  /**
+   * Cells that meet the FAIL conditions stay WARN with this said instead (a comparison made
+   * only for the record, e.g. with another machine's nights); they need no re-run.
+   */
+  capAtWarn?: string;
 }
 
 /** The numbers behind a verdict. */
@@ -305,6 +310,7 @@ function classify(a: Assessment, all: readonly Assessment[], ctx: Context): Cell
   const base = { key: cellKey(a.cell.path, a.cell.metric), path: a.cell.path, metric: a.cell.metric, n: a.n, stats: a.stats, confirmation: null };
   if (a.blocked !== null || !a.stats) return { ...base, verdict: 'INCONCLUSIVE', reason: a.blocked ?? 'not comparable', flagged: false };
   const c = judge(a, driverWorsened(a, all), ctx);
+  if (c.failConditions && ctx.input.capAtWarn) return { ...base, verdict: 'WARN', reason: `${c.reason}; ${ctx.input.capAtWarn}`, flagged: false };
   const reason = c.failConditions ? `${c.reason}${AWAITING_CONFIRMATION}` : c.reason;
   return { ...base, verdict: c.verdict, reason, flagged: c.failConditions };
 }

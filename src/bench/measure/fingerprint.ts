@@ -45,7 +45,7 @@ export function describeDifferences(differences: readonly FingerprintDifference[
 }
 
 /** Fields that describe the machine rather than the software on it. */
-export const MACHINE_FIELDS: readonly string[] = ['kernel', 'cpuModel', 'cpuCores'];
+export const MACHINE_FIELDS: readonly string[] = ['kernel', 'cpuModel', 'cpuCores', 'machineId'];
 
 /** Differences split into the machine's and the software's or configuration's. */
 export function splitDifferences(differences: readonly FingerprintDifference[]): { machine: FingerprintDifference[]; software: FingerprintDifference[] } {

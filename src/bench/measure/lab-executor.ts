@@ -11,6 +11,7 @@ import { quoteArg } from '../../transports/quote.ts';
 import { collectHostFacts, mergeHostFacts, overlayFields, probeFields } from './env-fingerprint.ts';
 import type { RunValues } from './extract.ts';
 import type { Fingerprint } from './fingerprint.ts';
+import { machineIdentity } from './provenance.ts';
 import { ensureOverlay, overlayState } from './overlay.ts';
 import { ProbeOutputError, excerpt } from '../../parsers/probe-output-error.ts';
 import { corePlan, setUpPath, slotOf, tearDownPath, type BenchHosts, type CorePlan, type LivePath } from './paths.ts';
@@ -137,7 +138,7 @@ export class LabExecutor implements BenchExecutor {
     if (this.facts === null) {
       const byHost = [];
       for (const host of [this.hosts.a, this.hosts.b]) byHost.push({ host: host.name, facts: await collectHostFacts(host) });
-      this.facts = mergeHostFacts(byHost);
+      this.facts = { ...mergeHostFacts(byHost), machineId: machineIdentity() };
     }
     const facts = { ...this.facts };
     const backends = backendsNeeded(this.plan);

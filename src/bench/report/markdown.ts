@@ -1,5 +1,6 @@
 /** Markdown report for a CI job summary: outcome, table, findings, environment. */
 import type { ResultsDocument } from './results.ts';
+import { HISTORY_PAGE } from './history-page.ts';
 import { COLUMNS, contextLine, countsLine, environmentLine, findings, judgedLine, reportRows } from './rows.ts';
 
 const ICON: Record<string, string> = { PASS: '✅', WARN: '⚠️', FAIL: '❌', IMPROVED: '🚀', INCONCLUSIVE: '❔' };
@@ -13,6 +14,7 @@ export function renderMarkdown(doc: ResultsDocument): string {
   out.push('');
   out.push(`_${escapeCell(environmentLine(doc))}_`);
   for (const note of doc.summary.notes) out.push(`- ${escapeCell(note)}`);
+  if (doc.history) out.push(`- the history of nights: \`${HISTORY_PAGE}\` beside this report (\`pnpm bench:history\` draws it anew)`);
   out.push('');
   out.push(`| ${COLUMNS.map((c) => c.title).join(' | ')} |`);
   out.push(`|${COLUMNS.map((c) => (c.align === 'right' ? '---:' : ':---')).join('|')}|`);

@@ -12,11 +12,12 @@ import { describeDifferences, diffFingerprints, splitDifferences, type Fingerpri
 import { DEFAULT_METRICS, METRIC_IDS, type MetricId, type MetricTable, type ProbeKind, cellKey, type CellKey } from '../plan/metrics.ts';
 import { summarize, type SampleSummary } from '../judge/stats.ts';
 import { overallVerdict, VERDICTS, type CellSamples, type CellStatistics, type ComparisonMode, type Decision, type Verdict } from '../judge/verdict.ts';
+import type { CellReference, NightsOutcome } from '../judge/across-nights.ts';
 
 /** `kind` of a results document. */
 export const RESULTS_KIND = 'labbench.bench.results';
 /** Version of the results document shape; bumped on any incompatible change. */
-export const RESULTS_SCHEMA_VERSION = 2;
+export const RESULTS_SCHEMA_VERSION = 3;
 
 /** Exit code when no cell FAILed. */
 export const EXIT_OK = 0;
@@ -76,6 +77,12 @@ export interface Variants {
   differences: FingerprintDifference[];
 }
 
+/** How tonight was judged against the history of nights (history mode). */
+export interface HistoryJudgement extends NightsOutcome {
+  /** What each cell was compared with. */
+  references: CellReference[];
+}
+
 /** The results document. */
 export interface ResultsDocument {
   kind: typeof RESULTS_KIND;
@@ -89,6 +96,8 @@ export interface ResultsDocument {
   /** Tonight's environment (A/B: arm B's). */
   fingerprint: Fingerprint;
   baseline: BaselineReference | null;
+  /** History mode: the nights tonight was judged with, the change points, and what changed. */
+  history: HistoryJudgement | null;
   variants: Variants | null;
   cells: ResultCell[];
   derived: DerivedFigure[];
@@ -129,6 +138,8 @@ export interface BuildResultsInput {
   baseline?: { source: string; document: BaselineDocument };
   /** A/B mode. */
   variants?: { A: { label: string; fingerprint: Fingerprint }; B: { label: string; fingerprint: Fingerprint } };
+  /** History mode: the judgement across nights (its FAILs become the cells' FAILs). */
+  history?: { outcome: NightsOutcome; references: CellReference[] };
   metrics?: MetricTable;
 }
 
@@ -148,6 +159,8 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
     const spec = metrics[d.metric];
     const s = samples.get(d.key);
     const conf = confirmations.get(d.key);
+    const across = input.history?.outcome.cells.find((c) => c.key === d.key);
+    const failsAcross = across?.verdict === 'FAIL' && d.verdict !== 'FAIL';
     return {
       key: d.key,
       path: d.path,
@@ -158,8 +171,10 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
       current: block(s?.current ?? [], s?.currentCanary),
       baseline: block(s?.baseline ?? [], s?.baselineCanary),
       confirmation: conf && d.flagged ? { current: block(conf.current, conf.currentCanary), baseline: block(conf.baseline, conf.baselineCanary) } : null,
-      verdict: d.verdict,
-      reason: d.reason,
+      verdict: failsAcross ? 'FAIL' : d.verdict,
+      reason: [d.reason, d.verdict === 'FAIL' && across?.sinceReference ? `what changed since ${across.sinceReference}` : null, across?.reason ? `across nights: ${across.reason}` : null]
+        .filter((x) => x !== null)
+        .join('; '),
       flagged: d.flagged,
       stats: d.stats,
       confirmationStats: d.confirmation?.stats ?? null,
@@ -172,7 +187,8 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
   const differences = baseline ? diffFingerprints(baseline.document.fingerprint, input.fingerprint) : [];
   const { machine, software } = splitDifferences(differences);
   const judged = cells.filter((c) => c.verdict !== 'INCONCLUSIVE').length;
-  const exitCode = counts.FAIL > 0 ? EXIT_REGRESSION : cells.length > 0 && judged * 2 <= cells.length ? EXIT_UNJUDGED : EXIT_OK;
+  const history = input.history ? { ...input.history.outcome, references: input.history.references } : null;
+  const exitCode = history ? historyExitCode(cells, history) : counts.FAIL > 0 ? EXIT_REGRESSION : cells.length > 0 && judged * 2 <= cells.length ? EXIT_UNJUDGED : EXIT_OK;
   return {
     kind: RESULTS_KIND,
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -183,6 +199,7 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
     durationMs: Date.parse(input.finishedAt) - Date.parse(input.startedAt),
     suite: input.suite,
     fingerprint: input.fingerprint,
+    history,
     baseline: baseline
       ? {
           source: baseline.source,
@@ -201,7 +218,9 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
       overall,
       counts,
       judged,
-      notes: comparisonNotes({ cells, machine, software, judged, exitCode, stored: input.mode === 'stored' && baseline !== undefined }),
+      notes: history
+        ? historyNotes(cells, history, exitCode)
+        : comparisonNotes({ cells, machine, software, judged, exitCode, stored: input.mode === 'stored' && baseline !== undefined }),
       flagged: input.decision.cells.filter((c) => c.flagged).map((c) => c.key),
       confirmationApplied: input.decision.confirmationApplied,
       exitCode,
@@ -219,6 +238,36 @@ function comparisonNotes(r: { cells: readonly ResultCell[]; machine: Fingerprint
     notes.push(`the machine differs from the baseline's (${describeDifferences(r.machine)}): compared through the canary ratios only; the canary's own cells are not judged`);
   }
   if (r.exitCode === EXIT_UNJUDGED) notes.push(`only ${r.judged} of ${r.cells.length} cells could be judged: exit ${EXIT_UNJUDGED}, not a pass`);
+  return notes;
+}
+
+/** Cells compared with their own series' latest nights (history mode): the ones a night is judged on. */
+function seriesCells(cells: readonly ResultCell[], history: HistoryJudgement): ResultCell[] {
+  const kinds = new Map(history.references.map((r) => [r.key, r.kind]));
+  return cells.filter((c) => kinds.get(c.key) === 'series');
+}
+
+/**
+ * History mode's exit code: 1 with a FAIL (tonight's or the series'); 3 on a runner whose machine
+ * changes every night, or when at most half of the cells that have a series of their own could
+ * be judged; 0 otherwise — also for the first night of a machine or of the history, whose
+ * comparisons are for the record.
+ */
+function historyExitCode(cells: readonly ResultCell[], history: HistoryJudgement): typeof EXIT_OK | typeof EXIT_REGRESSION | typeof EXIT_UNJUDGED {
+  if (cells.some((c) => c.verdict === 'FAIL')) return EXIT_REGRESSION;
+  if (history.unjudgeableRunner) return EXIT_UNJUDGED;
+  const own = seriesCells(cells, history);
+  const judged = own.filter((c) => c.verdict !== 'INCONCLUSIVE').length;
+  return own.length > 0 && judged * 2 <= own.length ? EXIT_UNJUDGED : EXIT_OK;
+}
+
+function historyNotes(cells: readonly ResultCell[], history: HistoryJudgement, exitCode: number): string[] {
+  const notes: string[] = [];
+  if (cells.some((c) => c.stats?.basis === 'canary-ratio')) notes.push('paths judged by their per-round ratio to the loopback canary measured beside them (the absolute figures are shown for reference)');
+  notes.push(...history.notes);
+  const own = seriesCells(cells, history);
+  const judged = own.filter((c) => c.verdict !== 'INCONCLUSIVE').length;
+  if (exitCode === EXIT_UNJUDGED && !history.unjudgeableRunner) notes.push(`only ${judged} of ${own.length} cells with a series of their own could be judged: exit ${EXIT_UNJUDGED}, not a pass`);
   return notes;
 }
 

@@ -2,6 +2,7 @@
  * The row model every tabular report shares: one row per path × metric, with the figures
  * already formatted, so console and Markdown show the same text.
  */
+import { describeAttribution } from '../judge/attribution.ts';
 import { describeDifferences } from '../measure/fingerprint.ts';
 import { formatChange, formatNumber, formatP } from '../judge/format.ts';
 import { DEFAULT_METRICS, cellKey } from '../plan/metrics.ts';
@@ -77,7 +78,9 @@ export function contextLine(doc: ResultsDocument): string {
   const compared =
     doc.mode === 'ab' && doc.variants
       ? `A/B: A = ${doc.variants.A.label}, B = ${doc.variants.B.label}`
-      : doc.baseline
+      : doc.history
+        ? `history ${doc.history.source} (${doc.history.nights} nights with tonight, ${doc.history.tonight})`
+        : doc.baseline
         ? `baseline ${doc.baseline.source} (${doc.baseline.createdAt})`
         : 'no baseline';
   const { runs, warmups, seed } = doc.suite;
@@ -109,6 +112,10 @@ export function environmentLine(doc: ResultsDocument): string {
   if (doc.mode === 'ab' && doc.variants) {
     const diffs = doc.variants.differences;
     return diffs.length === 0 ? 'variants share one environment' : `variants differ in ${diffs.map((d) => `${d.field} (A ${show(d.baseline)}, B ${show(d.current)})`).join(', ')}`;
+  }
+  if (doc.history) {
+    const since = doc.history.sincePrevious;
+    return since ? `since the previous night (${since.from}): ${describeAttribution(since)}` : 'the first night of this history';
   }
   if (!doc.baseline) return 'no baseline to compare the environment with';
   const diffs = doc.baseline.differences;

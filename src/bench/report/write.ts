@@ -1,10 +1,12 @@
 /** Writes a run's reports into a directory: report.json, report.md and report.html. */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ResultsDocument } from './results.ts';
 import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
 import { renderMarkdown } from './markdown.ts';
+import type { HistoryAnalysis } from '../judge/history-analysis.ts';
+import { HISTORY_PAGE, renderHistoryPage } from './history-page.ts';
 
 /** Paths of the written reports. */
 export interface WrittenReports {
@@ -23,4 +25,13 @@ export async function writeReports(dir: string, doc: ResultsDocument): Promise<W
     writeFile(written.html, renderHtml(doc)),
   ]);
   return written;
+}
+
+/** Writes the history page beside a run's reports (`history/history.html`, linked from report.html) and its JSON. */
+export async function writeHistoryPage(dir: string, analysis: HistoryAnalysis): Promise<string> {
+  const page = join(dir, HISTORY_PAGE);
+  await mkdir(dirname(page), { recursive: true });
+  await writeFile(page, renderHistoryPage(analysis, { latestReport: '../report.html' }));
+  await writeFile(join(dirname(page), 'history.json'), `${JSON.stringify(analysis, null, 2)}\n`);
+  return page;
 }

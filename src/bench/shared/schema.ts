@@ -7,18 +7,24 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import baselineSchema from '../../../bench/schema/baseline.schema.json' with { type: 'json' };
 import resultsSchema from '../../../bench/schema/results.schema.json' with { type: 'json' };
+import nightSchema from '../../../bench/schema/night.schema.json' with { type: 'json' };
+import markSchema from '../../../bench/schema/mark.schema.json' with { type: 'json' };
 import { ConfigError } from '../../errors.ts';
 
 const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true });
 const validators = {
   baseline: ajv.compile(baselineSchema),
   results: ajv.compile(resultsSchema),
+  night: ajv.compile(nightSchema),
+  mark: ajv.compile(markSchema),
 };
 
-/** The two document types and what identifies them. */
+/** The document types and what identifies them. */
 export const DOCUMENTS = {
   baseline: { kind: 'labbench.bench.baseline', schemaVersion: 2, schemaFile: 'bench/schema/baseline.schema.json' },
-  results: { kind: 'labbench.bench.results', schemaVersion: 2, schemaFile: 'bench/schema/results.schema.json' },
+  results: { kind: 'labbench.bench.results', schemaVersion: 3, schemaFile: 'bench/schema/results.schema.json' },
+  night: { kind: 'labbench.bench.night', schemaVersion: 1, schemaFile: 'bench/schema/night.schema.json' },
+  mark: { kind: 'labbench.bench.mark', schemaVersion: 1, schemaFile: 'bench/schema/mark.schema.json' },
 } as const;
 
 /** A document type. */
