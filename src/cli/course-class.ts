@@ -24,11 +24,16 @@ import { createProgress } from '../progress.ts';
 import { ensureInotifyRoom } from '../providers/local/inotify.ts';
 import { LocalProvider } from '../providers/local/provider.ts';
 import { findExercise, stepOf } from '../course/index.ts';
+import { startFromFile } from '../course/from-file.ts';
+import { documentSpec } from '../spec/testbed-spec.ts';
+import { snapshotsOf } from './lab-snapshot.ts';
 
 export interface ClassFlags {
   class: string;
   exercise?: string;
   at?: string;
+  /** A snapshot file every student starts from (`lab snapshot export`), instead of solving the steps before theirs. */
+  from?: string;
   prefix?: string;
   subnets?: string;
   parallel?: string;
@@ -39,7 +44,7 @@ export interface ClassFlags {
 }
 
 export const CLASS_USAGE =
-  'usage: pnpm course serve --class ROSTER [--exercise NAME] [--at N] [--prefix P] [--subnets CIDR] [--parallel N] [--urls FILE] [--stuck-checks N] [--stuck-minutes M] [--port P] [--host ADDRESS]\n' +
+  'usage: pnpm course serve --class ROSTER [--exercise NAME] [--at N] [--from FILE] [--prefix P] [--subnets CIDR] [--parallel N] [--urls FILE] [--stuck-checks N] [--stuck-minutes M] [--port P] [--host ADDRESS]\n' +
   '       pnpm course serve --class ROSTER [--prefix P] --down';
 
 const DEFAULT_PARALLEL = 4;
@@ -65,12 +70,33 @@ export async function planFromFlags(flags: ClassFlags, provider: LocalProvider):
     prefix,
     ...(flags.exercise ? { exercise: flags.exercise } : {}),
     ...(flags.at ? { at: positive(flags.at, '--at', 1) } : {}),
+    ...(flags.from && !flags.down ? { from: flags.from } : {}),
     ...(flags.subnets ? { subnets: flags.subnets } : {}),
     ...(flags.down ? { anyExercise: true } : {}),
   }, existing);
   // Every exercise and start step exists, before any lab is touched.
   if (!flags.down) for (const p of plans) stepOf(await findExercise(p.exercise), p.at);
   return { prefix, plans };
+}
+
+/** Starts a student's lab from their plan's snapshot file (`course start --from`, one lab per student). */
+function fromFile(atGiven: boolean): FromSnapshot {
+  return async (plan, provider) => {
+    const running = await provider.inventory(plan.lab);
+    const spec = running
+      ? { name: plan.lab, subnet: running.subnet, hosts: running.hosts.map((h) => ({ name: h.name, address: h.address, os: h.os, roles: h.roles })) }
+      : documentSpec({ name: plan.lab, subnet: plan.subnet });
+    await startFromFile({
+      provider,
+      snapshots: snapshotsOf(provider),
+      spec,
+      running: running !== undefined,
+      exercise: await findExercise(plan.exercise),
+      file: plan.from as string,
+      at: atGiven ? plan.at : undefined,
+      progress: createProgress(),
+    });
+  };
 }
 
 /** `roster.txt` → `roster`: the class's lab names are roster-alice, roster-bob, … unless --prefix says otherwise. */
@@ -88,6 +114,11 @@ export async function runClass(
   const provider = new LocalProvider();
   const { prefix, plans } = await planFromFlags(flags, provider);
   const out = process.stdout;
+  // Every student from one file: read whole and checked once, before any lab is touched.
+  if (flags.from && !flags.down) {
+    await snapshotsOf(provider).checkFile(flags.from);
+    fromSnapshot ??= fromFile(flags.at !== undefined);
+  }
   if (flags.down) {
     for (const p of plans) {
       await provider.down(p.lab, createProgress());

@@ -25,6 +25,7 @@ const FLAGS = {
   class: { type: 'string' },
   exercise: { type: 'string' },
   at: { type: 'string' },
+  from: { type: 'string' },
   prefix: { type: 'string' },
   subnets: { type: 'string' },
   parallel: { type: 'string' },
@@ -50,7 +51,7 @@ export async function runServe(argv: string[], course?: (lab: string, connection
   if (positionals.length > 0) throw new ConfigError(`course serve takes no argument "${positionals[0]}"`, { hint: SERVE_USAGE });
   const port = parsePort(values.port);
   const bind = values.host ?? '127.0.0.1';
-  const classOnly = (['exercise', 'at', 'prefix', 'subnets', 'parallel', 'urls', 'stuck-checks', 'stuck-minutes', 'down'] as const).filter((f) => values[f] !== undefined);
+  const classOnly = (['exercise', 'at', 'from', 'prefix', 'subnets', 'parallel', 'urls', 'stuck-checks', 'stuck-minutes', 'down'] as const).filter((f) => values[f] !== undefined);
   if (values.class !== undefined) {
     if (values.name || values.provider || values.inventory) throw new ConfigError('--class brings up one lab per student (local provider): --name, --provider and --inventory do not go with it', { hint: CLASS_USAGE.split('\n')[0] });
     if (!course) throw new ConfigError('course mode is not available in this build');

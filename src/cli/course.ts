@@ -13,13 +13,14 @@ import { renderCommandOutput, renderCommandStart, renderStepHeader } from '../sc
 import type { RunObserver } from '../scenario/runner.ts';
 import {
   checkStep, findExercise, hintFor, listExercises, readProgress, renderCheck, renderExerciseList, renderStatus, renderTask, requireProgress,
-  resetExercise, shellCommands, solveStep, startExercise, startFromSnapshot, stepOf, type CourseProgress, type Exercise,
+  resetExercise, shellCommands, solveStep, startExercise, startFromSnapshot, stepOf, type Exercise,
 } from '../course/index.ts';
 import { courseBackend } from '../course/serve/course-adapter.ts';
 import { parseFlags } from './args.ts';
 import { runServe } from './course-serve.ts';
 import { LAB_FLAGS, labName, specFromFlags, type LabFlags } from './lab-spec.ts';
 import { snapshotsOf } from './lab-snapshot.ts';
+import { startFromFile } from '../course/from-file.ts';
 import type { TestbedSpec } from '../spec/testbed-spec.ts';
 
 const USAGE = `usage: pnpm course list
@@ -139,29 +140,23 @@ export async function run(argv: string[]): Promise<number> {
  * and checked (and its lab shape compared) before anything is created or changed.
  */
 async function startFrom(provider: Provider, name: string, exercise: Exercise, file: string, flags: LabFlags & { at?: string }): Promise<number> {
-  const out = process.stdout;
-  const snapshots = snapshotsOf(provider);
   const running = flags.subnet ? undefined : await provider.inventory(name);
   const spec: TestbedSpec = running
     ? { name, subnet: running.subnet, hosts: running.hosts.map((h) => ({ name: h.name, address: h.address, os: h.os, roles: h.roles })) }
     : specFromFlags(flags, provider);
-  const manifest = await snapshots.checkFile(file, spec);
-  const saved = manifest.meta?.course as CourseProgress | undefined;
-  const at = stepNumber(flags.at, '--at') ?? (saved?.exercise === exercise.name ? saved.step : 1);
-  stepOf(exercise, at);
-  const progress = createProgress(consoleSink());
-  if (!running) {
-    await provider.preflight(spec);
-    await provider.up(spec, progress);
-  }
-  // The same file again on this lab is the same snapshot; another one under that name gets its own.
-  const there = (await snapshots.list(name)).some((s) => s.name === manifest.name) ? snapshots.manifest(name, manifest.name) : undefined;
-  const taken = there !== undefined && there.id !== manifest.id;
-  const { manifest: imported } = await snapshots.importFile(name, file, progress, { reuse: true, ...(taken ? { as: `${manifest.name}-${manifest.id.slice(0, 8)}` } : {}) });
-  const inventory = await snapshots.restore(name, imported.name, progress);
-  return withLab(await openLab(inventory), async (lab) => {
-    await startFromSnapshot(lab, exercise, at, imported.name);
-    out.write(`\nlab "${name}" is the lab of ${file} (snapshot "${imported.name}", saved ${imported.savedAt} from lab "${imported.lab.name}")\n${renderTask(exercise, at, shellCommands(lab, exercise.steps[at - 1]!.on))}`);
+  const started = await startFromFile({
+    provider,
+    snapshots: snapshotsOf(provider),
+    spec,
+    running: running !== undefined,
+    exercise,
+    file,
+    at: stepNumber(flags.at, '--at'),
+    progress: createProgress(consoleSink()),
+  });
+  const { imported, at } = started;
+  return withLab(await openLab(started.inventory), async (lab) => {
+    process.stdout.write(`\nlab "${name}" is the lab of ${file} (snapshot "${imported.name}", saved ${imported.savedAt} from lab "${imported.lab.name}")\n${renderTask(exercise, at, shellCommands(lab, exercise.steps[at - 1]!.on))}`);
     return 0;
   });
 }

@@ -20,12 +20,14 @@ import { statePaths } from '../../src/providers/local/paths.ts';
 import { containerName, LocalProvider } from '../../src/providers/local/provider.ts';
 import { BOX_IMAGE } from '../../src/scenario/lib/box.ts';
 import { waitFor } from '../../src/scenario/lib/host-steps.ts';
-import { cli, rootSkipReason } from '../support/cli.ts';
+import { cli, rootSkipReason, startCli } from '../support/cli.ts';
 
 const LAB = 's20-snap';
 const SUBNET = '10.122.50.0/24';
 const LAB2 = 's20-snap2';
 const SUBNET2 = '10.122.51.0/24';
+const CLASS_PREFIX = 's20c';
+const CLASS_SUBNETS = '10.122.52.0/24';
 const paths = statePaths();
 const work = mkdtempSync(join(tmpdir(), 'labbench-snapshot-test-'));
 const FILE = join(work, 'after-step5.lbsnap');
@@ -281,6 +283,31 @@ run(title('the file starts the course on a lab of another name and LAN: same sub
   t.is(again.code, 0, again.stderr.slice(-2000));
   t.regex(again.stderr, /lab "s20-snap2" already has this snapshot .* as "step5": using it/);
   t.deepEqual(readdirSync(paths.lab(LAB2).snapshots), ['step5']);
+});
+
+run(title('a class started from the file: each student\'s lab is the saved lab, on its own LAN, at the step it was saved on'), async (t) => {
+  if (!before || !existsSync(FILE)) return t.fail('no exported file from the tests before');
+  const roster = join(work, 'class.txt');
+  writeFileSync(roster, 'dora\n');
+  const server = startCli(['course', 'serve', '--class', roster, '--exercise', 'flannel-two-host', '--from', FILE, '--prefix', CLASS_PREFIX, '--subnets', CLASS_SUBNETS, '--port', '0']);
+  let printed = '';
+  server.child.stdout!.on('data', (c: Buffer) => (printed += String(c)));
+  try {
+    for (let i = 0; i < 600 && !/^dora\s+http:\/\//m.test(printed) && server.child.exitCode === null; i++) await sleep(500);
+    t.regex(printed, /^dora\s+http:\/\//m, `${printed}\n${(await Promise.race([server.done, sleep(1).then(() => null)]))?.stderr ?? ''}`);
+    const lab = `${CLASS_PREFIX}-dora`;
+    const there = await withLab(lab, async (l) => ({ flannel: await flannelState(l), work: await handWork(l) }));
+    t.deepEqual(there.work, before.work, 'the work done by hand in the saved lab is in the student\'s lab');
+    t.deepEqual(there.flannel.subnets, before.flannel.subnets);
+    t.deepEqual(there.flannel.endpoints, ['"http://10.122.52.12:2379"', '"http://10.122.52.12:2379"'], 'on the student\'s own LAN');
+    const status = await cli(['course', 'status', '--name', lab]);
+    t.regex(status.stdout, /on step 6 of 7/, 'at the step the snapshot was saved on');
+  } finally {
+    server.child.kill('SIGINT');
+    await server.done;
+    const down = await cli(['course', 'serve', '--class', roster, '--prefix', CLASS_PREFIX, '--down']);
+    t.is(down.code, 0, down.stderr);
+  }
 });
 
 run(title('lab down removes both labs with their snapshots and images; the exported file stays'), async (t: ExecutionContext) => {
