@@ -9,7 +9,8 @@ import * as pulumi from '@pulumi/pulumi';
 import test from 'ava';
 import { readLabConfig, type ConfigSource } from '../../infra/config.ts';
 import { declareLab } from '../../infra/lab.ts';
-import { inventoryFromStackOutputs, type LabStackOutputs } from '../../src/providers/libvirt/stack-outputs.ts';
+import type { LabStackOutputs } from '../../infra/outputs.ts';
+import { inventoryFromStackOutputs } from '../../src/providers/libvirt/stack-outputs.ts';
 import { validateSpec } from '../../src/spec/testbed-spec.ts';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBQ labbench-dev';
