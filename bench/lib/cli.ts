@@ -3,6 +3,7 @@
  * and reading back its JSON results. Progress goes to this process's stderr.
  */
 import type { ResultsDocument } from '../../src/bench/report/results.ts';
+import { InterruptedError } from '../../src/errors.ts';
 import { runLabbench } from '../../src/machine/labbench-cli.ts';
 
 /** What one CLI invocation gave back. */
@@ -17,11 +18,11 @@ export interface CliOutcome {
 
 /**
  * Runs `labbench <args>` from the repository root; stderr is echoed live unless `quiet`; `signal`
- * interrupts it (SIGINT), and the call rejects with the signal's reason once the CLI has exited.
+ * interrupts it (SIGINT), and the call rejects (InterruptedError) once the CLI has exited.
  */
 export async function labbench(args: readonly string[], options: { quiet?: boolean; signal?: AbortSignal } = {}): Promise<CliOutcome> {
   const r = await runLabbench(args, { echoStderr: !options.quiet, ...(options.signal && { signal: options.signal }) });
-  options.signal?.throwIfAborted();
+  if (options.signal?.aborted) throw new InterruptedError(`labbench ${args.join(' ')} was interrupted`, { cause: options.signal.reason });
   let results: ResultsDocument | null = null;
   if (args[0] === 'bench' && args.includes('--json')) {
     try {

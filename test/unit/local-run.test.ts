@@ -5,6 +5,8 @@
  */
 import { PassThrough } from 'node:stream';
 import test from 'ava';
+import { labbench } from '../../bench/lib/cli.ts';
+import { InterruptedError } from '../../src/errors.ts';
 import { labbenchArgv, REPO_ROOT, runLabbench } from '../../src/machine/labbench-cli.ts';
 import { runLocal } from '../../src/machine/run.ts';
 
@@ -71,4 +73,13 @@ test("labbench's CLI runs from the repository with this Node; its exit code is d
   const bad = await runLabbench(['scenario', '--no-such-flag']);
   t.is(bad.exitCode, 1);
   t.regex(bad.stderr, /--no-such-flag/);
+});
+
+test("the bench scripts' labbench(): exit code, output and seconds; an interrupted run rejects once the CLI has exited", async (t) => {
+  const list = await labbench(['scenario', '--list'], { quiet: true });
+  t.is(list.code, 0, list.stderr);
+  t.regex(list.stdout, /flannel-two-host/);
+  t.is(list.results, null, 'no results document from a command that prints none');
+  t.true(list.seconds > 0);
+  await t.throwsAsync(labbench(['scenario', '--list'], { quiet: true, signal: AbortSignal.abort() }), { instanceOf: InterruptedError });
 });
