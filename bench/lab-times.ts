@@ -15,7 +15,9 @@
  */
 import { cpus, release } from 'node:os';
 import { rmSync } from 'node:fs';
-import { $, argv } from 'zx';
+import { argv } from 'zx';
+import { runLabbench } from '../src/machine/labbench-cli.ts';
+import { docker } from '../src/providers/local/docker-cli.ts';
 import { currentManifest } from '../src/providers/local/host-image/build.ts';
 import { hostImageTag } from '../src/providers/local/host-image/manifest.ts';
 import { acquireEngine } from '../src/providers/local/engine.ts';
@@ -25,15 +27,12 @@ import { statePaths } from '../src/providers/local/paths.ts';
 const LAB = 'benchlab';
 const SUBNET = '10.213.90.0/24';
 const runs = Number(argv.runs ?? 3);
-$.verbose = false;
-$.cwd = new URL('..', import.meta.url).pathname;
 
+/** Wall time of one CLI command, from starting the process to its exit (ms). */
 async function timed(args: string[]): Promise<number> {
-  const started = performance.now();
-  const r = await $`node --import tsx src/cli/main.ts ${args}`.nothrow();
-  const ms = performance.now() - started;
+  const r = await runLabbench(args);
   if (r.exitCode !== 0) throw new Error(`labbench ${args.join(' ')} failed:\n${r.stderr}`);
-  return ms;
+  return r.durationMs;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -51,7 +50,7 @@ if (!argv['skip-cold']) {
   const paths = statePaths();
   const engine = await acquireEngine(paths, createProgress());
   const tag = hostImageTag(currentManifest());
-  await $`docker -H ${engine.host} rmi -f ${tag}`.nothrow();
+  await docker(engine, ['rmi', '-f', tag], { nothrow: true });
   if (argv['cold-debs']) rmSync(paths.debs, { recursive: true, force: true });
   const cold = await timed(up);
   lines.push(`cold lab up (host image not cached; .deb cache ${argv['cold-debs'] ? 'empty' : 'kept'}): ${s(cold).padStart(7)}   target ≤ 150s`);

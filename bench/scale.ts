@@ -83,12 +83,12 @@ const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.leng
 const lines = rows.map((row) => row.map((c, i) => c.padStart(widths[i]!)).join('  '));
 if (results.length >= 2) {
   const ns = results.map((r) => r.hosts);
-  const fit = (key: keyof typeof TARGETS_AT_16, unit: string) => {
+  const fitted = (key: keyof typeof TARGETS_AT_16, unit: string) => {
     const { slope, intercept } = linearFit(ns, results.map((r) => r[key]));
     const signed = (x: number) => `${x < 0 ? '−' : '+'} ${f(Math.abs(x), 2)}`;
     return `${key.padEnd(15)} ${f(intercept, 2)} ${signed(slope)} ${unit} × N`;
   };
-  lines.push('', 'fitted growth (least squares over N):', `  ${fit('upS', 's')}`, `  ${fit('scenarioS', 's')}`, `  ${fit('downS', 's')}`, `  ${fit('memoryMbPerHost', 'MB')}`);
+  lines.push('', 'fitted growth (least squares over N):', `  ${fitted('upS', 's')}`, `  ${fitted('scenarioS', 's')}`, `  ${fitted('downS', 's')}`, `  ${fitted('memoryMbPerHost', 'MB')}`);
 }
 const at16 = results.find((r) => r.hosts === 16);
 if (at16) {

@@ -1,7 +1,7 @@
 /**
  * labbench's libvirt lab (Pulumi program; Pulumi.yaml at the repository root points here).
  * Reads the stack config, checks that the lab can be built here (infra/preflight.ts), declares the LAN, the storage pool and one VM per host, and exports
- * the outputs labbench turns into an Inventory (see src/providers/libvirt/stack-outputs.ts).
+ * the outputs labbench turns into an Inventory (infra/outputs.ts; read in src/providers/libvirt/stack-outputs.ts).
  */
 import { homedir } from 'node:os';
 import * as pulumi from '@pulumi/pulumi';

@@ -3,7 +3,7 @@
  * from, its NoCloud seed and the libvirt domain — so each VM is one node of the stack's tree.
  */
 import * as pulumi from '@pulumi/pulumi';
-import type { StackHostOutput } from '../src/providers/libvirt/stack-outputs.ts';
+import type { StackHostOutput } from './outputs.ts';
 import type { HostVm } from './config.ts';
 import { CloudInitDisk } from './libvirt/cloud-init-disk.ts';
 import { Domain } from './libvirt/domain.ts';

@@ -4,7 +4,7 @@
  * stack outputs, which infra/index.ts exports and src/providers/libvirt maps onto an Inventory.
  */
 import * as pulumi from '@pulumi/pulumi';
-import type { LabStackOutputs } from '../src/providers/libvirt/stack-outputs.ts';
+import type { LabStackOutputs } from './outputs.ts';
 import { gatewayOf } from '../src/spec/testbed-spec.ts';
 import type { LabConfig } from './config.ts';
 import { LabVm } from './lab-vm.ts';

@@ -19,7 +19,7 @@ import { containerAddress, removeContainers, restartDocker, runContainer, waitFo
 import { etcdConfigFile, ensureDocker, ensureEtcd, prepareFirewall } from '../src/scenario/platform.ts';
 import { installFlanneld, removeFlannel, stopFlannel } from '../src/scenario/lib/flannel-install.ts';
 import { UDP_ENCAP_OVERHEAD, VXLAN_ENCAP_OVERHEAD } from '../src/flannel/backend.ts';
-import { configKey, subnetKey, subnetsDir } from '../src/flannel/lease.ts';
+import { configKey, subnetKey } from '../src/flannel/lease.ts';
 import { DEFAULT_SUBNET_FILE as SUBNET_ENV } from '../src/flannel/subnet-env.ts';
 import { parseEnvironmentFile, SYSCONFIG_PATH as SYSCONFIG } from '../src/flannel/sysconfig.ts';
 import { prefixOfMask } from '../src/scenario/lib/parse-route.ts';

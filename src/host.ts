@@ -103,8 +103,12 @@ export class Host {
     const exec: ExecOptions = { timeoutMs: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS };
     if (options.input !== undefined) exec.input = options.input;
     if (notify && this.observers.size > 0) {
-      exec.onStdout = (c) => this.observers.forEach((o) => o.onOutput?.(this, 'stdout', c));
-      exec.onStderr = (c) => this.observers.forEach((o) => o.onOutput?.(this, 'stderr', c));
+      exec.onStdout = (c) => {
+        for (const o of this.observers) o.onOutput?.(this, 'stdout', c);
+      };
+      exec.onStderr = (c) => {
+        for (const o of this.observers) o.onOutput?.(this, 'stderr', c);
+      };
     }
     const output = new Output(await this.transport.exec(command, exec));
     if (notify) for (const o of this.observers) o.onEnd?.(this, output);

@@ -109,7 +109,7 @@ export function parseVirshInfo(text: string): Record<string, string> {
 /** Runs a virsh command that removes or stops something; done when the object is already gone (or `alreadyDone` matches). */
 export async function virshRemove(uri: string, args: readonly string[], alreadyDone?: RegExp): Promise<void> {
   const r = await virsh(uri, args, { allowFailure: true });
-  if (r.code === 0 || isMissing(r) || (alreadyDone !== undefined && alreadyDone.test(r.stderr))) return;
+  if (r.code === 0 || isMissing(r) || alreadyDone?.test(r.stderr)) return;
   throw failure(`virsh ${args.join(' ')} exited with code ${r.code}: ${r.stderr.trim()}`, hintFor('virsh', r.stderr));
 }
 

@@ -54,7 +54,7 @@ export function renderUserData(spec: CloudInitSpec): string {
         }
       : {}),
   };
-  return '#cloud-config\n' + toYaml(doc);
+  return `#cloud-config\n${toYaml(doc)}`;
 }
 
 /** The meta-data document. */
@@ -79,5 +79,5 @@ export function renderNetworkConfig(spec: CloudInitSpec): string {
 }
 
 function ensureNewline(text: string): string {
-  return text.endsWith('\n') ? text : text + '\n';
+  return text.endsWith('\n') ? text : `${text}\n`;
 }

@@ -44,68 +44,67 @@ export interface DomainSpec {
 
 /** Renders the domain definition passed to `virsh define`. */
 export function renderDomainXml(spec: DomainSpec): string {
-  return (
-    renderXml(
+  const xml = renderXml(
+    el(
+      'domain',
+      { type: spec.type },
+      el('name', {}, spec.name),
+      spec.uuid !== undefined && el('uuid', {}, spec.uuid),
+      el('memory', { unit: 'MiB' }, String(spec.memory)),
+      el('vcpu', {}, String(spec.vcpu)),
       el(
-        'domain',
-        { type: spec.type },
-        el('name', {}, spec.name),
-        spec.uuid !== undefined && el('uuid', {}, spec.uuid),
-        el('memory', { unit: 'MiB' }, String(spec.memory)),
-        el('vcpu', {}, String(spec.vcpu)),
-        el(
-          'os',
-          {},
-          el('type', { arch: spec.arch, machine: spec.machine }, 'hvm'),
-          spec.kernel !== undefined && el('kernel', {}, spec.kernel),
-          spec.initrd !== undefined && el('initrd', {}, spec.initrd),
-          spec.cmdline !== undefined && el('cmdline', {}, spec.cmdline),
-        ),
-        el('features', {}, el('acpi'), el('apic')),
-        // Emulated guests get QEMU's default CPU model; host-passthrough needs KVM.
-        spec.type === 'kvm' && el('cpu', { mode: 'host-passthrough' }),
-        el('on_poweroff', {}, 'destroy'),
-        el('on_reboot', {}, 'restart'),
-        el('on_crash', {}, 'destroy'),
-        el(
-          'devices',
-          {},
-          ...spec.disks.map((d, i) =>
-            el(
-              'disk',
-              { type: 'file', device: 'disk' },
-              el('driver', { name: 'qemu', type: 'qcow2' }),
-              el('source', { file: d.volumeId }),
-              el('target', { dev: `vd${String.fromCharCode(97 + i)}`, bus: 'virtio' }),
-              // Only the system disk is bootable, and with a per-device order libvirt boots strictly
-              // from it: no network boot attempts on the lab LAN.
-              i === 0 && el('boot', { order: 1 }),
-            ),
-          ),
-          spec.cloudinit !== undefined &&
-            el(
-              'disk',
-              { type: 'file', device: 'cdrom' },
-              el('driver', { name: 'qemu', type: 'raw' }),
-              el('source', { file: spec.cloudinit }),
-              el('target', { dev: 'sda', bus: 'sata' }),
-              el('readonly'),
-            ),
-          ...spec.networkInterfaces.map((n) =>
-            el(
-              'interface',
-              { type: 'network' },
-              el('mac', { address: n.mac.toLowerCase() }),
-              el('source', { network: n.networkName }),
-              el('model', { type: 'virtio' }),
-            ),
-          ),
-          el('serial', { type: 'pty' }, spec.consoleLog !== undefined && el('log', { file: spec.consoleLog, append: 'off' }), el('target', { port: 0 })),
-          el('console', { type: 'pty' }, el('target', { type: 'serial', port: 0 })),
-          // Cloud images generate SSH host keys and seeds at first boot; a virtio RNG keeps that fast.
-          el('rng', { model: 'virtio' }, el('backend', { model: 'random' }, '/dev/urandom')),
-        ),
+        'os',
+        {},
+        el('type', { arch: spec.arch, machine: spec.machine }, 'hvm'),
+        spec.kernel !== undefined && el('kernel', {}, spec.kernel),
+        spec.initrd !== undefined && el('initrd', {}, spec.initrd),
+        spec.cmdline !== undefined && el('cmdline', {}, spec.cmdline),
       ),
-    ) + '\n'
+      el('features', {}, el('acpi'), el('apic')),
+      // Emulated guests get QEMU's default CPU model; host-passthrough needs KVM.
+      spec.type === 'kvm' && el('cpu', { mode: 'host-passthrough' }),
+      el('on_poweroff', {}, 'destroy'),
+      el('on_reboot', {}, 'restart'),
+      el('on_crash', {}, 'destroy'),
+      el(
+        'devices',
+        {},
+        ...spec.disks.map((d, i) =>
+          el(
+            'disk',
+            { type: 'file', device: 'disk' },
+            el('driver', { name: 'qemu', type: 'qcow2' }),
+            el('source', { file: d.volumeId }),
+            el('target', { dev: `vd${String.fromCharCode(97 + i)}`, bus: 'virtio' }),
+            // Only the system disk is bootable, and with a per-device order libvirt boots strictly
+            // from it: no network boot attempts on the lab LAN.
+            i === 0 && el('boot', { order: 1 }),
+          ),
+        ),
+        spec.cloudinit !== undefined &&
+          el(
+            'disk',
+            { type: 'file', device: 'cdrom' },
+            el('driver', { name: 'qemu', type: 'raw' }),
+            el('source', { file: spec.cloudinit }),
+            el('target', { dev: 'sda', bus: 'sata' }),
+            el('readonly'),
+          ),
+        ...spec.networkInterfaces.map((n) =>
+          el(
+            'interface',
+            { type: 'network' },
+            el('mac', { address: n.mac.toLowerCase() }),
+            el('source', { network: n.networkName }),
+            el('model', { type: 'virtio' }),
+          ),
+        ),
+        el('serial', { type: 'pty' }, spec.consoleLog !== undefined && el('log', { file: spec.consoleLog, append: 'off' }), el('target', { port: 0 })),
+        el('console', { type: 'pty' }, el('target', { type: 'serial', port: 0 })),
+        // Cloud images generate SSH host keys and seeds at first boot; a virtio RNG keeps that fast.
+        el('rng', { model: 'virtio' }, el('backend', { model: 'random' }, '/dev/urandom')),
+      ),
+    ),
   );
+  return `${xml}\n`;
 }

@@ -46,27 +46,26 @@ export function renderNetworkXml(spec: NetworkSpec): string {
   const cidr = spec.addresses[0];
   if (cidr === undefined) throw new Error(`network ${spec.name} needs at least one address (CIDR)`);
   const lan = lanLayout(cidr);
-  return (
-    renderXml(
+  const xml = renderXml(
+    el(
+      'network',
+      {},
+      el('name', {}, spec.name),
+      spec.mode === 'nat' && el('forward', { mode: 'nat' }),
+      el('bridge', { name: spec.bridge, stp: 'on', delay: 0 }),
       el(
-        'network',
-        {},
-        el('name', {}, spec.name),
-        spec.mode === 'nat' && el('forward', { mode: 'nat' }),
-        el('bridge', { name: spec.bridge, stp: 'on', delay: 0 }),
+        'ip',
+        { address: lan.gateway, netmask: lan.netmask },
         el(
-          'ip',
-          { address: lan.gateway, netmask: lan.netmask },
-          el(
-            'dhcp',
-            {},
-            el('range', { start: lan.rangeStart, end: lan.rangeEnd }),
-            ...spec.dhcpHosts.map((h) => dhcpHostElement(h)),
-          ),
+          'dhcp',
+          {},
+          el('range', { start: lan.rangeStart, end: lan.rangeEnd }),
+          ...spec.dhcpHosts.map((h) => dhcpHostElement(h)),
         ),
       ),
-    ) + '\n'
+    ),
   );
+  return `${xml}\n`;
 }
 
 /** The `<host/>` element of one DHCP reservation, also what `virsh net-update … ip-dhcp-host` takes. */

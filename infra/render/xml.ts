@@ -35,6 +35,6 @@ export function renderXml(node: XmlElement, depth = 0): string {
   if (node.children.every((c) => typeof c === 'string')) {
     return `${pad}<${node.tag}${attrs}>${node.children.map((c) => escapeXml(c as string)).join('')}</${node.tag}>`;
   }
-  const inner = node.children.map((c) => (typeof c === 'string' ? pad + '  ' + escapeXml(c) : renderXml(c, depth + 1)));
+  const inner = node.children.map((c) => (typeof c === 'string' ? `${pad}  ${escapeXml(c)}` : renderXml(c, depth + 1)));
   return [`${pad}<${node.tag}${attrs}>`, ...inner, `${pad}</${node.tag}>`].join('\n');
 }

@@ -72,7 +72,7 @@ export function restorePayload(rules: readonly IptablesRule[], exists: readonly 
     lines.push(restoreLine('-A', rule));
     byTable.set(rule.table, lines);
   });
-  return [...byTable.entries()].map(([table, lines]) => [`*${table}`, ...lines, 'COMMIT'].join('\n')).join('\n') + '\n';
+  return restoreText(byTable);
 }
 
 /** Input for `iptables-restore --noflush` deleting the present rules among `rules` (a teardown). */
@@ -83,7 +83,13 @@ export function deletePayload(rules: readonly IptablesRule[], exists: readonly b
     byTable.set(rule.table, [...(byTable.get(rule.table) ?? []), restoreLine('-D', rule)]);
   });
   if (byTable.size === 0) return '';
-  return [...byTable.entries()].map(([table, lines]) => [`*${table}`, ...lines, 'COMMIT'].join('\n')).join('\n') + '\n';
+  return restoreText(byTable);
+}
+
+/** iptables-restore input: each table's lines between `*table` and `COMMIT`. */
+function restoreText(byTable: ReadonlyMap<IptablesTable, readonly string[]>): string {
+  const text = [...byTable.entries()].map(([table, lines]) => [`*${table}`, ...lines, 'COMMIT'].join('\n')).join('\n');
+  return `${text}\n`;
 }
 
 function restoreLine(action: '-A' | '-D', rule: IptablesRule): string {

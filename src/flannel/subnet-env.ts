@@ -18,12 +18,13 @@ export interface SubnetEnv {
 
 /** The file text; FLANNEL_SUBNET is the subnet's first usable address with the subnet's length. */
 export function renderSubnetEnv(env: SubnetEnv): string {
-  return [
+  const lines = [
     `FLANNEL_NETWORK=${formatCidr(env.network)}`,
     `FLANNEL_SUBNET=${formatIp(env.subnet.network + 1)}/${env.subnet.prefix}`,
     `FLANNEL_MTU=${env.mtu}`,
     `FLANNEL_IPMASQ=${env.ipMasq}`,
-  ].join('\n') + '\n';
+  ];
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 /** What a previous run left in the file: the network and subnet, masked to network addresses. */

@@ -14,7 +14,9 @@ import { SYSCONFIG_PATH } from './sysconfig.ts';
 /** ExecStart as systemd sees it, one entry per word, before variable expansion. */
 export const EXEC_START_ARGS: readonly string[] = [
   AGENT_BINARY_PATH,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd expands ${…} from the EnvironmentFile
   '-etcd-endpoints=${FLANNEL_ETCD_ENDPOINTS}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd expands ${…} from the EnvironmentFile
   '-etcd-prefix=${FLANNEL_ETCD_PREFIX}',
   '$FLANNEL_OPTIONS',
 ];

@@ -8,7 +8,8 @@ import { CommandError, type CommandResult } from '../errors.ts';
 import { quoteArg } from '../transports/quote.ts';
 
 export interface LocalRunOptions {
-  input?: string | Buffer;
+  /** The program's stdin, closed after it; a stream is piped in (stdin stays open until the stream ends). */
+  input?: string | Buffer | NodeJS.ReadableStream;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   /** Resolve with the failed result instead of throwing. */
@@ -17,8 +18,12 @@ export interface LocalRunOptions {
   /** Output as it arrives (it is collected into the result as well). */
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
-  /** Aborting kills the program (SIGKILL). */
+  /** Aborting kills the program (SIGKILL, or `killSignal`). */
   signal?: AbortSignal;
+  /** What aborting sends: SIGINT lets labbench's own CLI clean up as after Ctrl-C. */
+  killSignal?: NodeJS.Signals;
+  /** The started program, for a caller that signals it or reads its output as it comes. */
+  onSpawn?: (child: ReturnType<typeof spawn>) => void;
 }
 
 export const MACHINE = 'local machine';
@@ -55,8 +60,9 @@ export function runLocal(argv: readonly string[], options: LocalRunOptions = {})
       stderr += c;
       options.onStderr?.(c);
     });
-    const onAbort = () => child.kill('SIGKILL');
+    const onAbort = () => child.kill(options.killSignal ?? 'SIGKILL');
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
     const timer =
       options.timeoutMs === undefined
         ? undefined
@@ -89,7 +95,10 @@ export function runLocal(argv: readonly string[], options: LocalRunOptions = {})
       else reject(new CommandError(result));
     });
     child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
+    const input = options.input ?? '';
+    if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
+    else input.pipe(child.stdin);
+    options.onSpawn?.(child);
   });
 }
 

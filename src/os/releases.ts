@@ -107,8 +107,9 @@ export function parseOsLabel(label: string): OsLabel | undefined {
 /** The family of a label labbench accepts; undefined when it accepts no such label. */
 export function labelFamily(label: string): OsFamily | undefined {
   const parsed = parseOsLabel(label);
-  const distro = parsed && SUPPORTED_DISTRIBUTIONS.find((d) => d.id === parsed.id);
-  return distro && distro.lines.includes(releaseLine(distro.family, parsed.version)) ? distro.family : undefined;
+  if (!parsed) return undefined;
+  const distro = SUPPORTED_DISTRIBUTIONS.find((d) => d.id === parsed.id);
+  return distro?.lines.includes(releaseLine(distro.family, parsed.version)) ? distro.family : undefined;
 }
 
 /** What to write as a host's os: the accepted label forms, for messages. */

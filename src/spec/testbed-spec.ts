@@ -112,8 +112,8 @@ export function validateSpec(input: unknown, taken: readonly { cidr: string; why
     problems.push(`lab name ${JSON.stringify(spec.name)} must be 1–24 characters of a-z, 0-9 and '-', starting with a letter`);
   }
 
-  let lan: Cidr | undefined;
-  if (typeof spec.subnet !== 'string' || !(lan = tryParseCidr(spec.subnet))) {
+  const lan: Cidr | undefined = typeof spec.subnet === 'string' ? tryParseCidr(spec.subnet) : undefined;
+  if (typeof spec.subnet !== 'string' || !lan) {
     const loose = typeof spec.subnet === 'string' ? tryParseCidr(spec.subnet, false) : undefined;
     problems.push(
       `subnet ${JSON.stringify(spec.subnet)} is not an IPv4 network in CIDR form` +

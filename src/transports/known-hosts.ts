@@ -23,7 +23,8 @@ export function parseKnownHosts(text: string): PinnedKey[] {
 }
 
 export function formatKnownHosts(keys: readonly PinnedKey[]): string {
-  return keys.map((k) => `${k.hosts.join(',')} ${k.type} ${k.key}`).join('\n') + '\n';
+  const lines = keys.map((k) => `${k.hosts.join(',')} ${k.type} ${k.key}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** Splits an OpenSSH public key line ("ssh-ed25519 AAAA… comment") into type and blob. */

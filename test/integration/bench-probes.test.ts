@@ -85,7 +85,7 @@ test('bundles are self-contained ESM for node 18 (tinybench inlined, only node: 
     t.true(imports.every((m) => m?.startsWith('node:')), `${b.name} imports ${imports.join(', ')}`);
     t.true(b.fileName.endsWith('.mjs'));
   }
-  t.regex(bundles['rr-client'].code, /node_modules\/tinybench\/dist\/index\.js\n[^]*= class extends EventTarget/, 'tinybench (its Bench) is inlined in the client bundle');
+  t.regex(bundles['rr-client'].code, /node_modules\/tinybench\/dist\/index\.js\n[\s\S]*= class extends EventTarget/, 'tinybench (its Bench) is inlined in the client bundle');
 });
 
 test('bundled client and echo server on loopback under this node', async (t) => {

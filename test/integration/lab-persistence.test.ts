@@ -20,7 +20,7 @@ import { statePaths } from '../../src/providers/local/paths.ts';
 import { containerName, LocalProvider } from '../../src/providers/local/provider.ts';
 import { BOX_IMAGE } from '../../src/scenario/lib/box.ts';
 import { waitFor } from '../../src/scenario/lib/host-steps.ts';
-import { cli, rootSkipReason } from '../support/cli.ts';
+import { cli, rootSkipReason, type CliResult } from '../support/cli.ts';
 import { diff, snapshotMachine, type MachineSnapshot } from '../support/machine-snapshot.ts';
 
 const LAB = 'persist';
@@ -132,7 +132,7 @@ run(title('flannel-two-host --keep, lab stop, lab start: same hosts, keys, subne
   const aside = `labbench/host-aside:${LAB}`;
   await docker(hostEngine, ['tag', image, aside]);
   await docker(hostEngine, ['rmi', image]);
-  let start;
+  let start: CliResult;
   try {
     t.is((await docker(hostEngine, ['image', 'inspect', image], { nothrow: true })).exitCode, 1, 'the host image tag is gone');
     start = await cli(['lab', 'start', ...lab]);

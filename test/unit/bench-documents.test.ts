@@ -141,7 +141,7 @@ test('loader errors: not JSON, wrong kind, wrong version, schema violation, miss
     ['{ not json', /^b\.json is not valid JSON: /],
     [JSON.stringify({ ...good, kind: 'labbench.bench.results' }), /^b\.json is not a baseline document \(kind is "labbench\.bench\.results", expected "labbench\.bench\.baseline"\)$/],
     [JSON.stringify({ ...good, schemaVersion: 1 }), /^b\.json has schema version 1; this labbench reads version 2$/],
-    [JSON.stringify({ ...good, samples: [{ path: 'host', metric: 'tcp.speed', values: [] }] }), /^b\.json does not match bench\/schema\/baseline\.schema\.json:\n  \/samples\/0\/metric: must be equal to one of the allowed values\n  \/samples\/0\/values: must NOT have fewer than 1 items$/],
+    [JSON.stringify({ ...good, samples: [{ path: 'host', metric: 'tcp.speed', values: [] }] }), /^b\.json does not match bench\/schema\/baseline\.schema\.json:\n {2}\/samples\/0\/metric: must be equal to one of the allowed values\n {2}\/samples\/0\/values: must NOT have fewer than 1 items$/],
     [JSON.stringify({ ...good, extra: 1 }), /\(document\): must NOT have additional properties \(extra\)/],
   ];
   for (const [text, message] of cases) {

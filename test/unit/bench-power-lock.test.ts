@@ -46,7 +46,13 @@ run(title('underLock releases the lock when the step throws, and an abort stops 
   let ran = false;
   const holding = underLock(file, () => new Promise((r) => setTimeout(r, 500)));
   await new Promise((r) => setTimeout(r, 100));
-  const waiting = underLock(file, async () => void (ran = true), abort.signal);
+  const waiting = underLock(
+    file,
+    async () => {
+      ran = true;
+    },
+    abort.signal,
+  );
   abort.abort();
   await t.throwsAsync(waiting, { message: /interrupted while waiting for the lock/ });
   await holding;

@@ -36,7 +36,8 @@ COMMIT
 `;
 
 test('normaliseRules ignores counters, comments and a table that only appeared (ACCEPT policies); it keeps rules, user chains and other policies', (t) => {
-  const later = SAVE_BEFORE.replace('[10:800]', '[99:12345]').replaceAll('09:12:00', '09:14:07') + '*mangle\n:PREROUTING ACCEPT [5:300]\n:FORWARD ACCEPT [2:100]\nCOMMIT\n';
+  const changed = SAVE_BEFORE.replace('[10:800]', '[99:12345]').replaceAll('09:12:00', '09:14:07');
+  const later = `${changed}*mangle\n:PREROUTING ACCEPT [5:300]\n:FORWARD ACCEPT [2:100]\nCOMMIT\n`;
   t.deepEqual(stateDifferences(normaliseRules(SAVE_BEFORE), normaliseRules(later)), []);
   const residue = later.replace('*mangle\n', `*mangle\n:${POWER_CHAIN} - [0:0]\n`).replace('COMMIT\n', '').concat('-A FORWARD -i docker0 -o docker0 -j LABBENCH-POWER\nCOMMIT\n');
   t.deepEqual(stateDifferences(normaliseRules(SAVE_BEFORE), normaliseRules(residue)), [`+ mangle :${POWER_CHAIN} -`, '+ mangle -A FORWARD -i docker0 -o docker0 -j LABBENCH-POWER']);

@@ -130,6 +130,11 @@ test('A/B: a −15% throughput drop is flagged, WARN until a confirmation re-run
   t.true(overlay?.flagged);
   t.deepEqual(first.needsConfirmation, ['overlay/tcp.throughput']);
   t.regex(overlay?.reason ?? '', /^median 9 → 7\.65 Gbit\/s \(-15%, CI -17\.4% … -12\.5%, p 5\.4e-6\); beyond the -5% warning tolerance; FAIL conditions met, awaiting a confirmation re-run$/);
+  t.deepEqual(overlay?.confirmationState, {
+    stage: 'awaiting',
+    firstPassReason: 'median 9 → 7.65 Gbit/s (-15%, CI -17.4% … -12.5%, p 5.4e-6); beyond the -5% warning tolerance',
+  });
+  t.is(first.cells.find((c) => c.key !== 'overlay/tcp.throughput')?.confirmationState, undefined, 'an unflagged cell has no confirmation state');
   t.false(first.confirmationApplied);
 
   const final = decide(input, [cell('overlay', 'tcp.throughput', series(9.05), series(7.7))]);
@@ -137,6 +142,8 @@ test('A/B: a −15% throughput drop is flagged, WARN until a confirmation re-run
   t.is(confirmed?.verdict, 'FAIL');
   t.regex(confirmed?.reason ?? '', /; confirmed by re-run: median 9\.05 → 7\.7 Gbit\/s \(-14\.9%, CI .*, p 5\.4e-6\)/);
   t.is(confirmed?.confirmation?.held, true);
+  t.is(confirmed?.confirmationState?.stage, 'confirmed');
+  t.true(confirmed?.reason.startsWith(`${overlay?.confirmationState?.firstPassReason}; confirmed by re-run: `));
   t.deepEqual(final.needsConfirmation, []);
   t.true(final.confirmationApplied);
   t.is(overallVerdict(final.cells.map((c) => c.verdict)), 'FAIL');
@@ -152,6 +159,7 @@ test('a re-run that does not reproduce the regression leaves a WARN that says so
   t.is(final.cells[0]?.verdict, 'WARN');
   t.regex(final.cells[0]?.reason ?? '', /; not confirmed by re-run: median 9 → 8\.98 Gbit\/s .*within tolerance$/);
   t.is(final.cells[0]?.confirmation?.held, false);
+  t.is(final.cells[0]?.confirmationState?.stage, 'not-confirmed');
 });
 
 test('a flagged cell without re-run samples never FAILs', (t) => {
@@ -159,6 +167,8 @@ test('a flagged cell without re-run samples never FAILs', (t) => {
   const final = decide(input, []);
   t.is(final.cells[0]?.verdict, 'WARN');
   t.regex(final.cells[0]?.reason ?? '', /no confirmation re-run was made$/);
+  t.is(final.cells[0]?.confirmationState?.stage, 'not-re-run');
+  t.false(final.cells[0]?.reason.includes('awaiting'), 'the first pass\'s note is gone');
 });
 
 test('verdict table: effect, significance, floors and gates', (t) => {

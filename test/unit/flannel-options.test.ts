@@ -140,6 +140,7 @@ test('unit file: agent flavour waits for the ready file, upstream flavour is Typ
   const agent = renderFlanneldUnit();
   t.true(agent.includes('Type=simple\n'));
   t.true(agent.includes('EnvironmentFile=-/etc/sysconfig/flanneld\n'));
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${…}, written into the unit as is
   t.true(agent.includes('ExecStart=/usr/local/bin/flanneld -etcd-endpoints=${FLANNEL_ETCD_ENDPOINTS} -etcd-prefix=${FLANNEL_ETCD_PREFIX} $FLANNEL_OPTIONS\n'));
   t.true(agent.includes("ExecStartPost=/bin/sh -c 'while [ ! -e /run/flannel/flanneld.ready ]; do sleep 0.2; done'\n"));
   t.true(agent.includes('Before=docker.service\n'));

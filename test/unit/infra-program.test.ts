@@ -9,7 +9,8 @@ import * as pulumi from '@pulumi/pulumi';
 import test from 'ava';
 import { readLabConfig, type ConfigSource } from '../../infra/config.ts';
 import { declareLab } from '../../infra/lab.ts';
-import { inventoryFromStackOutputs, type LabStackOutputs } from '../../src/providers/libvirt/stack-outputs.ts';
+import type { LabStackOutputs } from '../../infra/outputs.ts';
+import { inventoryFromStackOutputs } from '../../src/providers/libvirt/stack-outputs.ts';
 import { validateSpec } from '../../src/spec/testbed-spec.ts';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBQ labbench-dev';
@@ -48,12 +49,12 @@ pulumi.runtime.setAllConfig(
 );
 const program = await import('../../infra/index.ts');
 
-function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((v) => resolve(v)));
 }
 
 async function stackOutputs(outputs: { [K in keyof LabStackOutputs]: pulumi.Output<LabStackOutputs[K]> }): Promise<Record<string, unknown>> {
-  const entries = await Promise.all(Object.entries(outputs).map(async ([k, v]) => [k, await valueOf(v as pulumi.Output<unknown>)] as const));
+  const entries = await Promise.all(Object.entries(outputs).map(async ([k, v]) => [k, await outputValue(v as pulumi.Output<unknown>)] as const));
   return Object.fromEntries(entries);
 }
 
@@ -232,7 +233,7 @@ test('config overrides reach the resources: other CIDR, addresses, memory, domai
   t.false(seed.userData.includes('ssh_keys'));
   t.deepEqual((outputs['hosts'] as { address: string }[]).map((h) => h.address), ['10.213.0.20', '10.213.0.21']);
   // Each VM is one component: its domain is a child of the LabVm.
-  const urn = await valueOf(lab.vms[0]!.domain.urn);
+  const urn = await outputValue(lab.vms[0]!.domain.urn);
   t.regex(urn, /labbench:libvirt:LabVm\$pulumi-nodejs:dynamic\/libvirt:Domain::alt-hostA$/);
   // Without pinned host keys the outputs cannot become an Inventory, and say why.
   t.throws(() => inventoryFromStackOutputs(outputs), { message: /no pinned SSH host keys/ });

@@ -185,7 +185,7 @@ test('the documents are YAML 1.1 (PyYAML, which cloud-init uses): values 1.1 wou
   t.regex(renderNetworkConfig(spec), /^ {6}macaddress: "52:54:00:00:12:34"$/m);
   t.regex(renderMetaData(spec), /^local-hostname: "yes"$/m);
   t.regex(renderUserData(spec), /^hostname: "yes"$/m);
-  const key = 'ssh-ed25519 ' + 'A'.repeat(200) + ' a-long-comment';
+  const key = `ssh-ed25519 ${'A'.repeat(200)} a-long-comment`;
   t.true(renderUserData({ ...spec, sshAuthorizedKeys: [key] }).includes(`  - ${key}\n`), 'a long key stays on one line');
 });
 

@@ -119,7 +119,7 @@ test('onEachHost: a failing host fails the step once the others finished, their 
     })],
   });
   const printed: string[] = [];
-  const report = await runScenario(quiet, lab, { overrides: {} }, { onCommandStart: (h, c) => printed.push(c), onCommandEnd: (c) => printed.push(c.stdout) });
+  const report = await runScenario(quiet, lab, { overrides: {} }, { onCommandStart: (_h, c) => printed.push(c), onCommandEnd: (c) => printed.push(c.stdout) });
   t.deepEqual(printed, []);
   t.deepEqual(report.steps[0]!.commands.map((c) => [c.stdout, c.summarised]), [['echo ping-hostA\n', true], ['echo ping-hostB\n', true]]);
   const text = renderTranscript(report);

@@ -32,11 +32,17 @@ test('a valid spec comes back normalised', (t) => {
   t.deepEqual(validateSpec(good()), good() as never);
 });
 
+/** Puts the lab on `<prefix>.0/24`, its hosts from .12 on. */
+function moveLan(s: ReturnType<typeof good>, prefix: string): void {
+  s.subnet = `${prefix}.0/24`;
+  for (const [i, h] of s.hosts.entries()) h.address = `${prefix}.${12 + i}`;
+}
+
 const invalid: [string, (s: ReturnType<typeof good>) => void, RegExp][] = [
   ['bad CIDR', (s) => (s.subnet = '192.168.100.0/33'), /not an IPv4 network/],
   ['host bits set in CIDR', (s) => (s.subnet = '192.168.100.12/24'), /did you mean 192\.168\.100\.0\/24/],
-  ['overlaps docker0', (s) => ((s.subnet = '172.17.5.0/24'), s.hosts.forEach((h, i) => (h.address = `172.17.5.${12 + i}`))), /overlaps 172\.17\.0\.0\/16/],
-  ['overlaps flannel network', (s) => ((s.subnet = '172.20.0.0/24'), s.hosts.forEach((h, i) => (h.address = `172.20.0.${12 + i}`))), /overlaps 172\.20\.0\.0\/16/],
+  ['overlaps docker0', (s) => moveLan(s, '172.17.5'), /overlaps 172\.17\.0\.0\/16/],
+  ['overlaps flannel network', (s) => moveLan(s, '172.20.0'), /overlaps 172\.20\.0\.0\/16/],
   ['address outside subnet', (s) => (s.hosts[1]!.address = '192.168.101.13'), /outside the lab subnet/],
   ['broadcast address', (s) => (s.hosts[1]!.address = '192.168.100.255'), /network or broadcast/],
   ['gateway address', (s) => (s.hosts[1]!.address = '192.168.100.1'), /LAN gateway/],

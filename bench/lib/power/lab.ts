@@ -136,9 +136,11 @@ export async function alternatingPairs(blocks: number, measure: () => Promise<nu
   try {
     for (let i = 0; i < blocks; i++) {
       const off = await measure();
-      await set((on = true));
+      on = true;
+      await set(on);
       const with_ = await measure();
-      await set((on = false));
+      on = false;
+      await set(on);
       pairs.push({ off, on: with_ });
     }
     return pairs;

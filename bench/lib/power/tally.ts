@@ -94,7 +94,7 @@ export function tallyPower(injections: readonly Injection[], outcomes: readonly 
     const changes = own.flatMap((o) => {
       const c = o.cells.find((x) => x.path === injection.path && x.metric === injection.metric);
       if (c?.judgedChange != null) return [c.judgedChange * 100];
-      return c && c.baselineMedian && c.currentMedian !== null ? [(c.currentMedian / c.baselineMedian - 1) * 100] : [];
+      return c?.baselineMedian && c.currentMedian !== null ? [(c.currentMedian / c.baselineMedian - 1) * 100] : [];
     });
     const verified = own.flatMap((o) => (o.verifiedPct === null ? [] : [o.verifiedPct]));
     return {
@@ -140,11 +140,16 @@ export function renderPowerTable(rows: readonly PowerRow[], options: { markdown?
   ]);
   if (options.markdown) {
     const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-    return [line(header), line(header.map(() => '---')), ...body.map(line)].join('\n') + '\n';
+    return lines([line(header), line(header.map(() => '---')), ...body.map(line)]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
-  return [line(header), ...body.map(line)].join('\n') + '\n';
+  return lines([line(header), ...body.map(line)]);
+}
+
+/** Text lines, each ending in a newline. */
+function lines(rows: readonly string[]): string {
+  return rows.map((r) => `${r}\n`).join('');
 }
 
 /**

@@ -140,6 +140,20 @@ export interface ConfirmationOutcome {
   reason: string;
 }
 
+/**
+ * Where a flagged cell stands with its confirmation re-run: `awaiting` its samples (first pass),
+ * `confirmed` (the FAIL conditions held again: FAIL), `not-confirmed` (they did not: WARN) or
+ * `not-re-run` (none was made: WARN).
+ */
+export type ConfirmationStage = 'awaiting' | 'confirmed' | 'not-confirmed' | 'not-re-run';
+
+/** The confirmation state of a flagged cell, as data (`reason` says it in words). */
+export interface ConfirmationState {
+  stage: ConfirmationStage;
+  /** The first pass's reason, before anything about the re-run was added to it. */
+  firstPassReason: string;
+}
+
 /** The verdict of one cell. */
 export interface CellDecision {
   key: CellKey;
@@ -153,6 +167,8 @@ export interface CellDecision {
   /** FAIL conditions held on the first pass (the cell needs, or had, a confirmation re-run). */
   flagged: boolean;
   confirmation: ConfirmationOutcome | null;
+  /** Where a flagged cell stands with its re-run; absent when the cell is not flagged. */
+  confirmationState?: ConfirmationState;
 }
 
 /** The verdicts of a run. */
@@ -166,7 +182,7 @@ export interface Decision {
   confirmationApplied: boolean;
 }
 
-/** Suffix of a flagged cell's first-pass reason, replaced by the confirmation's outcome. */
+/** Said after a flagged cell's first-pass reason until the confirmation's outcome replaces it. */
 const AWAITING_CONFIRMATION = '; FAIL conditions met, awaiting a confirmation re-run';
 
 interface Assessment {
@@ -312,7 +328,7 @@ function classify(a: Assessment, all: readonly Assessment[], ctx: Context): Cell
   const c = judge(a, driverWorsened(a, all), ctx);
   if (c.failConditions && ctx.input.capAtWarn) return { ...base, verdict: 'WARN', reason: `${c.reason}; ${ctx.input.capAtWarn}`, flagged: false };
   const reason = c.failConditions ? `${c.reason}${AWAITING_CONFIRMATION}` : c.reason;
-  return { ...base, verdict: c.verdict, reason, flagged: c.failConditions };
+  return { ...base, verdict: c.verdict, reason, flagged: c.failConditions, ...(c.failConditions && { confirmationState: { stage: 'awaiting', firstPassReason: c.reason } }) };
 }
 
 /** For a metric that follows another (retransmits follow throughput): the driver's label when it got worse on the same path. */
@@ -423,12 +439,13 @@ function applyConfirmations(first: readonly CellDecision[], confirmations: reado
     outcomes.set(key, { n: a.n, stats: a.stats, held: c.failConditions, reason: `re-run: ${c.reason}` });
   }
   return first.map((cell) => {
-    if (!cell.flagged) return cell;
-    const original = cell.reason.endsWith(AWAITING_CONFIRMATION) ? cell.reason.slice(0, -AWAITING_CONFIRMATION.length) : cell.reason;
+    if (!cell.confirmationState) return cell;
+    const original = cell.confirmationState.firstPassReason;
+    const state = (stage: ConfirmationStage): ConfirmationState => ({ stage, firstPassReason: original });
     const outcome = outcomes.get(cell.key);
-    if (!outcome) return { ...cell, reason: `${original}; FAIL conditions met but no confirmation re-run was made` };
-    if (outcome.held) return { ...cell, verdict: 'FAIL', reason: `${original}; confirmed by ${outcome.reason}`, confirmation: outcome };
-    return { ...cell, verdict: 'WARN', reason: `${original}; not confirmed by ${outcome.reason}`, confirmation: outcome };
+    if (!outcome) return { ...cell, reason: `${original}; FAIL conditions met but no confirmation re-run was made`, confirmationState: state('not-re-run') };
+    if (outcome.held) return { ...cell, verdict: 'FAIL', reason: `${original}; confirmed by ${outcome.reason}`, confirmation: outcome, confirmationState: state('confirmed') };
+    return { ...cell, verdict: 'WARN', reason: `${original}; not confirmed by ${outcome.reason}`, confirmation: outcome, confirmationState: state('not-confirmed') };
   });
 }
 

@@ -1,38 +1,11 @@
 /**
- * The libvirt lab's stack outputs (what infra/index.ts exports) and their mapping onto the
- * Inventory every scenario reads. Pure: the provider feeds it `stack.up()`/`stack.outputs()`.
+ * The libvirt lab's stack outputs (what infra/index.ts exports, typed in infra/outputs.ts) checked
+ * and mapped onto the Inventory every scenario reads. Pure: the provider feeds it `stack.up()`/`stack.outputs()`.
  */
 import { ProviderError } from '../../errors.ts';
 import type { Inventory, InventoryHost } from '../../inventory.ts';
-import { ROLES, type OsFamily, type Role } from '../../spec/testbed-spec.ts';
-
-/** One VM as the stack exports it. */
-export interface StackHostOutput {
-  name: string;
-  address: string;
-  /** The document's OS label, e.g. "rocky-8.10". */
-  os: string;
-  family: OsFamily;
-  /** Login user of the cloud image (rocky, ubuntu). */
-  user: string;
-  roles: Role[];
-  /** libvirt domain name. */
-  domain: string;
-  mac: string;
-}
-
-/** Every output of the libvirt lab stack. */
-export interface LabStackOutputs {
-  lab: string;
-  subnet: string;
-  hypervisorUri: string;
-  domainType: string;
-  /** Private key that logs in as each host's user. */
-  sshKeyPath: string;
-  /** known_hosts with each VM's pinned host key; '' when the stack was given no host keys. */
-  knownHostsPath: string;
-  hosts: StackHostOutput[];
-}
+import type { LabStackOutputs, StackHostOutput } from '../../../infra/outputs.ts';
+import { ROLES, type Role } from '../../spec/testbed-spec.ts';
 
 /** The Automation API's output map ({key: {value, secret}}) as plain values. */
 export function plainOutputs(outputs: Record<string, { value: unknown }>): Record<string, unknown> {

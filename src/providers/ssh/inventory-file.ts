@@ -17,7 +17,7 @@
  */
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { YAML } from 'zx';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../errors.ts';
 import type { Inventory } from '../../inventory.ts';
 import { validateSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
@@ -31,7 +31,7 @@ export interface SshInventoryFile {
 export function parseInventoryFile(text: string, path: string): SshInventoryFile {
   let raw: unknown;
   try {
-    raw = YAML.parse(text);
+    raw = parseYaml(text);
   } catch (err) {
     throw new ConfigError(`inventory ${path} is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`, { hint: 'see the example at the top of src/providers/ssh/inventory-file.ts' });
   }

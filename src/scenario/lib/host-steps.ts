@@ -64,7 +64,7 @@ export async function runContainer(host: Host, name: string, args: readonly stri
   await host.$`docker run ${flags} --name ${name} ${args}`;
   const state = (await host.$({ quiet: true })`docker inspect -f '{{.State.Status}}' ${name}`).text();
   if (state !== 'running') {
-    const logs = (await host.$({ nothrow: true, quiet: true })`docker logs --tail 5 ${name}`).stdout + '';
+    const logs = (await host.$({ nothrow: true, quiet: true })`docker logs --tail 5 ${name}`).stdout;
     throw new LabbenchError(`${host.name}: container ${name} is ${state}, not running${logs.trim() ? `: ${logs.trim()}` : ''}`);
   }
 }
