@@ -20,7 +20,7 @@ import { runLocal } from '../src/machine/run.ts';
 import { createProgress } from '../src/progress.ts';
 import { statePaths } from '../src/providers/local/paths.ts';
 import { createProvider } from '../src/providers/registry.ts';
-import { documentSpec } from '../src/spec/testbed-spec.ts';
+import { documentSpec } from '../src/testbed/testbed.ts';
 
 const { values } = parseArgs({
   options: {

@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../src/errors.ts';
 import { tryParseCidr, tryParseIp } from '../src/net/ipv4.ts';
-import { DEFAULT_SUBNET, documentSpec, familyOf, validateSpec, type HostSpec, type OsFamily, type Role } from '../src/spec/testbed-spec.ts';
+import { DEFAULT_SUBNET, documentSpec, familyOf, validateSpec, type HostSpec, type OsFamily, type Role } from '../src/testbed/testbed.ts';
 import { DEFAULT_IMAGES, DEFAULT_USERS, type OsImage } from './images.ts';
 import type { DomainType } from './render/domain-xml.ts';
 import type { NetworkMode } from './render/network-xml.ts';

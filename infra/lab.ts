@@ -5,7 +5,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import type { LabStackOutputs } from './outputs.ts';
-import { gatewayOf } from '../src/spec/testbed-spec.ts';
+import { gatewayOf } from '../src/testbed/testbed.ts';
 import type { LabConfig } from './config.ts';
 import { LabVm } from './lab-vm.ts';
 import { Network } from './libvirt/network.ts';

@@ -2,7 +2,7 @@
  * What the Pulumi program exports (infra/index.ts, one export per key): the program's contract
  * with labbench, which reads it back in src/providers/libvirt/stack-outputs.ts.
  */
-import type { OsFamily, Role } from '../src/spec/testbed-spec.ts';
+import type { OsFamily, Role } from '../src/testbed/testbed.ts';
 
 /** One VM as the stack exports it. */
 export interface StackHostOutput {

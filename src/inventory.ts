@@ -2,7 +2,7 @@
  * Inventory is what a provider hands over once hosts exist: who they are and how to reach
  * them. Scenarios and the bench only ever see an Inventory, whichever provider made it.
  */
-import type { Role } from './spec/testbed-spec.ts';
+import type { Role } from './testbed/testbed.ts';
 
 export interface SshEndpoint {
   host: string;

@@ -11,7 +11,7 @@ import { openLab, type Lab } from '../lab.ts';
 import { createProgress, type Progress } from '../progress.ts';
 import { createProvider } from '../providers/registry.ts';
 import type { RunObserver } from '../scenario/runner.ts';
-import { documentSpec } from '../spec/testbed-spec.ts';
+import { documentSpec } from '../testbed/testbed.ts';
 import { loadBaseline, type BaselineDocument } from './judge/baseline.ts';
 import { fieldsNotMeasured } from './measure/env-fingerprint.ts';
 import { LabExecutor } from './measure/lab-executor.ts';

@@ -25,7 +25,7 @@ import { ensureInotifyRoom } from '../providers/local/inotify.ts';
 import { LocalProvider } from '../providers/local/provider.ts';
 import { findExercise, stepOf } from '../course/index.ts';
 import { startFromFile } from '../course/from-file.ts';
-import { documentSpec } from '../spec/testbed-spec.ts';
+import { documentSpec } from '../testbed/testbed.ts';
 import { snapshotsOf } from './lab-snapshot.ts';
 
 export interface ClassFlags {

@@ -12,7 +12,7 @@ import { labConnection, type LabConnection } from '../course/serve/lab-connectio
 import { buildClient, renderPage } from '../course/serve/page.ts';
 import { startServer } from '../course/serve/server.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
-import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
+import { DEFAULT_LAB_NAME } from '../testbed/testbed.ts';
 import { parseFlags } from './args.ts';
 import { CLASS_USAGE, runClass } from './course-class.ts';
 import { labName } from './lab-spec.ts';

@@ -21,7 +21,7 @@ import { runServe } from './course-serve.ts';
 import { LAB_FLAGS, labName, specFromFlags, type LabFlags } from './lab-spec.ts';
 import { snapshotsOf } from './lab-snapshot.ts';
 import { startFromFile } from '../course/from-file.ts';
-import type { TestbedSpec } from '../spec/testbed-spec.ts';
+import type { TestbedSpec } from '../testbed/testbed.ts';
 
 const USAGE = `usage: pnpm course list
        pnpm course start <exercise> [--at N] [--from FILE] [--name LAB] [--subnet CIDR] [--spec FILE] [--provider local|libvirt|ssh]

@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.ts';
 import { readProgress, writeProgress, type CourseProgress } from '../course/progress.ts';
 import { formatDuration, type Progress } from '../progress.ts';
 import type { LabSnapshots, Provider } from '../providers/provider.ts';
-import { nameFlag } from '../spec/testbed-spec.ts';
+import { nameFlag } from '../testbed/testbed.ts';
 import { renderTable } from '../text-table.ts';
 
 export const SNAPSHOT_USAGE = `usage: pnpm lab snapshot save|restore|list|rm|export|import …

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 import { overlaps, parseCidr, tryParseCidr } from '../net/ipv4.ts';
 import type { Provider } from '../providers/provider.ts';
-import { DEFAULT_LAB_NAME, DEFAULT_SUBNET, documentSpec, MAX_HOSTS, MIN_HOSTS, pickFreeSubnet, validateSpec, type TestbedSpec } from '../spec/testbed-spec.ts';
+import { DEFAULT_LAB_NAME, DEFAULT_SUBNET, documentSpec, MAX_HOSTS, MIN_HOSTS, pickFreeSubnet, validateSpec, type TestbedSpec } from '../testbed/testbed.ts';
 
 /** The flags that name a lab and where it runs, shared by the commands that bring one up or use one. */
 export const LAB_FLAGS = {

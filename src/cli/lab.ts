@@ -7,7 +7,7 @@ import { withMachineOs } from '../os/status.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
 import type { LabStatus, Provider } from '../providers/provider.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
-import { nameFlag } from '../spec/testbed-spec.ts';
+import { nameFlag } from '../testbed/testbed.ts';
 import { parseFlags } from './args.ts';
 import { LAB_FLAGS, labName, resolveSpec } from './lab-spec.ts';
 import { runSnapshot, SNAPSHOT_USAGE } from './lab-snapshot.ts';

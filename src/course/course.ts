@@ -8,7 +8,7 @@ import { LabbenchError } from '../errors.ts';
 import { Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
 import type { CheckRecord, ScenarioParams, StepHosts } from '../scenario/define.ts';
-import { DEFAULT_LAB_NAME } from '../spec/testbed-spec.ts';
+import { DEFAULT_LAB_NAME } from '../testbed/testbed.ts';
 import type { StepReport } from '../scenario/report.ts';
 import { runStep, type RunObserver } from '../scenario/runner.ts';
 import { restoreEngine, rememberWholeEngine } from '../scenario/lib/docker-engine.ts';

@@ -10,7 +10,7 @@ import { openLab } from '../lab.ts';
 import type { Progress } from '../progress.ts';
 import type { LabSnapshots, Provider } from '../providers/provider.ts';
 import type { SnapshotManifest } from '../snapshot/manifest.ts';
-import type { TestbedSpec } from '../spec/testbed-spec.ts';
+import type { TestbedSpec } from '../testbed/testbed.ts';
 import { startFromSnapshot } from './course.ts';
 import { stepOf, type Exercise } from './exercises.ts';
 import type { CourseProgress } from './progress.ts';

@@ -7,7 +7,7 @@ import type { Inventory } from '../inventory.ts';
 import type { MachineOs } from '../os/host-os.ts';
 import type { Progress } from '../progress.ts';
 import type { SnapshotManifest } from '../snapshot/manifest.ts';
-import type { TestbedSpec } from '../spec/testbed-spec.ts';
+import type { TestbedSpec } from '../testbed/testbed.ts';
 import type { LabState } from './lab-state.ts';
 
 export type ProviderKind = 'local' | 'libvirt' | 'ssh';

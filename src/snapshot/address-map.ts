@@ -3,7 +3,7 @@
  * address for it, so every place that names a host's old address (flanneld's etcd endpoint,
  * flannel's leases in etcd) is rewritten to its new one. Pure.
  */
-import type { TestbedSpec } from '../spec/testbed-spec.ts';
+import type { TestbedSpec } from '../testbed/testbed.ts';
 
 export interface AddressChange {
   host: string;

@@ -4,7 +4,7 @@
  * lab and heads an exported file. Pure: reading one checks it and names the file on every error.
  */
 import { ConfigError } from '../errors.ts';
-import type { HostSpec, TestbedSpec } from '../spec/testbed-spec.ts';
+import type { HostSpec, TestbedSpec } from '../testbed/testbed.ts';
 
 export const SNAPSHOT_FORMAT = 'labbench-snapshot';
 /** Bumped whenever a reader of this version could not restore what a newer writer saved. */

@@ -17,7 +17,7 @@ import { openLab, type Lab } from '../../src/lab.ts';
 import { contains, tryParseCidr } from '../../src/net/ipv4.ts';
 import { createProgress } from '../../src/progress.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
-import { documentSpec } from '../../src/spec/testbed-spec.ts';
+import { documentSpec } from '../../src/testbed/testbed.ts';
 import { cli, REPO, rootSkipReason, startCli } from '../support/cli.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

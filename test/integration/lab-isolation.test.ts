@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { cli, rootSkipReason } from '../support/cli.ts';
-import { DEFAULT_SUBNET } from '../../src/spec/testbed-spec.ts';
+import { DEFAULT_SUBNET } from '../../src/testbed/testbed.ts';
 
 const skip = rootSkipReason();
 const run = skip ? test.serial.skip : test.serial;

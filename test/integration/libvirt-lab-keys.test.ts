@@ -10,7 +10,7 @@ import test from 'ava';
 import { renderUserData } from '../../infra/render/cloud-init.ts';
 import { runLocal } from '../../src/machine/run.ts';
 import { ensureLabKeys } from '../../src/providers/libvirt/lab-keys.ts';
-import { documentSpec } from '../../src/spec/testbed-spec.ts';
+import { documentSpec } from '../../src/testbed/testbed.ts';
 
 const hasKeygen = (await runLocal(['sh', '-c', 'command -v ssh-keygen'], { nothrow: true })).exitCode === 0;
 const run = hasKeygen ? test : test.skip;

@@ -31,7 +31,7 @@ import { ensureVmImage } from '../../src/providers/libvirt/vm-image/build.ts';
 import { stackImageEntry, type BuiltVmImage } from '../../src/providers/libvirt/vm-image/manifest.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 import { runScenario } from '../../src/scenario/runner.ts';
-import { validateSpec } from '../../src/spec/testbed-spec.ts';
+import { validateSpec } from '../../src/testbed/testbed.ts';
 import { formatKnownHosts, parsePublicKeyLine } from '../../src/transports/known-hosts.ts';
 import { SshTransport } from '../../src/transports/ssh.ts';
 import { LIBVIRT_DIRS, prepareLibvirtd, readdirSafe, removeLibvirtLogs, removeNetworkRuntimeLeftovers, restoreLibvirtd, sh, URI, virsh } from '../support/libvirtd.ts';

@@ -13,7 +13,7 @@ import type { ScenarioDefinition } from '../../src/scenario/define.ts';
 import type { ScenarioReport } from '../../src/scenario/report.ts';
 import { ensureBoxImage } from '../../src/scenario/lib/box.ts';
 import { runScenario } from '../../src/scenario/runner.ts';
-import { documentSpec } from '../../src/spec/testbed-spec.ts';
+import { documentSpec } from '../../src/testbed/testbed.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { cli, rootSkipReason } from '../support/cli.ts';
 

@@ -9,7 +9,7 @@ import { CONFIG_DEFAULTS, type ConfigSource, macFor, readLabConfig } from '../..
 import { DEFAULT_IMAGES } from '../../infra/images.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { stackConfigFor } from '../../src/providers/libvirt/stack-config.ts';
-import { documentSpec } from '../../src/spec/testbed-spec.ts';
+import { documentSpec } from '../../src/testbed/testbed.ts';
 
 const yaml = createRequire(createRequire(import.meta.url).resolve('@pulumi/pulumi'))('js-yaml') as { load(text: string): unknown };
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBQ user@lab';

@@ -12,7 +12,7 @@ import { ProviderError } from '../../src/errors.ts';
 import { createProgress } from '../../src/progress.ts';
 import { createLibvirtProvider } from '../../src/providers/libvirt/libvirt-provider.ts';
 import { findOnPath, requirePulumiCli } from '../../src/providers/libvirt/pulumi-cli.ts';
-import { documentSpec } from '../../src/spec/testbed-spec.ts';
+import { documentSpec } from '../../src/testbed/testbed.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'labbench-nocli-'));
 const fakeBin = join(work, 'bin');

@@ -11,7 +11,7 @@ import { readLabConfig, type ConfigSource } from '../../infra/config.ts';
 import { declareLab } from '../../infra/lab.ts';
 import type { LabStackOutputs } from '../../infra/outputs.ts';
 import { inventoryFromStackOutputs } from '../../src/providers/libvirt/stack-outputs.ts';
-import { validateSpec } from '../../src/spec/testbed-spec.ts';
+import { validateSpec } from '../../src/testbed/testbed.ts';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBQ labbench-dev';
 const HOST_KEYS = {

@@ -8,7 +8,7 @@ import { ProviderError } from '../../src/errors.ts';
 import { describeEngineEvent } from '../../src/providers/libvirt/engine-events.ts';
 import { stackConfigFor, type LabKeys } from '../../src/providers/libvirt/stack-config.ts';
 import { inventoryFromStackOutputs, plainOutputs } from '../../src/providers/libvirt/stack-outputs.ts';
-import { documentSpec } from '../../src/spec/testbed-spec.ts';
+import { documentSpec } from '../../src/testbed/testbed.ts';
 
 const outputs = {
   lab: 'course',

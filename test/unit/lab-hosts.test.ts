@@ -4,7 +4,7 @@ import { hostCount, specFromFlags } from '../../src/cli/lab-spec.ts';
 import { renderList } from '../../src/cli/lab.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { Provider } from '../../src/providers/provider.ts';
-import { documentSpec, pickFreeSubnet } from '../../src/spec/testbed-spec.ts';
+import { documentSpec, pickFreeSubnet } from '../../src/testbed/testbed.ts';
 import { inotifyLimitNeeded } from '../../src/providers/local/inotify.ts';
 
 const local = { kind: 'local' } as Provider;

@@ -8,7 +8,7 @@ import { ConfigError } from '../../src/errors.ts';
 import { checkHostOs, describeLabel, describeMachine, hostOsError, machineOsOf, type HostOsFailure } from '../../src/os/host-os.ts';
 import { parseOsRelease, parseOsReleaseFields } from '../../src/os/os-release.ts';
 import { decideOs, labelDescribes, labelFamily, parseOsLabel, supportedSummary } from '../../src/os/releases.ts';
-import { familyOf, validateSpec } from '../../src/spec/testbed-spec.ts';
+import { familyOf, validateSpec } from '../../src/testbed/testbed.ts';
 
 const shipped = (name: string) => readFileSync(new URL(`../fixtures/os-release/${name}`, import.meta.url), 'utf8');
 const release = (name: string) => parseOsRelease(shipped(name));

@@ -13,7 +13,7 @@ import { addressChanges, rewriteAddresses } from '../../src/snapshot/address-map
 import { expiringKeys, flattenV2, planEtcdRestore } from '../../src/snapshot/etcd-keys.ts';
 import { MANIFEST_ENTRY, readSnapshotFile, writeSnapshotFile } from '../../src/snapshot/file.ts';
 import { checkSnapshotName, parseManifest, shapeMismatch, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from '../../src/snapshot/manifest.ts';
-import { documentSpec } from '../../src/spec/testbed-spec.ts';
+import { documentSpec } from '../../src/testbed/testbed.ts';
 import { cli } from '../support/cli.ts';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');

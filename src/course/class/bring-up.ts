@@ -10,7 +10,7 @@ import { openLab } from '../../lab.ts';
 import { settleBounded } from '../../pool.ts';
 import { createProgress, formatDuration } from '../../progress.ts';
 import type { Provider } from '../../providers/provider.ts';
-import { documentSpec } from '../../spec/testbed-spec.ts';
+import { documentSpec } from '../../testbed/testbed.ts';
 import { findExercise, readProgress, startExercise } from '../index.ts';
 import type { StudentPlan } from './roster.ts';
 

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../../errors.ts';
 import { formatCidr, overlaps, size, tryParseCidr, type Cidr } from '../../net/ipv4.ts';
-import { DEFAULT_SUBNET, pickFreeSubnet, RESERVED_NETWORKS } from '../../spec/testbed-spec.ts';
+import { DEFAULT_SUBNET, pickFreeSubnet, RESERVED_NETWORKS } from '../../testbed/testbed.ts';
 
 export interface RosterEntry {
   /** As written in the roster (the dashboard shows it). */

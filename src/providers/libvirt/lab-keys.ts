@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TestbedSpec } from '../../spec/testbed-spec.ts';
+import type { TestbedSpec } from '../../testbed/testbed.ts';
 import { formatKnownHosts, parsePublicKeyLine } from '../../transports/known-hosts.ts';
 import { generateEd25519, type KeyPair } from '../../transports/ssh-keys.ts';
 import type { LabKeys } from './stack-config.ts';

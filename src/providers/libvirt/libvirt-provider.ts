@@ -15,7 +15,7 @@ import { ConfigError, LabbenchError, ProviderError } from '../../errors.ts';
 import type { Inventory } from '../../inventory.ts';
 import { runLocal } from '../../machine/run.ts';
 import type { Progress } from '../../progress.ts';
-import type { TestbedSpec } from '../../spec/testbed-spec.ts';
+import type { TestbedSpec } from '../../testbed/testbed.ts';
 import { labConditionOf } from '../lab-state.ts';
 import type { HostState, LabStatus, Provider } from '../provider.ts';
 import { describeEngineEvent } from './engine-events.ts';

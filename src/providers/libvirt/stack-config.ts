@@ -3,7 +3,7 @@
  * plus the libvirt options and the lab's SSH keys, as the keys infra/config.ts reads. Pure.
  */
 import type { OsImage } from '../../../infra/images.ts';
-import type { TestbedSpec } from '../../spec/testbed-spec.ts';
+import type { TestbedSpec } from '../../testbed/testbed.ts';
 
 import type { KeyPair } from '../../transports/ssh-keys.ts';
 

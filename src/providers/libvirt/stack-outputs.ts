@@ -5,7 +5,7 @@
 import { ProviderError } from '../../errors.ts';
 import type { Inventory, InventoryHost } from '../../inventory.ts';
 import type { LabStackOutputs, StackHostOutput } from '../../../infra/outputs.ts';
-import { ROLES, type Role } from '../../spec/testbed-spec.ts';
+import { ROLES, type Role } from '../../testbed/testbed.ts';
 
 /** The Automation API's output map ({key: {value, secret}}) as plain values. */
 export function plainOutputs(outputs: Record<string, { value: unknown }>): Record<string, unknown> {

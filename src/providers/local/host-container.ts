@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProviderError } from '../../errors.ts';
-import type { HostSpec } from '../../spec/testbed-spec.ts';
+import type { HostSpec } from '../../testbed/testbed.ts';
 import { docker, LABEL, type DockerEngine } from './docker-cli.ts';
 
 const BOOT_TIMEOUT_S = 90;

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { readJsonState, writeFileAtomic } from '../../machine/state-file.ts';
-import { nameFlag, type TestbedSpec } from '../../spec/testbed-spec.ts';
+import { nameFlag, type TestbedSpec } from '../../testbed/testbed.ts';
 import type { DockerEngine } from './docker-cli.ts';
 import type { LabPaths, StatePaths } from './paths.ts';
 

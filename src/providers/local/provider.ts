@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../../machine/state-file.ts';
 import type { Inventory, InventoryHost } from '../../inventory.ts';
 import { mapBounded } from '../../pool.ts';
 import type { Progress } from '../../progress.ts';
-import { gatewayOf, nameFlag, validateSpec, type HostSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
+import { gatewayOf, nameFlag, validateSpec, type HostSpec, type TestbedSpec } from '../../testbed/testbed.ts';
 import { formatKnownHosts, parsePublicKeyLine, type PinnedKey } from '../../transports/known-hosts.ts';
 import { generateEd25519 } from '../../transports/ssh-keys.ts';
 import { labConditionOf, type LabCondition } from '../lab-state.ts';

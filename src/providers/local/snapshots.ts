@@ -34,7 +34,7 @@ import {
   checkSnapshotName, parseManifest, shapeMismatch, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION,
   type SnapshotFile, type SnapshotHost, type SnapshotManifest,
 } from '../../snapshot/manifest.ts';
-import { nameFlag, type HostSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
+import { nameFlag, type HostSpec, type TestbedSpec } from '../../testbed/testbed.ts';
 import { formatKnownHosts, parsePublicKeyLine } from '../../transports/known-hosts.ts';
 import { generateEd25519 } from '../../transports/ssh-keys.ts';
 import type { LabCondition } from '../lab-state.ts';

@@ -20,7 +20,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../errors.ts';
 import type { Inventory } from '../../inventory.ts';
-import { validateSpec, type TestbedSpec } from '../../spec/testbed-spec.ts';
+import { validateSpec, type TestbedSpec } from '../../testbed/testbed.ts';
 
 export interface SshInventoryFile {
   spec: TestbedSpec;

@@ -9,7 +9,7 @@ import { ConfigError, ProviderError } from '../../errors.ts';
 import type { Inventory } from '../../inventory.ts';
 import { openLab } from '../../lab.ts';
 import type { Progress } from '../../progress.ts';
-import type { TestbedSpec } from '../../spec/testbed-spec.ts';
+import type { TestbedSpec } from '../../testbed/testbed.ts';
 import type { LabStatus, Provider, SnapshotSupport } from '../provider.ts';
 import { parseInventoryFile, type SshInventoryFile } from './inventory-file.ts';
 

@@ -5,7 +5,7 @@
  */
 import { ConfigError, LabbenchError } from '../../errors.ts';
 import type { Host } from '../../host.ts';
-import { gatewayOf } from '../../spec/testbed-spec.ts';
+import { gatewayOf } from '../../testbed/testbed.ts';
 import type { StepContext } from '../define.ts';
 import { removeContainers } from './host-steps.ts';
 import { stringOverride } from './overrides.ts';

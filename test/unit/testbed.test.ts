@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ConfigError } from '../../src/errors.ts';
-import { documentSpec, validateSpec } from '../../src/spec/testbed-spec.ts';
+import { documentSpec, validateSpec } from '../../src/testbed/testbed.ts';
 
 const good = () => ({
   name: 'lab1',
