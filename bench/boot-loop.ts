@@ -32,7 +32,7 @@ const { values } = parseArgs({
 });
 const cycles = Number(values.cycles);
 const load = Number(values.load);
-const outDir = join(statePaths().root, 'logs', `boot-loop-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+const outDir = join(statePaths().logs, `boot-loop-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 
 /** One `lab up` or `lab down` as the CLI runs it, with what it printed (notes and steps) collected. */
 async function labCommand(what: 'up' | 'down'): Promise<{ ok: boolean; out: string; ms: number }> {

@@ -15,7 +15,7 @@ import { badBenchOptions, BENCH_PROBE_SETTINGS, probeSettingsProblems, resolveSu
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
 import { parseFlags } from './args.ts';
 import { dirname, join } from 'node:path';
-import { statePaths } from '../providers/local/paths.ts';
+import { stateRoot } from '../machine/state-root.ts';
 import type { RunRecord } from '../bench/measure/run-record.ts';
 
 const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--history DIR | --no-history] [--json] [--report DIR]
@@ -143,7 +143,7 @@ export function parseBenchArgs(argv: string[], randomSeedOf: () => number = rand
 
 /** Where `pnpm bench` keeps its history of nights unless told: beside labbench's other state. */
 export function defaultHistoryDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(statePaths(env).root, 'bench-history');
+  return join(stateRoot(env).root, 'bench-history');
 }
 
 /** One progress line per run: "[ 37/176] overlay    tcp   9.41 Gbit/s". */

@@ -6,7 +6,7 @@
 import { consoleSink, createProgress } from '../progress.ts';
 import { ensureVmImage } from '../providers/libvirt/vm-image/build.ts';
 import { stackImageEntry } from '../providers/libvirt/vm-image/manifest.ts';
-import { statePaths } from '../providers/local/paths.ts';
+import { stateRoot } from '../machine/state-root.ts';
 import { parseFlags } from './args.ts';
 
 const USAGE = `usage: pnpm vm-image [--json]
@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const progress = createProgress(consoleSink());
-  const built = await ensureVmImage(statePaths(), progress);
+  const built = await ensureVmImage(stateRoot(), progress);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(built, null, 2)}\n`);
     return 0;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { processAlive } from '../machine/process.ts';
 import { writeFileAtomic } from '../machine/state-file.ts';
-import { statePaths } from '../providers/local/paths.ts';
+import { stateRoot } from '../machine/state-root.ts';
 import type { CheckRecord } from '../scenario/define.ts';
 
 export interface StepProgress {
@@ -43,7 +43,7 @@ export interface CheckHistoryEntry {
 
 /** The directory of the lab's course files: progress, check history, terminal recordings. */
 export function courseDir(lab: string, env: NodeJS.ProcessEnv = process.env): string {
-  return join(statePaths(env).lab(lab).dir, 'course');
+  return join(stateRoot(env).labDir(lab), 'course');
 }
 
 /** The lab's progress, or undefined when no exercise was started on it. */

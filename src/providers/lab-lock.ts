@@ -15,10 +15,10 @@
  */
 import { BusyError } from '../errors.ts';
 import { acquireFileLock, commandDescription, isLocked, lockHolder, type LockHolder } from '../machine/file-lock.ts';
-import { statePaths } from './local/paths.ts';
+import { stateRoot } from '../machine/state-root.ts';
 
 export function labLockPath(lab: string, env: NodeJS.ProcessEnv = process.env): string {
-  return statePaths(env).labLock(lab);
+  return stateRoot(env).labLock(lab);
 }
 
 /** Runs `fn` holding lab `lab`'s lock, waiting for another command that holds it. */

@@ -10,9 +10,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandDescription, type LockHolder } from '../machine/file-lock.ts';
 import { readJsonState, writeFileAtomic } from '../machine/state-file.ts';
-import { statePaths } from '../providers/local/paths.ts';
+import { stateRoot } from '../machine/state-root.ts';
 
-const markFile = (lab: string, env: NodeJS.ProcessEnv) => join(statePaths(env).lab(lab).dir, 'scenario-running.json');
+const markFile = (lab: string, env: NodeJS.ProcessEnv) => join(stateRoot(env).labDir(lab), 'scenario-running.json');
 
 /** The run that left its mark on the lab (a killed one, when the caller holds the lab's lock). */
 export function leftScenarioMark(lab: string, env: NodeJS.ProcessEnv = process.env): LockHolder | undefined {

@@ -5,7 +5,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { statePaths } from '../../providers/local/paths.ts';
+import { stateRoot } from '../../machine/state-root.ts';
 import { newToken } from '../serve/access.ts';
 
 export interface ClassTokens {
@@ -14,7 +14,7 @@ export interface ClassTokens {
 }
 
 export function classTokensFile(prefix: string, env: NodeJS.ProcessEnv = process.env): string {
-  return join(statePaths(env).root, 'classes', `${prefix}.tokens.json`);
+  return join(stateRoot(env).root, 'classes', `${prefix}.tokens.json`);
 }
 
 export function classTokens(prefix: string, students: readonly string[], env: NodeJS.ProcessEnv = process.env): ClassTokens {
@@ -31,7 +31,7 @@ export function classTokens(prefix: string, students: readonly string[], env: No
     teacher: typeof kept.teacher === 'string' ? kept.teacher : newToken(),
     students: Object.fromEntries(students.map((s) => [s, kept.students?.[s] ?? newToken()])),
   };
-  mkdirSync(join(statePaths(env).root, 'classes'), { recursive: true, mode: 0o700 });
+  mkdirSync(join(stateRoot(env).root, 'classes'), { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return tokens;

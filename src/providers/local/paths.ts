@@ -1,30 +1,23 @@
 /**
- * Where the local provider keeps its state on the machine. Everything lives under one root,
- * `$LABBENCH_HOME` (default `$XDG_STATE_HOME/labbench`, else `~/.local/state/labbench`):
+ * Where the local provider keeps its state, under labbench's state root
+ * (src/machine/state-root.ts: `$LABBENCH_HOME`, default `~/.local/state/labbench`):
  *
  *   engine/            the private Docker engine labbench starts when none answers (data-root
  *                      keeps the host image cache between labs; exec-root, socket, pidfile, log)
  *   images/<hash>/     host image build outputs: manifest.json (with exact package versions)
- *   debs/              downloaded .deb files, reused across builds (a download cache only)
  *   labs/<name>/       one lab: lab.json, the lab's SSH key pair and known_hosts, and
  *     snapshots/<snap>/  its snapshots (snapshot.json and each host's Docker volume as a tar;
  *                      their file systems are images labbench/snapshot:<lab>.<snap>.<host>)
- *   locks/             one lock per lab and one for the private engine (see lab-lock.ts, engine.ts)
+ *   locks/engine.lock  around the private engine's start and stop (engine.ts)
  *   tmp/               work space of snapshot export and import, removed when they end
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { stateRoot, type StateRoot } from '../../machine/state-root.ts';
 
-export interface StatePaths {
-  root: string;
+export interface StatePaths extends StateRoot {
   engine: { dir: string; dataRoot: string; execRoot: string; socket: string; pidfile: string; log: string; record: string };
   images: string;
-  debs: string;
-  labs: string;
-  tmp: string;
   lab(name: string): LabPaths;
-  /** The lock of one lab, held by whichever command works on it. */
-  labLock(name: string): string;
   /** The lock around the private engine's start and stop. */
   engineLock: string;
 }
@@ -39,10 +32,10 @@ export interface LabPaths {
 }
 
 export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
-  const root = env.LABBENCH_HOME ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'labbench');
-  const engineDir = join(root, 'engine');
+  const base = stateRoot(env);
+  const engineDir = join(base.root, 'engine');
   return {
-    root,
+    ...base,
     engine: {
       dir: engineDir,
       dataRoot: join(engineDir, 'data'),
@@ -52,15 +45,10 @@ export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
       log: join(engineDir, 'dockerd.log'),
       record: join(engineDir, 'engine.json'),
     },
-    images: join(root, 'images'),
-    debs: join(root, 'debs'),
-    labs: join(root, 'labs'),
-    tmp: join(root, 'tmp'),
-    // Any name: a lock is taken before the name is validated (`lab down --name ../x` must not escape).
-    labLock: (name: string) => join(root, 'locks', `lab.${encodeURIComponent(name)}.lock`),
-    engineLock: join(root, 'locks', 'engine.lock'),
+    images: join(base.root, 'images'),
+    engineLock: base.lock('engine'),
     lab(name: string): LabPaths {
-      const dir = join(root, 'labs', name);
+      const dir = base.labDir(name);
       return {
         dir,
         record: join(dir, 'lab.json'),

@@ -355,7 +355,7 @@ export class LocalProvider implements Provider {
     const script = 'systemctl --failed --no-pager; echo; ls -la /etc/ssh; ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key 2>&1; echo; journalctl -b --no-pager -o short-monotonic';
     const r = await docker(engine, ['exec', containerName(lab, host), 'sh', '-c', script], { nothrow: true, timeoutMs: 30_000 });
     if (!r.stdout.trim()) return undefined;
-    const file = join(this.paths.root, 'logs', `boot-${lab}-${host}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+    const file = join(this.paths.logs, `boot-${lab}-${host}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
     try {
       writeFileAtomic(file, r.stdout, { dirMode: 0o700 });
       return file;

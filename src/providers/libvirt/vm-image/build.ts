@@ -16,14 +16,14 @@ import type { Progress } from '../../../progress.ts';
 import { quoteArg } from '../../../transports/quote.ts';
 import { buildBoxTarball, chroot, debootstrapRoot, lockBuild, writeFile } from '../../local/host-image/build.ts';
 import { parsePackageVersions } from '../../local/host-image/manifest.ts';
-import type { StatePaths } from '../../local/paths.ts';
+import type { StateRoot } from '../../../machine/state-root.ts';
 import { ROOT_LABEL, VM_IMAGE_FILES } from './files.ts';
 import { vmImageHash, vmImageManifest, type BuiltVmImage, type VmImageArtifact, type VmImageManifest } from './manifest.ts';
 
 export const DISK_FILE = 'debian-12.qcow2';
 
 /** Where built VM images live. */
-export function vmImagesDir(paths: Pick<StatePaths, 'root'>): string {
+export function vmImagesDir(paths: Pick<StateRoot, 'root'>): string {
   return join(paths.root, 'vm-images');
 }
 
@@ -41,7 +41,7 @@ function readBuilt(dir: string): BuiltVmImage | undefined {
 }
 
 /** Makes sure the VM image of `manifest` is built; builds it when it is not. */
-export async function ensureVmImage(paths: Pick<StatePaths, 'root' | 'debs'>, progress: Progress, manifest = currentVmManifest()): Promise<BuiltVmImage> {
+export async function ensureVmImage(paths: Pick<StateRoot, 'root' | 'debs'>, progress: Progress, manifest = currentVmManifest()): Promise<BuiltVmImage> {
   const hash = vmImageHash(manifest);
   const dir = join(vmImagesDir(paths), hash);
   const cached = readBuilt(dir);
@@ -57,7 +57,7 @@ export async function ensureVmImage(paths: Pick<StatePaths, 'root' | 'debs'>, pr
   }
 }
 
-async function buildVmImage(dir: string, hash: string, paths: Pick<StatePaths, 'debs'>, progress: Progress, manifest: VmImageManifest): Promise<BuiltVmImage> {
+async function buildVmImage(dir: string, hash: string, paths: Pick<StateRoot, 'debs'>, progress: Progress, manifest: VmImageManifest): Promise<BuiltVmImage> {
   if (process.getuid?.() !== 0) {
     throw new ProviderError('building the VM image needs root (debootstrap and chroot)', { hint: 'run `pnpm vm-image` as root once; later labs reuse the built image' });
   }

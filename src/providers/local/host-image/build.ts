@@ -15,6 +15,7 @@ import { onPath, runLocal } from '../../../machine/run.ts';
 import type { Progress } from '../../../progress.ts';
 import { quoteArg } from '../../../transports/quote.ts';
 import { docker, type DockerEngine } from '../docker-cli.ts';
+import type { StateRoot } from '../../../machine/state-root.ts';
 import type { StatePaths } from '../paths.ts';
 import { flannelControl, flannelDebName, flannelMaintainerFiles, flannelPackageFiles, packagesStanza } from '../../../flannel/package.ts';
 import { BOX_PROGRAMS, BOX_RELEASE_FILES, BOX_TARBALL, DISABLED_UNITS, ENABLED_UNITS, HOST_IMAGE_FILES, LOCAL_APT_DIR, LOCAL_APT_LIST, MASKED_UNITS } from './files.ts';
@@ -107,7 +108,7 @@ async function buildHostImage(engine: DockerEngine, paths: StatePaths, progress:
  * Bootstraps `manifest`'s Debian suite with its packages into `rootfs` (debootstrap; .debs are
  * cached in `paths.debs`). Shared by the host image and the VM image.
  */
-export async function debootstrapRoot(rootfs: string, manifest: HostImageManifest, paths: Pick<StatePaths, 'debs'>, progress: Progress): Promise<void> {
+export async function debootstrapRoot(rootfs: string, manifest: HostImageManifest, paths: Pick<StateRoot, 'debs'>, progress: Progress): Promise<void> {
   mkdirSync(paths.debs, { recursive: true });
   if (!(await onPath('debootstrap'))) {
     await installDebianPackage(progress, 'debootstrap', {
