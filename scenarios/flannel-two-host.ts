@@ -6,10 +6,10 @@
  */
 import { existsSync } from 'node:fs';
 import { parseSystemdTimespan } from '../src/parsers/systemd-timespan.ts';
+import { parseUnitEnvironment } from '../src/parsers/systemd-unit.ts';
 import { ConfigError, LabbenchError, TimeoutError } from '../src/errors.ts';
 import type { Host } from '../src/host.ts';
 import { addressIn, overlaps, parseCidr, tryParseCidr } from '../src/net/ipv4.ts';
-import { LOCAL_APT_LIST } from '../src/providers/local/host-image/files.ts';
 import { raw, type RawShell } from '../src/transports/quote.ts';
 import { defineScenario, step, type ScenarioParams, type StepContext } from '../src/scenario/define.ts';
 import { CENTOS_LATEST, ensureBoxImage } from '../src/scenario/lib/box.ts';
@@ -34,8 +34,6 @@ const DOC_ETCD_SETTINGS = [
   ['ETCD_NAME', 'default'],
   ['ETCD_ADVERTISE_CLIENT_URLS', 'http://0.0.0.0:2379'],
 ] as const;
-/** The host image's etcd drop-in: etcd reads /etc/etcd/etcd.conf and serves the v2 API. */
-const ETCD_DROP_IN = '/etc/systemd/system/etcd.service.d/labbench.conf';
 const NETWORK = '172.20.0.0/16';
 /** Bytes each backend's encapsulation takes from the LAN MTU (flannel's own figures). */
 const ENCAP_OVERHEAD = { udp: UDP_ENCAP_OVERHEAD, vxlan: VXLAN_ENCAP_OVERHEAD, 'host-gw': 0 } as const;
@@ -92,7 +90,7 @@ export default defineScenario({
       hint: 'host A\'s /etc/etcd/etcd.conf must hold the document\'s four ETCD_ settings; then systemctl start etcd && systemctl enable etcd',
       async solve(ctx) {
         const a = etcdHost(ctx);
-        if (await hasYumStandIn(a)) await a.$({ timeoutMs: 600_000 })`yum -y install etcd flannel`;
+        if (ctx.lab.inventory.offers.packages.yumStandIn) await a.$({ timeoutMs: 600_000 })`yum -y install etcd flannel`;
         else {
           await ensureDocker(a);
           await ensureEtcd(a);
@@ -175,7 +173,7 @@ export default defineScenario({
       hint: 'host B\'s /etc/sysconfig/flanneld points at host A (FLANNEL_ETCD_ENDPOINTS with host A\'s address) with the same prefix /atomic.io/network',
       async solve(ctx) {
         await ctx.onEachHost(otherFlannelHosts(ctx), async (h) => {
-          if (!(await hasLocalFlannelPackage(h))) {
+          if (!ctx.lab.inventory.offers.packages.flannel) {
             await ensureDocker(h);
             await prepareFirewall(h);
           }
@@ -332,26 +330,22 @@ async function checkSysconfig(ctx: StepContext, h: Host): Promise<void> {
   ctx.expectEqual(`${h.name}: FLANNEL_ETCD_PREFIX`, conf.FLANNEL_ETCD_PREFIX, ETCD_PREFIX, 'the prefix is where etcdctl mk stored the config key, without /config');
 }
 
-/** The etcd hosts' configuration file and whether it must switch the v2 API on itself (no labbench drop-in). */
+/**
+ * The file etcd reads its settings from on the etcd host, and whether that file must switch the v2
+ * API on, as its unit says (`systemctl cat etcd`): the document's /etc/etcd/etcd.conf where the
+ * unit reads it (a Rocky host; labbench's host image, whose drop-in also serves v2), else the
+ * family's file (before etcd is installed too).
+ */
 async function etcdConfigOf(a: Host): Promise<{ file: string; enableV2: boolean }> {
-  if ((await a.$({ nothrow: true, quiet: true })`test -e ${ETCD_DROP_IN}`).ok) return { file: DOC_ETCD_CONF, enableV2: false };
-  return { file: etcdConfigFile(a.os.family), enableV2: true };
+  const unit = parseUnitEnvironment((await a.$({ nothrow: true, quiet: true })`systemctl cat etcd`).stdout);
+  if (!unit.files.includes(DOC_ETCD_CONF)) return { file: etcdConfigFile(a.os.family), enableV2: true };
+  return { file: DOC_ETCD_CONF, enableV2: unit.variables.ETCD_ENABLE_V2 !== 'true' };
 }
 
 /** `ETCDCTL_API=2 ` where the host's shells do not set it themselves (a local lab's hosts do). */
 async function etcdctlPrefix(h: Host): Promise<RawShell> {
   const set = (await h.$({ nothrow: true, quiet: true })`grep -qx ETCDCTL_API=2 /etc/environment`).ok;
   return raw(set ? '' : 'ETCDCTL_API=2 ');
-}
-
-/** The host image's yum stand-in (a local lab), which installs the Debian equivalents offline. */
-async function hasYumStandIn(h: Host): Promise<boolean> {
-  return (await h.$({ nothrow: true, quiet: true })`grep -q 'labbench: a stand-in for yum' /usr/local/bin/yum`).ok;
-}
-
-/** The host image's package source with labbench's flannel package (a local lab). */
-async function hasLocalFlannelPackage(h: Host): Promise<boolean> {
-  return (await h.$({ nothrow: true, quiet: true })`test -e ${LOCAL_APT_LIST}`).ok;
 }
 
 /** flannel hosts other than the etcd host (the document's host B). */
@@ -361,7 +355,7 @@ function otherFlannelHosts(ctx: StepContext): Host[] {
 
 async function installOnHost(ctx: StepContext, h: Host): Promise<void> {
   if (!ctx.params.flanneld && (await h.$({ nothrow: true, quiet: true })`dpkg -s flannel >/dev/null 2>&1`).ok) return;
-  const how = await installFlanneld(h, { ...(ctx.params.flanneld ? { source: ctx.params.flanneld } : {}), online: ctx.lab.inventory.provider !== 'local' });
+  const how = await installFlanneld(h, { ...(ctx.params.flanneld ? { source: ctx.params.flanneld } : {}), online: ctx.lab.inventory.offers.online });
   ctx.note(`${h.name}: ${how}`);
 }
 

@@ -4,6 +4,35 @@
  */
 import type { Role } from './testbed/testbed.ts';
 
+/** The provider kinds labbench knows; the registry (src/providers/registry.ts) maps each to its code. */
+export const PROVIDER_KINDS = ['local', 'libvirt', 'ssh'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+/**
+ * What a lab's hosts offer beyond their OS, as the provider that made them knows it (kind's
+ * ProviderInfo): scenarios, the OS check and the CLI ask this instead of testing the provider
+ * kind or probing the hosts for labbench's files.
+ */
+export interface HostOffers {
+  /**
+   * The machines stand in for the OS their labels name: the local provider's Debian 12 system
+   * containers play the document's Rocky and Ubuntu hosts. A label is then the document's and is
+   * not compared with the machine.
+   */
+  standIn: boolean;
+  /** The hosts may reach the internet (a flannel release, a registry); false where the lab's LAN has no route out. */
+  online: boolean;
+  /** Where the hosts' OS labels come from, so that a hint says what to edit. */
+  labelSource: string;
+  /** Package sources on every host beyond the OS's own, usable offline (labbench's host image has both). */
+  packages: {
+    /** `yum install` of the document's Rocky packages installs their Debian equivalents (src/testbed/host-image.ts). */
+    yumStandIn: boolean;
+    /** An apt source with labbench's flannel package: `apt install flannel` as the document runs it. */
+    flannel: boolean;
+  };
+}
+
 export interface SshEndpoint {
   host: string;
   port: number;
@@ -30,11 +59,6 @@ export interface InventoryHost {
    * says (Host.os), never on this label.
    */
   os: string;
-  /**
-   * The machine stands in for the labelled OS: the local provider's Debian system containers
-   * play the document's Rocky and Ubuntu hosts. The label is then the document's, not the machine's.
-   */
-  standIn?: boolean;
   /** What actually runs there, e.g. "debian-12 system container" or "rocky-8.10 VM". */
   platform: string;
   roles: Role[];
@@ -44,7 +68,9 @@ export interface InventoryHost {
 
 export interface Inventory {
   lab: string;
-  provider: 'local' | 'libvirt' | 'ssh';
+  provider: ProviderKind;
   subnet: string;
   hosts: InventoryHost[];
+  /** What every host of the lab offers beyond its OS. */
+  offers: HostOffers;
 }

@@ -34,11 +34,11 @@ export async function openLab(inventory: Inventory, options: { transport?: Trans
     await closeAll();
     throw failure.reason;
   }
-  const checks = reached.map((r) => checkHostOs(r.info, r.release));
+  const checks = reached.map((r) => checkHostOs({ ...r.info, standIn: inventory.offers.standIn }, r.release));
   const wrong = checks.filter((c): c is HostOsFailure => !c.ok);
   if (wrong.length > 0) {
     await closeAll();
-    throw hostOsError(inventory.lab, inventory.provider, wrong);
+    throw hostOsError(inventory.lab, inventory.offers.labelSource, wrong);
   }
   const hosts = reached.map((r, i) => new Host(r.info, r.transport, (checks[i] as { os: HostOs }).os));
   return {

@@ -1,15 +1,13 @@
 /** `pnpm lab up|stop|start|down|status|shell|exec|snapshot`: bring a lab up, stop and start it, look at it, get into its hosts, save and restore it, remove it. */
 import { ConfigError } from '../errors.ts';
-import { renderTable } from '../text-table.ts';
 import { findHost, openLab } from '../lab.ts';
-import { describeLabel, describeMachine } from '../os/host-os.ts';
-import { withMachineOs } from '../os/status.ts';
 import { consoleSink, createProgress, formatDuration } from '../progress.ts';
-import type { LabStatus, Provider } from '../providers/provider.ts';
+import type { LabStatus, PowerSupport, Provider } from '../providers/provider.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import { nameFlag } from '../testbed/testbed.ts';
 import { parseFlags } from './args.ts';
 import { LAB_FLAGS, labName, resolveSpec } from './lab-spec.ts';
+import { renderList, renderStatus, withMachineOs } from './lab-status.ts';
 import { runSnapshot, SNAPSHOT_USAGE } from './lab-snapshot.ts';
 
 const USAGE = `usage: pnpm lab up|stop|start|down|status|list|shell|exec|snapshot [options]
@@ -91,15 +89,13 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'stop': {
-      if (!provider.stop) throw noPowerControl(provider, 'stop');
-      await provider.stop(name, progress);
+      await powerOf(provider, 'stop').stop(name, progress);
       if (json) print({ name, state: (await provider.status(name))?.state, steps: progress.steps, durationMs: performance.now() - started });
       else process.stdout.write(`lab "${name}" is stopped (${formatDuration(performance.now() - started)}); its hosts keep their files and containers. \`pnpm lab start${nameFlag(name)}\` starts it again\n`);
       return 0;
     }
     case 'start': {
-      if (!provider.start) throw noPowerControl(provider, 'start');
-      const inventory = await provider.start(name, progress);
+      const inventory = await powerOf(provider, 'start').start(name, progress);
       const status = await provider.status(name);
       if (json) print({ lab: inventory, status, steps: progress.steps, durationMs: performance.now() - started });
       else {
@@ -135,12 +131,13 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-/** Why `lab stop|start` is refused: the ssh provider's machines are not labbench's to power off or on. */
-function noPowerControl(provider: Provider, command: 'stop' | 'start'): ConfigError {
-  return new ConfigError(
-    `lab ${command} is not available with the ${provider.kind} provider: its hosts are existing machines that labbench reaches over SSH but does not own, so it neither powers them off nor on`,
-    { hint: `${command === 'stop' ? 'shut them down' : 'start them'} as you manage them (their console, your hypervisor or cloud); the local and libvirt providers stop and start their own hosts` },
-  );
+/** The provider's stop and start, or one clear error saying why it has none. */
+function powerOf(provider: Provider, command: 'stop' | 'start'): Extract<PowerSupport, { available: true }> {
+  const support = provider.power;
+  if (support.available) return support;
+  throw new ConfigError(`lab ${command} is not available with the ${provider.kind} provider: ${support.reason}`, {
+    hint: `${command === 'stop' ? 'shut them down' : 'start them'} as you manage them (their console, your hypervisor or cloud); the local and libvirt providers stop and start their own hosts`,
+  });
 }
 
 async function listLabs(provider: Provider): Promise<LabStatus[]> {
@@ -150,24 +147,4 @@ async function listLabs(provider: Provider): Promise<LabStatus[]> {
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** `lab list`: one row per lab. */
-export function renderList(labs: readonly LabStatus[]): string {
-  if (labs.length === 0) return 'no labs (pnpm lab up creates one)\n';
-  return renderTable([['LAB', 'PROVIDER', 'SUBNET', 'HOSTS', 'STATE'], ...labs.map((l) => [l.name, l.provider, l.subnet, String(l.hosts.length), l.state])]);
-}
-
-/** The status as a small table, kind/containerlab style. */
-export function renderStatus(s: LabStatus | undefined): string {
-  if (!s) return '';
-  const table = renderTable([
-    ['HOST', 'ADDRESS', 'OS (label)', 'OS (machine)', 'RUNS AS', 'STATE'],
-    ...s.hosts.map((h) => [h.name, h.address, describeLabel(h.os, h.standIn, h.machineOs), describeMachine(h, h.machineOs), h.platform, h.state]),
-  ]).trimEnd();
-  const details = Object.entries(s.details)
-    .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))
-    .map(([k, v]) => `  ${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)
-    .join('\n');
-  return `lab "${s.name}" (${s.provider}, ${s.subnet}): ${s.state}\n${table}\n${details}\n`;
 }

@@ -6,7 +6,6 @@
  * said and throws the error built here; `lab status` shows the same facts side by side.
  */
 import { ConfigError } from '../errors.ts';
-import type { ProviderKind } from '../providers/provider.ts';
 import type { OsRelease } from './os-release.ts';
 import { decideOs, describeRelease, labelDescribes, osFamily, shortName, supportedSummary, type HostOs, type OsFamily } from './releases.ts';
 
@@ -15,7 +14,7 @@ export interface LabelledHost {
   name: string;
   /** The OS label, e.g. "rocky-8.10". */
   os: string;
-  /** The machine stands in for the labelled OS (local provider): the label is not compared with it. */
+  /** The machine stands in for the labelled OS (HostOffers.standIn): the label is not compared with it. */
   standIn?: boolean;
 }
 
@@ -41,15 +40,12 @@ export function checkHostOs(host: LabelledHost, release: OsRelease): HostOsCheck
   };
 }
 
-/** Where a provider's labels come from, so the hint says what to edit. */
-const LABEL_SOURCE: Record<ProviderKind, string> = {
-  ssh: 'the inventory file (--inventory)',
-  libvirt: 'the lab spec, or point labbench:images.<label> at an image of that OS',
-  local: 'the lab spec',
-};
-
-/** One error for every host whose machine contradicts its label or has no path; nothing has run on them yet. */
-export function hostOsError(lab: string, provider: ProviderKind, failures: readonly HostOsFailure[]): ConfigError {
+/**
+ * One error for every host whose machine contradicts its label or has no path; nothing has run on
+ * them yet. `labelSource` is where the provider's labels come from (HostOffers.labelSource), so
+ * that the hint says what to edit.
+ */
+export function hostOsError(lab: string, labelSource: string, failures: readonly HostOsFailure[]): ConfigError {
   const message =
     failures.length === 1
       ? failures[0]!.problem
@@ -58,7 +54,7 @@ export function hostOsError(lab: string, provider: ProviderKind, failures: reado
   const mismatched = failures.filter((f) => f.kind === 'mismatch');
   if (mismatched.length > 0) {
     hints.push(
-      `a label must describe the machine, since each host is driven with its own OS family's commands: fix ${LABEL_SOURCE[provider]}: ` +
+      `a label must describe the machine, since each host is driven with its own OS family's commands: fix ${labelSource}: ` +
         mismatched.map((f) => `${f.host}: os: ${f.label}`).join(', '),
     );
   }

@@ -1,17 +1,16 @@
 /**
  * Provider creates, finds and destroys the hosts of one lab, of one kind: local system
  * containers, libvirt VMs, or existing machines over SSH. Everything above a provider sees
- * only the Inventory it returns.
+ * only the Inventory it returns, and what the provider says it offers: what its hosts offer
+ * (`offers`, carried by every inventory), stopping and starting (`power`) and snapshots
+ * (`snapshots`), each with the reason where it has none. Nothing above it tests its kind.
  */
-import type { Inventory } from '../inventory.ts';
+import type { HostOffers, Inventory, ProviderKind } from '../inventory.ts';
 import type { MachineOs } from '../os/host-os.ts';
 import type { Progress } from '../progress.ts';
 import type { SnapshotManifest } from '../snapshot/manifest.ts';
 import type { TestbedSpec } from '../testbed/testbed.ts';
 import type { LabState } from './lab-state.ts';
-
-export type ProviderKind = 'local' | 'libvirt' | 'ssh';
-export const PROVIDER_KINDS: readonly ProviderKind[] = ['local', 'libvirt', 'ssh'];
 
 export interface HostState {
   name: string;
@@ -80,8 +79,21 @@ export interface LabSnapshots {
 /** Whether a provider can take lab snapshots, and why not when it cannot. */
 export type SnapshotSupport = { available: true; snapshots: LabSnapshots } | { available: false; reason: string };
 
+/** Whether a provider stops and starts its labs' hosts (`lab stop|start`), and why not when it cannot. */
+export type PowerSupport =
+  | {
+      available: true;
+      /** Stops every host, keeping their disks. */
+      stop(name: string, progress: Progress): Promise<void>;
+      /** Starts the hosts of a stopped lab as they were. */
+      start(name: string, progress: Progress): Promise<Inventory>;
+    }
+  | { available: false; reason: string };
+
 export interface Provider {
   readonly kind: ProviderKind;
+  /** What the hosts of its labs offer beyond their OS; every inventory it returns carries the same. */
+  readonly offers: HostOffers;
   /** Set when the provider's hosts are given (an inventory file), not chosen by the user's flags. */
   readonly fixedSpec?: TestbedSpec;
   /** Checks preconditions without changing anything; throws ConfigError/ProviderError with a hint. */
@@ -91,10 +103,6 @@ export interface Provider {
    * of a stopped lab (keeping everything), and removes and creates it again only with `recreate`.
    */
   up(spec: TestbedSpec, progress: Progress, options?: UpOptions): Promise<Inventory>;
-  /** Stops every host, keeping their disks; absent where the provider cannot (existing machines). */
-  stop?(name: string, progress: Progress): Promise<void>;
-  /** Starts the hosts of a stopped lab as they were; absent where the provider cannot. */
-  start?(name: string, progress: Progress): Promise<Inventory>;
   /** The inventory of a running lab, or undefined when it is not up. */
   inventory(name: string): Promise<Inventory | undefined>;
   status(name: string): Promise<LabStatus | undefined>;
@@ -102,6 +110,8 @@ export interface Provider {
   list?(): Promise<LabStatus[]>;
   /** Removes everything the lab created (its snapshots too; exported files stay); idempotent. */
   down(name: string, progress: Progress): Promise<void>;
+  /** `lab stop` and `lab start`, or the reason this provider offers neither. */
+  readonly power: PowerSupport;
   /** Lab snapshots (`lab snapshot …`), or the reason this provider offers none. */
   readonly snapshots: SnapshotSupport;
 }

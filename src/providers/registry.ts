@@ -2,7 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
 import { withLabLock } from './lab-lock.ts';
-import { PROVIDER_KINDS, type LabSnapshots, type Provider, type ProviderKind, type SnapshotSupport } from './provider.ts';
+import { PROVIDER_KINDS, type ProviderKind } from '../inventory.ts';
+import type { LabSnapshots, PowerSupport, Provider, SnapshotSupport } from './provider.ts';
 
 /** The repository root, where Pulumi.yaml is (the libvirt provider's Pulumi workDir). */
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -51,10 +52,19 @@ export function lockingLabs(provider: Provider, env: NodeJS.ProcessEnv = process
   return Object.assign(wrapper, {
     up: (spec, progress, options) => locked(spec.name, () => provider.up(spec, progress, options)),
     down: (name, progress) => locked(name, () => provider.down(name, progress)),
-    ...(provider.stop ? { stop: (name: string, progress) => locked(name, () => provider.stop!(name, progress)) } : {}),
-    ...(provider.start ? { start: (name: string, progress) => locked(name, () => provider.start!(name, progress)) } : {}),
+    power: lockingPower(provider.power, locked),
     snapshots: lockingSnapshots(provider.snapshots, locked),
   } satisfies Partial<Provider>);
+}
+
+/** Stopping and starting a lab hold its lock. */
+function lockingPower(support: PowerSupport, locked: <T>(name: string, fn: () => Promise<T>) => Promise<T>): PowerSupport {
+  if (!support.available) return support;
+  return {
+    available: true,
+    stop: (name, progress) => locked(name, () => support.stop(name, progress)),
+    start: (name, progress) => locked(name, () => support.start(name, progress)),
+  };
 }
 
 /** Snapshot operations that freeze, replace or add to a lab hold its lock; reading a file does not. */

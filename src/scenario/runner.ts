@@ -30,7 +30,7 @@ export async function runScenario(
   options: { cleanup?: boolean } = {},
 ): Promise<ScenarioReport> {
   const started = performance.now();
-  const hosts = lab.hosts.map((h) => ({ name: h.name, os: h.info.os, ...(h.info.standIn ? { standIn: true } : {}), machine: h.os.name, family: h.os.family }));
+  const hosts = lab.hosts.map((h) => ({ name: h.name, os: h.info.os, ...(lab.inventory.offers.standIn ? { standIn: true } : {}), machine: h.os.name, family: h.os.family }));
   const head = { scenario: scenario.name, section: scenario.section, title: scenario.title, lab: lab.inventory.lab, provider: lab.inventory.provider, hosts };
   observer.onScenarioStart?.(head);
   const state = new Map<string, unknown>();

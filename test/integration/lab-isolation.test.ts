@@ -7,6 +7,7 @@
 import test from 'ava';
 import { cli, rootSkipReason } from '../support/cli.ts';
 import { DEFAULT_SUBNET } from '../../src/testbed/testbed.ts';
+import { HOST_IMAGE_PATHS } from '../../src/testbed/host-image.ts';
 
 const skip = rootSkipReason();
 const run = skip ? test.serial.skip : test.serial;
@@ -44,7 +45,7 @@ run(title('two labs side by side: automatic subnet, lab list, no traffic between
   // Controls: lab 1's host and a container on it reach lab 1's other host.
   const [a1, a2] = a.hosts.map((h) => h.address);
   t.is((await exec(ONE, 'hostA', `ping -c 1 -W 2 ${a2}`)).code, 0, 'hostA reaches hostB of its own lab');
-  const box = await exec(ONE, 'hostA', 'docker import --change \'CMD ["/bin/sh"]\' /usr/share/labbench/box.tar labbench/box >/dev/null && docker run -d --name probe labbench/box sleep 600');
+  const box = await exec(ONE, 'hostA', `docker import --change 'CMD ["/bin/sh"]' ${HOST_IMAGE_PATHS.boxTarball} labbench/box >/dev/null && docker run -d --name probe labbench/box sleep 600`);
   t.is(box.code, 0, box.stderr);
   t.is((await exec(ONE, 'hostA', `docker exec probe ping -c 1 -W 2 ${a2}`)).code, 0, 'a container on hostA reaches hostB of its own lab');
 

@@ -17,6 +17,7 @@ import { labConnection } from '../../src/course/serve/lab-connection.ts';
 import { startServer, type Seat } from '../../src/course/serve/server.ts';
 import { parseTerminalMessage } from '../../src/course/serve/terminal.ts';
 import type { Inventory } from '../../src/inventory.ts';
+import { LOCAL_HOST_OFFERS } from '../../src/providers/local/provider.ts';
 import { singleFlight } from '../../src/topology/view.ts';
 
 const INVENTORY: Inventory = {
@@ -24,6 +25,7 @@ const INVENTORY: Inventory = {
   provider: 'local',
   subnet: '192.0.2.0/24',
   hosts: [{ name: 'hostA', address: '192.0.2.12', os: 'rocky-8.10', platform: 'test', roles: [] }],
+  offers: LOCAL_HOST_OFFERS,
 };
 
 /** Desks keep recordings under LABBENCH_HOME: a directory of this test's own. */

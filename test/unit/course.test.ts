@@ -10,6 +10,7 @@ import { flannelControl, flannelDebName, packagesStanza, PACKAGED_SYSCONFIG } fr
 import { parseEnvironmentFile } from '../../src/flannel/sysconfig.ts';
 import { addressIn } from '../../src/net/ipv4.ts';
 import { HOST_IMAGE_FILES } from '../../src/providers/local/host-image/files.ts';
+import { HOST_IMAGE_PATHS } from '../../src/testbed/host-image.ts';
 import { renderTable } from '../../src/text-table.ts';
 
 test('every chapter of the document 1–4 is an exercise whose steps carry the document heading, a summary, a host and a hint', async (t) => {
@@ -93,7 +94,7 @@ test('the yum stand-in says what it is, maps etcd and flannel, and refuses unkno
   const dir = mkdtempSync(join(tmpdir(), 'labbench-yum-'));
   try {
     const script = join(dir, 'yum');
-    writeFileSync(script, HOST_IMAGE_FILES.find((f) => f.path === '/usr/local/bin/yum')!.content, { mode: 0o755 });
+    writeFileSync(script, HOST_IMAGE_FILES.find((f) => f.path === HOST_IMAGE_PATHS.yum)!.content, { mode: 0o755 });
     // apt-get replaced by echo: the stand-in's decision, not an installation.
     const fakeBin = join(dir, 'bin');
     execFileSync('mkdir', ['-p', fakeBin]);

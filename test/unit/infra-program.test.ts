@@ -10,7 +10,7 @@ import test from 'ava';
 import { readLabConfig, type ConfigSource } from '../../infra/config.ts';
 import { declareLab } from '../../infra/lab.ts';
 import type { LabStackOutputs } from '../../infra/outputs.ts';
-import { inventoryFromStackOutputs } from '../../src/providers/libvirt/stack-outputs.ts';
+import { inventoryFromStackOutputs, LIBVIRT_HOST_OFFERS } from '../../src/providers/libvirt/stack-outputs.ts';
 import { validateSpec } from '../../src/testbed/testbed.ts';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBQ labbench-dev';
@@ -189,7 +189,10 @@ test('stack outputs map onto a valid Inventory: rocky@.12 and ubuntu@.13, key an
         ssh: { host: '192.168.100.13', port: 22, user: 'ubuntu', keyPath: '/lab/dev/id_ed25519', knownHostsPath: '/lab/dev/known_hosts' },
       },
     ],
+    offers: LIBVIRT_HOST_OFFERS,
   });
+  // VMs of the OS their labels name, nothing of labbench's image on them.
+  t.like(inventory.offers, { standIn: false, packages: { yumStandIn: false, flannel: false } });
   t.notThrows(() => validateSpec({ name: inventory.lab, subnet: inventory.subnet, hosts: inventory.hosts }));
 });
 

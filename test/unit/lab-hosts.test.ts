@@ -1,7 +1,7 @@
 /** `--hosts N`: the document's lab extended with flannel hosts, its bad inputs, and the subnet picked for a new lab. */
 import test from 'ava';
 import { hostCount, specFromFlags } from '../../src/cli/lab-spec.ts';
-import { renderList } from '../../src/cli/lab.ts';
+import { renderList } from '../../src/cli/lab-status.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { Provider } from '../../src/providers/provider.ts';
 import { documentSpec, pickFreeSubnet } from '../../src/testbed/testbed.ts';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { renderStatus } from '../../src/cli/lab.ts';
+import { renderStatus } from '../../src/cli/lab-status.ts';
 import { labConditionOf, type ObservedHost } from '../../src/providers/lab-state.ts';
 
 const host = (name: string, exists: boolean, running: boolean): ObservedHost => ({ name, exists, running });

@@ -18,13 +18,6 @@ const graph = importGraph(REPO_ROOT);
  * change safely") that name them. A fix makes its line stale, and the test then asks to drop it.
  */
 const KNOWN: Record<string, string> = {
-  // Item 1 (a provider says what it offers) and item 2 (types below their users): host-os.ts keys a
-  // table on ProviderKind, and provider.ts takes MachineOs from host-os.ts.
-  'circle: src/os/host-os.ts, src/providers/provider.ts': 'item 1–2: MachineOs and the provider kind table',
-  'upward: src/os/host-os.ts → src/providers/provider.ts': 'item 1–2: MachineOs and the provider kind table',
-  // Item 2: `lab status` for every provider lives in src/os/ and takes LabStatus from the provider contract.
-  'upward: src/os/status.ts → src/providers/provider.ts': 'item 2: LabStatus and the lab status text',
-  'folder circle: src/lab.ts, src/os/, src/providers/': 'item 2: src/os/status.ts and host-os.ts above',
   // Item 2: define.ts takes BlockOptions from blocks.ts, which takes CheckRecord from define.ts and
   // CommandRecord from report.ts, which takes CheckRecord from define.ts.
   'circle: src/scenario/blocks.ts, src/scenario/define.ts, src/scenario/report.ts': 'item 2: the scenario records in one file below define, blocks and report',

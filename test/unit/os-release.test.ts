@@ -6,6 +6,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../src/errors.ts';
 import { checkHostOs, describeLabel, describeMachine, hostOsError, machineOsOf, type HostOsFailure } from '../../src/os/host-os.ts';
+import { SSH_HOST_OFFERS } from '../../src/providers/ssh/inventory-file.ts';
 import { parseOsRelease, parseOsReleaseFields } from '../../src/os/os-release.ts';
 import { decideOs, labelDescribes, labelFamily, parseOsLabel, supportedSummary } from '../../src/os/releases.ts';
 import { familyOf, validateSpec } from '../../src/testbed/testbed.ts';
@@ -82,7 +83,7 @@ test('a spec with an unknown label says which labels there are', (t) => {
 test('a label contradicting the machine is one error naming host, label, machine and the fix', (t) => {
   const check = checkHostOs({ name: 'hostA', os: 'rocky-8.10' }, release('debian-12'));
   t.false(check.ok);
-  const err = hostOsError('existing', 'ssh', [check as HostOsFailure]);
+  const err = hostOsError('existing', SSH_HOST_OFFERS.labelSource, [check as HostOsFailure]);
   t.true(err instanceof ConfigError);
   t.is(err.message, 'hostA is labelled rocky-8.10, but the machine runs Debian GNU/Linux 12 (bookworm) (ID=debian, VERSION_ID=12)');
   t.is(
@@ -94,7 +95,7 @@ test('a label contradicting the machine is one error naming host, label, machine
 
 test('several hosts: one error listing each, mismatch and unsupported hints together', (t) => {
   const failures = [checkHostOs({ name: 'hostA', os: 'rocky-8.10' }, release('almalinux-9.4')), checkHostOs({ name: 'hostB', os: 'ubuntu-24.04' }, release('alpine-3.20'))] as HostOsFailure[];
-  const err = hostOsError('course', 'ssh', failures);
+  const err = hostOsError('course', SSH_HOST_OFFERS.labelSource, failures);
   t.is(
     err.message,
     'the hosts of lab "course" are not what labbench can drive:\n' +

@@ -9,6 +9,7 @@ import type { CommandResult } from '../../src/errors.ts';
 import { Host } from '../../src/host.ts';
 import type { Lab } from '../../src/lab.ts';
 import { mapBounded, settleBounded } from '../../src/pool.ts';
+import { LOCAL_HOST_OFFERS } from '../../src/providers/local/provider.ts';
 import { defineScenario, step } from '../../src/scenario/define.ts';
 import { runScenario } from '../../src/scenario/runner.ts';
 import { renderTranscript } from '../../src/scenario/transcript.ts';
@@ -55,7 +56,7 @@ function fakeTransport(): Transport {
 function fakeLab(names: string[]): Lab {
   const hosts = names.map((name, i) => new Host({ name, address: `10.0.0.${i + 12}`, os: 'debian-12', platform: 'fake', roles: ['flannel'] }, fakeTransport(), debian12));
   return {
-    inventory: { lab: 'fake', provider: 'local', subnet: '10.0.0.0/24', hosts: hosts.map((h) => h.info) },
+    inventory: { lab: 'fake', provider: 'local', subnet: '10.0.0.0/24', hosts: hosts.map((h) => h.info), offers: LOCAL_HOST_OFFERS },
     hosts,
     host: (n) => hosts.find((h) => h.name === n)!,
     async close() {},

@@ -24,7 +24,7 @@ import { openLab } from '../../lab.ts';
 import { ensureLabKeys } from './lab-keys.ts';
 import { requirePulumiCli } from './pulumi-cli.ts';
 import { stackConfigFor, type LibvirtOptions } from './stack-config.ts';
-import { inventoryFromStackOutputs, parseStackOutputs, plainOutputs } from './stack-outputs.ts';
+import { inventoryFromStackOutputs, LIBVIRT_HOST_OFFERS, parseStackOutputs, plainOutputs } from './stack-outputs.ts';
 
 /** Where the provider works and with which settings. */
 export interface LibvirtProviderOptions extends LibvirtOptions {
@@ -111,6 +111,23 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
 
   return {
     kind: 'libvirt',
+    offers: LIBVIRT_HOST_OFFERS,
+    power: {
+      available: true,
+      async stop(name, progress) {
+        const out = await existingOutputs(name, 'stop');
+        await shutDownDomains(out.hypervisorUri, out.hosts.map((h) => h.domain), progress);
+      },
+      async start(name, progress) {
+        const outputs = await currentOutputs(name, requirePulumiCli(env));
+        if (outputs === undefined) throw new ConfigError(`libvirt lab "${name}" does not exist: there is nothing to start`, { hint: 'pnpm lab up --provider libvirt creates it' });
+        const out = parseStackOutputs(outputs);
+        await startDomains(out.hypervisorUri, out.hosts.map((h) => h.domain), progress);
+        const inventory = inventoryFromStackOutputs(outputs);
+        await progress.step(`Waiting for SSH on ${inventory.hosts.map((h) => h.name).join(', ')}`, () => waitForLogins(inventory));
+        return inventory;
+      },
+    },
     snapshots: {
       available: false,
       reason: "snapshots of VMs are not implemented (they would be virsh snapshots of each VM's disk, with its keys and addresses kept); the local provider takes them",
@@ -164,21 +181,6 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
         hosts,
         details: { hypervisorUri: out.hypervisorUri, domainType: out.domainType, stateDir: join(stateDir, name), backend: `file://${backendDir}` },
       };
-    },
-
-    async stop(name, progress) {
-      const out = await existingOutputs(name, 'stop');
-      await shutDownDomains(out.hypervisorUri, out.hosts.map((h) => h.domain), progress);
-    },
-
-    async start(name, progress) {
-      const outputs = await currentOutputs(name, requirePulumiCli(env));
-      if (outputs === undefined) throw new ConfigError(`libvirt lab "${name}" does not exist: there is nothing to start`, { hint: 'pnpm lab up --provider libvirt creates it' });
-      const out = parseStackOutputs(outputs);
-      await startDomains(out.hypervisorUri, out.hosts.map((h) => h.domain), progress);
-      const inventory = inventoryFromStackOutputs(outputs);
-      await progress.step(`Waiting for SSH on ${inventory.hosts.map((h) => h.name).join(', ')}`, () => waitForLogins(inventory));
-      return inventory;
     },
 
     async down(name, progress) {

@@ -3,7 +3,7 @@
  * and mapped onto the Inventory every scenario reads. Pure: the provider feeds it `stack.up()`/`stack.outputs()`.
  */
 import { ProviderError } from '../../errors.ts';
-import type { Inventory, InventoryHost } from '../../inventory.ts';
+import type { HostOffers, Inventory, InventoryHost } from '../../inventory.ts';
 import type { LabStackOutputs, StackHostOutput } from '../../../infra/outputs.ts';
 import { ROLES, type Role } from '../../testbed/testbed.ts';
 
@@ -54,6 +54,14 @@ export function parseStackOutputs(raw: Record<string, unknown>): LabStackOutputs
   };
 }
 
+/** A libvirt lab's hosts: VMs of the OS their labels name, with the OS's own package sources, on a LAN the hypervisor may route out. */
+export const LIBVIRT_HOST_OFFERS: HostOffers = {
+  standIn: false,
+  online: true,
+  labelSource: 'the lab spec, or point labbench:images.<label> at an image of that OS',
+  packages: { yumStandIn: false, flannel: false },
+};
+
 /** Maps the stack outputs onto the Inventory: every VM reached over SSH as its image's user, host key pinned. */
 export function inventoryFromStackOutputs(raw: Record<string, unknown>): Inventory {
   const out = parseStackOutputs(raw);
@@ -70,5 +78,5 @@ export function inventoryFromStackOutputs(raw: Record<string, unknown>): Invento
     roles: h.roles,
     ssh: { host: h.address, port: 22, user: h.user, keyPath: out.sshKeyPath, knownHostsPath: out.knownHostsPath },
   }));
-  return { lab: out.lab, provider: 'libvirt', subnet: out.subnet, hosts };
+  return { lab: out.lab, provider: 'libvirt', subnet: out.subnet, hosts, offers: LIBVIRT_HOST_OFFERS };
 }

@@ -8,14 +8,14 @@ import { dirname, join } from 'node:path';
 import { ConfigError, ProviderError, StateFileError } from '../../errors.ts';
 import { isLocked } from '../../machine/file-lock.ts';
 import { writeFileAtomic } from '../../machine/state-file.ts';
-import type { Inventory, InventoryHost } from '../../inventory.ts';
+import type { HostOffers, Inventory, InventoryHost } from '../../inventory.ts';
 import { mapBounded } from '../../pool.ts';
 import type { Progress } from '../../progress.ts';
 import { gatewayOf, nameFlag, validateSpec, type HostSpec, type TestbedSpec } from '../../testbed/testbed.ts';
 import { formatKnownHosts, parsePublicKeyLine, type PinnedKey } from '../../transports/known-hosts.ts';
 import { generateEd25519 } from '../../transports/ssh-keys.ts';
 import { labConditionOf, type LabCondition } from '../lab-state.ts';
-import type { LabStatus, Provider, SnapshotSupport, UpOptions } from '../provider.ts';
+import type { LabStatus, PowerSupport, Provider, SnapshotSupport, UpOptions } from '../provider.ts';
 import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilities.ts';
 import { docker, dockerLines, LABEL, pingEngine, type DockerEngine } from './docker-cli.ts';
 import { acquireEngine, ensurePrivateEngine, findEngine, privateEngineAnswers, stopPrivateEngineIfIdle } from './engine.ts';
@@ -29,9 +29,17 @@ import { LocalSnapshots, removeLabSnapshotImages } from './snapshots.ts';
 
 /**
  * What the document's hosts run here: Debian 12 in a system container, whatever OS label they
- * carry. Its hosts are stand-ins (InventoryHost.standIn): the label stays the document's.
+ * carry. Its hosts are stand-ins (HostOffers.standIn): the label stays the document's.
  */
 export const LOCAL_PLATFORM = 'debian-12 system container';
+
+/** A local lab's hosts: stand-ins on a LAN with no route out, with the host image's offline package sources. */
+export const LOCAL_HOST_OFFERS: HostOffers = {
+  standIn: true,
+  online: false,
+  labelSource: 'the lab spec',
+  packages: { yumStandIn: true, flannel: true },
+};
 export { bridgeName, containerName } from './host-container.ts';
 /**
  * Seconds `lab stop` gives each host to shut down before its container is killed: systemd stops
@@ -41,6 +49,8 @@ const STOP_GRACE_S = 30;
 
 export class LocalProvider implements Provider {
   readonly kind = 'local' as const;
+  readonly offers = LOCAL_HOST_OFFERS;
+  readonly power: PowerSupport = { available: true, stop: (name, progress) => this.stop(name, progress), start: (name, progress) => this.start(name, progress) };
   readonly snapshots: SnapshotSupport;
   private readonly paths: StatePaths;
 
@@ -286,13 +296,13 @@ export class LocalProvider implements Provider {
           name: h.name,
           address: h.address,
           os: h.os,
-          standIn: true,
           platform: LOCAL_PLATFORM,
           roles: h.roles,
           ssh: { host: h.address, port: 22, user: 'root', keyPath: lab.privateKey, knownHostsPath: lab.knownHosts },
           container: { dockerHost: record.engine.host, container: containerName(record.name, h.name) },
         }),
       ),
+      offers: this.offers,
     };
   }
 

@@ -19,13 +19,24 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../errors.ts';
-import type { Inventory } from '../../inventory.ts';
+import type { HostOffers, Inventory } from '../../inventory.ts';
 import { validateSpec, type TestbedSpec } from '../../testbed/testbed.ts';
 
 export interface SshInventoryFile {
   spec: TestbedSpec;
   inventory: Inventory;
 }
+
+/**
+ * Existing machines: what they run is what their labels say, labbench put nothing of its own on
+ * them, and they are taken to reach the internet (a download that cannot says so itself).
+ */
+export const SSH_HOST_OFFERS: HostOffers = {
+  standIn: false,
+  online: true,
+  labelSource: 'the inventory file (--inventory)',
+  packages: { yumStandIn: false, flannel: false },
+};
 
 /** Parses the file's text; `path` is where it came from (relative paths resolve against its directory). */
 export function parseInventoryFile(text: string, path: string): SshInventoryFile {
@@ -71,6 +82,7 @@ export function parseInventoryFile(text: string, path: string): SshInventoryFile
         roles: h.roles,
         ssh: { host: h.address, port: (hosts[i]!.port as number | undefined) ?? 22, user: hosts[i]!.user as string, keyPath: file(hosts[i]!.key), knownHostsPath },
       })),
+      offers: SSH_HOST_OFFERS,
     },
   };
 }

@@ -10,11 +10,16 @@ import type { Inventory } from '../../inventory.ts';
 import { openLab } from '../../lab.ts';
 import type { Progress } from '../../progress.ts';
 import type { TestbedSpec } from '../../testbed/testbed.ts';
-import type { LabStatus, Provider, SnapshotSupport } from '../provider.ts';
-import { parseInventoryFile, type SshInventoryFile } from './inventory-file.ts';
+import type { LabStatus, PowerSupport, Provider, SnapshotSupport } from '../provider.ts';
+import { parseInventoryFile, SSH_HOST_OFFERS, type SshInventoryFile } from './inventory-file.ts';
 
 export class SshProvider implements Provider {
   readonly kind = 'ssh' as const;
+  readonly offers = SSH_HOST_OFFERS;
+  readonly power: PowerSupport = {
+    available: false,
+    reason: 'its hosts are existing machines that labbench reaches over SSH but does not own, so it neither powers them off nor on',
+  };
   readonly snapshots: SnapshotSupport = {
     available: false,
     reason: 'its hosts are existing machines that labbench neither creates nor removes, so it cannot put their disks back as they were',

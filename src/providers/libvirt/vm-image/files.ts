@@ -5,6 +5,7 @@
  * it may wait on the network: cloud-init reads only the NoCloud seed, and no unit waits for a
  * network to come "online".
  */
+import { HOST_IMAGE_PATHS } from '../../../testbed/host-image.ts';
 import { HOST_IMAGE_FILES, type ImageFile } from '../../local/host-image/files.ts';
 
 /** The ext4 file system label of the root file system (the kernel command line mounts it by device). */
@@ -56,10 +57,10 @@ const fromHostImage = (path: string): ImageFile => {
 };
 
 export const VM_IMAGE_FILES: readonly ImageFile[] = [
-  fromHostImage('/etc/ssh/sshd_config.d/labbench.conf'),
-  fromHostImage('/etc/systemd/journald.conf.d/labbench.conf'),
+  fromHostImage(HOST_IMAGE_PATHS.sshdConfig),
+  fromHostImage(HOST_IMAGE_PATHS.journaldConfig),
   // The box test image's loader (the tarball is built into the image too): `centos:7.9`/`centos:latest` without a registry.
-  fromHostImage('/usr/local/libexec/labbench/load-box-image'),
+  fromHostImage(HOST_IMAGE_PATHS.boxLoader),
   { path: '/etc/cloud/cloud.cfg.d/90-labbench.cfg', content: CLOUD_CFG, mode: 0o644 },
   { path: '/etc/fstab', content: FSTAB, mode: 0o644 },
   { path: '/etc/initramfs-tools/modules', content: INITRAMFS_MODULES, mode: 0o644 },

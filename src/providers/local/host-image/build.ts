@@ -18,7 +18,8 @@ import { docker, type DockerEngine } from '../docker-cli.ts';
 import type { StateRoot } from '../../../machine/state-root.ts';
 import type { StatePaths } from '../paths.ts';
 import { flannelControl, flannelDebName, flannelMaintainerFiles, flannelPackageFiles, packagesStanza } from '../../../flannel/package.ts';
-import { BOX_PROGRAMS, BOX_RELEASE_FILES, BOX_TARBALL, DISABLED_UNITS, ENABLED_UNITS, HOST_IMAGE_FILES, LOCAL_APT_DIR, LOCAL_APT_LIST, MASKED_UNITS } from './files.ts';
+import { HOST_IMAGE_PATHS } from '../../../testbed/host-image.ts';
+import { BOX_PROGRAMS, BOX_RELEASE_FILES, DISABLED_UNITS, ENABLED_UNITS, HOST_IMAGE_FILES, MASKED_UNITS } from './files.ts';
 import { sha256 } from './manifest.ts';
 import { hostImageManifest, hostImageTag, manifestHash, parsePackageVersions, type BuiltHostImage, type HostImageManifest } from './manifest.ts';
 
@@ -92,7 +93,7 @@ async function buildHostImage(engine: DockerEngine, paths: StatePaths, progress:
           'bash',
           '-c',
           `tar -C ${quoteArg(rootfs)} -c . | docker -H ${quoteArg(engine.host)} import ` +
-            `--change ${quoteArg('CMD ["/usr/local/sbin/labbench-init"]')} ` +
+            `--change ${quoteArg(`CMD ["${HOST_IMAGE_PATHS.init}"]`)} ` +
             `--change ${quoteArg(`LABEL dev.labbench.image=host dev.labbench.manifest=${hash}`)} - ${quoteArg(tag)}`,
         ],
         { timeoutMs: 600_000 },
@@ -194,8 +195,8 @@ export async function buildBoxTarball(rootfs: string): Promise<void> {
   writeFile(join(box, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n', 0o644);
   writeFile(join(box, 'etc/group'), 'root:x:0:\n', 0o644);
   for (const f of BOX_RELEASE_FILES) writeFile(join(box, f.path), f.content, f.mode);
-  mkdirSync(dirname(join(rootfs, BOX_TARBALL)), { recursive: true });
-  await runLocal(['tar', '-C', box, '-cf', join(rootfs, BOX_TARBALL), '.']);
+  mkdirSync(dirname(join(rootfs, HOST_IMAGE_PATHS.boxTarball)), { recursive: true });
+  await runLocal(['tar', '-C', box, '-cf', join(rootfs, HOST_IMAGE_PATHS.boxTarball), '.']);
   rmSync(box, { recursive: true, force: true });
 }
 
@@ -210,14 +211,14 @@ async function buildFlannelPackage(rootfs: string): Promise<void> {
   for (const f of flannelPackageFiles()) writeFile(join(tree, f.path), f.content, f.mode);
   writeFile(join(tree, 'DEBIAN/control'), flannelControl(), 0o644);
   for (const f of flannelMaintainerFiles()) writeFile(join(tree, 'DEBIAN', f.path), f.content, f.mode);
-  const deb = `${LOCAL_APT_DIR}/${flannelDebName()}`;
-  mkdirSync(join(rootfs, LOCAL_APT_DIR), { recursive: true });
+  const deb = `${HOST_IMAGE_PATHS.aptDir}/${flannelDebName()}`;
+  mkdirSync(join(rootfs, HOST_IMAGE_PATHS.aptDir), { recursive: true });
   await chroot(rootfs, `dpkg-deb --root-owner-group --build /tmp/labbench-flannel ${quoteArg(deb)} >/dev/null`);
   rmSync(tree, { recursive: true, force: true });
   const bytes = readFileSync(join(rootfs, deb));
   const stanza = packagesStanza(flannelControl(), { name: flannelDebName(), size: bytes.length, md5: createHash('md5').update(bytes).digest('hex'), sha256: sha256(bytes) });
-  writeFile(join(rootfs, LOCAL_APT_DIR, 'Packages'), stanza, 0o644);
-  await chroot(rootfs, `apt-get update -o Dir::Etc::SourceList=${quoteArg(LOCAL_APT_LIST)} -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0 >/dev/null`);
+  writeFile(join(rootfs, HOST_IMAGE_PATHS.aptDir, 'Packages'), stanza, 0o644);
+  await chroot(rootfs, `apt-get update -o Dir::Etc::SourceList=${quoteArg(HOST_IMAGE_PATHS.aptList)} -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0 >/dev/null`);
 }
 
 /** Follows symlinks inside the chroot (ldd reports /lib paths that are links into /usr/lib). */

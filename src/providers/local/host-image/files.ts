@@ -1,7 +1,9 @@
 /**
- * Files labbench puts into the host image besides Debian's packages. Their hashes are part
- * of the image manifest, so editing any of them rebuilds the image.
+ * Files labbench puts into the host image besides Debian's packages (their paths are named in
+ * src/testbed/host-image.ts). Their hashes are part of the image manifest, so editing any of
+ * them rebuilds the image.
  */
+import { BOX_IMAGE, CENTOS_TAGS, HOST_IMAGE_PATHS as P } from '../../../testbed/host-image.ts';
 
 export interface ImageFile {
   path: string;
@@ -9,16 +11,8 @@ export interface ImageFile {
   mode: number;
 }
 
-/** Tag of the small test image (busybox, bash, iperf3) every host engine has, for the document's containers. */
-export const BOX_IMAGE = 'labbench/box:latest';
-/** The names the document runs its containers from; on a local lab they are the box image under another tag. */
-export const CENTOS_TAGS: readonly string[] = ['centos:7.9', 'centos:latest'];
-export const BOX_TARBALL = '/usr/share/labbench/box.tar';
 /** How the box image says what it is, in `docker inspect` and in its own release files. */
 export const BOX_DESCRIPTION = 'labbench stand-in for centos:7.9, not CentOS: busybox, bash and iperf3 from Debian 12 packages';
-/** The package source inside the host image that holds labbench's flannel package. */
-export const LOCAL_APT_DIR = '/usr/share/labbench/apt';
-export const LOCAL_APT_LIST = '/etc/apt/sources.list.d/labbench.list';
 
 const INIT = `#!/bin/sh
 # PID 1 of a lab host. The engine mounts the cgroup file systems read-only inside the host's
@@ -41,7 +35,7 @@ const LOAD_BOX = `#!/bin/sh
 # name and the document's (${CENTOS_TAGS.join(', ')}): no registry is reachable from a lab.
 set -e
 docker image inspect ${BOX_IMAGE} >/dev/null 2>&1 ||
-  docker import --change 'CMD ["/bin/bash"]' --change 'LABEL org.opencontainers.image.description="${BOX_DESCRIPTION}"' ${BOX_TARBALL} ${BOX_IMAGE}
+  docker import --change 'CMD ["/bin/bash"]' --change 'LABEL org.opencontainers.image.description="${BOX_DESCRIPTION}"' ${P.boxTarball} ${BOX_IMAGE}
 for tag in ${CENTOS_TAGS.join(' ')}; do
   docker image inspect "$tag" >/dev/null 2>&1 || docker tag ${BOX_IMAGE} "$tag"
 done
@@ -55,7 +49,7 @@ Requires=docker.service
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/usr/local/libexec/labbench/load-box-image
+ExecStart=${P.boxLoader}
 
 [Install]
 WantedBy=multi-user.target
@@ -77,7 +71,7 @@ Before=network.target docker.service ssh.service
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/usr/local/libexec/labbench/lan-only
+ExecStart=${P.lanOnly}
 
 [Install]
 WantedBy=multi-user.target
@@ -94,7 +88,7 @@ const ETCD_DROP_IN = `# labbench: the document's Rocky host keeps etcd's setting
 # only when asked; the file may still say otherwise.
 [Service]
 Environment=ETCD_ENABLE_V2=true
-EnvironmentFile=-/etc/etcd/etcd.conf
+EnvironmentFile=-${P.etcdConf}
 `;
 
 const ETCD_CONF = `# etcd settings (labbench: read by etcd.service through etcd.service.d/labbench.conf, as on
@@ -111,7 +105,7 @@ const ENVIRONMENT = `ETCDCTL_API=2
 `;
 
 const APT_LIST = `# labbench: packages built by labbench for its lab hosts (flannel), no network needed.
-deb [trusted=yes] file:${LOCAL_APT_DIR} ./
+deb [trusted=yes] file:${P.aptDir} ./
 `;
 
 /** Debian names for the Rocky packages the document installs with yum. */
@@ -164,19 +158,19 @@ DEBIAN_FRONTEND=noninteractive exec apt-get $yes "$action"$debs
 `;
 
 export const HOST_IMAGE_FILES: readonly ImageFile[] = [
-  { path: '/usr/local/sbin/labbench-init', content: INIT, mode: 0o755 },
-  { path: '/etc/ssh/sshd_config.d/labbench.conf', content: SSHD, mode: 0o644 },
-  { path: '/usr/local/libexec/labbench/load-box-image', content: LOAD_BOX, mode: 0o755 },
-  { path: '/etc/systemd/system/labbench-box.service', content: BOX_UNIT, mode: 0o644 },
-  { path: '/usr/local/libexec/labbench/lan-only', content: LAN_ONLY, mode: 0o755 },
-  { path: '/etc/systemd/system/labbench-lan-only.service', content: LAN_ONLY_UNIT, mode: 0o644 },
-  { path: '/etc/systemd/journald.conf.d/labbench.conf', content: JOURNALD, mode: 0o644 },
-  { path: '/etc/systemd/system/etcd.service.d/labbench.conf', content: ETCD_DROP_IN, mode: 0o644 },
-  { path: '/etc/etcd/etcd.conf', content: ETCD_CONF, mode: 0o644 },
-  { path: '/etc/profile.d/labbench-etcdctl.sh', content: ETCDCTL_PROFILE, mode: 0o644 },
-  { path: '/etc/environment', content: ENVIRONMENT, mode: 0o644 },
-  { path: LOCAL_APT_LIST, content: APT_LIST, mode: 0o644 },
-  { path: '/usr/local/bin/yum', content: YUM, mode: 0o755 },
+  { path: P.init, content: INIT, mode: 0o755 },
+  { path: P.sshdConfig, content: SSHD, mode: 0o644 },
+  { path: P.boxLoader, content: LOAD_BOX, mode: 0o755 },
+  { path: P.boxUnit, content: BOX_UNIT, mode: 0o644 },
+  { path: P.lanOnly, content: LAN_ONLY, mode: 0o755 },
+  { path: P.lanOnlyUnit, content: LAN_ONLY_UNIT, mode: 0o644 },
+  { path: P.journaldConfig, content: JOURNALD, mode: 0o644 },
+  { path: P.etcdDropIn, content: ETCD_DROP_IN, mode: 0o644 },
+  { path: P.etcdConf, content: ETCD_CONF, mode: 0o644 },
+  { path: P.etcdctlProfile, content: ETCDCTL_PROFILE, mode: 0o644 },
+  { path: P.environment, content: ENVIRONMENT, mode: 0o644 },
+  { path: P.aptList, content: APT_LIST, mode: 0o644 },
+  { path: P.yum, content: YUM, mode: 0o755 },
 ];
 
 /** Units that have nothing to do in a system container (no udev, no consoles, no kernel tuning). */
