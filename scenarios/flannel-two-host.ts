@@ -10,7 +10,7 @@ import { parseUnitEnvironment } from '../src/parsers/systemd-unit.ts';
 import { ConfigError, LabbenchError, TimeoutError } from '../src/errors.ts';
 import type { Host } from '../src/host.ts';
 import { addressIn, overlaps, parseCidr, tryParseCidr } from '../src/net/ipv4.ts';
-import { raw, type RawShell } from '../src/transports/quote.ts';
+import { raw, type RawShell } from '../src/shell-quote.ts';
 import { defineScenario, step, type ScenarioParams, type StepContext } from '../src/scenario/define.ts';
 import { CENTOS_LATEST, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { lanInterface } from '../src/scenario/lib/container-steps.ts';

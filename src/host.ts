@@ -6,7 +6,7 @@
 import { CommandError, type CommandResult } from './errors.ts';
 import type { InventoryHost } from './inventory.ts';
 import type { HostOs } from './os/releases.ts';
-import { buildCommand, type Interpolation } from './transports/quote.ts';
+import { buildCommand, type Interpolation } from './shell-quote.ts';
 import type { ExecOptions, Transport } from './transports/transport.ts';
 
 /** Default bound for one command; long operations pass their own. */

@@ -7,7 +7,8 @@
 import { LabbenchError } from '../errors.ts';
 import { Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
-import type { CheckRecord, ScenarioParams, StepHosts } from '../scenario/define.ts';
+import type { ScenarioParams, StepHosts } from '../scenario/define.ts';
+import type { CheckRecord } from '../scenario/records.ts';
 import { DEFAULT_LAB_NAME } from '../testbed/testbed.ts';
 import type { StepReport } from '../scenario/report.ts';
 import { runStep, type RunObserver } from '../scenario/runner.ts';

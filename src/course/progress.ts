@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.ts';
 import { processAlive } from '../machine/process.ts';
 import { writeFileAtomic } from '../machine/state-file.ts';
 import { stateRoot } from '../machine/state-root.ts';
-import type { CheckRecord } from '../scenario/define.ts';
+import type { CheckRecord } from '../scenario/records.ts';
 
 export interface StepProgress {
   passed: boolean;

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { CommandError, type CommandResult } from '../errors.ts';
-import { quoteArg } from '../transports/quote.ts';
+import { quoteArg } from '../shell-quote.ts';
 
 export interface LocalRunOptions {
   /** The program's stdin, closed after it; a stream is piped in (stdin stays open until the stream ends). */

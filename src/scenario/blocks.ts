@@ -8,8 +8,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { defaultParallelism, settleBounded, valuesOrFirstFailure } from '../pool.ts';
-import type { CheckRecord } from './define.ts';
-import type { CommandRecord } from './report.ts';
+import type { CheckRecord, CommandRecord } from './records.ts';
 
 export type TranscriptEvent =
   | { kind: 'command-start'; host: string; command: string }

@@ -9,8 +9,7 @@
 import type { Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
 import type { BlockOptions } from './blocks.ts';
-
-export type Verdict = 'PASS' | 'FAIL' | 'SKIPPED';
+import type { CheckRecord } from './records.ts';
 
 /** Parameters a scenario accepts from the command line (validated before any host is touched). */
 export interface ScenarioParams {
@@ -19,17 +18,6 @@ export interface ScenarioParams {
   flanneld?: string;
   /** Overrides of the scenario's own settings (tests use these to break a premise on purpose). */
   overrides: Record<string, string>;
-}
-
-export interface CheckRecord {
-  label: string;
-  ok: boolean;
-  expected?: string;
-  actual?: string;
-  /** For a student whose check failed: what is wrong and where to look (not the whole answer). */
-  hint?: string;
-  /** The hosts whose commands this check read (filled in by the runner). */
-  hosts?: string[];
 }
 
 /** Details of a check: what was expected, what was found, and a hint for when it fails. */

@@ -3,18 +3,7 @@
  * verdict. The same value feeds the live transcript, the summary and `--json`. Pure.
  */
 import type { OsFamily } from '../os/releases.ts';
-import type { CheckRecord, Verdict } from './define.ts';
-
-export interface CommandRecord {
-  host: string;
-  command: string;
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  /** Kept for the record but not echoed: the step printed a summary of it (e.g. a ping in the connectivity matrix). */
-  summarised?: true;
-}
+import type { CheckRecord, CommandRecord, Verdict } from './records.ts';
 
 export interface StepReport {
   index: number;

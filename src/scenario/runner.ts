@@ -6,10 +6,11 @@
 import { CommandError, LabbenchError } from '../errors.ts';
 import type { CommandObserver, Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
-import type { CheckRecord, ScenarioDefinition, ScenarioParams, StepContext } from './define.ts';
+import type { ScenarioDefinition, ScenarioParams, StepContext } from './define.ts';
+import type { CheckRecord, CommandRecord } from './records.ts';
 import { StepSkipped } from './define.ts';
 import { runInBlocks, sinkFor, type EventSink } from './blocks.ts';
-import { scenarioVerdict, stepVerdict, type CommandRecord, type ScenarioReport, type StepReport } from './report.ts';
+import { scenarioVerdict, stepVerdict, type ScenarioReport, type StepReport } from './report.ts';
 
 /** Live view of a run (the terminal transcript); every method is optional. */
 export interface RunObserver {

@@ -6,8 +6,8 @@
 import { describeLabel } from '../os/host-os.ts';
 import { formatDuration } from '../progress.ts';
 import { renderTable } from '../text-table.ts';
-import type { CheckRecord } from './define.ts';
-import type { CommandRecord, ScenarioReport, StepReport } from './report.ts';
+import type { CheckRecord, CommandRecord } from './records.ts';
+import type { ScenarioReport, StepReport } from './report.ts';
 
 const MAX_OUTPUT_LINES = 60;
 

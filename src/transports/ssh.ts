@@ -10,7 +10,7 @@ import ssh2 from 'ssh2';
 import { HostKeyError, ProviderError, type CommandResult } from '../errors.ts';
 import type { SshEndpoint } from '../inventory.ts';
 import { parseKnownHosts, pinnedFor } from './known-hosts.ts';
-import { quoteArg } from './quote.ts';
+import { quoteArg } from '../shell-quote.ts';
 import { boundedCommandLine, boundedResult, writeFileScript, type ExecOptions, type Transport } from './transport.ts';
 
 const CONNECT_TIMEOUT_MS = 20_000;

@@ -5,7 +5,7 @@
  */
 import { posix } from 'node:path';
 import type { CommandResult } from '../errors.ts';
-import { quoteArg } from './quote.ts';
+import { quoteArg } from '../shell-quote.ts';
 
 export interface ExecOptions {
   /** Kill the command after this many milliseconds (the result then has exitCode null). */

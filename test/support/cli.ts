@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import type { CommandResult } from '../../src/errors.ts';
 import { labbenchArgv, REPO_ROOT, runLabbench } from '../../src/machine/labbench-cli.ts';
 import { runLocal } from '../../src/machine/run.ts';
-import { quote } from '../../src/transports/quote.ts';
+import { quote } from '../../src/shell-quote.ts';
 
 export const REPO = REPO_ROOT;
 

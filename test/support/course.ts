@@ -3,7 +3,7 @@ import test from 'ava';
 import type { Host } from '../../src/host.ts';
 import { openLab, type Lab } from '../../src/lab.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
-import { quoteArg } from '../../src/transports/quote.ts';
+import { quoteArg } from '../../src/shell-quote.ts';
 import { cli } from './cli.ts';
 
 /** One lab for a whole test file: `pnpm lab up` before, `pnpm lab down` after; returns a getter for the opened lab. */

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { CommandError, ConfigError, exitCodeOf, formatError, InterruptedError, LabbenchError } from '../../src/errors.ts';
-import { buildCommand, quoteArg, raw } from '../../src/transports/quote.ts';
+import { buildCommand, quoteArg, raw } from '../../src/shell-quote.ts';
 
 const tpl = (pieces: TemplateStringsArray, ...args: Parameters<typeof buildCommand>[1]) => buildCommand(pieces, args);
 

@@ -2,7 +2,7 @@
  * The whole tree keeps its layers: every relative import of src/, scenarios/, bench/ and infra/
  * (type-only ones included) points down the layers table of docs/architecture.md or stays in its
  * layer, and no files or folders import each other around a circle. What breaks that today is
- * listed below by name, each with the item of the issue that removes it; the list may only shrink.
+ * listed in KNOWN by name, each with the issue that removes it; the list may only shrink (it is empty).
  * (src/bench's own pipeline order is test/unit/bench-layout.test.ts.)
  */
 import { readFileSync } from 'node:fs';
@@ -14,22 +14,15 @@ const layers = parseLayers(readFileSync(`${REPO_ROOT}docs/architecture.md`, 'utf
 const graph = importGraph(REPO_ROOT);
 
 /**
- * Known breaks of the layering, to be removed by the items of issue 22 ("A house a newcomer can
- * change safely") that name them. A fix makes its line stale, and the test then asks to drop it.
+ * Known breaks of the layering, each with the issue that removes it: none. A break added to the
+ * tree fails the test below; one listed here and then fixed makes its line stale, and the test
+ * asks to drop it.
  */
-const KNOWN: Record<string, string> = {
-  // Item 2: define.ts takes BlockOptions from blocks.ts, which takes CheckRecord from define.ts and
-  // CommandRecord from report.ts, which takes CheckRecord from define.ts.
-  'circle: src/scenario/blocks.ts, src/scenario/define.ts, src/scenario/report.ts': 'item 2: the scenario records in one file below define, blocks and report',
-  // Item 2: files placed in another layer than their folder; they move to a folder of their layer.
-  'split folder: src/os/os-release.ts (Model and libraries) inside src/os/ (Lab)': 'item 2: the OS tables move below the lab',
-  'split folder: src/os/releases.ts (Model and libraries) inside src/os/ (Lab)': 'item 2: the OS tables move below the lab',
-  'split folder: src/transports/quote.ts (Shared) inside src/transports/ (Running commands)': 'item 3: shell quoting moves below the runner and the transports',
-};
+const KNOWN: Record<string, string> = {};
 
 test('the import graph covers the tree', (t) => {
   t.true(graph.size > 200, `${graph.size} files`);
-  t.deepEqual(graph.get('src/host.ts')?.sort(), ['src/errors.ts', 'src/inventory.ts', 'src/os/releases.ts', 'src/transports/quote.ts', 'src/transports/transport.ts']);
+  t.deepEqual(graph.get('src/host.ts')?.sort(), ['src/errors.ts', 'src/inventory.ts', 'src/os/releases.ts', 'src/shell-quote.ts', 'src/transports/transport.ts']);
   t.true(graph.get('infra/lab.ts')?.includes('infra/outputs.ts'), 'type-only imports count');
 });
 
@@ -44,7 +37,7 @@ test('docs/architecture.md has the layers table, top to bottom, every path of it
   t.deepEqual(missing, []);
 });
 
-test('every import points down the layers or stays in its layer, and nothing imports around a circle (known breaks listed)', (t) => {
+test('every import points down the layers or stays in its layer, and nothing imports around a circle', (t) => {
   const found = findings(graph, layers);
   const unexpected = found.filter((f) => !(f in KNOWN));
   const stale = Object.keys(KNOWN).filter((k) => !found.includes(k));

@@ -7,7 +7,7 @@
 import { LabbenchError } from '../../errors.ts';
 import type { Lab } from '../../lab.ts';
 import type { RunObserver } from '../../scenario/runner.ts';
-import { quoteArg } from '../../transports/quote.ts';
+import { quoteArg } from '../../shell-quote.ts';
 import { collectHostFacts, mergeHostFacts, overlayFields, probeFields } from './env-fingerprint.ts';
 import type { RunValues } from './extract.ts';
 import type { Fingerprint } from './fingerprint.ts';

@@ -13,7 +13,7 @@ import { sha256OfFile } from '../../../../infra/libvirt/image-source.ts';
 import { ProviderError } from '../../../errors.ts';
 import { runLocal } from '../../../machine/run.ts';
 import type { Progress } from '../../../progress.ts';
-import { quoteArg } from '../../../transports/quote.ts';
+import { quoteArg } from '../../../shell-quote.ts';
 import { buildBoxTarball, chroot, debootstrapRoot, lockBuild, writeFile } from '../../local/host-image/build.ts';
 import { parsePackageVersions } from '../../local/host-image/manifest.ts';
 import type { StateRoot } from '../../../machine/state-root.ts';

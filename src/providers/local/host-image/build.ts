@@ -13,7 +13,7 @@ import { installDebianPackage } from '../../../machine/apt.ts';
 import { processAlive } from '../../../machine/process.ts';
 import { onPath, runLocal } from '../../../machine/run.ts';
 import type { Progress } from '../../../progress.ts';
-import { quoteArg } from '../../../transports/quote.ts';
+import { quoteArg } from '../../../shell-quote.ts';
 import { docker, type DockerEngine } from '../docker-cli.ts';
 import type { StateRoot } from '../../../machine/state-root.ts';
 import type { StatePaths } from '../paths.ts';
