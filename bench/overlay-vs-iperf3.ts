@@ -19,7 +19,7 @@ import { BENCH_PROBE_SETTINGS } from '../src/bench/plan/suite.ts';
 import { benchHosts } from '../src/bench/session.ts';
 import { median } from '../src/bench/judge/stats.ts';
 import { openLab } from '../src/lab.ts';
-import { LocalProvider } from '../src/providers/local/provider.ts';
+import { createProvider } from '../src/providers/registry.ts';
 import { labbench } from './lib/cli.ts';
 
 const { values } = parseArgs({
@@ -35,6 +35,8 @@ const { values } = parseArgs({
 const name = values.name as string;
 const dir = mkdtempSync(join(tmpdir(), 'labbench-overlay-check-'));
 const out = (line = '') => process.stdout.write(`${line}\n`);
+/** Read only (inventory): the lab's lock is held by the `labbench` commands this script runs. */
+const provider = await createProvider('local');
 /** A port of its own, so the plain server never meets the harness's iperf3 server (5201). */
 const PLAIN_PORT = 5301;
 const overlay = { key: 'overlay', path: 'overlay', kind: 'overlay' as const, backend: null, mtu: null };
@@ -54,7 +56,7 @@ try {
     harness.push(...samples);
     out(`round ${i}: harness (pnpm bench, ${samples.length} runs of -t ${BENCH_PROBE_SETTINGS.tcp.durationS} -O ${BENCH_PROBE_SETTINGS.tcp.omitS}, pinned): median ${formatNumber(median(samples))} Gbit/s`);
 
-    const inventory = await new LocalProvider().inventory(name);
+    const inventory = await provider.inventory(name);
     if (!inventory) throw new Error(`lab ${name} is not up`);
     const lab = await openLab(inventory);
     try {

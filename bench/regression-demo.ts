@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openLab } from '../src/lab.ts';
-import { LocalProvider } from '../src/providers/local/provider.ts';
+import { createProvider } from '../src/providers/registry.ts';
 import { benchHosts } from '../src/bench/session.ts';
 import { findingLines, labbench, suiteTimeLine } from './lib/cli.ts';
 
@@ -45,6 +45,8 @@ const lab = ['--name', name, '--subnet', values.subnet as string, '--runs', valu
 const dir = mkdtempSync(join(tmpdir(), 'labbench-regression-'));
 const baseline = values.baseline ?? join(dir, 'baseline.json');
 const out = (line = '') => process.stdout.write(`${line}\n`);
+/** Read only (inventory): the lab's lock is held by the `labbench` commands this script runs. */
+const provider = await createProvider('local');
 
 /** The overlay device of each backend that has one. */
 const DEVICE: Record<string, string> = { vxlan: 'flannel.1', udp: 'flannel0' };
@@ -65,7 +67,7 @@ try {
     if (r.code !== 0) throw new Error(`the flannel-two-host scenario failed (exit ${r.code}):\n${r.stdout.slice(-2000)}`);
   }
 
-  const inventory = await new LocalProvider().inventory(name);
+  const inventory = await provider.inventory(name);
   if (!inventory) throw new Error(`lab ${name} is not up`);
   const open = await openLab(inventory);
   try {
@@ -108,7 +110,7 @@ try {
   }
   exitCode = caught ? 0 : 1;
 } finally {
-  const inventory = restore.length > 0 ? await new LocalProvider().inventory(name) : undefined;
+  const inventory = restore.length > 0 ? await provider.inventory(name) : undefined;
   if (inventory) {
     const open = await openLab(inventory);
     try {

@@ -25,8 +25,8 @@ import { parseEnvironmentFile, SYSCONFIG_PATH as SYSCONFIG } from '../src/flanne
 import { prefixOfMask } from '../src/scenario/lib/parse-route.ts';
 import { describeMesh, pingMesh, renderMeshMatrix, type MeshEndpoint } from '../src/scenario/lib/ping-mesh.ts';
 
-/** The document's values (4.1). */
-const ETCD_PREFIX = '/atomic.io/network';
+/** The document's values (4.1); the bench reads the overlay this scenario configures under ETCD_PREFIX. */
+export const ETCD_PREFIX = '/atomic.io/network';
 const DOC_ETCD_CONF = '/etc/etcd/etcd.conf';
 const DOC_ETCD_SETTINGS = [
   ['ETCD_DATA_DIR', '/var/lib/etcd/default.etcd'],

@@ -22,7 +22,8 @@ import { startServer, type Seat } from '../course/serve/server.ts';
 import { settleBounded } from '../pool.ts';
 import { createProgress } from '../progress.ts';
 import { ensureInotifyRoom } from '../providers/local/inotify.ts';
-import { LocalProvider } from '../providers/local/provider.ts';
+import type { Provider } from '../providers/provider.ts';
+import { createProvider } from '../providers/registry.ts';
 import { findExercise, stepOf } from '../course/index.ts';
 import { startFromFile } from '../course/from-file.ts';
 import { documentSpec } from '../testbed/testbed.ts';
@@ -56,7 +57,7 @@ function positive(text: string | undefined, flag: string, fallback: number): num
 }
 
 /** The roster's students planned onto labs (nothing is created). */
-export async function planFromFlags(flags: ClassFlags, provider: LocalProvider): Promise<{ prefix: string; plans: StudentPlan[] }> {
+export async function planFromFlags(flags: ClassFlags, provider: Provider): Promise<{ prefix: string; plans: StudentPlan[] }> {
   let text: string;
   try {
     text = readFileSync(flags.class, 'utf8');
@@ -64,7 +65,7 @@ export async function planFromFlags(flags: ClassFlags, provider: LocalProvider):
     throw new ConfigError(`cannot read the roster ${flags.class}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'give a file with one student name a line' });
   }
   const roster = parseRoster(text, flags.class);
-  const existing = (await provider.list()).map((l) => ({ name: l.name, subnet: l.subnet }));
+  const existing = ((await provider.list?.()) ?? []).map((l) => ({ name: l.name, subnet: l.subnet }));
   const prefix = flags.prefix ?? defaultPrefix(flags.class);
   const plans = planClass(roster, {
     prefix,
@@ -111,7 +112,8 @@ export async function runClass(
   course: (lab: string, connection: LabConnection) => CourseBackend,
   fromSnapshot?: FromSnapshot,
 ): Promise<number> {
-  const provider = new LocalProvider();
+  // A class is local labs; their up, down and snapshot restores hold each lab's lock, as every command's do.
+  const provider = await createProvider('local');
   const { prefix, plans } = await planFromFlags(flags, provider);
   const out = process.stdout;
   // Every student from one file: read whole and checked once, before any lab is touched.

@@ -12,7 +12,7 @@ import { labConnection, type LabConnection } from '../course/serve/lab-connectio
 import { buildClient, renderPage } from '../course/serve/page.ts';
 import { startServer } from '../course/serve/server.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
-import { DEFAULT_LAB_NAME } from '../testbed/testbed.ts';
+import { nameFlag } from '../testbed/testbed.ts';
 import { parseFlags } from './args.ts';
 import { CLASS_USAGE, runClass } from './course-class.ts';
 import { labName } from './lab-spec.ts';
@@ -60,7 +60,7 @@ export async function runServe(argv: string[], course?: (lab: string, connection
   if (classOnly.length > 0) throw new ConfigError(`--${classOnly[0]} is for a class: give --class ROSTER`, { hint: `${SERVE_USAGE}\n${CLASS_USAGE}` });
   const provider = await createProvider(parseProviderKind(values.provider), { inventoryFile: values.inventory });
   const name = labName(values, provider);
-  const named = name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`;
+  const named = nameFlag(name);
   const inventory = await provider.inventory(name);
   if (!inventory) {
     const status = await provider.status(name);

@@ -9,7 +9,7 @@ import { Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
 import type { ScenarioParams, StepHosts } from '../scenario/define.ts';
 import type { CheckRecord } from '../scenario/records.ts';
-import { DEFAULT_LAB_NAME } from '../testbed/testbed.ts';
+import { nameFlag } from '../testbed/testbed.ts';
 import type { StepReport } from '../scenario/report.ts';
 import { runStep, type RunObserver } from '../scenario/runner.ts';
 import { restoreEngine, rememberWholeEngine } from '../scenario/lib/docker-engine.ts';
@@ -54,8 +54,7 @@ export function hostsOf(lab: Lab, on: StepHosts): Host[] {
 
 /** `pnpm lab shell <host>` lines for the step's hosts. */
 export function shellCommands(lab: Lab, on: StepHosts): string[] {
-  const named = lab.inventory.lab === DEFAULT_LAB_NAME ? '' : ` --name ${lab.inventory.lab}`;
-  return hostsOf(lab, on).map((h) => `pnpm lab shell ${h.name}${named}`);
+  return hostsOf(lab, on).map((h) => `pnpm lab shell ${h.name}${nameFlag(lab.inventory.lab)}`);
 }
 
 /** A host a student broke so that nothing can be checked there: one clear message instead of a pile of failures. */

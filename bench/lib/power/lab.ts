@@ -6,7 +6,7 @@
 import type { Host } from '../../../src/host.ts';
 import { LabbenchError } from '../../../src/errors.ts';
 import { openLab, type Lab } from '../../../src/lab.ts';
-import { LocalProvider } from '../../../src/providers/local/provider.ts';
+import { createProvider } from '../../../src/providers/registry.ts';
 import { ensureBoxImage, BOX_IMAGE } from '../../../src/scenario/lib/box.ts';
 import { benchHosts } from '../../../src/bench/session.ts';
 import { parsePing } from '../../../src/parsers/ping.ts';
@@ -28,11 +28,13 @@ export interface PowerLab {
 
 /** The lab's state ("up", "partial" …), or null when there is no such lab. */
 export async function labState(name: string): Promise<string | null> {
-  return (await new LocalProvider().status(name))?.state ?? null;
+  const provider = await createProvider('local');
+  return (await provider.status(name))?.state ?? null;
 }
 
 export async function openPowerLab(name: string): Promise<PowerLab> {
-  const inventory = await new LocalProvider().inventory(name);
+  const provider = await createProvider('local');
+  const inventory = await provider.inventory(name);
   if (!inventory) throw new LabbenchError(`lab "${name}" is not up`);
   const lab = await openLab(inventory);
   try {

@@ -3,18 +3,15 @@
  * course document's, made by the flannel-two-host scenario (kept in place, not cleaned up);
  * when the lab already carries the wanted backend, nothing is touched.
  */
+import flannelTwoHost, { ETCD_PREFIX } from '../../../scenarios/flannel-two-host.ts';
 import { LabbenchError } from '../../errors.ts';
-import type { Lab } from '../../lab.ts';
+import { configKey } from '../../flannel/lease.ts';
+import { DEFAULT_SUBNET_FILE } from '../../flannel/subnet-env.ts';
 import { parseEnvironmentFile } from '../../flannel/sysconfig.ts';
+import type { Lab } from '../../lab.ts';
 import { runScenario, type RunObserver } from '../../scenario/runner.ts';
-import { SCENARIOS } from '../../../scenarios/index.ts';
-import type { BenchHosts } from './paths.ts';
 import type { Backend } from '../plan/suite.ts';
-
-/** The document's etcd prefix, which the scenario configures. */
-const CONFIG_KEY = '/atomic.io/network/config';
-const SUBNET_ENV = '/run/flannel/subnet.env';
-const SCENARIO = 'flannel-two-host';
+import type { BenchHosts } from './paths.ts';
 
 /** What the lab's overlay looks like now. */
 export interface OverlayState {
@@ -39,14 +36,14 @@ export function backendOfConfig(configJson: string): Backend | null {
 
 /** Reads the overlay's state from the hosts (read-only). */
 export async function overlayState(hosts: BenchHosts): Promise<OverlayState> {
-  const config = await hosts.a.$({ nothrow: true, quiet: true })`ETCDCTL_API=2 etcdctl get ${CONFIG_KEY}`;
+  const config = await hosts.a.$({ nothrow: true, quiet: true })`ETCDCTL_API=2 etcdctl get ${configKey(ETCD_PREFIX)}`;
   const backend = config.ok ? backendOfConfig(config.text()) : null;
   let ready = backend !== null;
   let mtu: number | null = null;
   for (const host of [hosts.a, hosts.b]) {
     if (!ready) break;
     const active = await host.$({ nothrow: true, quiet: true })`systemctl is-active flanneld`;
-    const env = await host.$({ nothrow: true, quiet: true })`cat ${SUBNET_ENV}`;
+    const env = await host.$({ nothrow: true, quiet: true })`cat ${DEFAULT_SUBNET_FILE}`;
     const docker0 = await host.$({ nothrow: true, quiet: true })`ip -o -4 addr show dev docker0`;
     const subnet = env.ok ? parseEnvironmentFile(env.stdout).FLANNEL_SUBNET : undefined;
     ready = active.text() === 'active' && subnet !== undefined && docker0.stdout.includes(` ${subnet} `);
@@ -61,14 +58,11 @@ export async function overlayState(hosts: BenchHosts): Promise<OverlayState> {
  */
 export async function ensureOverlay(lab: Lab, state: OverlayState, backend: Backend, observer: RunObserver = {}): Promise<boolean> {
   if (state.ready && state.backend === backend) return false;
-  const entry = SCENARIOS.find((s) => s.name === SCENARIO);
-  if (!entry) throw new LabbenchError(`the ${SCENARIO} scenario is missing`, { hint: 'scenarios/index.ts lists the scenarios' });
-  const scenario = await entry.load();
-  const report = await runScenario(scenario, lab, { backend, overrides: {} }, observer, { cleanup: false });
+  const report = await runScenario(flannelTwoHost, lab, { backend, overrides: {} }, observer, { cleanup: false });
   if (report.verdict !== 'PASS') {
     const failed = report.steps.find((s) => s.verdict === 'FAIL');
     throw new LabbenchError(`configuring flannel with the ${backend} backend failed${failed ? ` at "${failed.title}": ${failed.reason ?? 'a check failed'}` : ''}`, {
-      hint: `run \`pnpm scenario ${SCENARIO} --backend ${backend} --name ${lab.inventory.lab} --keep\` to see the whole transcript`,
+      hint: `run \`pnpm scenario ${flannelTwoHost.name} --backend ${backend} --name ${lab.inventory.lab} --keep\` to see the whole transcript`,
     });
   }
   return true;
