@@ -2,28 +2,28 @@
  * The local provider: the lab's hosts are system containers (systemd as PID 1, their own
  * Docker engine, sshd) on an internal Docker network that plays the LAN. Every resource carries
  * the `dev.labbench.lab` label; `down` removes by label, so it also cleans an interrupted `up`.
+ * This file is the lab's lifecycle (up, stop, start, status, down); creating its hosts is
+ * provision.ts, what status says in words status-text.ts, snapshots snapshots.ts.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError, ProviderError, StateFileError } from '../../errors.ts';
 import { isLocked } from '../../machine/file-lock.ts';
-import { writeFileAtomic } from '../../machine/state-file.ts';
 import type { HostOffers, Inventory, InventoryHost } from '../../inventory.ts';
-import { mapBounded } from '../../pool.ts';
 import type { Progress } from '../../progress.ts';
-import { gatewayOf, nameFlag, validateSpec, type HostSpec, type TestbedSpec } from '../../testbed/testbed.ts';
-import { formatKnownHosts, parsePublicKeyLine, type PinnedKey } from '../../transports/known-hosts.ts';
-import { generateEd25519 } from '../../transports/ssh-keys.ts';
+import { nameFlag, validateSpec, type TestbedSpec } from '../../testbed/testbed.ts';
 import { labConditionOf, type LabCondition } from '../lab-state.ts';
 import type { LabStatus, PowerSupport, Provider, SnapshotSupport, UpOptions } from '../provider.ts';
 import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilities.ts';
 import { docker, dockerLines, LABEL, pingEngine, type DockerEngine } from './docker-cli.ts';
 import { acquireEngine, ensurePrivateEngine, findEngine, privateEngineAnswers, stopPrivateEngineIfIdle } from './engine.ts';
 import { ensureHostImage, HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
-import { BootError, bridgeName, containerName, createHostContainer, createHostVolume, putHostKeys, waitForBoot, type KeyPair } from './host-container.ts';
+import { bridgeName, containerName } from './host-container.ts';
 import { ensureInotifyRoom } from './inotify.ts';
 import { allowLanForwarding, removeLanForwarding } from './lan-forwarding.ts';
 import { allLabRecords, labNamesWithRecords, readLabRecord, writeLabRecord, type LabRecord } from './lab-record.ts';
+import { bootWithOneRetry, provisionHosts } from './provision.ts';
+import { engineLine, nextStep, unreadableLab } from './status-text.ts';
 import { statePaths, type StatePaths } from './paths.ts';
 import { LocalSnapshots, removeLabSnapshotImages } from './snapshots.ts';
 
@@ -114,26 +114,7 @@ export class LocalProvider implements Provider {
       createdAt: new Date().toISOString(),
     };
     writeLabRecord(lab, record);
-    const keys = this.writeKeys(spec);
-
-    await progress.step(`Creating the LAN ${network} (${spec.subnet}, internal: no route out)`, () =>
-      docker(engine, [
-        'network', 'create', '--internal',
-        '--subnet', spec.subnet,
-        '--gateway', gatewayOf(spec.subnet),
-        '--opt', `com.docker.network.bridge.name=${bridgeName(spec.name)}`,
-        '--label', `${LABEL.lab}=${spec.name}`,
-        network,
-      ]),
-    );
-    await allowLanForwarding(bridgeName(spec.name), spec.name);
-    // Side by side: each host is a few docker calls that mostly wait on the engine.
-    await progress.step(`Starting ${describeHosts(spec.hosts)}`, () =>
-      mapBounded(spec.hosts, (host) => this.createHost(engine, spec, host, image, network, flags, keys.hostKeys.get(host.name)!, keys.authorizedKey)),
-    );
-    await progress.step(`Waiting for systemd on ${spec.hosts.map((h) => h.name).join(', ')}`, () =>
-      Promise.all(spec.hosts.map((h) => this.bootWithOneRetry(engine, spec.name, h, progress))),
-    );
+    await provisionHosts({ engine, paths: this.paths, spec, image, network, flags }, progress);
     record.state = 'up';
     writeLabRecord(lab, record);
     return this.inventoryOf(record);
@@ -198,9 +179,7 @@ export class LocalProvider implements Provider {
       state,
       hosts,
       details: {
-        engine: engine
-          ? `${engine.kind === 'private' ? "labbench's private dockerd" : 'Docker engine'} ${engine.version} at ${engine.host}`
-          : `${record?.engine.kind === 'private' ? "labbench's private dockerd" : 'the Docker engine'} at ${record?.engine.host} is not running`,
+        engine: engineLine(engine, record),
         next: record && condition ? nextStep(record, condition) : `\`pnpm lab down${nameFlag(name)}\` removes what is left`,
         image: record?.image,
         cachedHostImages: images,
@@ -306,74 +285,6 @@ export class LocalProvider implements Provider {
     };
   }
 
-  /** The lab's client key and one host key per host, pinned in known_hosts before any host starts. */
-  private writeKeys(spec: TestbedSpec): { authorizedKey: string; hostKeys: Map<string, { privateKey: string; publicKey: string }> } {
-    const lab = this.paths.lab(spec.name);
-    mkdirSync(lab.dir, { recursive: true, mode: 0o700 });
-    const client = generateEd25519(`labbench-${spec.name}`);
-    writeFileAtomic(lab.privateKey, client.privateKey, { mode: 0o600 });
-    writeFileAtomic(lab.publicKey, `${client.publicKey}\n`, { mode: 0o644 });
-    const hostKeys = new Map<string, { privateKey: string; publicKey: string }>();
-    const pinned: PinnedKey[] = [];
-    for (const h of spec.hosts) {
-      const pair = generateEd25519(`root@${h.name}`);
-      hostKeys.set(h.name, pair);
-      pinned.push({ hosts: [h.address], ...parsePublicKeyLine(pair.publicKey) });
-    }
-    writeFileAtomic(lab.knownHosts, formatKnownHosts(pinned), { mode: 0o644 });
-    return { authorizedKey: client.publicKey, hostKeys };
-  }
-
-  private async createHost(
-    engine: DockerEngine,
-    spec: TestbedSpec,
-    host: HostSpec,
-    image: string,
-    network: string,
-    flags: string[],
-    hostKey: KeyPair,
-    authorizedKey: string,
-  ): Promise<void> {
-    const volume = `${containerName(spec.name, host.name)}-docker`;
-    await createHostVolume(engine, spec.name, host.name, volume);
-    const name = await createHostContainer(engine, spec.name, host, { image, volume, network, flags });
-    // Keys go in before sshd's first start, so the pinned host key is the only one it ever has.
-    await putHostKeys(engine, name, hostKey, authorizedKey);
-    await docker(engine, ['start', name]);
-  }
-
-  /**
-   * Waits for a host's systemd; a boot that ends degraded is retried once (the container is
-   * restarted: same files, keys and address), with one line saying so and where the failed
-   * boot's journal was kept, so that a transient failure under load does not fail the command.
-   */
-  private async bootWithOneRetry(engine: DockerEngine, lab: string, host: HostSpec, progress: Progress): Promise<void> {
-    try {
-      await waitForBoot(engine, lab, host);
-    } catch (err) {
-      if (!(err instanceof BootError)) throw err;
-      const journal = await this.keepBootJournal(engine, lab, host.name);
-      progress.note(`${host.name} did not finish booting (${err.summary})${journal ? `; its journal is kept in ${journal}` : ''}: restarting it once`);
-      await docker(engine, ['restart', '--time', '5', containerName(lab, host.name)]);
-      await waitForBoot(engine, lab, host);
-    }
-  }
-
-  /** The journal of a host's boot that failed, under $LABBENCH_HOME/logs/ (kept after `lab down`). */
-  private async keepBootJournal(engine: DockerEngine, lab: string, host: string): Promise<string | undefined> {
-    // With the host key as sshd finds it: "sshd: no hostkeys available" is what such boots showed (a malformed key, ssh-keys.ts).
-    const script = 'systemctl --failed --no-pager; echo; ls -la /etc/ssh; ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key 2>&1; echo; journalctl -b --no-pager -o short-monotonic';
-    const r = await docker(engine, ['exec', containerName(lab, host), 'sh', '-c', script], { nothrow: true, timeoutMs: 30_000 });
-    if (!r.stdout.trim()) return undefined;
-    const file = join(this.paths.logs, `boot-${lab}-${host}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-    try {
-      writeFileAtomic(file, r.stdout, { dirMode: 0o700 });
-      return file;
-    } catch {
-      return undefined;
-    }
-  }
-
   private async containersOf(engine: DockerEngine, lab: string): Promise<{ host: string; state: string }[]> {
     const lines = await dockerLines(engine, ['ps', '-a', '--filter', `label=${LABEL.lab}=${lab}`, '--format', `{{.Label "${LABEL.host}"}} {{.State}}`]);
     return lines.map((l) => {
@@ -438,7 +349,7 @@ export class LocalProvider implements Provider {
     // An engine that was started again has set up its iptables chains afresh.
     await allowLanForwarding(bridgeName(name), name, { createChain: engine.kind === 'private' });
     await progress.step(`Waiting for systemd on ${condition.notRunning.join(', ')}`, () =>
-      Promise.all(record.spec.hosts.filter((h) => condition.notRunning.includes(h.name)).map((h) => this.bootWithOneRetry(engine, name, h, progress))),
+      Promise.all(record.spec.hosts.filter((h) => condition.notRunning.includes(h.name)).map((h) => bootWithOneRetry(engine, this.paths, name, h, progress))),
     );
     return this.inventoryOf(record);
   }
@@ -453,38 +364,4 @@ function conditionOf(record: LabRecord, engine: DockerEngine | undefined, contai
       return { name: h.name, exists: c !== undefined, running: c?.state === 'running' };
     }),
   });
-}
-
-/** What to run next for a lab in this condition, for `lab status`. */
-function nextStep(record: LabRecord, condition: LabCondition): string | undefined {
-  const flag = nameFlag(record.name);
-  switch (condition.state) {
-    case 'up':
-      return undefined;
-    case 'stopped':
-      return `\`pnpm lab start${flag}\` (or \`pnpm lab up${flag}\`) starts ${condition.notRunning.join(', ')} as they were`;
-    case 'engine down':
-      return record.engine.kind === 'private'
-        ? `\`pnpm lab start${flag}\` (or \`pnpm lab up${flag}\`) starts labbench's private engine again, then the hosts as they were`
-        : `start that engine (e.g. \`systemctl start docker\`), then \`pnpm lab start${flag}\``;
-    case 'partial':
-      if (record.state === 'creating') return `\`pnpm lab up${flag}\` removes what an interrupted up left and creates the lab again`;
-      if (record.state === 'removing') return `\`pnpm lab down${flag}\` finishes removing it (an earlier down was interrupted); \`pnpm lab up${flag}\` creates it anew`;
-      if (condition.missing.length > 0) return `${condition.missing.join(', ')} ${condition.missing.length === 1 ? 'is' : 'are'} gone: \`pnpm lab up --recreate${flag}\` creates the lab anew`;
-      return `${condition.notRunning.join(', ')} ${condition.notRunning.length === 1 ? 'does' : 'do'} not run: \`pnpm lab start${flag}\` (or \`pnpm lab up${flag}\`) starts ${condition.notRunning.length === 1 ? 'it' : 'them'} as before`;
-  }
-}
-
-/** "hostA (192.168.100.12, rocky-8.10, etcd+flannel), hostB (…)"; past four hosts, the names and the address range. */
-export function describeHosts(hosts: readonly HostSpec[]): string {
-  if (hosts.length <= 4) return hosts.map((h) => `${h.name} (${h.address}, ${h.os}, ${h.roles.join('+') || 'no roles'})`).join(', ');
-  return `${hosts.length} hosts: ${hosts.map((h) => h.name).join(', ')} (${hosts[0]!.address} … ${hosts.at(-1)!.address})`;
-}
-
-
-
-/** `lab list` row of a lab whose record cannot be read: the error, and that `lab down` removes it. */
-function unreadableLab(name: string, err: unknown): LabStatus {
-  if (!(err instanceof StateFileError)) throw err;
-  return { name, provider: 'local', subnet: '?', state: 'partial', hosts: [], details: { problem: err.message, next: `\`pnpm lab down${nameFlag(name)}\` removes it` } };
 }
