@@ -5,25 +5,27 @@
  * Docker takes its bip and mtu from there, and a container on each host pings the other.
  */
 import { existsSync } from 'node:fs';
-import { parseSystemdTimespan } from '../src/parsers/systemd-timespan.ts';
-import { parseUnitEnvironment } from '../src/parsers/systemd-unit.ts';
 import { ConfigError, LabbenchError, TimeoutError } from '../src/errors.ts';
+import { UDP_ENCAP_OVERHEAD, VXLAN_ENCAP_OVERHEAD } from '../src/flannel/backend.ts';
+import { configKey, subnetKey } from '../src/flannel/lease.ts';
+import { DEFAULT_SUBNET_FILE as SUBNET_ENV } from '../src/flannel/subnet-env.ts';
+import { parseEnvironmentFile } from '../src/flannel/sysconfig.ts';
 import type { Host } from '../src/host.ts';
 import { addressIn, overlaps, parseCidr, tryParseCidr } from '../src/net/ipv4.ts';
-import { raw, type RawShell } from '../src/shell-quote.ts';
 import { defineScenario, step, type ScenarioParams, type StepContext } from '../src/scenario/define.ts';
 import { CENTOS_LATEST, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { lanInterface } from '../src/scenario/lib/container-steps.ts';
 import { configureEngine, restoreEngine } from '../src/scenario/lib/docker-engine.ts';
+import { etcdConfigOf, etcdctlPrefix } from '../src/scenario/lib/etcd-host.ts';
+import { removeFlannel } from '../src/scenario/lib/flannel-install.ts';
+import {
+  checkFlanneld, checkSysconfig, diagnoseFlanneld, expectedLease, type FlannelEtcd, installFlannelOn, startFlanneld, subnetEnvOf, writeSysconfig,
+} from '../src/scenario/lib/flannel-steps.ts';
 import { containerAddress, removeContainers, restartDocker, runContainer, waitFor } from '../src/scenario/lib/host-steps.ts';
-import { etcdConfigFile, ensureDocker, ensureEtcd, prepareFirewall } from '../src/scenario/platform.ts';
-import { installFlanneld, removeFlannel, stopFlannel } from '../src/scenario/lib/flannel-install.ts';
-import { UDP_ENCAP_OVERHEAD, VXLAN_ENCAP_OVERHEAD } from '../src/flannel/backend.ts';
-import { configKey, subnetKey } from '../src/flannel/lease.ts';
-import { DEFAULT_SUBNET_FILE as SUBNET_ENV } from '../src/flannel/subnet-env.ts';
-import { parseEnvironmentFile, SYSCONFIG_PATH as SYSCONFIG } from '../src/flannel/sysconfig.ts';
 import { prefixOfMask } from '../src/scenario/lib/parse-route.ts';
 import { describeMesh, pingMesh, renderMeshMatrix, type MeshEndpoint } from '../src/scenario/lib/ping-mesh.ts';
+import { startAndEnableBound } from '../src/scenario/lib/unit-start.ts';
+import { ensureDocker, ensureEtcd, prepareFirewall } from '../src/scenario/platform.ts';
 
 /** The document's values (4.1); the bench reads the overlay this scenario configures under ETCD_PREFIX. */
 export const ETCD_PREFIX = '/atomic.io/network';
@@ -38,10 +40,6 @@ const NETWORK = '172.20.0.0/16';
 /** Bytes each backend's encapsulation takes from the LAN MTU (flannel's own figures). */
 const ENCAP_OVERHEAD = { udp: UDP_ENCAP_OVERHEAD, vxlan: VXLAN_ENCAP_OVERHEAD, 'host-gw': 0 } as const;
 const SUBNET_ENV_TIMEOUT_MS = 30_000;
-/** Margin over a unit's own start timeout for the document's `systemctl start U && systemctl enable U`. */
-const START_AND_ENABLE_MARGIN_MS = 30_000;
-/** The bound when a unit's start timeout is infinite or unreadable. */
-const START_BOUND_FALLBACK_MS = 300_000;
 
 type Backend = keyof typeof ENCAP_OVERHEAD;
 
@@ -57,6 +55,8 @@ const etcdHost = (ctx: StepContext): Host => {
   return a;
 };
 const etcdEndpoint = (ctx: StepContext): string => ctx.params.overrides.etcdEndpoint ?? `http://${etcdHost(ctx).address}:2379`;
+/** Where the hosts' flanneld find the document's configuration. */
+const flannelEtcd = (ctx: StepContext): FlannelEtcd => ({ endpoint: etcdEndpoint(ctx), prefix: ETCD_PREFIX });
 
 export default defineScenario({
   name: 'flannel-two-host',
@@ -96,7 +96,7 @@ export default defineScenario({
           await ensureEtcd(a);
           await prepareFirewall(a);
         }
-        const { file, enableV2 } = await etcdConfigOf(a);
+        const { file, enableV2 } = await etcdConfigOf(a, DOC_ETCD_CONF);
         if (file !== DOC_ETCD_CONF) ctx.note(`on ${a.os.name} (${a.os.family} family) etcd reads ${file}; the document's Rocky host reads ${DOC_ETCD_CONF}`);
         await a.$`test -e ${file}.labbench-orig || cp -p ${file} ${file}.labbench-orig 2>/dev/null || touch ${file}.labbench-orig`;
         await a.put(file, [...DOC_ETCD_SETTINGS.map(([k, v]) => `${k}="${v}"`), ...(enableV2 ? ['# etcd 3.4+ serves the v2 API (used by `etcdctl mk` and flannel ≤ 0.17) only when asked', 'ETCD_ENABLE_V2="true"'] : []), ''].join('\n'));
@@ -110,7 +110,7 @@ export default defineScenario({
       },
       async check(ctx) {
         const a = etcdHost(ctx);
-        const { file } = await etcdConfigOf(a);
+        const { file } = await etcdConfigOf(a, DOC_ETCD_CONF);
         const read = await a.$({ nothrow: true })`cat ${file}`;
         if (!ctx.check(`${a.name}: ${file} exists`, read.ok, { hint: `write ${file} with the document's four ETCD_ settings` })) return;
         const conf = parseEnvironmentFile(read.stdout);
@@ -131,7 +131,7 @@ export default defineScenario({
       hint: 'FLANNEL_ETCD_ENDPOINTS is host A\'s own address on port 2379 and FLANNEL_ETCD_PREFIX="/atomic.io/network"; the key is <prefix>/config',
       async solve(ctx) {
         const a = etcdHost(ctx);
-        await writeSysconfig(ctx, a);
+        await writeSysconfig(a, flannelEtcd(ctx));
         const want = configJson(ctx.params);
         if (ctx.params.backend) ctx.note(`--backend ${ctx.params.backend}: the document leaves Backend out (flannel then uses udp); this run adds it`);
         const v2 = await etcdctlPrefix(a);
@@ -147,7 +147,7 @@ export default defineScenario({
       },
       async check(ctx) {
         const a = etcdHost(ctx);
-        await checkSysconfig(ctx, a);
+        await checkSysconfig(ctx, a, flannelEtcd(ctx));
         const got = await a.$({ nothrow: true })`ETCDCTL_API=2 etcdctl get ${configKey(ETCD_PREFIX)}`;
         ctx.expectEqual(`etcdctl get ${configKey(ETCD_PREFIX)}`, got.ok ? got.text() : got.stderr.trim().split('\n').pop(), configJson(ctx.params), `store it: etcdctl mk ${configKey(ETCD_PREFIX)} '{"Network":"${networkOf(ctx.params)}"}'`);
       },
@@ -159,7 +159,7 @@ export default defineScenario({
       on: 'A',
       hint: 'systemctl start flanneld && systemctl enable flanneld; if it fails, journalctl -u flanneld says why (etcd endpoint, prefix)',
       async solve(ctx) {
-        await startFlanneld(ctx, etcdHost(ctx));
+        await startFlanneld(ctx, etcdHost(ctx), flannelEtcd(ctx));
       },
       async check(ctx) {
         await checkFlanneld(ctx, etcdHost(ctx));
@@ -177,14 +177,14 @@ export default defineScenario({
             await ensureDocker(h);
             await prepareFirewall(h);
           }
-          await installOnHost(ctx, h);
-          await writeSysconfig(ctx, h);
-          await startFlanneld(ctx, h);
+          await installFlannelOn(ctx, h);
+          await writeSysconfig(h, flannelEtcd(ctx));
+          await startFlanneld(ctx, h, flannelEtcd(ctx));
         });
       },
       async check(ctx) {
         await ctx.onEachHost(otherFlannelHosts(ctx), async (h) => {
-          await checkSysconfig(ctx, h);
+          await checkSysconfig(ctx, h, flannelEtcd(ctx));
           await checkFlanneld(ctx, h);
         });
       },
@@ -201,7 +201,7 @@ export default defineScenario({
             await waitFor(h, `test -s ${SUBNET_ENV}`, SUBNET_ENV_TIMEOUT_MS);
           } catch (err) {
             if (!(err instanceof TimeoutError)) throw err;
-            throw new TimeoutError(`${h.name}: flanneld wrote no ${SUBNET_ENV} within ${SUBNET_ENV_TIMEOUT_MS / 1000}s — ${await diagnose(ctx, h)}`);
+            throw new TimeoutError(`${h.name}: flanneld wrote no ${SUBNET_ENV} within ${SUBNET_ENV_TIMEOUT_MS / 1000}s — ${await diagnoseFlanneld(h, flannelEtcd(ctx))}`);
           }
           await h.$`cat ${SUBNET_ENV}`;
         });
@@ -310,109 +310,14 @@ export default defineScenario({
       await restoreEngine(h);
     });
     const a = etcdHost(ctx);
-    const { file } = await etcdConfigOf(a);
+    const { file } = await etcdConfigOf(a, DOC_ETCD_CONF);
     await a.$`systemctl disable --now etcd >/dev/null 2>&1 || true`;
     await a.$`rm -rf /var/lib/etcd/default.etcd`;
     await a.$`if test -e ${file}.labbench-orig; then if test -s ${file}.labbench-orig; then mv ${file}.labbench-orig ${file}; else rm -f ${file} ${file}.labbench-orig; fi; fi`;
   },
 });
 
-async function writeSysconfig(ctx: StepContext, h: Host): Promise<void> {
-  await h.put(SYSCONFIG, `FLANNEL_ETCD_ENDPOINTS="${etcdEndpoint(ctx)}"\nFLANNEL_ETCD_PREFIX="${ETCD_PREFIX}"\n`);
-  await h.$`cat ${SYSCONFIG}`;
-}
-
-async function checkSysconfig(ctx: StepContext, h: Host): Promise<void> {
-  const read = await h.$({ nothrow: true })`cat ${SYSCONFIG}`;
-  if (!ctx.check(`${h.name}: ${SYSCONFIG} exists`, read.ok, { hint: `install flannel on ${h.name}, then edit ${SYSCONFIG}` })) return;
-  const conf = parseEnvironmentFile(read.stdout);
-  ctx.expectEqual(`${h.name}: FLANNEL_ETCD_ENDPOINTS`, conf.FLANNEL_ETCD_ENDPOINTS, etcdEndpoint(ctx), `flanneld on ${h.name} must reach etcd on host A: "${etcdEndpoint(ctx)}"`);
-  ctx.expectEqual(`${h.name}: FLANNEL_ETCD_PREFIX`, conf.FLANNEL_ETCD_PREFIX, ETCD_PREFIX, 'the prefix is where etcdctl mk stored the config key, without /config');
-}
-
-/**
- * The file etcd reads its settings from on the etcd host, and whether that file must switch the v2
- * API on, as its unit says (`systemctl cat etcd`): the document's /etc/etcd/etcd.conf where the
- * unit reads it (a Rocky host; labbench's host image, whose drop-in also serves v2), else the
- * family's file (before etcd is installed too).
- */
-async function etcdConfigOf(a: Host): Promise<{ file: string; enableV2: boolean }> {
-  const unit = parseUnitEnvironment((await a.$({ nothrow: true, quiet: true })`systemctl cat etcd`).stdout);
-  if (!unit.files.includes(DOC_ETCD_CONF)) return { file: etcdConfigFile(a.os.family), enableV2: true };
-  return { file: DOC_ETCD_CONF, enableV2: unit.variables.ETCD_ENABLE_V2 !== 'true' };
-}
-
-/** `ETCDCTL_API=2 ` where the host's shells do not set it themselves (a local lab's hosts do). */
-async function etcdctlPrefix(h: Host): Promise<RawShell> {
-  const set = (await h.$({ nothrow: true, quiet: true })`grep -qx ETCDCTL_API=2 /etc/environment`).ok;
-  return raw(set ? '' : 'ETCDCTL_API=2 ');
-}
-
 /** flannel hosts other than the etcd host (the document's host B). */
 function otherFlannelHosts(ctx: StepContext): Host[] {
   return ctx.withRole('flannel').filter((h) => !ctx.withRole('etcd').includes(h));
-}
-
-async function installOnHost(ctx: StepContext, h: Host): Promise<void> {
-  if (!ctx.params.flanneld && (await h.$({ nothrow: true, quiet: true })`dpkg -s flannel >/dev/null 2>&1`).ok) return;
-  const how = await installFlanneld(h, { ...(ctx.params.flanneld ? { source: ctx.params.flanneld } : {}), online: ctx.lab.inventory.offers.online });
-  ctx.note(`${h.name}: ${how}`);
-}
-
-/** systemctl start flanneld && systemctl enable flanneld, bounded, with a diagnosis when it does not start. */
-async function startFlanneld(ctx: StepContext, h: Host): Promise<void> {
-  if (ctx.params.flanneld || !(await h.$({ nothrow: true, quiet: true })`systemctl cat flanneld >/dev/null 2>&1`).ok) await installOnHost(ctx, h);
-  if ((await h.$({ nothrow: true })`systemctl is-active flanneld`).ok) {
-    ctx.note(`${h.name}: flanneld was already running (kept lab): stopping it and clearing its data plane so it starts from the current configuration`);
-    await removeContainers(h, ['test']);
-    await stopFlannel(h);
-  }
-  // flanneld's start completes once it holds a lease, which takes longer on a slow machine.
-  const bound = await startAndEnableBound(h, 'flanneld');
-  const start = await h.$({ timeoutMs: bound, nothrow: true })`systemctl start flanneld && systemctl enable flanneld`;
-  const active = (await h.$({ nothrow: true })`systemctl is-active flanneld`).text();
-  if (!start.ok && active !== 'active') {
-    throw new TimeoutError(`${h.name}: flanneld did not start within ${Math.round(bound / 1000)}s — ${await diagnose(ctx, h)}`);
-  }
-}
-
-/**
- * The time bound of the document's `systemctl start U && systemctl enable U`: the unit's own
- * start timeout (systemd fails a start that takes longer) plus a margin. A fixed bound below it
- * (it was 40 s) cut the command on a slow machine (VMs under TCG) after a start that was still
- * going and before the enable: the unit came up, but was never enabled.
- */
-async function startAndEnableBound(h: Host, unit: string): Promise<number> {
-  const shown = await h.$({ nothrow: true, quiet: true })`systemctl show -p TimeoutStartUSec --value ${unit}`;
-  const timeout = shown.ok ? parseSystemdTimespan(shown.text()) : undefined;
-  return timeout === undefined || !Number.isFinite(timeout) ? START_BOUND_FALLBACK_MS : timeout + START_AND_ENABLE_MARGIN_MS;
-}
-
-async function checkFlanneld(ctx: StepContext, h: Host): Promise<void> {
-  const hint = `systemctl start flanneld && systemctl enable flanneld on ${h.name}; journalctl -u flanneld says why it does not start`;
-  ctx.expectEqual(`flanneld is active on ${h.name}`, (await h.$({ nothrow: true })`systemctl is-active flanneld`).text(), 'active', hint);
-  ctx.expectEqual(`flanneld is enabled on ${h.name}`, (await h.$({ nothrow: true })`systemctl is-enabled flanneld`).text(), 'enabled', hint);
-}
-
-/** The host's /run/flannel/subnet.env, or undefined while there is none (read quietly: the transcript shows the document's own `cat`). */
-async function subnetEnvOf(h: Host): Promise<Record<string, string> | undefined> {
-  const r = await h.$({ nothrow: true, quiet: true })`cat ${SUBNET_ENV}`;
-  return r.ok && r.stdout.trim() !== '' ? parseEnvironmentFile(r.stdout) : undefined;
-}
-
-/** Why a host has no subnet.env: the daemon's state, its last log lines, and whether etcd answers. */
-async function diagnose(ctx: StepContext, h: Host): Promise<string> {
-  const active = (await h.$({ nothrow: true })`systemctl is-active flanneld`).text();
-  const log = (await h.$({ nothrow: true })`journalctl -u flanneld -n 3 --no-pager -o cat`).text().split('\n').join(' | ');
-  const etcd = await h.$({ nothrow: true, timeoutMs: 15_000 })`ETCDCTL_API=2 etcdctl --no-sync --endpoints ${etcdEndpoint(ctx)} --timeout 3s ls /`;
-  const reach = etcd.ok ? `etcd at ${etcdEndpoint(ctx)} answers` : `etcd at ${etcdEndpoint(ctx)} does not answer`;
-  return `flanneld is ${active || 'unknown'}; ${reach}; last log: ${log || '(none)'}`;
-}
-
-/** flannel's lease value for a backend (flannel-facts §1.3): field order and nulls exactly as flannel writes them. */
-function expectedLease(backend: Backend, publicIp: string, vtepMac: string): string {
-  const base = { PublicIP: publicIp, PublicIPv6: null };
-  if (backend === 'udp') return JSON.stringify(base);
-  if (backend === 'host-gw') return JSON.stringify({ ...base, BackendType: 'host-gw' });
-  return JSON.stringify({ ...base, BackendType: 'vxlan', BackendData: { VNI: 1, VtepMAC: vtepMac } });
 }
