@@ -134,7 +134,7 @@ test('A/B: a −15% throughput drop is flagged, WARN until a confirmation re-run
     stage: 'awaiting',
     firstPassReason: 'median 9 → 7.65 Gbit/s (-15%, CI -17.4% … -12.5%, p 5.4e-6); beyond the -5% warning tolerance',
   });
-  t.is(first.cells.find((c) => c.key !== 'overlay/tcp.throughput')?.confirmationState, undefined, 'an unflagged cell has no confirmation state');
+  t.is(first.cells.find((c) => c.key !== 'overlay/tcp.throughput')?.confirmationState, null, 'an unflagged cell has no confirmation state');
   t.false(first.confirmationApplied);
 
   const final = decide(input, [cell('overlay', 'tcp.throughput', series(9.05), series(7.7))]);

@@ -270,7 +270,7 @@ export function decideAgainstReferences(
   const moved = `moved with the machine change (${describeDifferences(machineDifferences)}): reported, not judged; this machine starts its own series`;
   const otherMachine = decide({ mode: 'stored', cells: of('other-machine'), fingerprintDifferences: machineDifferences, capAtWarn: moved, ...common });
   const firstOf = (kind: ReferenceKind, reason: string): CellDecision[] =>
-    of(kind).map((c) => ({ key: cellKey(c.path, c.metric), path: c.path, metric: c.metric, verdict: 'INCONCLUSIVE', reason, n: { current: c.current.length, baseline: 0 }, stats: null, flagged: false, confirmation: null }));
+    of(kind).map((c) => ({ key: cellKey(c.path, c.metric), path: c.path, metric: c.metric, verdict: 'INCONCLUSIVE', reason, n: { current: c.current.length, baseline: 0 }, stats: null, flagged: false, confirmation: null, confirmationState: null }));
   const order = new Map(cells.map((c, i) => [cellKey(c.path, c.metric), i]));
   const all = [
     ...series.cells,

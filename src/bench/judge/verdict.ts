@@ -167,8 +167,8 @@ export interface CellDecision {
   /** FAIL conditions held on the first pass (the cell needs, or had, a confirmation re-run). */
   flagged: boolean;
   confirmation: ConfirmationOutcome | null;
-  /** Where a flagged cell stands with its re-run; absent when the cell is not flagged. */
-  confirmationState?: ConfirmationState;
+  /** Where a flagged cell stands with its re-run; null when the cell is not flagged. */
+  confirmationState: ConfirmationState | null;
 }
 
 /** The verdicts of a run. */
@@ -323,12 +323,12 @@ interface Classification {
 }
 
 function classify(a: Assessment, all: readonly Assessment[], ctx: Context): CellDecision {
-  const base = { key: cellKey(a.cell.path, a.cell.metric), path: a.cell.path, metric: a.cell.metric, n: a.n, stats: a.stats, confirmation: null };
+  const base = { key: cellKey(a.cell.path, a.cell.metric), path: a.cell.path, metric: a.cell.metric, n: a.n, stats: a.stats, confirmation: null, confirmationState: null };
   if (a.blocked !== null || !a.stats) return { ...base, verdict: 'INCONCLUSIVE', reason: a.blocked ?? 'not comparable', flagged: false };
   const c = judge(a, driverWorsened(a, all), ctx);
   if (c.failConditions && ctx.input.capAtWarn) return { ...base, verdict: 'WARN', reason: `${c.reason}; ${ctx.input.capAtWarn}`, flagged: false };
   const reason = c.failConditions ? `${c.reason}${AWAITING_CONFIRMATION}` : c.reason;
-  return { ...base, verdict: c.verdict, reason, flagged: c.failConditions, ...(c.failConditions && { confirmationState: { stage: 'awaiting', firstPassReason: c.reason } }) };
+  return { ...base, verdict: c.verdict, reason, flagged: c.failConditions, confirmationState: c.failConditions ? { stage: 'awaiting', firstPassReason: c.reason } : null };
 }
 
 /** For a metric that follows another (retransmits follow throughput): the driver's label when it got worse on the same path. */
