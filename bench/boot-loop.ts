@@ -59,7 +59,9 @@ function startLoad(n: number): ChildProcess[] {
 }
 
 const busy = startLoad(load);
-const stopLoad = () => busy.forEach((p) => p.kill('SIGKILL'));
+const stopLoad = () => {
+  for (const p of busy) p.kill('SIGKILL');
+};
 process.on('SIGINT', () => {
   stopLoad();
   process.exit(130);

@@ -24,7 +24,7 @@ import { runBench, type BenchPlan, type RunnerObserver } from './runner.ts';
 import { backendsNeeded, CANARY_PATH, overlayNeeds, type SuitePlan, type ProbeSettings } from './plan/suite.ts';
 import { baselineFromResults } from './report/baseline-record.ts';
 import { baselineAsNight } from './judge/baseline.ts';
-import { appendNight, readHistory } from './history/store.ts';
+import { appendNight, type History, readHistory } from './history/store.ts';
 import { nightId, type NightRecord } from './history/night.ts';
 import { collectPackages, labbenchRevision } from './measure/provenance.ts';
 import { nightOfResults, type TonightFacts } from './runner.ts';
@@ -235,7 +235,7 @@ async function loadComparison(options: SessionOptions, note: (text: string) => v
  * fine here: the history alone is enough, and its first night has nothing to compare with.
  */
 async function loadHistory(dir: string, options: SessionOptions, note: (text: string) => void): Promise<Comparison> {
-  let history;
+  let history: History;
   try {
     history = readHistory(dir, options.testbed);
   } catch (err) {

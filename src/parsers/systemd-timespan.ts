@@ -18,9 +18,8 @@ export function parseSystemdTimespan(text: string): number | undefined {
   if (t === '') return undefined;
   let total = 0;
   const re = /(\d+(?:\.\d+)?)\s*([a-zµ]*)\s*/gy;
-  let m: RegExpExecArray | null;
   let consumed = 0;
-  while ((m = re.exec(t)) !== null && m[0] !== '') {
+  for (let m = re.exec(t); m !== null && m[0] !== ''; m = re.exec(t)) {
     const unit = m[2] === '' ? 's' : m[2]!;
     const factor = UNITS[unit];
     if (factor === undefined) return undefined;

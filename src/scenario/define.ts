@@ -9,7 +9,6 @@
 import type { Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
 import type { BlockOptions } from './blocks.ts';
-import type { CheckRecord } from './records.ts';
 
 /** Parameters a scenario accepts from the command line (validated before any host is touched). */
 export interface ScenarioParams {

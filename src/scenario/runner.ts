@@ -159,7 +159,7 @@ export async function runStep(
     if (err instanceof StepSkipped) verdictOverride = 'SKIPPED';
     error = err instanceof StepSkipped ? err.reason : describe(err);
   } finally {
-    detach.forEach((d) => d());
+    for (const d of detach) d();
   }
   const verdict = verdictOverride ?? stepVerdict(checks, error);
   const failedCheck = checks.find((c) => !c.ok);

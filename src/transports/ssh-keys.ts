@@ -36,7 +36,7 @@ export function isWellFormedEd25519(pair: KeyPair): boolean {
   // cipher, kdf, kdf options, then the number of keys, the public blob and the private section.
   const head = readStrings(raw, magic.length, 3);
   if (!head) return false;
-  let offset = magic.length + head.reduce((n, s) => n + 4 + s.length, 0) + 4;
+  const offset = magic.length + head.reduce((n, s) => n + 4 + s.length, 0) + 4;
   const blobs = readStrings(raw, offset, 2);
   if (!blobs) return false;
   const section = blobs[1]!;

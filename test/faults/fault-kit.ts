@@ -39,8 +39,14 @@ export function startLabbench(args: string[], env: NodeJS.ProcessEnv = {}): Runn
   let stdout = '';
   let stderr = '';
   let both = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => ((stdout += c), (both += c)));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => ((stderr += c), (both += c)));
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+    both += c;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+    both += c;
+  });
   const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   const pid = child.pid!;
   return {

@@ -211,7 +211,7 @@ serial(`both VMs boot, run cloud-init from the seed, and accept the login of deb
   const hosts = state.inventory.hosts;
   const domainOf = (name: string) => `${lab}-${name.toLowerCase()}`;
   const ready = await Promise.all(hosts.map((h) => waitForLogin(h.name, h.ssh!, domainOf(h.name))));
-  hosts.forEach((h, i) => t.log(`${h.name}: boot to SSH login ${seconds(ready[i]! - state.bootStarted.get(domainOf(h.name))!)}`));
+  for (const [i, h] of hosts.entries()) t.log(`${h.name}: boot to SSH login ${seconds(ready[i]! - state.bootStarted.get(domainOf(h.name))!)}`);
   state.bootMs = Math.max(...hosts.map((h, i) => ready[i]! - state.bootStarted.get(domainOf(h.name))!));
 
   state.lab = await openLab(state.inventory, { transport: 'ssh' });

@@ -140,7 +140,12 @@ test('a snapshot file round-trips: manifest first, every file checked and writte
   t.false(readdirSync(dir).some((n) => n.includes('.partial')), 'no half file left beside it');
   const into = join(dir, 'out');
   let seen: SnapshotManifest | undefined;
-  const read = await readSnapshotFile(file, { into, check: (x) => void (seen = x) });
+  const read = await readSnapshotFile(file, {
+    into,
+    check: (x) => {
+      seen = x;
+    },
+  });
   t.deepEqual(read, m);
   t.deepEqual(seen, m);
   for (const [path, content] of Object.entries(files)) t.deepEqual(readFileSync(join(into, path)), content);

@@ -335,7 +335,7 @@ export function judgeAcrossNights(
     notes.push(
       `a machine this history has not seen (${describeMachine(tonight.fingerprint)}; before: ${describeMachine(plan.previous.fingerprint)}): shifts against the previous machine's nights came with the machine change and are reported, not judged; tonight starts this machine's series`,
     );
-    if (sincePrevious && sincePrevious.changes.some((c) => c.kind !== 'machine' && c.kind !== 'packages')) {
+    if (sincePrevious?.changes.some((c) => c.kind !== 'machine' && c.kind !== 'packages')) {
       notes.push(
         `the machine and the software changed together since ${plan.previous.id} (${describeAttribution(sincePrevious)}): their effects cannot be told apart; to separate them, run the previous night's labbench (${plan.previous.labbench.commit ?? 'its commit'}) on this machine with the same --history, so the software change is measured on one machine`,
       );

@@ -21,7 +21,7 @@ export interface Revision {
  */
 export async function labbenchRevision(root: string, env: NodeJS.ProcessEnv = process.env): Promise<Revision> {
   const head = await runLocal(['git', '-C', root, 'rev-parse', 'HEAD'], { nothrow: true }).catch(() => null);
-  if (!head || head.exitCode !== 0) return { commit: env.LABBENCH_COMMIT?.trim() || null, dirty: null };
+  if (head?.exitCode !== 0) return { commit: env.LABBENCH_COMMIT?.trim() || null, dirty: null };
   const status = await runLocal(['git', '-C', root, 'status', '--porcelain', '--untracked-files=no'], { nothrow: true });
   return { commit: head.stdout.trim(), dirty: status.exitCode === 0 ? status.stdout.trim() !== '' : null };
 }
@@ -41,6 +41,7 @@ export function machineIdentity(read: (path: string) => string = (p) => readFile
 
 /** Lists "name=version" of every installed package, with dpkg or rpm (Debian/Ubuntu or Rocky hosts). */
 export const PACKAGES_SCRIPT = [
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format fields, expanded by dpkg-query
   "if command -v dpkg-query >/dev/null; then dpkg-query -W -f '${Package}=${Version}\\n';",
   "elif command -v rpm >/dev/null; then rpm -qa --qf '%{NAME}=%{VERSION}-%{RELEASE}\\n';",
   'fi',

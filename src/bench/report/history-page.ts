@@ -54,7 +54,7 @@ export function renderHistoryPage(history: HistoryAnalysis, options: { latestRep
     `<p class="muted">Each dot is a night's median of its rounds (coloured by that night's verdict), the box around it the middle half of its rounds; a red line marks a change point for the worse, a blue one for the better, a dashed line where a new series begins (another machine, or the probe measured another way) or a night was accepted. Paths are shown as their ratio to the loopback canary measured beside them; loopback itself in its unit.</p>`,
   );
   body.push('<p class="legend">');
-  history.machines.forEach((m, i) => body.push(`<span><span class="swatch" style="background:${SHADES[i % 2]}"></span>${esc(m.machine)} (${m.nights} night${m.nights === 1 ? '' : 's'})</span>`));
+  for (const [i, m] of history.machines.entries()) body.push(`<span><span class="swatch" style="background:${SHADES[i % 2]}"></span>${esc(m.machine)} (${m.nights} night${m.nights === 1 ? '' : 's'})</span>`);
   body.push('</p>');
   const gated = history.cells.filter((c) => c.gated);
   const moved = gated.filter((c) => c.changePoints.length > 0 || c.latest?.verdict === 'FAIL');

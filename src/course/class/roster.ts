@@ -40,19 +40,25 @@ export function parseRoster(text: string, file: string): RosterEntry[] {
   const entries: RosterEntry[] = [];
   const problems: string[] = [];
   const seen = new Map<string, number>();
-  text.split('\n').forEach((raw, i) => {
+  /** A line's problem, or undefined when it is a student (or blank). */
+  const readLine = (raw: string, i: number): string | undefined => {
     const line = raw.replace(/#.*/, '').trim();
-    if (!line) return;
+    if (!line) return undefined;
     const where = `${file}:${i + 1}`;
     const [name = '', exercise, at, ...rest] = line.split(/\s+/);
-    if (!STUDENT.test(name)) return problems.push(`${where}: "${name}" is not a student name (letters, digits and '-', starting with a letter)`);
-    if (rest.length > 0) return problems.push(`${where}: one student a line: NAME [EXERCISE [STEP]], not "${line}"`);
+    if (!STUDENT.test(name)) return `${where}: "${name}" is not a student name (letters, digits and '-', starting with a letter)`;
+    if (rest.length > 0) return `${where}: one student a line: NAME [EXERCISE [STEP]], not "${line}"`;
     const first = seen.get(name.toLowerCase());
-    if (first !== undefined) return problems.push(`${where}: ${name} is already on line ${first}`);
+    if (first !== undefined) return `${where}: ${name} is already on line ${first}`;
     seen.set(name.toLowerCase(), i + 1);
-    if (at !== undefined && !/^[1-9]\d*$/.test(at)) return problems.push(`${where}: step "${at}" is not a step number`);
+    if (at !== undefined && !/^[1-9]\d*$/.test(at)) return `${where}: step "${at}" is not a step number`;
     entries.push({ name, ...(exercise ? { exercise } : {}), ...(at ? { at: Number(at) } : {}) });
-  });
+    return undefined;
+  };
+  for (const [i, raw] of text.split('\n').entries()) {
+    const problem = readLine(raw, i);
+    if (problem) problems.push(problem);
+  }
   if (problems.length > 0) throw new ConfigError(`the roster has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`, { hint: 'one student a line: NAME [EXERCISE [STEP]]; # starts a comment' });
   if (entries.length === 0) throw new ConfigError(`the roster ${file} names no student`, { hint: 'write one student name a line' });
   return entries;

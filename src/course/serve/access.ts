@@ -55,7 +55,7 @@ export function admitAny(request: RequestFacts, tokens: readonly string[], hosts
 /** The Host header values for a server bound to `bind` on `port`. */
 export function hostHeaders(bind: string, port: number): string[] {
   const names = new Set([bind]);
-  if (bind === '127.0.0.1' || bind === '::1' || bind === 'localhost') ['127.0.0.1', 'localhost', '[::1]'].forEach((n) => names.add(n));
+  if (bind === '127.0.0.1' || bind === '::1' || bind === 'localhost') for (const n of ['127.0.0.1', 'localhost', '[::1]']) names.add(n);
   return [...names].map((n) => `${n.includes(':') && !n.startsWith('[') ? `[${n}]` : n}:${port}`.toLowerCase());
 }
 

@@ -135,7 +135,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   function recording(desk: Desk, file: string, res: ServerResponse): void {
     const id = file.endsWith('.cast') ? file.slice(0, -5) : file;
     const text = isRecordingId(id) ? desk.recordings.read(id) : undefined;
-    if (text === undefined) return json(res, 404, { error: `no recording "${file}"` });
+    if (text === undefined) {
+      json(res, 404, { error: `no recording "${file}"` });
+      return;
+    }
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'content-type': 'application/x-asciicast; charset=utf-8',
@@ -201,7 +204,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   function terminal(desk: Desk, params: URLSearchParams, accept: (then: (ws: WebSocket) => void) => void, socket: Duplex): void {
-    if (desk.phase === 'failed') return refuseUpgrade(socket, 503, `the lab could not be prepared: ${desk.detail ?? ''}`);
+    if (desk.phase === 'failed') {
+      refuseUpgrade(socket, 503, `the lab could not be prepared: ${desk.detail ?? ''}`);
+      return;
+    }
     const name = params.get('host') ?? '';
     const size = { cols: clampSize(params.get('cols'), 80), rows: clampSize(params.get('rows'), 24) };
     desk.lab.inventory().then(

@@ -121,7 +121,7 @@ function renderGrid(): void {
 
 // Ages tick without a server round trip.
 setInterval(() => {
-  document.querySelectorAll<HTMLElement>('#grid td.activity').forEach((td) => (td.textContent = ago(td.dataset.at || undefined)));
+  for (const td of document.querySelectorAll<HTMLElement>('#grid td.activity')) td.textContent = ago(td.dataset.at || undefined);
 }, 1000);
 
 function connectFeed(): void {

@@ -129,7 +129,7 @@ function showMessage(text: string, kind: 'info' | 'fail' = 'info'): void {
 
 async function action(name: string, run: () => Promise<void>): Promise<void> {
   const buttons = ['check', 'hint', 'solve', 'reset'].map((id) => $(id) as HTMLButtonElement);
-  buttons.forEach((b) => (b.disabled = true));
+  for (const b of buttons) b.disabled = true;
   $('busy').textContent = `${name}…`;
   try {
     await run();
@@ -137,7 +137,7 @@ async function action(name: string, run: () => Promise<void>): Promise<void> {
     showMessage(String((err as Error).message), 'fail');
   } finally {
     $('busy').textContent = '';
-    buttons.forEach((b) => (b.disabled = false));
+    for (const b of buttons) b.disabled = false;
   }
 }
 

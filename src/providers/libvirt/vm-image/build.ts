@@ -126,6 +126,7 @@ async function configureRootfs(rootfs: string, manifest: VmImageManifest): Promi
     ].join(' && '),
   );
   await buildBoxTarball(rootfs);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format fields, expanded by dpkg-query
   const packageVersions = parsePackageVersions((await chroot(rootfs, "dpkg-query -W -f '${Package} ${Version}\\n'")).stdout);
   writeFile(join(rootfs, 'etc/labbench/manifest.json'), JSON.stringify({ ...manifest, kernelRelease, packageVersions }, null, 2), 0o644);
   return { kernelRelease, packageVersions };

@@ -159,6 +159,7 @@ async function configureRootfs(rootfs: string, manifest: HostImageManifest, hash
   );
   await buildBoxTarball(rootfs);
   await buildFlannelPackage(rootfs);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format fields, expanded by dpkg-query
   const versions = parsePackageVersions((await chroot(rootfs, "dpkg-query -W -f '${Package} ${Version}\\n'")).stdout);
   const built: BuiltHostImage = { ...manifest, hash, tag, builtAt: new Date().toISOString(), packageVersions: versions };
   writeFile(join(rootfs, 'etc/labbench/manifest.json'), JSON.stringify(built, null, 2), 0o644);
