@@ -85,7 +85,8 @@ run(title('lab up brings up hostA and hostB; ssh2 ping across the LAN; docker ru
 
     // `lab shell` at a terminal: a login shell on the host over ssh2, its exit code passed on.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: typed into the host's shell, which expands it
-    const shell = await cliInTerminal(['lab', 'shell', 'hostA', '--name', LAB], 'echo "in $(hostname) from ${SSH_CONNECTION%% *} on $(tty)"; exit 7\n', /root@hostA[^#]*# /);
+    const typed = 'echo "in $(hostname) from ${SSH_CONNECTION%% *} on $(tty)"; exit 7\n';
+    const shell = await cliInTerminal(['lab', 'shell', 'hostA', '--name', LAB], typed, /root@hostA[^#]*# /);
     t.is(shell.code, 7, shell.output);
     t.regex(shell.output, /^in hostA from 10\.213\.50\.1 on \/dev\/pts\/\d+$/m);
 
