@@ -8,19 +8,19 @@
  * containers' cgroups) and of the server, and check latency p50/p95 under that load. A
  * measurement, not a test: run it alone on the machine (it loads every core).
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { argv } from 'zx';
 import { quantile } from '../src/bench/judge/stats.ts';
+import { runLabbench } from '../src/machine/labbench-cli.ts';
+import { labbench } from './lib/cli.ts';
 import { hostMemory } from './lib/host-memory.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const students = Number(argv.students ?? 20);
 const browsers = Math.min(students, Number(argv.browsers ?? 3));
 const prefix = String(argv.prefix ?? 'bclass');
@@ -45,16 +45,15 @@ const out: string[] = [];
 
 const serveArgs = ['course', 'serve', '--class', roster, '--exercise', 'custom-network', '--prefix', prefix, '--port', '0', ...(subnets ? ['--subnets', subnets] : []), ...(parallel ? ['--parallel', parallel] : [])];
 
-function labbench(args: string[]) {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `labbench <args>` through the one CLI runner; hands back the running child. */
+function startLabbench(args: string[]): ChildProcess {
+  let child: ChildProcess | undefined;
+  void runLabbench(args, { onSpawn: (c) => (child = c) });
+  return child!;
 }
 
 async function down(): Promise<number> {
-  const started = performance.now();
-  const child = labbench(['course', 'serve', '--class', roster, '--prefix', prefix, '--down']);
-  child.stderr.pipe(process.stderr);
-  await new Promise((resolve) => child.on('close', resolve));
-  return (performance.now() - started) / 1000;
+  return (await labbench(['course', 'serve', '--class', roster, '--prefix', prefix, '--down'])).seconds;
 }
 
 /** One student's terminal on the step's host: type a line, wait for its end mark. */
@@ -132,13 +131,13 @@ function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-let server: ReturnType<typeof labbench> | undefined;
+let server: ChildProcess | undefined;
 let browser: Browser | undefined;
 await down();
 try {
   process.stderr.write(`bench:class: ${students} students (${browsers} in Chromium), prefix ${prefix}${subnets ? `, LANs from ${subnets}` : ''}\n`);
   const started = performance.now();
-  server = labbench(serveArgs);
+  server = startLabbench(serveArgs);
   let printed = '';
   server.stderr!.pipe(process.stderr);
   const urls = await new Promise<Record<string, string>>((resolve, reject) => {

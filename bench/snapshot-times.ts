@@ -11,22 +11,20 @@
 import { cpus, release, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { $, argv } from 'zx';
+import { argv } from 'zx';
+import { labbench } from './lib/cli.ts';
 
 const runs = Number(argv.runs ?? 3);
 const LAB = String(argv.name ?? 'snapbench');
 const SUBNET = String(argv.subnet ?? '10.213.91.0/24');
 const LAB2 = String(argv.name2 ?? `${LAB}2`);
 const SUBNET2 = String(argv.subnet2 ?? '10.213.92.0/24');
-$.verbose = false;
-$.cwd = new URL('..', import.meta.url).pathname;
 
-async function labbench(args: string[]): Promise<{ ms: number; stdout: string }> {
-  const started = performance.now();
-  const r = await $`node --import tsx src/cli/main.ts ${args}`.nothrow();
-  const ms = performance.now() - started;
-  if (r.exitCode !== 0) throw new Error(`labbench ${args.join(' ')} failed:\n${r.stderr}`);
-  return { ms, stdout: r.stdout };
+/** One labbench command through the bench's CLI helper; its wall time in ms. */
+async function timed(args: string[]): Promise<{ ms: number; stdout: string }> {
+  const r = await labbench(args, { quiet: true });
+  if (r.code !== 0) throw new Error(`labbench ${args.join(' ')} failed:\n${r.stderr}`);
+  return { ms: r.seconds * 1000, stdout: r.stdout };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -37,27 +35,27 @@ const files = mkdtempSync(join(tmpdir(), 'labbench-snapshot-bench-'));
 const times = { save: [] as number[], restore: [] as number[], export: [] as number[], 'import (into the other lab)': [] as number[], 'restore (other lab, other LAN)': [] as number[] };
 const sizes: { layers: number; volumes: number; file: number }[] = [];
 try {
-  await labbench(['lab', 'down', '--name', LAB]);
-  await labbench(['lab', 'down', '--name', LAB2]);
-  await labbench(['course', 'start', 'flannel-two-host', '--at', '6', '--name', LAB, '--subnet', SUBNET]);
-  await labbench(['lab', 'up', '--name', LAB2, '--subnet', SUBNET2]);
+  await timed(['lab', 'down', '--name', LAB]);
+  await timed(['lab', 'down', '--name', LAB2]);
+  await timed(['course', 'start', 'flannel-two-host', '--at', '6', '--name', LAB, '--subnet', SUBNET]);
+  await timed(['lab', 'up', '--name', LAB2, '--subnet', SUBNET2]);
   for (let i = 1; i <= runs; i++) {
     const name = `round${i}`;
     const file = join(files, `${name}.lbsnap`);
-    times.save.push((await labbench(['lab', 'snapshot', 'save', name, '--name', LAB])).ms);
-    times.restore.push((await labbench(['lab', 'snapshot', 'restore', name, '--name', LAB])).ms);
-    times.export.push((await labbench(['lab', 'snapshot', 'export', name, file, '--name', LAB])).ms);
-    times['import (into the other lab)'].push((await labbench(['lab', 'snapshot', 'import', file, '--name', LAB2])).ms);
-    times['restore (other lab, other LAN)'].push((await labbench(['lab', 'snapshot', 'restore', name, '--name', LAB2])).ms);
-    const listed = JSON.parse((await labbench(['lab', 'snapshot', 'list', '--name', LAB, '--json'])).stdout) as { name: string; bytes: { layers: number; volumes: number } }[];
+    times.save.push((await timed(['lab', 'snapshot', 'save', name, '--name', LAB])).ms);
+    times.restore.push((await timed(['lab', 'snapshot', 'restore', name, '--name', LAB])).ms);
+    times.export.push((await timed(['lab', 'snapshot', 'export', name, file, '--name', LAB])).ms);
+    times['import (into the other lab)'].push((await timed(['lab', 'snapshot', 'import', file, '--name', LAB2])).ms);
+    times['restore (other lab, other LAN)'].push((await timed(['lab', 'snapshot', 'restore', name, '--name', LAB2])).ms);
+    const listed = JSON.parse((await timed(['lab', 'snapshot', 'list', '--name', LAB, '--json'])).stdout) as { name: string; bytes: { layers: number; volumes: number } }[];
     const own = listed.find((x) => x.name === name)!;
     sizes.push({ ...own.bytes, file: statSync(file).size });
-    await labbench(['lab', 'snapshot', 'rm', name, '--name', LAB]);
-    await labbench(['lab', 'snapshot', 'rm', name, '--name', LAB2]);
+    await timed(['lab', 'snapshot', 'rm', name, '--name', LAB]);
+    await timed(['lab', 'snapshot', 'rm', name, '--name', LAB2]);
   }
 } finally {
-  await labbench(['lab', 'down', '--name', LAB]).catch(() => undefined);
-  await labbench(['lab', 'down', '--name', LAB2]).catch(() => undefined);
+  await timed(['lab', 'down', '--name', LAB]).catch(() => undefined);
+  await timed(['lab', 'down', '--name', LAB2]).catch(() => undefined);
   rmSync(files, { recursive: true, force: true });
 }
 
