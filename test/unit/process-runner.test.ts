@@ -28,7 +28,7 @@ function sources(dir: string): string[] {
 }
 
 /** Whether a file starts processes of its own: node:child_process (not a type-only import), or zx's `$`. */
-export function startsProcesses(text: string): boolean {
+function startsProcesses(text: string): boolean {
   return /^(?!import type )[^\n]*['"]node:child_process['"]/m.test(text) || /import\s*\{[^}]*(?<![\w.])\$(?![\w])[^}]*\}\s*from\s*['"]zx['"]/.test(text);
 }
 
