@@ -9,7 +9,7 @@
  *                             [--keep-lab] [--out FILE]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus, release } from 'node:os';
+import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ResultsDocument } from '../src/bench/report/results.ts';
@@ -36,7 +36,9 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 const runs: ResultsDocument[] = [];
 const comparisons: { code: number; counts: string; findings: string[]; time: string }[] = [];
 try {
-  out(`A/A on lab ${values.name} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}): a fresh baseline, then ${repeats} comparisons with nothing changed`);
+  out(
+    `A/A on lab ${values.name} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}): a fresh baseline, then ${repeats} comparisons with nothing changed`,
+  );
   const first = await labbench(['bench', '--no-history', '--update-baseline', '--baseline', baseline, ...common]);
   if (first.code !== 0 || !first.results) throw new Error(`recording the baseline failed (exit ${first.code})`);
   runs.push(first.results);
@@ -46,7 +48,10 @@ try {
     if (!r.results) throw new Error(`comparison ${i} produced no results (exit ${r.code})`);
     runs.push(r.results);
     const c = r.results.summary.counts;
-    const counts = Object.entries(c).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`).join(', ');
+    const counts = Object.entries(c)
+      .filter(([, n]) => n > 0)
+      .map(([v, n]) => `${n} ${v}`)
+      .join(', ');
     comparisons.push({ code: r.code, counts, findings: findingLines(r.stderr), time: suiteTimeLine(r.stderr) });
     out(`comparison ${i}: exit ${r.code} · ${counts} · ${suiteTimeLine(r.stderr)}`);
     for (const f of findingLines(r.stderr)) out(`    ${f}`);

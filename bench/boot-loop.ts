@@ -10,7 +10,7 @@
  *
  *   pnpm bench:boot-loop [--cycles 100] [--load <cores>] [--name bootloop] [--subnet 10.213.91.0/24]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -85,14 +85,19 @@ try {
       mkdirSync(outDir, { recursive: true });
       writeFileSync(join(outDir, `cycle-${i}-lab-up.log`), up.out);
       for (const host of ['hostA', 'hostB']) {
-        const journal = await runLocal(['docker', '-H', `unix://${statePaths().engine.socket}`, 'exec', `labbench-${values.name}-${host}`, 'journalctl', '-b', '--no-pager'], { nothrow: true });
+        const journal = await runLocal(
+          ['docker', '-H', `unix://${statePaths().engine.socket}`, 'exec', `labbench-${values.name}-${host}`, 'journalctl', '-b', '--no-pager'],
+          { nothrow: true },
+        );
         writeFileSync(join(outDir, `cycle-${i}-${host}-journal.log`), journal.stdout + journal.stderr);
       }
     }
     const down = await labCommand('down');
     if (!down.ok) throw new Error(`lab down failed in cycle ${i}:\n${down.out}`);
     const mark = retried.length > 0 ? ` boot failure: ${retried.map((m) => `${m[1]} (${m[2]})`).join(', ')}` : '';
-    process.stderr.write(`cycle ${i}/${cycles}: lab up ${(up.ms / 1000).toFixed(1)}s ${up.ok ? 'ok' : 'FAILED'}, lab down ${(down.ms / 1000).toFixed(1)}s${mark}  (load average ${loadavg()[0]!.toFixed(1)})\n`);
+    process.stderr.write(
+      `cycle ${i}/${cycles}: lab up ${(up.ms / 1000).toFixed(1)}s ${up.ok ? 'ok' : 'FAILED'}, lab down ${(down.ms / 1000).toFixed(1)}s${mark}  (load average ${loadavg()[0]!.toFixed(1)})\n`,
+    );
   }
 } finally {
   stopLoad();

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { argv } from 'zx';
 import { quantile } from '../src/bench/judge/stats.ts';
@@ -43,7 +43,20 @@ writeFileSync(roster, `${names.join('\n')}\n`);
 const s = (seconds: number) => `${seconds.toFixed(1)} s`;
 const out: string[] = [];
 
-const serveArgs = ['course', 'serve', '--class', roster, '--exercise', 'custom-network', '--prefix', prefix, '--port', '0', ...(subnets ? ['--subnets', subnets] : []), ...(parallel ? ['--parallel', parallel] : [])];
+const serveArgs = [
+  'course',
+  'serve',
+  '--class',
+  roster,
+  '--exercise',
+  'custom-network',
+  '--prefix',
+  prefix,
+  '--port',
+  '0',
+  ...(subnets ? ['--subnets', subnets] : []),
+  ...(parallel ? ['--parallel', parallel] : []),
+];
 
 /** Starts `labbench <args>` through the one CLI runner; hands back the running child. */
 function startLabbench(args: string[]): ChildProcess {
@@ -110,7 +123,11 @@ async function pageSession(browser: Browser, url: string): Promise<{ session: Se
         await page.click(`#term-${HOST} .xterm-screen`);
         await page.keyboard.type(marked(line, mark), { delay: KEY_DELAY_MS });
         await page.keyboard.press('Enter');
-        await page.waitForFunction(([sel, m]) => [...document.querySelector(sel)!.children].some((r) => r.textContent?.trim() === m), [`#term-${HOST} .xterm-rows`, mark] as const, { timeout: 120_000 });
+        await page.waitForFunction(
+          ([sel, m]) => [...document.querySelector(sel)!.children].some((r) => r.textContent?.trim() === m),
+          [`#term-${HOST} .xterm-rows`, mark] as const,
+          { timeout: 120_000 },
+        );
       },
       close: () => page.context().close(),
     },
@@ -121,7 +138,11 @@ async function pageSession(browser: Browser, url: string): Promise<{ session: Se
 async function check(url: string, step: number): Promise<{ ms: number; passed: boolean; error?: string }> {
   const u = new URL(url);
   const started = performance.now();
-  const res = await fetch(`${u.origin}/api/course/check?token=${u.searchParams.get('token')}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ step }) });
+  const res = await fetch(`${u.origin}/api/course/check?token=${u.searchParams.get('token')}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ step }),
+  });
   const body = (await res.json()) as { passed?: boolean; error?: string };
   return { ms: performance.now() - started, passed: body.passed === true, ...(body.error ? { error: body.error } : {}) };
 }
@@ -151,10 +172,18 @@ try {
   });
   const upSeconds = (performance.now() - started) / 1000;
   const ready = /(\d+) of (\d+) lab\(s\) ready in ([\d.]+)s/.exec(printed);
-  out.push(`class up: ${s(upSeconds)} from \`pnpm course serve --class\` to every URL printed (${ready ? `${ready[1]}/${ready[2]} labs ready after ${ready[3]} s` : 'labs: ?'}, then the server)`);
+  out.push(
+    `class up: ${s(upSeconds)} from \`pnpm course serve --class\` to every URL printed (${ready ? `${ready[1]}/${ready[2]} labs ready after ${ready[3]} s` : 'labs: ?'}, then the server)`,
+  );
 
   // Every student at once: a terminal on the step's host (the first ones in Chromium).
-  browser = browsers > 0 ? await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] }) : undefined;
+  browser =
+    browsers > 0
+      ? await chromium.launch({
+          executablePath: CHROMIUM,
+          args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+        })
+      : undefined;
   const sessions: Session[] = [];
   for (const [i, n] of names.entries()) sessions.push(i < browsers ? (await pageSession(browser!, urls[n]!)).session : await wsSession(urls[n]!));
   process.stderr.write(`${sessions.length} terminals open; typing …\n`);
@@ -162,26 +191,38 @@ try {
   const latencies: number[] = [];
   const failures: string[] = [];
   const phaseStarted = performance.now();
-  await Promise.all(names.map(async (n, i) => {
-    await sleep(Math.random() * 3000); // students do not start in the same second
-    for (const [k, lines] of STEPS.entries()) {
-      for (const line of lines) await sessions[i]!.type(line);
-      const r = await check(urls[n]!, k + 1);
-      latencies.push(r.ms);
-      if (!r.passed) failures.push(`${n} step ${k + 1}: ${r.error ?? 'did not pass'}`);
-    }
-  }));
+  await Promise.all(
+    names.map(async (n, i) => {
+      await sleep(Math.random() * 3000); // students do not start in the same second
+      for (const [k, lines] of STEPS.entries()) {
+        for (const line of lines) await sessions[i]!.type(line);
+        const r = await check(urls[n]!, k + 1);
+        latencies.push(r.ms);
+        if (!r.passed) failures.push(`${n} step ${k + 1}: ${r.error ?? 'did not pass'}`);
+      }
+    }),
+  );
   const phase = (performance.now() - phaseStarted) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
-  out.push(`checks: ${latencies.length} (${students} students × ${STEPS.length} steps, typed at ~${Math.round(1000 / KEY_DELAY_MS)} keys/s), ${latencies.length - failures.length} passed, in ${s(phase)}`);
-  out.push(`check latency under load: p50 ${(quantile(sorted, 0.5) / 1000).toFixed(2)} s, p95 ${(quantile(sorted, 0.95) / 1000).toFixed(2)} s, max ${(sorted[sorted.length - 1]! / 1000).toFixed(2)} s`);
+  out.push(
+    `checks: ${latencies.length} (${students} students × ${STEPS.length} steps, typed at ~${Math.round(1000 / KEY_DELAY_MS)} keys/s), ${latencies.length - failures.length} passed, in ${s(phase)}`,
+  );
+  out.push(
+    `check latency under load: p50 ${(quantile(sorted, 0.5) / 1000).toFixed(2)} s, p95 ${(quantile(sorted, 0.95) / 1000).toFixed(2)} s, max ${(sorted[sorted.length - 1]! / 1000).toFixed(2)} s`,
+  );
   if (failures.length > 0) out.push(`  not passed: ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? ' …' : ''}`);
 
   const perLab = await Promise.all(names.map(async (n) => [...(await hostMemory(`${prefix}-${n}`)).values()].reduce((a, b) => a + b, 0)));
   const mb = (b: number) => (b / 1e6).toFixed(0);
   const total = perLab.reduce((a, b) => a + b, 0);
-  out.push(`memory: ${mb(total / perLab.length)} MB per lab (2 host containers, after step 2: ${mb(Math.min(...perLab))}–${mb(Math.max(...perLab))}), ${mb(total)} MB for ${students} labs; the server ${mb(rssOf(server.pid!))} MB RSS; machine ${mb(totalmem())} MB`);
-  out.push(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  out.push(
+    `memory: ${mb(total / perLab.length)} MB per lab (2 host containers, after step 2: ${mb(Math.min(...perLab))}–${mb(Math.max(...perLab))}), ${mb(total)} MB for ${students} labs; the server ${mb(rssOf(server.pid!))} MB RSS; machine ${mb(totalmem())} MB`,
+  );
+  out.push(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   for (const session of sessions) await session.close();
   if (failures.length > 0) process.exitCode = 1;
 } finally {
@@ -193,4 +234,6 @@ try {
   out.push(`class down (${students} labs): ${s(await down())}`);
   rmSync(dir, { recursive: true, force: true });
 }
-process.stdout.write(`labbench bench:class: ${students} students on ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}, ${new Date().toISOString()}\n${out.join('\n')}\n`);
+process.stdout.write(
+  `labbench bench:class: ${students} students on ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}, ${new Date().toISOString()}\n${out.join('\n')}\n`,
+);

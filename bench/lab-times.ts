@@ -13,15 +13,16 @@
  *
  * --cold-debs also empties the .deb download cache, so the cold figure includes downloads.
  */
-import { cpus, release } from 'node:os';
+
 import { rmSync } from 'node:fs';
+import { cpus, release } from 'node:os';
 import { argv } from 'zx';
 import { runLabbench } from '../src/machine/labbench-cli.ts';
+import { createProgress } from '../src/progress.ts';
 import { docker } from '../src/providers/local/docker-cli.ts';
+import { acquireEngine } from '../src/providers/local/engine.ts';
 import { currentManifest } from '../src/providers/local/host-image/build.ts';
 import { hostImageTag } from '../src/providers/local/host-image/manifest.ts';
-import { acquireEngine } from '../src/providers/local/engine.ts';
-import { createProgress } from '../src/progress.ts';
 import { statePaths } from '../src/providers/local/paths.ts';
 
 const LAB = 'benchlab';
@@ -71,4 +72,6 @@ lines.push(`lab stop    (median of ${runs}: ${stops.map(s).join(' ')}): ${s(medi
 lines.push(`lab start   (median of ${runs}: ${starts.map(s).join(' ')}): ${s(median(starts)).padStart(7)}   target ≤ 10s`);
 lines.push(`lab down    (median of ${runs}: ${downs.map(s).join(' ')}): ${s(median(downs)).padStart(7)}   target ≤ 10s`);
 
-process.stdout.write(`labbench lab lifecycle on ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, kernel ${release()}\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+process.stdout.write(
+  `labbench lab lifecycle on ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, kernel ${release()}\n${lines.map((l) => `  ${l}`).join('\n')}\n`,
+);

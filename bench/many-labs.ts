@@ -8,8 +8,8 @@
  */
 import { cpus, release } from 'node:os';
 import { argv } from 'zx';
-import type { ScenarioReport } from '../src/scenario/report.ts';
 import { mapBounded } from '../src/pool.ts';
+import type { ScenarioReport } from '../src/scenario/report.ts';
 import { labbench } from './lib/cli.ts';
 import { hostMemory } from './lib/host-memory.ts';
 
@@ -35,28 +35,43 @@ try {
     const picked = /lab "[^"]+" gets (\S+)/.exec(r.stderr)?.[1];
     if (picked) process.stderr.write(`${n}: ${picked} (picked automatically)\n`);
   }
-  out.push(`lab up ×${count} (one after the other, subnet picked automatically): ${s(ups.reduce((a, b) => a + b, 0))} total, ${s(Math.min(...ups))}–${s(Math.max(...ups))} each`);
-  out.push(...(await labbench(['lab', 'list'], { quiet: true })).stdout.trimEnd().split('\n').map((l) => `  ${l}`));
+  out.push(
+    `lab up ×${count} (one after the other, subnet picked automatically): ${s(ups.reduce((a, b) => a + b, 0))} total, ${s(Math.min(...ups))}–${s(Math.max(...ups))} each`,
+  );
+  out.push(
+    ...(await labbench(['lab', 'list'], { quiet: true })).stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`),
+  );
 
   const started = performance.now();
-  const runs = await mapBounded(names, async (n) => {
-    const r = await labbench(['scenario', 'flannel-two-host', '--name', n, '--keep', '--json'], { quiet: true });
-    let verdict = `exit ${r.code}`;
-    try {
-      verdict = (JSON.parse(r.stdout) as ScenarioReport).verdict;
-    } catch {
-      /* no report: keep the exit code */
-    }
-    return { name: n, seconds: r.seconds, verdict };
-  }, parallel);
+  const runs = await mapBounded(
+    names,
+    async (n) => {
+      const r = await labbench(['scenario', 'flannel-two-host', '--name', n, '--keep', '--json'], { quiet: true });
+      let verdict = `exit ${r.code}`;
+      try {
+        verdict = (JSON.parse(r.stdout) as ScenarioReport).verdict;
+      } catch {
+        /* no report: keep the exit code */
+      }
+      return { name: n, seconds: r.seconds, verdict };
+    },
+    parallel,
+  );
   const wall = (performance.now() - started) / 1000;
   const passed = runs.filter((r) => r.verdict === 'PASS').length;
-  out.push(`flannel-two-host on ${count} labs, ${parallel} at a time: ${passed}/${count} PASS in ${s(wall)} wall (${runs.map((r) => `${r.name} ${r.verdict} ${s(r.seconds)}`).join(', ')})`);
+  out.push(
+    `flannel-two-host on ${count} labs, ${parallel} at a time: ${passed}/${count} PASS in ${s(wall)} wall (${runs.map((r) => `${r.name} ${r.verdict} ${s(r.seconds)}`).join(', ')})`,
+  );
   if (passed < count) process.exitCode = 1;
 
   const memory = (await Promise.all(names.map((n) => hostMemory(n)))).flatMap((m) => [...m.values()]);
   const total = memory.reduce((a, b) => a + b, 0) / 1e6;
-  out.push(`memory with all ${count} labs up and configured: ${memory.length} host containers, ${total.toFixed(0)} MB total, ${(total / memory.length).toFixed(0)} MB per host`);
+  out.push(
+    `memory with all ${count} labs up and configured: ${memory.length} host containers, ${total.toFixed(0)} MB total, ${(total / memory.length).toFixed(0)} MB per host`,
+  );
 } finally {
   out.push(`lab down ×${count}: ${s(await downAll())}`);
 }

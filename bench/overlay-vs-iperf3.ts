@@ -13,11 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatNumber } from '../src/bench/judge/format.ts';
+import { median } from '../src/bench/judge/stats.ts';
 import { parseIperf3Tcp } from '../src/bench/measure/parsers/iperf3.ts';
 import { containerName } from '../src/bench/measure/paths.ts';
 import { BENCH_PROBE_SETTINGS } from '../src/bench/plan/suite.ts';
 import { benchHosts } from '../src/bench/session.ts';
-import { median } from '../src/bench/judge/stats.ts';
 import { openLab } from '../src/lab.ts';
 import { createProvider } from '../src/providers/registry.ts';
 import { labbench } from './lib/cli.ts';
@@ -48,13 +48,31 @@ const plain: number[] = [];
 try {
   for (let i = 1; i <= Number(values.repeats); i++) {
     const r = await labbench(
-      ['bench', '--no-history', '--paths', 'overlay', '--probes', 'tcp', '--update-baseline', '--baseline', join(dir, 'scratch.json'), '--keep', '--json', '--name', name, '--subnet', values.subnet as string],
+      [
+        'bench',
+        '--no-history',
+        '--paths',
+        'overlay',
+        '--probes',
+        'tcp',
+        '--update-baseline',
+        '--baseline',
+        join(dir, 'scratch.json'),
+        '--keep',
+        '--json',
+        '--name',
+        name,
+        '--subnet',
+        values.subnet as string,
+      ],
       { quiet: true },
     );
     const samples = r.results?.cells.find((c) => c.key === 'overlay/tcp.throughput')?.current.samples;
     if (!samples) throw new Error(`pnpm bench gave no overlay throughput (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
     harness.push(...samples);
-    out(`round ${i}: harness (pnpm bench, ${samples.length} runs of -t ${BENCH_PROBE_SETTINGS.tcp.durationS} -O ${BENCH_PROBE_SETTINGS.tcp.omitS}, pinned): median ${formatNumber(median(samples))} Gbit/s`);
+    out(
+      `round ${i}: harness (pnpm bench, ${samples.length} runs of -t ${BENCH_PROBE_SETTINGS.tcp.durationS} -O ${BENCH_PROBE_SETTINGS.tcp.omitS}, pinned): median ${formatNumber(median(samples))} Gbit/s`,
+    );
 
     const inventory = await provider.inventory(name);
     if (!inventory) throw new Error(`lab ${name} is not up`);
@@ -66,11 +84,15 @@ try {
       for (let k = 0; k < Number(values['plain-runs']); k++) {
         await b.$`docker exec -d ${dst} iperf3 -s -1 -p ${PLAIN_PORT}`;
         await b.$`for i in $(seq 50); do docker exec ${dst} netstat -ltn | grep -q :${PLAIN_PORT} && break; sleep 0.1; done`;
-        const run = await a.$({ timeoutMs: (Number(values.seconds) + 30) * 1000 })`docker exec ${src} iperf3 -c ${address} -p ${PLAIN_PORT} -t ${values.seconds as string} -J`;
+        const run = await a.$({
+          timeoutMs: (Number(values.seconds) + 30) * 1000,
+        })`docker exec ${src} iperf3 -c ${address} -p ${PLAIN_PORT} -t ${values.seconds as string} -J`;
         round.push(parseIperf3Tcp(run.stdout).receivedBitsPerSecond / 1e9);
       }
       plain.push(...round);
-      out(`round ${i}: plain iperf3 (docker exec ${src} iperf3 -c ${address} -t ${values.seconds}, ${round.length} runs): ${round.map(formatNumber).join(' ')} Gbit/s`);
+      out(
+        `round ${i}: plain iperf3 (docker exec ${src} iperf3 -c ${address} -t ${values.seconds}, ${round.length} runs): ${round.map(formatNumber).join(' ')} Gbit/s`,
+      );
     } finally {
       await lab.close();
     }

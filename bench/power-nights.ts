@@ -27,11 +27,21 @@ import { parseArgs } from 'node:util';
 import { randomSeed } from '../src/bench/plan/schedule.ts';
 import { LabbenchError } from '../src/errors.ts';
 import { labbench, suiteTimeLine } from './lib/cli.ts';
+import { analyseSweep, type CollectedNight, renderSweep, type Sweep } from './lib/nights/replay.ts';
 import { latencyTargetUs, pairedChange, pairedShift, rulesForSlowdown, rulesForTarget } from './lib/power/calibrate.ts';
-import { alternatingPairs, clearInjections, loadChain, openPowerLab, pingP50Us, setChainOnPath, tcpBitsPerSecond, withProbePair, type PowerLab } from './lib/power/lab.ts';
+import {
+  alternatingPairs,
+  clearInjections,
+  loadChain,
+  openPowerLab,
+  type PowerLab,
+  pingP50Us,
+  setChainOnPath,
+  tcpBitsPerSecond,
+  withProbePair,
+} from './lib/power/lab.ts';
 import { LockBudget } from './lib/power/lock.ts';
-import { injectionLabel, parseInjections, PROBE_OF, type Injection } from './lib/power/plan.ts';
-import { analyseSweep, renderSweep, type CollectedNight, type Sweep } from './lib/nights/replay.ts';
+import { type Injection, injectionLabel, PROBE_OF, parseInjections } from './lib/power/plan.ts';
 
 const CALIBRATION_RULES = 3000;
 
@@ -89,7 +99,13 @@ mkdirSync(dir, { recursive: true });
 const journal = join(dir, 'collect.json');
 const sweep: Sweep = existsSync(journal)
   ? (JSON.parse(readFileSync(journal, 'utf8')) as Sweep)
-  : { startedAt: new Date().toISOString(), machine: `${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}`, settings, injections, nights: [] };
+  : {
+      startedAt: new Date().toISOString(),
+      machine: `${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}`,
+      settings,
+      injections,
+      nights: [],
+    };
 const save = () => writeFileSync(journal, `${JSON.stringify(sweep, null, 2)}\n`);
 
 const interrupt = new AbortController();
@@ -107,7 +123,11 @@ let power: PowerLab | null = null;
 
 function measurePairs(p: PowerLab, injection: Injection, blocks: number) {
   return withProbePair(p, injection.path, (pair) =>
-    alternatingPairs(blocks, () => (injection.metric === 'rr.p50' ? pingP50Us(pair) : tcpBitsPerSecond(pair)), (on) => setChainOnPath(p, injection.path, on)),
+    alternatingPairs(
+      blocks,
+      () => (injection.metric === 'rr.p50' ? pingP50Us(pair) : tcpBitsPerSecond(pair)),
+      (on) => setChainOnPath(p, injection.path, on),
+    ),
   );
 }
 
@@ -119,10 +139,14 @@ async function inject(p: PowerLab, injection: Injection, aaMedian: number): Prom
     await loadChain(p, CALIBRATION_RULES);
     const pairs = await measurePairs(p, injection, latency ? 6 : 4);
     calibration.set(cell, latency ? pairedShift(pairs) : pairedChange(pairs));
-    out(`  calibration: ${CALIBRATION_RULES} rules → ${latency ? `+${calibration.get(cell)?.toFixed(1)} µs` : `${((calibration.get(cell) as number) * 100).toFixed(1)} %`}`);
+    out(
+      `  calibration: ${CALIBRATION_RULES} rules → ${latency ? `+${calibration.get(cell)?.toFixed(1)} µs` : `${((calibration.get(cell) as number) * 100).toFixed(1)} %`}`,
+    );
   }
   const effect = calibration.get(cell) as number;
-  const rules = latency ? rulesForTarget(latencyTargetUs(aaMedian, injection.sizePct), effect, CALIBRATION_RULES) : rulesForSlowdown(injection.sizePct, effect, CALIBRATION_RULES);
+  const rules = latency
+    ? rulesForTarget(latencyTargetUs(aaMedian, injection.sizePct), effect, CALIBRATION_RULES)
+    : rulesForSlowdown(injection.sizePct, effect, CALIBRATION_RULES);
   await loadChain(p, rules);
   const pairs = await measurePairs(p, injection, 2);
   await setChainOnPath(p, injection.path, true);
@@ -159,13 +183,42 @@ async function night(injection: Injection, sequence: number, index: number): Pro
         out(`  ${sized.rules} rules, verified ${sized.verifiedPct >= 0 ? '+' : ''}${sized.verifiedPct.toFixed(1)} %`);
       }
       const report = join(history, 'reports', `night-${index}`);
-      const args = ['bench', '--history', history, '--no-baseline', '--paths', injection.path, '--probes', PROBE_OF[injection.metric], '--runs', String(settings.rounds), '--report', report, ...lab];
+      const args = [
+        'bench',
+        '--history',
+        history,
+        '--no-baseline',
+        '--paths',
+        injection.path,
+        '--probes',
+        PROBE_OF[injection.metric],
+        '--runs',
+        String(settings.rounds),
+        '--report',
+        report,
+        ...lab,
+      ];
       const r = await labbench(args, { quiet: true, signal: interrupt.signal });
-      const doc = JSON.parse(readFileSync(join(report, 'report.json'), 'utf8')) as { history: { tonight: string } | null; cells: { key: string; verdict: string }[] };
+      const doc = JSON.parse(readFileSync(join(report, 'report.json'), 'utf8')) as {
+        history: { tonight: string } | null;
+        cells: { key: string; verdict: string }[];
+      };
       if (!doc.history) throw new LabbenchError(`night ${label} has no history section (exit ${r.code})`);
       const verdict = doc.cells.find((c) => c.key === `${injection.path}/${injection.metric}`)?.verdict ?? '?';
       out(`  exit ${r.code} · ${injection.path}/${injection.metric} ${verdict} · ${suiteTimeLine(r.stdout + r.stderr)}`);
-      const collected: CollectedNight = { cell: `${injection.path}/${injection.metric}`, sequence, index, injected, history, night: doc.history.tonight, exitCode: r.code, verdict, rules: sized?.rules ?? 0, verifiedPct: sized?.verifiedPct ?? null, seconds: r.seconds };
+      const collected: CollectedNight = {
+        cell: `${injection.path}/${injection.metric}`,
+        sequence,
+        index,
+        injected,
+        history,
+        night: doc.history.tonight,
+        exitCode: r.code,
+        verdict,
+        rules: sized?.rules ?? 0,
+        verifiedPct: sized?.verifiedPct ?? null,
+        seconds: r.seconds,
+      };
       return collected;
     } finally {
       if (power) await clearInjections(power);
@@ -177,7 +230,9 @@ async function night(injection: Injection, sequence: number, index: number): Pro
 
 let exitCode = 0;
 try {
-  out(`power over nights on lab ${values.name} (${sweep.machine}); ${settings.sequences} sequences × (${settings.aa} A/A + ${settings.injected} injected nights) per injection, ${settings.rounds} rounds a night; out ${dir}`);
+  out(
+    `power over nights on lab ${values.name} (${sweep.machine}); ${settings.sequences} sequences × (${settings.aa} A/A + ${settings.injected} injected nights) per injection, ${settings.rounds} rounds a night; out ${dir}`,
+  );
   save();
   for (let s = 1; s <= settings.sequences; s++) {
     for (const injection of injections) {
@@ -204,7 +259,12 @@ try {
 process.exitCode = exitCode;
 
 function report(recorded: Sweep, where: string): void {
-  const analysis = analyseSweep(recorded, { prefix: settings.prefix, replays: settings.replays, replayNights: settings.replayNights, seed: recorded.settings.seed });
+  const analysis = analyseSweep(recorded, {
+    prefix: settings.prefix,
+    replays: settings.replays,
+    replayNights: settings.replayNights,
+    seed: recorded.settings.seed,
+  });
   writeFileSync(join(where, 'analysis.json'), `${JSON.stringify(analysis, null, 2)}\n`);
   out(renderSweep(recorded, analysis));
 }

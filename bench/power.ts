@@ -29,24 +29,33 @@ import { parseArgs } from 'node:util';
 import { randomSeed } from '../src/bench/plan/schedule.ts';
 import { LabbenchError } from '../src/errors.ts';
 import { labbench, suiteTimeLine } from './lib/cli.ts';
-import { latencyTargetUs, pairedChange, pairedShift, reachesTarget, rulesForSlowdown, rulesForTarget, type BlockPair } from './lib/power/calibrate.ts';
+import { type BlockPair, latencyTargetUs, pairedChange, pairedShift, reachesTarget, rulesForSlowdown, rulesForTarget } from './lib/power/calibrate.ts';
 import {
   alternatingPairs,
   clearInjections,
-  loadChain,
   labState,
+  loadChain,
   openPowerLab,
+  type PowerLab,
   pingP50Us,
   ruleState,
   setChainOnPath,
   tcpBitsPerSecond,
   withProbePair,
-  type PowerLab,
 } from './lib/power/lab.ts';
 import { LockBudget } from './lib/power/lock.ts';
 import { stateDifferences } from './lib/power/mechanism.ts';
-import { injectionLabel, parseInjections, trialGroups, trialSchedule, type Injection, type PowerMetric, type PowerPath, type TrialGroup } from './lib/power/plan.ts';
-import { aaSummary, readGateCells, renderCurves, renderPowerTable, tallyPower, type GateCell, type TrialOutcome } from './lib/power/tally.ts';
+import {
+  type Injection,
+  injectionLabel,
+  type PowerMetric,
+  type PowerPath,
+  parseInjections,
+  type TrialGroup,
+  trialGroups,
+  trialSchedule,
+} from './lib/power/plan.ts';
+import { aaSummary, type GateCell, readGateCells, renderCurves, renderPowerTable, type TrialOutcome, tallyPower } from './lib/power/tally.ts';
 
 const DEFAULT_INJECTIONS = ['bridge/rr.p50:15', 'overlay/rr.p50:15', 'overlay/tcp.throughput:10'];
 /** Rules in the calibration chain: enough to add a clearly measurable few tens of µs here. */
@@ -70,7 +79,8 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 const rounds = values.quick ? 1 : Number(values.rounds);
 const { injections, problems } = parseInjections(values.inject ?? DEFAULT_INJECTIONS);
-if (!(Number(values['lock-minutes']) >= 0 && Number(values['lock-minutes']) <= 10)) problems.push(`--lock-minutes must be from 0 to 10, got "${values['lock-minutes']}"`);
+if (!(Number(values['lock-minutes']) >= 0 && Number(values['lock-minutes']) <= 10))
+  problems.push(`--lock-minutes must be from 0 to 10, got "${values['lock-minutes']}"`);
 if (!(Number.isInteger(rounds) && rounds >= 1)) problems.push(`--rounds must be a positive integer, got "${values.rounds}"`);
 const seed = values.seed === undefined ? randomSeed() : Number(values.seed);
 if (!(Number.isInteger(seed) && seed >= 0)) problems.push(`--seed must be a non-negative integer, got "${values.seed}"`);
@@ -96,9 +106,27 @@ const checkInterrupt = () => {
 };
 
 /** Runs the gate once on a group's suite and reads its report. */
-async function gate(group: TrialGroup, baseline: string, label: string, update: boolean): Promise<{ code: number; cells: GateCell[]; seconds: number; suiteTime: string }> {
+async function gate(
+  group: TrialGroup,
+  baseline: string,
+  label: string,
+  update: boolean,
+): Promise<{ code: number; cells: GateCell[]; seconds: number; suiteTime: string }> {
   const report = join(dir, label);
-  const args = ['bench', '--no-history', '--baseline', baseline, ...(update ? ['--update-baseline'] : []), '--report', report, '--paths', group.paths.join(','), '--probes', group.probe, ...lab];
+  const args = [
+    'bench',
+    '--no-history',
+    '--baseline',
+    baseline,
+    ...(update ? ['--update-baseline'] : []),
+    '--report',
+    report,
+    '--paths',
+    group.paths.join(','),
+    '--probes',
+    group.probe,
+    ...lab,
+  ];
   const r = await labbench(args, { quiet: true, signal: interrupt.signal });
   let cells: GateCell[];
   try {
@@ -117,7 +145,11 @@ const calibration = new Map<string, number>();
 /** A plain measurement of the metric over a probe pair, in alternating off/on blocks; the injection is off after it. */
 function measurePairs(power: PowerLab, path: PowerPath, metric: PowerMetric, blocks: number): Promise<BlockPair[]> {
   return withProbePair(power, path, (pair) =>
-    alternatingPairs(blocks, () => (metric === 'rr.p50' ? pingP50Us(pair) : tcpBitsPerSecond(pair)), (on) => setChainOnPath(power, path, on)),
+    alternatingPairs(
+      blocks,
+      () => (metric === 'rr.p50' ? pingP50Us(pair) : tcpBitsPerSecond(pair)),
+      (on) => setChainOnPath(power, path, on),
+    ),
   );
 }
 
@@ -150,8 +182,11 @@ async function applyInjection(power: PowerLab, injection: Injection): Promise<nu
   await setChainOnPath(power, injection.path, true);
   const verified = latency ? (pairedShift(pairs) / base) * 100 : pairedChange(pairs) * 100;
   const sized = latency ? `+${target.toFixed(1)} µs on the baseline's rr p50 ${base.toFixed(1)} µs` : `the baseline's ${base.toFixed(2)} Gbit/s`;
-  out(`  ${rules} rules (${sized}); verified: ${showPairs(injection.metric, pairs)} → ${verified >= 0 ? '+' : ''}${verified.toFixed(1)} %${latency ? ' of rr p50' : ''}`);
-  if (!reachesTarget(verified, latency ? injection.sizePct : -injection.sizePct, 0.5)) out('  ! the verified size is below half the injected one (or the wrong way): the machine changed since the calibration');
+  out(
+    `  ${rules} rules (${sized}); verified: ${showPairs(injection.metric, pairs)} → ${verified >= 0 ? '+' : ''}${verified.toFixed(1)} %${latency ? ' of rr p50' : ''}`,
+  );
+  if (!reachesTarget(verified, latency ? injection.sizePct : -injection.sizePct, 0.5))
+    out('  ! the verified size is below half the injected one (or the wrong way): the machine changed since the calibration');
   return verified;
 }
 
@@ -165,16 +200,22 @@ function printPower(final: boolean): void {
   const rows = tallyPower(injections, outcomes);
   const done = Math.max(...outcomes.map((o) => o.trial.round));
   out();
-  out(`Detection power${final ? '' : ' so far'}, ${done} of ${rounds} round(s) (${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}):`);
+  out(
+    `Detection power${final ? '' : ' so far'}, ${done} of ${rounds} round(s) (${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}):`,
+  );
   out(renderPowerTable(rows));
   const curves = renderCurves(rows);
   if (curves) out(`detection rate vs injected size:\n${curves}`);
   for (const g of groups) {
     const s = aaSummary(g.probe, outcomes);
-    out(`A/A ${g.paths.join(',')} × ${g.probe}: ${s.trials} runs, ${s.anyFail} with any FAIL${s.failedCells.length ? ` (${s.failedCells.join(', ')})` : ''}; exit codes ${s.exitCodes.join(' ')}`);
+    out(
+      `A/A ${g.paths.join(',')} × ${g.probe}: ${s.trials} runs, ${s.anyFail} with any FAIL${s.failedCells.length ? ` (${s.failedCells.join(', ')})` : ''}; exit codes ${s.exitCodes.join(' ')}`,
+    );
   }
   const gateSeconds = outcomes.map((o) => o.seconds).sort((a, b) => a - b);
-  out(`gate runs: ${outcomes.length}, wall time per run ${gateSeconds[0]?.toFixed(0)}–${gateSeconds.at(-1)?.toFixed(0)} s; sweep ${((performance.now() - started) / 60000).toFixed(1)} min`);
+  out(
+    `gate runs: ${outcomes.length}, wall time per run ${gateSeconds[0]?.toFixed(0)}–${gateSeconds.at(-1)?.toFixed(0)} s; sweep ${((performance.now() - started) / 60000).toFixed(1)} min`,
+  );
   if (final) {
     out();
     out('Markdown:');
@@ -190,7 +231,9 @@ let power: PowerLab | null = null;
 let exitCode = 0;
 const held = new LockBudget(lock, Number(values['lock-minutes']) * 60_000, interrupt.signal);
 try {
-  out(`detection power of pnpm bench on lab ${name} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}), ${rounds} round(s), seed ${seed}`);
+  out(
+    `detection power of pnpm bench on lab ${name} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}), ${rounds} round(s), seed ${seed}`,
+  );
   out(`injections: ${injections.map(injectionLabel).join(', ')}; suites: ${groups.map((g) => `${g.paths.join(',')} × ${g.probe}`).join('; ')}`);
   // A chain left by an interrupted sweep must not slow the fresh baselines.
   const state = await labState(name);
@@ -200,7 +243,9 @@ try {
   }
   let before = '';
   for (const g of groups) {
-    out(`recording a fresh baseline (${g.paths.join(',')} × ${g.probe}), then calibrating a chain of ${CALIBRATION_RULES} rules on each injected path (plain measurements in alternating off/on blocks) …`);
+    out(
+      `recording a fresh baseline (${g.paths.join(',')} × ${g.probe}), then calibrating a chain of ${CALIBRATION_RULES} rules on each injected path (plain measurements in alternating off/on blocks) …`,
+    );
     await held.run(async () => {
       // A lab whose hosts stopped (an engine restart) is taken down; the gate brings it up again.
       if (state !== null && state !== 'up' && !power) await labbench(['lab', 'down', '--name', name], { quiet: true, signal: interrupt.signal });
@@ -211,7 +256,8 @@ try {
       if (!power) power = await openPowerLab(name);
       if (!before) before = await ruleState(power);
       try {
-        for (const i of g.injections.filter((x, n, all) => all.findIndex((y) => y.path === x.path && y.metric === x.metric) === n)) await calibrate(power, i.path, i.metric);
+        for (const i of g.injections.filter((x, n, all) => all.findIndex((y) => y.path === x.path && y.metric === x.metric) === n))
+          await calibrate(power, i.path, i.metric);
       } finally {
         await clearInjections(power);
       }
@@ -225,7 +271,9 @@ try {
     checkInterrupt();
     const group = groups.find((g) => g.probe === trial.group) as TrialGroup;
     const label = `${String(i + 1).padStart(3, '0')}-${trial.injection ? `${trial.injection.path}-${trial.injection.metric}-${trial.injection.sizePct}` : `aa-${trial.group}`}`;
-    out(`[${i + 1}/${trials.length}] round ${trial.round}: ${trial.injection ? injectionLabel(trial.injection) : `A/A (${group.paths.join(',')} × ${group.probe})`}`);
+    out(
+      `[${i + 1}/${trials.length}] round ${trial.round}: ${trial.injection ? injectionLabel(trial.injection) : `A/A (${group.paths.join(',')} × ${group.probe})`}`,
+    );
     const outcome = await held.run(async () => {
       let verifiedPct: number | null = null;
       try {
@@ -238,14 +286,20 @@ try {
     });
     outcomes.push(outcome);
     const target = trial.injection ? `${trial.injection.path}/${trial.injection.metric}` : null;
-    const shown = outcome.cells.filter((c) => c.path !== 'loopback' || c.verdict === 'FAIL').filter((c) => c.metric === 'rr.p50' || c.metric === 'tcp.throughput' || c.verdict === 'FAIL');
-    out(`  exit ${outcome.exitCode} · ${shown.map((c) => `${`${c.path}/${c.metric}` === target ? '*' : ''}${c.path}/${c.metric} ${c.verdict}`).join(', ')} · ${outcome.suiteTime}`);
+    const shown = outcome.cells
+      .filter((c) => c.path !== 'loopback' || c.verdict === 'FAIL')
+      .filter((c) => c.metric === 'rr.p50' || c.metric === 'tcp.throughput' || c.verdict === 'FAIL');
+    out(
+      `  exit ${outcome.exitCode} · ${shown.map((c) => `${`${c.path}/${c.metric}` === target ? '*' : ''}${c.path}/${c.metric} ${c.verdict}`).join(', ')} · ${outcome.suiteTime}`,
+    );
     if (trials[i + 1]?.round !== trial.round) printPower(false);
   }
 
   const after = await ruleState(opened);
   const residue = stateDifferences(before, after);
-  out(residue.length === 0 ? "host A's iptables rules: as before the sweep" : `host A's iptables rules differ from before the sweep:\n  ${residue.join('\n  ')}`);
+  out(
+    residue.length === 0 ? "host A's iptables rules: as before the sweep" : `host A's iptables rules differ from before the sweep:\n  ${residue.join('\n  ')}`,
+  );
   if (residue.length > 0) exitCode = 1;
 
   printPower(true);

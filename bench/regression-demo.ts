@@ -22,9 +22,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchHosts } from '../src/bench/session.ts';
 import { openLab } from '../src/lab.ts';
 import { createProvider } from '../src/providers/registry.ts';
-import { benchHosts } from '../src/bench/session.ts';
 import { findingLines, labbench, suiteTimeLine } from './lib/cli.ts';
 
 const { values } = parseArgs({
@@ -63,7 +63,9 @@ try {
   } else {
     // The lab and its overlay as the bench would set them up: the document's scenario, kept.
     out(`bringing up lab ${name} with flannel (vxlan) …`);
-    const r = await labbench(['scenario', 'flannel-two-host', '--backend', 'vxlan', '--keep', '--name', name, '--subnet', values.subnet as string], { quiet: true });
+    const r = await labbench(['scenario', 'flannel-two-host', '--backend', 'vxlan', '--keep', '--name', name, '--subnet', values.subnet as string], {
+      quiet: true,
+    });
     if (r.code !== 0) throw new Error(`the flannel-two-host scenario failed (exit ${r.code}):\n${r.stdout.slice(-2000)}`);
   }
 
@@ -83,7 +85,9 @@ try {
       if (inject !== 'gso') await host.$`ip link set dev ${device} mtu ${values.mtu as string}`;
       const now = await host.$`ip -d link show dev ${device}`;
       const shown = `mtu ${/ mtu (\d+)/.exec(now.stdout)?.[1]}, gso_max_segs ${/gso_max_segs (\d+)/.exec(now.stdout)?.[1]}`;
-      out(`injected on ${host.name}: ${device} mtu ${mtu}, gso_max_segs ${gsoMaxSegs} → ${shown} (${(await host.$`grep FLANNEL_MTU /run/flannel/subnet.env`).text()} unchanged)`);
+      out(
+        `injected on ${host.name}: ${device} mtu ${mtu}, gso_max_segs ${gsoMaxSegs} → ${shown} (${(await host.$`grep FLANNEL_MTU /run/flannel/subnet.env`).text()} unchanged)`,
+      );
     }
   } finally {
     await open.close();
@@ -105,7 +109,9 @@ try {
   out(`caught: ${caught ? 'yes' : 'no'} (exit ${r.code}, FAIL on ${failed.map((c) => c.key).join(', ') || 'nothing'})`);
   for (const path of r.results.suite.paths.filter((p) => p !== 'overlay')) {
     const own = cells.filter((c) => c.path === path);
-    const counts = ['PASS', 'WARN', 'INCONCLUSIVE', 'IMPROVED', 'FAIL'].map((v) => [v, own.filter((c) => c.verdict === v).length] as const).filter(([, n]) => n > 0);
+    const counts = ['PASS', 'WARN', 'INCONCLUSIVE', 'IMPROVED', 'FAIL']
+      .map((v) => [v, own.filter((c) => c.verdict === v).length] as const)
+      .filter(([, n]) => n > 0);
     out(`untouched ${path}: ${counts.map(([v, n]) => `${n} ${v}`).join(', ')}`);
   }
   exitCode = caught ? 0 : 1;

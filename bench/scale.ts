@@ -31,7 +31,9 @@ interface SizeResult {
 
 const LAB = 'benchscale';
 const SUBNET = '10.213.120.0/24';
-const sizes = String(argv.sizes ?? '2,4,8,16').split(',').map(Number);
+const sizes = String(argv.sizes ?? '2,4,8,16')
+  .split(',')
+  .map(Number);
 const file = argv.results ? String(argv.results) : undefined;
 const TARGETS_AT_16 = { upS: 30, scenarioS: 60, downS: 15, memoryMbPerHost: 100 } as const;
 
@@ -77,22 +79,41 @@ for (const n of sizes) {
 const f = (x: number, digits = 1) => x.toFixed(digits);
 const rows = [
   ['N', 'lab up', 'scenario', 'lab down', 'MB/host', 'verdict'],
-  ...results.map((r) => [String(r.hosts), `${f(r.upS)}s`, `${f(r.scenarioS)}s`, `${f(r.downS)}s`, f(r.memoryMbPerHost, 0), `${r.verdict}${r.warm ? '' : ' (cold image)'}`]),
+  ...results.map((r) => [
+    String(r.hosts),
+    `${f(r.upS)}s`,
+    `${f(r.scenarioS)}s`,
+    `${f(r.downS)}s`,
+    f(r.memoryMbPerHost, 0),
+    `${r.verdict}${r.warm ? '' : ' (cold image)'}`,
+  ]),
 ];
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
 const lines = rows.map((row) => row.map((c, i) => c.padStart(widths[i]!)).join('  '));
 if (results.length >= 2) {
   const ns = results.map((r) => r.hosts);
   const fitted = (key: keyof typeof TARGETS_AT_16, unit: string) => {
-    const { slope, intercept } = linearFit(ns, results.map((r) => r[key]));
+    const { slope, intercept } = linearFit(
+      ns,
+      results.map((r) => r[key]),
+    );
     const signed = (x: number) => `${x < 0 ? '−' : '+'} ${f(Math.abs(x), 2)}`;
     return `${key.padEnd(15)} ${f(intercept, 2)} ${signed(slope)} ${unit} × N`;
   };
-  lines.push('', 'fitted growth (least squares over N):', `  ${fitted('upS', 's')}`, `  ${fitted('scenarioS', 's')}`, `  ${fitted('downS', 's')}`, `  ${fitted('memoryMbPerHost', 'MB')}`);
+  lines.push(
+    '',
+    'fitted growth (least squares over N):',
+    `  ${fitted('upS', 's')}`,
+    `  ${fitted('scenarioS', 's')}`,
+    `  ${fitted('downS', 's')}`,
+    `  ${fitted('memoryMbPerHost', 'MB')}`,
+  );
 }
 const at16 = results.find((r) => r.hosts === 16);
 if (at16) {
-  const verdicts = (Object.keys(TARGETS_AT_16) as (keyof typeof TARGETS_AT_16)[]).map((k) => `${k} ${f(at16[k])} ${at16[k] <= TARGETS_AT_16[k] ? '≤' : '>'} ${TARGETS_AT_16[k]}`);
+  const verdicts = (Object.keys(TARGETS_AT_16) as (keyof typeof TARGETS_AT_16)[]).map(
+    (k) => `${k} ${f(at16[k])} ${at16[k] <= TARGETS_AT_16[k] ? '≤' : '>'} ${TARGETS_AT_16[k]}`,
+  );
   lines.push('', `targets at N = 16: ${verdicts.join(', ')}`);
 }
 process.stdout.write(`labbench scale on ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, kernel ${release()}\n${lines.join('\n')}\n`);

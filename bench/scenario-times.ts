@@ -35,5 +35,7 @@ for (const name of names) {
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   const target = TARGETS[name] ? `   target ≤ ${TARGETS[name]}s` : '';
-  process.stdout.write(`pnpm scenario ${name} (warm image, lab up → scenario → lab down): ${median.toFixed(1)}s median of ${runs} [${times.map((t) => t.toFixed(1)).join(' ')}]${target}\n`);
+  process.stdout.write(
+    `pnpm scenario ${name} (warm image, lab up → scenario → lab down): ${median.toFixed(1)}s median of ${runs} [${times.map((t) => t.toFixed(1)).join(' ')}]${target}\n`,
+  );
 }

@@ -8,8 +8,9 @@
  *
  *   pnpm bench:snapshot [--runs N] [--name LAB] [--subnet CIDR] [--name2 LAB] [--subnet2 CIDR]
  */
-import { cpus, release, tmpdir } from 'node:os';
+
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { argv } from 'zx';
 import { labbench } from './lib/cli.ts';
@@ -32,7 +33,13 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const files = mkdtempSync(join(tmpdir(), 'labbench-snapshot-bench-'));
 
-const times = { save: [] as number[], restore: [] as number[], export: [] as number[], 'import (into the other lab)': [] as number[], 'restore (other lab, other LAN)': [] as number[] };
+const times = {
+  save: [] as number[],
+  restore: [] as number[],
+  export: [] as number[],
+  'import (into the other lab)': [] as number[],
+  'restore (other lab, other LAN)': [] as number[],
+};
 const sizes: { layers: number; volumes: number; file: number }[] = [];
 try {
   await timed(['lab', 'down', '--name', LAB]);
@@ -47,7 +54,10 @@ try {
     times.export.push((await timed(['lab', 'snapshot', 'export', name, file, '--name', LAB])).ms);
     times['import (into the other lab)'].push((await timed(['lab', 'snapshot', 'import', file, '--name', LAB2])).ms);
     times['restore (other lab, other LAN)'].push((await timed(['lab', 'snapshot', 'restore', name, '--name', LAB2])).ms);
-    const listed = JSON.parse((await timed(['lab', 'snapshot', 'list', '--name', LAB, '--json'])).stdout) as { name: string; bytes: { layers: number; volumes: number } }[];
+    const listed = JSON.parse((await timed(['lab', 'snapshot', 'list', '--name', LAB, '--json'])).stdout) as {
+      name: string;
+      bytes: { layers: number; volumes: number };
+    }[];
     const own = listed.find((x) => x.name === name)!;
     sizes.push({ ...own.bytes, file: statSync(file).size });
     await timed(['lab', 'snapshot', 'rm', name, '--name', LAB]);
@@ -63,7 +73,12 @@ try {
 const first = sizes[0]!;
 const lines = [
   `snapshot of 2 hosts after flannel-two-host steps 1–5: ${mb(first.layers + first.volumes)} in the engine and the lab's state directory (image layers ${mb(first.layers)} + Docker volumes ${mb(first.volumes)}); exported file ${mb(first.file)} (gzip)`,
-  `later rounds (a save of the lab restored from the round before): ${sizes.slice(1).map((x) => mb(x.layers + x.volumes)).join(', ')}`,
+  `later rounds (a save of the lab restored from the round before): ${sizes
+    .slice(1)
+    .map((x) => mb(x.layers + x.volumes))
+    .join(', ')}`,
   ...Object.entries(times).map(([what, ms]) => `${`lab snapshot ${what}`.padEnd(44)} median ${s(median(ms)).padStart(6)}   (${ms.map(s).join(' ')})`),
 ];
-process.stdout.write(`labbench lab snapshots, ${runs} round(s), on ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, kernel ${release()}, ${new Date().toISOString()}\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+process.stdout.write(
+  `labbench lab snapshots, ${runs} round(s), on ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, kernel ${release()}, ${new Date().toISOString()}\n${lines.map((l) => `  ${l}`).join('\n')}\n`,
+);

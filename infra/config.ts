@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../src/errors.ts';
 import { tryParseCidr, tryParseIp } from '../src/net/ipv4.ts';
-import { DEFAULT_SUBNET, documentSpec, familyOf, validateSpec, type HostSpec, type OsFamily, type Role } from '../src/testbed/testbed.ts';
+import { DEFAULT_SUBNET, documentSpec, familyOf, type HostSpec, type OsFamily, type Role, validateSpec } from '../src/testbed/testbed.ts';
 import { DEFAULT_IMAGES, DEFAULT_USERS, type OsImage } from './images.ts';
 import type { DomainType } from './render/domain-xml.ts';
 import type { NetworkMode } from './render/network-xml.ts';
@@ -108,9 +108,11 @@ export function readLabConfig(source: ConfigSource, stackName: string, home: str
 
   const labName = text('labName', stackName);
   const hypervisorUri = text('hypervisorUri', CONFIG_DEFAULTS.hypervisorUri);
-  if (!/^[a-z][a-z0-9+]*:\/\//.test(hypervisorUri)) problems.push(`labbench:hypervisorUri ${JSON.stringify(hypervisorUri)} is not a libvirt URI (e.g. qemu:///system or qemu+ssh://user@host/system)`);
+  if (!/^[a-z][a-z0-9+]*:\/\//.test(hypervisorUri))
+    problems.push(`labbench:hypervisorUri ${JSON.stringify(hypervisorUri)} is not a libvirt URI (e.g. qemu:///system or qemu+ssh://user@host/system)`);
   const domainType = text('domainType', CONFIG_DEFAULTS.domainType);
-  if (domainType !== 'kvm' && domainType !== 'qemu') problems.push(`labbench:domainType ${JSON.stringify(domainType)} must be kvm or qemu (qemu emulates, for hosts without usable KVM)`);
+  if (domainType !== 'kvm' && domainType !== 'qemu')
+    problems.push(`labbench:domainType ${JSON.stringify(domainType)} must be kvm or qemu (qemu emulates, for hosts without usable KVM)`);
   const networkMode = text('networkMode', CONFIG_DEFAULTS.networkMode);
   if (networkMode !== 'nat' && networkMode !== 'none') problems.push(`labbench:networkMode ${JSON.stringify(networkMode)} must be nat or none`);
   const lanCidr = text('lanCidr', CONFIG_DEFAULTS.lanCidr);
@@ -123,7 +125,8 @@ export function readLabConfig(source: ConfigSource, stackName: string, home: str
 
   const sshPublicKey = (source.get('sshPublicKey') ?? '').trim();
   if (sshPublicKey === '') problems.push('labbench:sshPublicKey is not set (the public key the login user accepts)');
-  else if (!/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(sshPublicKey)) problems.push('labbench:sshPublicKey is not an OpenSSH public key (ssh-ed25519 AAAA…)');
+  else if (!/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(sshPublicKey))
+    problems.push('labbench:sshPublicKey is not an OpenSSH public key (ssh-ed25519 AAAA…)');
 
   // Without labbench:hosts, the document's two hosts keep their host numbers (.12 and .13) on any LAN.
   const entries: HostEntry[] = source.getObject<HostEntry[]>('hosts') ?? (tryParseCidr(lanCidr) ? documentSpec({ subnet: lanCidr }).hosts : []);

@@ -3,11 +3,11 @@
  * from, its NoCloud seed and the libvirt domain — so each VM is one node of the stack's tree.
  */
 import * as pulumi from '@pulumi/pulumi';
-import type { StackHostOutput } from './outputs.ts';
 import type { HostVm } from './config.ts';
 import { CloudInitDisk } from './libvirt/cloud-init-disk.ts';
 import { Domain } from './libvirt/domain.ts';
 import { Volume } from './libvirt/volume.ts';
+import type { StackHostOutput } from './outputs.ts';
 import { type HostKeyPair, renderMetaData, renderNetworkConfig, renderUserData } from './render/cloud-init.ts';
 import type { DomainType } from './render/domain-xml.ts';
 
@@ -64,13 +64,25 @@ export class LabVm extends pulumi.ComponentResource {
 
     this.disk = new Volume(
       `${name}-disk`,
-      { uri, pool: args.pool, name: `${host.domainName}.qcow2`, format: 'qcow2', baseVolumeId: this.baseVolume.id, baseVolumeFormat: host.image.format, size: host.diskGiB * 1024 ** 3 },
+      {
+        uri,
+        pool: args.pool,
+        name: `${host.domainName}.qcow2`,
+        format: 'qcow2',
+        baseVolumeId: this.baseVolume.id,
+        baseVolumeFormat: host.image.format,
+        size: host.diskGiB * 1024 ** 3,
+      },
       child,
     );
 
     // Direct kernel boot: the kernel and initramfs go into the pool too, where the hypervisor's QEMU can read them.
     const bootFile = (kind: 'kernel' | 'initrd', source: string, sha256: string) =>
-      new Volume(`${name}-${kind}`, { uri, pool: args.pool, name: `${host.domainName}-${kind}`, format: 'raw', source, sha256, cacheDir: args.imageCacheDir }, child);
+      new Volume(
+        `${name}-${kind}`,
+        { uri, pool: args.pool, name: `${host.domainName}-${kind}`, format: 'raw', source, sha256, cacheDir: args.imageCacheDir },
+        child,
+      );
     const { kernel, kernelSha256, initrd, initrdSha256, cmdline } = host.image;
     if (kernel && kernelSha256 && initrd && initrdSha256 && cmdline) {
       this.kernel = bootFile('kernel', kernel, kernelSha256);

@@ -4,12 +4,12 @@
  * stack outputs, which infra/index.ts exports and src/providers/libvirt maps onto an Inventory.
  */
 import * as pulumi from '@pulumi/pulumi';
-import type { LabStackOutputs } from './outputs.ts';
 import { gatewayOf } from '../src/testbed/testbed.ts';
 import type { LabConfig } from './config.ts';
 import { LabVm } from './lab-vm.ts';
 import { Network } from './libvirt/network.ts';
 import { Pool } from './libvirt/pool.ts';
+import type { LabStackOutputs } from './outputs.ts';
 import type { HostKeyPair } from './render/cloud-init.ts';
 import { lanLayout } from './render/network-xml.ts';
 

@@ -41,15 +41,25 @@ export async function preflightProblems(config: LabConfig, probes: PreflightProb
   }
   for (const [path, { sha256, what }] of files) {
     const actual = await probes.sha256Of(path);
-    if (actual === undefined) problems.push(`the ${what} ${path} does not exist (or cannot be read): fix its path in labbench:images${what.startsWith('debian-12') ? ', or build the image with `pnpm vm-image`' : ''}`);
-    else if (actual !== sha256) problems.push(`sha256 mismatch for the ${what} ${path}: expected ${sha256}, got ${actual}; set the right digest in labbench:images (or use the file the digest belongs to)`);
+    if (actual === undefined)
+      problems.push(
+        `the ${what} ${path} does not exist (or cannot be read): fix its path in labbench:images${what.startsWith('debian-12') ? ', or build the image with `pnpm vm-image`' : ''}`,
+      );
+    else if (actual !== sha256)
+      problems.push(
+        `sha256 mismatch for the ${what} ${path}: expected ${sha256}, got ${actual}; set the right digest in labbench:images (or use the file the digest belongs to)`,
+      );
   }
   const unreachable = await probes.hypervisorProblem(config.hypervisorUri);
   if (unreachable !== undefined) {
-    problems.push(`cannot reach the hypervisor ${config.hypervisorUri}: ${unreachable}; start libvirtd (as root without systemd: virtlogd -d && libvirtd -d) or fix labbench:hypervisorUri`);
+    problems.push(
+      `cannot reach the hypervisor ${config.hypervisorUri}: ${unreachable}; start libvirtd (as root without systemd: virtlogd -d && libvirtd -d) or fix labbench:hypervisorUri`,
+    );
   }
   if (config.domainType === 'kvm' && isLocalHypervisor(config.hypervisorUri) && !probes.kvmUsable()) {
-    problems.push('domainType kvm needs /dev/kvm, which this machine does not have (or cannot open); set labbench:domainType to qemu (emulation: slower, but needs no KVM)');
+    problems.push(
+      'domainType kvm needs /dev/kvm, which this machine does not have (or cannot open); set labbench:domainType to qemu (emulation: slower, but needs no KVM)',
+    );
   }
   return problems;
 }
@@ -60,7 +70,13 @@ export const machineProbes: PreflightProbes = {
   async hypervisorProblem(uri) {
     try {
       const r = await run('virsh', ['--connect', uri, 'version'], { allowFailure: true, timeoutMs: 30_000 });
-      return r.code === 0 ? undefined : r.stderr.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? `virsh exited with code ${r.code}`;
+      return r.code === 0
+        ? undefined
+        : (r.stderr
+            .trim()
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .pop() ?? `virsh exited with code ${r.code}`);
     } catch (err) {
       return (err as Error).message.split('\n')[0];
     }

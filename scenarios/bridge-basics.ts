@@ -12,15 +12,15 @@
  */
 import { ConfigError } from '../src/errors.ts';
 import { addressIn } from '../src/net/ipv4.ts';
-import { defineScenario, step, type ScenarioParams, type StepContext } from '../src/scenario/define.ts';
+import { defineScenario, type ScenarioParams, type StepContext, step } from '../src/scenario/define.ts';
 import { CENTOS_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { containerState, documentHost, eth0Of, interfacesOf } from '../src/scenario/lib/container-steps.ts';
 import { configureEngine, docker0Address, restoreEngine } from '../src/scenario/lib/docker-engine.ts';
-import { removeContainers, runContainer, restartDocker } from '../src/scenario/lib/host-steps.ts';
-import { firstClearAddress, isInterfaceAddress, overlapping } from '../src/scenario/lib/pick-addresses.ts';
+import { removeContainers, restartDocker, runContainer } from '../src/scenario/lib/host-steps.ts';
 import { flagOverride } from '../src/scenario/lib/overrides.ts';
 import { bridgeInterfaces, parseBrctlShow } from '../src/scenario/lib/parse-brctl.ts';
 import { interfaceNamed } from '../src/scenario/lib/parse-ip.ts';
+import { firstClearAddress, isInterfaceAddress, overlapping } from '../src/scenario/lib/pick-addresses.ts';
 
 const DEFAULT_BRIDGE = '172.17.0.1/16';
 /** The document's example first; the next one when the lab's LAN is the document's 192.168.100.0/24. */
@@ -42,15 +42,23 @@ export default defineScenario({
     const bip = params.overrides.bip;
     if (bip === undefined) return;
     if (!isInterfaceAddress(bip)) {
-      throw new ConfigError(`--set bip=${bip} is not an interface address with a prefix length`, { hint: 'e.g. --set bip=192.168.100.1/24, as the document writes it' });
+      throw new ConfigError(`--set bip=${bip} is not an interface address with a prefix length`, {
+        hint: 'e.g. --set bip=192.168.100.1/24, as the document writes it',
+      });
     }
     const clash = overlapping(bip, [DEFAULT_BRIDGE, ...(lan ? [lan] : [])]);
-    if (clash) throw new ConfigError(`--set bip=${bip} overlaps ${clash}, ${clash === lan ? "the lab's LAN" : "Docker's default bridge"}`, { hint: 'pick a bip in a network of its own' });
+    if (clash)
+      throw new ConfigError(`--set bip=${bip} overlaps ${clash}, ${clash === lan ? "the lab's LAN" : "Docker's default bridge"}`, {
+        hint: 'pick a bip in a network of its own',
+      });
   },
 
   steps: [
     step('1.1 容器的默认网络配置 — ip a: docker0 holds the default bridge address 172.17.0.1/16', {
-      doc: { heading: '1.1 容器的默认网络配置', text: '每台主机安装完 docker 程序后，都会生成一个 `docker0` 网卡，默认的IP网段为 `172.17.0.1/16`，该网卡是容器的默认网卡，所有容器通过桥接该网卡与外界通讯，容器的 IP 都在该网段范围内。\n\n# ip a\n# brctl show' },
+      doc: {
+        heading: '1.1 容器的默认网络配置',
+        text: '每台主机安装完 docker 程序后，都会生成一个 `docker0` 网卡，默认的IP网段为 `172.17.0.1/16`，该网卡是容器的默认网卡，所有容器通过桥接该网卡与外界通讯，容器的 IP 都在该网段范围内。\n\n# ip a\n# brctl show',
+      },
       summary: 'Look at docker0 with `ip a` and `brctl show`: it is a bridge holding 172.17.0.1/16.',
       on: 'document',
       hint: 'docker0 should hold 172.17.0.1/16; if /etc/docker/daemon.json sets a "bip", remove it and run systemctl restart docker',
@@ -70,8 +78,11 @@ export default defineScenario({
     }),
 
     step('每当我们创建一个容器后，宿主机上会增加一个 veth 开头的网卡 — docker run; ip a on the host and in the container; brctl show', {
-      doc: { heading: '1.1 容器的默认网络配置', text: '每当我们创建一个容器后，宿主机上会增加一个 `veth` 开头的网卡，`if2`表示容器内的2张号网卡。\n\ndocker run -itd --name centos01 centos:7.9\ndocker run -itd --name centos02 centos:7.9\n# ip a\n# brctl show' },
-      summary: 'Run centos01 and centos02 from centos:7.9; each adds a veth on docker0 paired with the container\'s eth0.',
+      doc: {
+        heading: '1.1 容器的默认网络配置',
+        text: '每当我们创建一个容器后，宿主机上会增加一个 `veth` 开头的网卡，`if2`表示容器内的2张号网卡。\n\ndocker run -itd --name centos01 centos:7.9\ndocker run -itd --name centos02 centos:7.9\n# ip a\n# brctl show',
+      },
+      summary: "Run centos01 and centos02 from centos:7.9; each adds a veth on docker0 paired with the container's eth0.",
       on: 'document',
       hint: 'run the containers with `docker run -itd --name centos01 centos:7.9` (and centos02) on the default bridge; compare `ip a` on the host with `docker exec centos01 ip a`',
       async solve(ctx) {
@@ -92,21 +103,41 @@ export default defineScenario({
           if (!ctx.expectEqual(`${name}: state`, state, 'running', `start it: docker run -itd --name ${name} centos:7.9`)) continue;
           const eth0 = await eth0Of(h, name);
           const veth = hostInterfaces.find((i) => i.index === eth0?.peerIndex);
-          ctx.check(`${name}: eth0@if${eth0?.peerIndex ?? '?'} names a host veth (${veth?.name ?? 'none'})`, veth?.name.startsWith('veth') === true, { hint: 'the container should be on the default bridge (no --network option)' });
+          ctx.check(`${name}: eth0@if${eth0?.peerIndex ?? '?'} names a host veth (${veth?.name ?? 'none'})`, veth?.name.startsWith('veth') === true, {
+            hint: 'the container should be on the default bridge (no --network option)',
+          });
           if (!veth) continue;
           veths.push(veth.name);
-          ctx.expectEqual(`${name}: the bridge ${veth.name} is attached to (master)`, veth.master, 'docker0', 'the container should be on the default bridge (no --network option)');
-          ctx.check(`${name}: ${veth.name}@if${veth.peerIndex} names the container's ${eth0?.index}: eth0`, veth.peerIndex === eth0?.index, { expected: eth0?.index, actual: veth.peerIndex });
+          ctx.expectEqual(
+            `${name}: the bridge ${veth.name} is attached to (master)`,
+            veth.master,
+            'docker0',
+            'the container should be on the default bridge (no --network option)',
+          );
+          ctx.check(`${name}: ${veth.name}@if${veth.peerIndex} names the container's ${eth0?.index}: eth0`, veth.peerIndex === eth0?.index, {
+            expected: eth0?.index,
+            actual: veth.peerIndex,
+          });
           const addr = eth0?.inet[0] ?? '';
-          ctx.check(`${name}: eth0 ${addr} lies in docker0's 172.17.0.0/16`, addressIn(addr, '172.17.0.0/16'), { actual: addr, hint: 'docker0 must still be 172.17.0.1/16 here (no bip yet)' });
+          ctx.check(`${name}: eth0 ${addr} lies in docker0's 172.17.0.0/16`, addressIn(addr, '172.17.0.0/16'), {
+            actual: addr,
+            hint: 'docker0 must still be 172.17.0.1/16 here (no bip yet)',
+          });
         }
         const attached = bridgeInterfaces(parseBrctlShow((await h.$`brctl show`).stdout), 'docker0') ?? [];
-        ctx.check(`brctl show: docker0 carries ${veths.join(' ') || 'the containers\' veths'}`, veths.length === CONTAINERS.length && veths.every((v) => attached.includes(v)), { actual: attached.join(' ') });
+        ctx.check(
+          `brctl show: docker0 carries ${veths.join(' ') || "the containers' veths"}`,
+          veths.length === CONTAINERS.length && veths.every((v) => attached.includes(v)),
+          { actual: attached.join(' ') },
+        );
       },
     }),
 
     step('注：更改默认网段 — daemon.json "bip"; systemctl restart docker; docker0 moves', {
-      doc: { heading: '1.1 容器的默认网络配置', text: '注：如果想更改该默认网段，可以在 `daemon.json` 增加配置 `"bip": "192.168.100.1/24"`。并重启docker服务。' },
+      doc: {
+        heading: '1.1 容器的默认网络配置',
+        text: '注：如果想更改该默认网段，可以在 `daemon.json` 增加配置 `"bip": "192.168.100.1/24"`。并重启docker服务。',
+      },
       summary: 'Set "bip" in /etc/docker/daemon.json (192.168.101.1/24 when the lab\'s LAN is 192.168.100.0/24) and restart docker: docker0 moves there.',
       on: 'document',
       hint: 'write {"bip": "ADDR/LEN"} into /etc/docker/daemon.json with a network the LAN does not use, then systemctl restart docker and look at ip a show docker0',
@@ -125,10 +156,19 @@ export default defineScenario({
       async check(ctx) {
         const h = documentHost(ctx);
         const bip = (await h.$({ nothrow: true })`cat /etc/docker/daemon.json`).stdout.match(/"bip"\s*:\s*"([^"]+)"/)?.[1];
-        ctx.check(`daemon.json sets a bip clear of the LAN and 172.17.0.0/16 (${bip ?? 'none'})`, bip !== undefined && isInterfaceAddress(bip) && overlapping(bip, [DEFAULT_BRIDGE, ctx.lab.inventory.subnet]) === undefined, {
-          hint: `add "bip": "192.168.101.1/24" to /etc/docker/daemon.json (the document's 192.168.100.1/24 is this lab's LAN ${ctx.lab.inventory.subnet})`,
-        });
-        ctx.expectEqual('docker0 address after the restart', await docker0Address(h), bip, 'docker reads daemon.json only when it starts: systemctl restart docker');
+        ctx.check(
+          `daemon.json sets a bip clear of the LAN and 172.17.0.0/16 (${bip ?? 'none'})`,
+          bip !== undefined && isInterfaceAddress(bip) && overlapping(bip, [DEFAULT_BRIDGE, ctx.lab.inventory.subnet]) === undefined,
+          {
+            hint: `add "bip": "192.168.101.1/24" to /etc/docker/daemon.json (the document's 192.168.100.1/24 is this lab's LAN ${ctx.lab.inventory.subnet})`,
+          },
+        );
+        ctx.expectEqual(
+          'docker0 address after the restart',
+          await docker0Address(h),
+          bip,
+          'docker reads daemon.json only when it starts: systemctl restart docker',
+        );
       },
     }),
   ],
@@ -139,4 +179,3 @@ export default defineScenario({
     await restoreEngine(h);
   },
 });
-

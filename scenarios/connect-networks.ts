@@ -15,15 +15,15 @@
 import { ConfigError } from '../src/errors.ts';
 import type { Host } from '../src/host.ts';
 import { addressIn } from '../src/net/ipv4.ts';
-import { defineScenario, step, type StepContext } from '../src/scenario/define.ts';
+import { defineScenario, type StepContext, step } from '../src/scenario/define.ts';
 import { CENTOS_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { documentHost, ifconfigOf, pingFrom, removeNetworks, shortIdOf } from '../src/scenario/lib/container-steps.ts';
 import { removeContainers, runContainer } from '../src/scenario/lib/host-steps.ts';
 import { flagOverride } from '../src/scenario/lib/overrides.ts';
 import { parseNetworkLs } from '../src/scenario/lib/parse-docker.ts';
 import { parseRouteN, routeTo } from '../src/scenario/lib/parse-route.ts';
-import { describePing, type PingOutcome } from '../src/scenario/lib/ping-outcome.ts';
 import { overlapping } from '../src/scenario/lib/pick-addresses.ts';
+import { describePing, type PingOutcome } from '../src/scenario/lib/ping-outcome.ts';
 
 const NETWORK01 = { name: 'network01', subnet: '172.10.0.0/24', gateway: '172.10.0.1' } as const;
 const NETWORK02 = { name: 'network02', subnet: '172.20.0.0/24', gateway: '172.20.0.1' } as const;
@@ -60,12 +60,16 @@ export default defineScenario({
   validate(params, lan) {
     flagOverride(params, 'connect', true);
     const clash = lan ? overlapping(lan, [NETWORK01.subnet, NETWORK02.subnet]) : undefined;
-    if (clash) throw new ConfigError(`the lab's LAN ${lan} overlaps ${clash}, a network this chapter creates`, { hint: 'bring the lab up with another --subnet' });
+    if (clash)
+      throw new ConfigError(`the lab's LAN ${lan} overlaps ${clash}, a network this chapter creates`, { hint: 'bring the lab up with another --subnet' });
   },
 
   steps: [
     step('3.5 的网络 — network01 (172.10.0.0/24) with server01 and server02', {
-      doc: { heading: '3.5 自定义网络', text: 'docker network create --subnet 172.10.0.0/24 --gateway 172.10.0.1 network01\ndocker run -d -it --name server01 --network network01 centos:7.9\ndocker run -d -it --name server02 --network network01 centos:7.9' },
+      doc: {
+        heading: '3.5 自定义网络',
+        text: 'docker network create --subnet 172.10.0.0/24 --gateway 172.10.0.1 network01\ndocker run -d -it --name server01 --network network01 centos:7.9\ndocker run -d -it --name server02 --network network01 centos:7.9',
+      },
       summary: 'As in 3.5: network01 (172.10.0.0/24) with server01 and server02 on it.',
       on: 'document',
       hint: 'create network01 with --subnet 172.10.0.0/24 --gateway 172.10.0.1, then run server01 and server02 with --network network01',
@@ -81,12 +85,19 @@ export default defineScenario({
       async check(ctx) {
         const h = documentHost(ctx);
         for (const name of ['server01', 'server02']) await expectNetworks(ctx, name, [NETWORK01.name], `run ${name} with --network network01`);
-        ctx.expectEqual('server01: its address on network01', (await interfaceIn(h, 'server01', NETWORK01.subnet).catch(() => undefined))?.cidr, '172.10.0.2/24');
+        ctx.expectEqual(
+          'server01: its address on network01',
+          (await interfaceIn(h, 'server01', NETWORK01.subnet).catch(() => undefined))?.cidr,
+          '172.10.0.2/24',
+        );
       },
     }),
 
     step('新创建一个 network02 — docker network create --subnet 172.20.0.0/24 --gateway 172.20.0.1 network02; docker network ls', {
-      doc: { heading: '3.6 实现不同网络互联', text: '# 新创建一个 network02\ndocker network create --subnet 172.20.0.0/24 --gateway 172.20.0.1 network02\n# 查看网络列表\n# docker network ls' },
+      doc: {
+        heading: '3.6 实现不同网络互联',
+        text: '# 新创建一个 network02\ndocker network create --subnet 172.20.0.0/24 --gateway 172.20.0.1 network02\n# 查看网络列表\n# docker network ls',
+      },
       summary: 'Create network02 (172.20.0.0/24, gateway 172.20.0.1).',
       on: 'document',
       hint: 'docker network create --subnet 172.20.0.0/24 --gateway 172.20.0.1 network02',
@@ -107,7 +118,10 @@ export default defineScenario({
     }),
 
     step('新创建一个容器，使用 network02 网络，发现无法 ping 通 network01 网络的容器 — server03: ping server01, 172.10.0.2, <ID>', {
-      doc: { heading: '3.6 实现不同网络互联', text: '新创建一个容器，使用 `network02` 网络，发现无法 `ping` 通 `network01` 网络的容器。\n\ndocker run -d -it --name server03 --network network02 centos:7.9\n# docker exec -it server03 bash\n# ping -c 3 server01\n# ping -c 3 172.10.0.2' },
+      doc: {
+        heading: '3.6 实现不同网络互联',
+        text: '新创建一个容器，使用 `network02` 网络，发现无法 `ping` 通 `network01` 网络的容器。\n\ndocker run -d -it --name server03 --network network02 centos:7.9\n# docker exec -it server03 bash\n# ping -c 3 server01\n# ping -c 3 172.10.0.2',
+      },
       summary: 'Run server03 on network02: it cannot reach server01 by name, IP or ID.',
       on: 'document',
       hint: 'run server03 with --network network02 only (not on network01 yet)',
@@ -123,7 +137,10 @@ export default defineScenario({
     }),
 
     step('解决方案：docker network connect network02 server01; docker network connect network01 server03 — ifconfig, route -n, ping both ways', {
-      doc: { heading: '3.6 实现不同网络互联', text: '解决方案：**使用 `docker network connect` 将容器附加到对方网络**\n\ndocker network connect network02 server01\ndocker network connect network01 server03\n# docker exec server01 ifconfig\n# docker exec server03 route -n' },
+      doc: {
+        heading: '3.6 实现不同网络互联',
+        text: '解决方案：**使用 `docker network connect` 将容器附加到对方网络**\n\ndocker network connect network02 server01\ndocker network connect network01 server03\n# docker exec server01 ifconfig\n# docker exec server03 route -n',
+      },
       summary: 'Connect server01 to network02 and server03 to network01: each gets an interface and a route in the other network, and they reach each other.',
       on: 'document',
       hint: 'docker network connect <network> <container>, once for each container',
@@ -140,14 +157,27 @@ export default defineScenario({
       },
       async check(ctx) {
         const h = documentHost(ctx);
-        for (const [container, other] of [['server01', NETWORK02], ['server03', NETWORK01]] as const) {
+        for (const [container, other] of [
+          ['server01', NETWORK02],
+          ['server03', NETWORK01],
+        ] as const) {
           const iface = await interfaceIn(h, container, other.subnet).catch(() => undefined);
-          ctx.check(`${container}: ifconfig shows an interface in ${other.name} ${other.subnet} (${iface ? `${iface.name} ${iface.cidr}` : 'none'})`, iface !== undefined, { hint: `docker network connect ${other.name} ${container}` });
+          ctx.check(
+            `${container}: ifconfig shows an interface in ${other.name} ${other.subnet} (${iface ? `${iface.name} ${iface.cidr}` : 'none'})`,
+            iface !== undefined,
+            { hint: `docker network connect ${other.name} ${container}` },
+          );
           const route = routeTo(parseRouteN((await h.$({ nothrow: true })`docker exec ${container} route -n`).stdout), other.subnet);
-          ctx.check(`${container}: route -n has ${other.subnet} on ${route?.iface ?? 'no interface'}`, route !== undefined && route.iface === iface?.name, { expected: iface?.name, actual: route?.iface });
+          ctx.check(`${container}: route -n has ${other.subnet} on ${route?.iface ?? 'no interface'}`, route !== undefined && route.iface === iface?.name, {
+            expected: iface?.name,
+            actual: route?.iface,
+          });
         }
         for (const p of await pingServer01(ctx, 3)) {
-          ctx.check(`server03: ping ${p.target} → ${p.address ?? '?'}: ${describePing(p)}`, p.address === '172.10.0.2' && p.received > 0, { expected: '172.10.0.2', actual: p.address ?? p.error });
+          ctx.check(`server03: ping ${p.target} → ${p.address ?? '?'}: ${describePing(p)}`, p.address === '172.10.0.2' && p.received > 0, {
+            expected: '172.10.0.2',
+            actual: p.address ?? p.error,
+          });
         }
         const back = await pingFrom(h, 'server01', 'server03', 3);
         ctx.check(`server01: ping server03 → ${back.address ?? '?'}: ${describePing(back)}`, back.received > 0);

@@ -13,7 +13,7 @@
  */
 import { ConfigError } from '../src/errors.ts';
 import { addressIn, tryParseIp } from '../src/net/ipv4.ts';
-import { defineScenario, step, type ScenarioParams } from '../src/scenario/define.ts';
+import { defineScenario, type ScenarioParams, step } from '../src/scenario/define.ts';
 import { CENTOS_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { documentHost, interfacesOf, lastRunOf, removeFinishedRuns } from '../src/scenario/lib/container-steps.ts';
 import { configureEngine, restoreEngine } from '../src/scenario/lib/docker-engine.ts';
@@ -35,7 +35,10 @@ function settingsOf(params: ScenarioParams): { bip: string; gateway: string; dns
   return {
     bip: stringOverride(params, 'bip', '10.0.0.1/24'),
     gateway: stringOverride(params, 'defaultGateway', '10.0.0.254'),
-    dns: stringOverride(params, 'dns', '1.1.1.1,8.8.8.8').split(',').map((s) => s.trim()).filter(Boolean),
+    dns: stringOverride(params, 'dns', '1.1.1.1,8.8.8.8')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   };
 }
 
@@ -57,19 +60,27 @@ export default defineScenario({
   validate(params, lan) {
     flagOverride(params, 'restart', true);
     const { bip, gateway, dns } = settingsOf(params);
-    if (!isInterfaceAddress(bip)) throw new ConfigError(`bip ${bip} is not an interface address with a prefix length`, { hint: 'e.g. --set bip=10.0.0.1/24, as the document writes it' });
+    if (!isInterfaceAddress(bip))
+      throw new ConfigError(`bip ${bip} is not an interface address with a prefix length`, { hint: 'e.g. --set bip=10.0.0.1/24, as the document writes it' });
     const clash = overlapping(bip, [...(lan ? [lan] : []), '172.17.0.0/16']);
-    if (clash) throw new ConfigError(`bip ${bip} overlaps ${clash}${clash === lan ? ", the lab's LAN" : ''}`, { hint: 'choose another with --set bip=… --set defaultGateway=…' });
+    if (clash)
+      throw new ConfigError(`bip ${bip} overlaps ${clash}${clash === lan ? ", the lab's LAN" : ''}`, {
+        hint: 'choose another with --set bip=… --set defaultGateway=…',
+      });
     if (!addressIn(gateway, bip)) {
       throw new ConfigError(`default-gateway ${gateway} is not an address in ${bip}`, { hint: 'e.g. --set defaultGateway=10.0.0.254' });
     }
     const bad = dns.find((d) => tryParseIp(d) === undefined);
-    if (bad !== undefined || dns.length === 0) throw new ConfigError(`dns "${dns.join(',')}" is not a list of IPv4 addresses`, { hint: 'e.g. --set dns=1.1.1.1,8.8.8.8' });
+    if (bad !== undefined || dns.length === 0)
+      throw new ConfigError(`dns "${dns.join(',')}" is not a list of IPv4 addresses`, { hint: 'e.g. --set dns=1.1.1.1,8.8.8.8' });
   },
 
   steps: [
     step('3.2 Bridge 网络模式 — docker network inspect bridge; ip_forward', {
-      doc: { heading: '3.2 Bridge 网络模式', text: 'Bridge桥接模式是docker默认的一种网络模式，也是使用最多的一种模式。当启动一个容器后，该容器自动获得IP地址，并通过桥接docker0网卡通过宿主机对外通信。此模式宿主机需要启动`ip_forward`功能。\n\n# docker network inspect bridge' },
+      doc: {
+        heading: '3.2 Bridge 网络模式',
+        text: 'Bridge桥接模式是docker默认的一种网络模式，也是使用最多的一种模式。当启动一个容器后，该容器自动获得IP地址，并通过桥接docker0网卡通过宿主机对外通信。此模式宿主机需要启动`ip_forward`功能。\n\n# docker network inspect bridge',
+      },
       summary: 'Inspect the default bridge network: 172.17.0.0/16 through docker0, icc and masquerading on; ip_forward is on.',
       on: 'document',
       hint: 'the default bridge must be as Docker makes it: no bip, icc or other bridge settings in /etc/docker/daemon.json, and net.ipv4.ip_forward = 1',
@@ -82,15 +93,24 @@ export default defineScenario({
         ctx.expectEqual('Driver', bridge?.Driver, 'bridge');
         ctx.expectEqual('IPAM.Config', JSON.stringify(bridge?.IPAM.Config), JSON.stringify([{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }]));
         for (const [key, value] of Object.entries(DEFAULT_BRIDGE_OPTIONS)) ctx.expectEqual(`Options ${key}`, bridge?.Options[key], value);
-        ctx.expectEqual('此模式宿主机需要启动ip_forward功能: net.ipv4.ip_forward', (await h.$`cat /proc/sys/net/ipv4/ip_forward`).text(), '1', 'Docker turns ip_forward on when it starts; check sysctl net.ipv4.ip_forward');
+        ctx.expectEqual(
+          '此模式宿主机需要启动ip_forward功能: net.ipv4.ip_forward',
+          (await h.$`cat /proc/sys/net/ipv4/ip_forward`).text(),
+          '1',
+          'Docker turns ip_forward on when it starts; check sysctl net.ipv4.ip_forward',
+        );
       },
     }),
 
     step('修改 daemon.json — "bip", "default-gateway", "dns"; systemctl restart docker; ip a: docker0', {
-      doc: { heading: '3.2 Bridge 网络模式', text: '可以通过修改 `daemon.json` 配置文件来修改桥接万卡 `docker0` 的网络配置，\n\n{\n  "bip": "10.0.0.1/24",\n  "default-gateway": "10.0.0.254",\n  "dns": ["1.1.1.1","8.8.8.8"]\n}\n\n添加以上配置，并重启 docker 服务，查看 docker0 网卡配置' },
-      summary: 'Put bip 10.0.0.1/24, default-gateway 10.0.0.254 and dns 1.1.1.1, 8.8.8.8 into /etc/docker/daemon.json and restart docker: docker0 moves to 10.0.0.1/24.',
+      doc: {
+        heading: '3.2 Bridge 网络模式',
+        text: '可以通过修改 `daemon.json` 配置文件来修改桥接万卡 `docker0` 的网络配置，\n\n{\n  "bip": "10.0.0.1/24",\n  "default-gateway": "10.0.0.254",\n  "dns": ["1.1.1.1","8.8.8.8"]\n}\n\n添加以上配置，并重启 docker 服务，查看 docker0 网卡配置',
+      },
+      summary:
+        'Put bip 10.0.0.1/24, default-gateway 10.0.0.254 and dns 1.1.1.1, 8.8.8.8 into /etc/docker/daemon.json and restart docker: docker0 moves to 10.0.0.1/24.',
       on: 'document',
-      hint: 'daemon.json is JSON: leave out the document\'s // comments; then systemctl restart docker and look at ip a show docker0',
+      hint: "daemon.json is JSON: leave out the document's // comments; then systemctl restart docker and look at ip a show docker0",
       async solve(ctx) {
         const h = documentHost(ctx);
         const { bip, gateway, dns } = settingsOf(ctx.params);
@@ -107,7 +127,7 @@ export default defineScenario({
         try {
           written = JSON.parse(text) as Record<string, unknown>;
         } catch {
-          ctx.check('/etc/docker/daemon.json is valid JSON', false, { hint: 'remove the document\'s // comments: JSON has none' });
+          ctx.check('/etc/docker/daemon.json is valid JSON', false, { hint: "remove the document's // comments: JSON has none" });
         }
         ctx.expectEqual('daemon.json', JSON.stringify([written.bip, written['default-gateway'], written.dns]), JSON.stringify([bip, gateway, dns]));
         const docker0 = interfaceNamed(await interfacesOf(h), 'docker0');
@@ -116,7 +136,10 @@ export default defineScenario({
     }),
 
     step('启动容器查看容器IP与dns地址 — docker run centos:7.9 hostname -i; docker run centos:7.9 cat /etc/resolv.conf | grep -w nameserver', {
-      doc: { heading: '3.2 Bridge 网络模式', text: '启动容器查看容器IP与dns地址\n\n# docker run centos:7.9 hostname -i\n# docker run centos:7.9 cat /etc/resolv.conf | grep -w nameserver' },
+      doc: {
+        heading: '3.2 Bridge 网络模式',
+        text: '启动容器查看容器IP与dns地址\n\n# docker run centos:7.9 hostname -i\n# docker run centos:7.9 cat /etc/resolv.conf | grep -w nameserver',
+      },
       summary: 'Run a container for hostname -i and one for /etc/resolv.conf: the address lies in 10.0.0.0/24, the nameservers are 1.1.1.1 and 8.8.8.8.',
       on: 'document',
       hint: 'run the two docker run lines of the document after docker was restarted with the new daemon.json',
@@ -132,12 +155,25 @@ export default defineScenario({
         const { bip, gateway, dns } = settingsOf(ctx.params);
         const hostname = await lastRunOf(h, CENTOS_IMAGE, 'hostname -i');
         const ip = hostname?.output.trim() ?? '';
-        ctx.check(`docker run centos:7.9 hostname -i printed ${ip || 'nothing'}, an address in ${bip}`, addressIn(ip, bip), { actual: ip || 'no such container (docker ps -a)', hint: 'run docker run centos:7.9 hostname -i after docker was restarted with the new bip' });
+        ctx.check(`docker run centos:7.9 hostname -i printed ${ip || 'nothing'}, an address in ${bip}`, addressIn(ip, bip), {
+          actual: ip || 'no such container (docker ps -a)',
+          hint: 'run docker run centos:7.9 hostname -i after docker was restarted with the new bip',
+        });
         const resolv = await lastRunOf(h, CENTOS_IMAGE, 'cat /etc/resolv.conf');
-        ctx.expectEqual('nameserver lines', resolv ? parseNameservers(resolv.output).join(' ') : 'no such container (docker ps -a)', dns.join(' '), 'run docker run centos:7.9 cat /etc/resolv.conf | grep -w nameserver after docker was restarted with the new dns');
+        ctx.expectEqual(
+          'nameserver lines',
+          resolv ? parseNameservers(resolv.output).join(' ') : 'no such container (docker ps -a)',
+          dns.join(' '),
+          'run docker run centos:7.9 cat /etc/resolv.conf | grep -w nameserver after docker was restarted with the new dns',
+        );
         const [bridge] = (await h.$`docker network inspect bridge`).json<BridgeInspect[]>();
         const aux = bridge?.IPAM.Config?.[0]?.AuxiliaryAddresses?.DefaultGatewayIPv4;
-        ctx.expectEqual('the bridge\'s default gateway for containers (IPAM AuxiliaryAddresses.DefaultGatewayIPv4)', aux, gateway, 'set "default-gateway" in daemon.json and restart docker');
+        ctx.expectEqual(
+          "the bridge's default gateway for containers (IPAM AuxiliaryAddresses.DefaultGatewayIPv4)",
+          aux,
+          gateway,
+          'set "default-gateway" in daemon.json and restart docker',
+        );
       },
     }),
   ],

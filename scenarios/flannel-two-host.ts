@@ -12,18 +12,26 @@ import { DEFAULT_SUBNET_FILE as SUBNET_ENV } from '../src/flannel/subnet-env.ts'
 import { parseEnvironmentFile } from '../src/flannel/sysconfig.ts';
 import type { Host } from '../src/host.ts';
 import { addressIn, overlaps, parseCidr, tryParseCidr } from '../src/net/ipv4.ts';
-import { defineScenario, step, type ScenarioParams, type StepContext } from '../src/scenario/define.ts';
+import { defineScenario, type ScenarioParams, type StepContext, step } from '../src/scenario/define.ts';
 import { CENTOS_LATEST, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { lanInterface } from '../src/scenario/lib/container-steps.ts';
 import { configureEngine, restoreEngine } from '../src/scenario/lib/docker-engine.ts';
 import { etcdConfigOf, etcdctlPrefix } from '../src/scenario/lib/etcd-host.ts';
 import { removeFlannel } from '../src/scenario/lib/flannel-install.ts';
 import {
-  checkFlanneld, checkSysconfig, diagnoseFlanneld, expectedLease, type FlannelEtcd, installFlannelOn, startFlanneld, subnetEnvOf, writeSysconfig,
+  checkFlanneld,
+  checkSysconfig,
+  diagnoseFlanneld,
+  expectedLease,
+  type FlannelEtcd,
+  installFlannelOn,
+  startFlanneld,
+  subnetEnvOf,
+  writeSysconfig,
 } from '../src/scenario/lib/flannel-steps.ts';
 import { containerAddress, removeContainers, restartDocker, runContainer, waitFor } from '../src/scenario/lib/host-steps.ts';
 import { prefixOfMask } from '../src/scenario/lib/parse-route.ts';
-import { describeMesh, pingMesh, renderMeshMatrix, type MeshEndpoint } from '../src/scenario/lib/ping-mesh.ts';
+import { describeMesh, type MeshEndpoint, pingMesh, renderMeshMatrix } from '../src/scenario/lib/ping-mesh.ts';
 import { startAndEnableBound } from '../src/scenario/lib/unit-start.ts';
 import { ensureDocker, ensureEtcd, prepareFirewall } from '../src/scenario/platform.ts';
 
@@ -66,11 +74,15 @@ export default defineScenario({
 
   validate(params, lanSubnet) {
     if (params.flanneld && !/^https?:\/\//.test(params.flanneld) && !existsSync(params.flanneld)) {
-      throw new ConfigError(`--flanneld ${params.flanneld}: no such file`, { hint: 'give a flanneld binary, a flannel release tarball, or an https URL of one' });
+      throw new ConfigError(`--flanneld ${params.flanneld}: no such file`, {
+        hint: 'give a flanneld binary, a flannel release tarball, or an https URL of one',
+      });
     }
     const network = tryParseCidr(networkOf(params));
-    if (!network) throw new ConfigError(`flannel network "${networkOf(params)}" is not an IPv4 CIDR block`, { hint: 'e.g. 172.20.0.0/16, as the document uses' });
-    if (network.prefix > 22) throw new ConfigError(`flannel network ${networkOf(params)} is too small`, { hint: 'use a /22 or larger so each host gets a /24' });
+    if (!network)
+      throw new ConfigError(`flannel network "${networkOf(params)}" is not an IPv4 CIDR block`, { hint: 'e.g. 172.20.0.0/16, as the document uses' });
+    if (network.prefix > 22)
+      throw new ConfigError(`flannel network ${networkOf(params)} is too small`, { hint: 'use a /22 or larger so each host gets a /24' });
     const clash = [
       ...(lanSubnet ? [{ cidr: lanSubnet, what: "the lab's LAN" }] : []),
       { cidr: '172.17.0.0/16', what: "Docker's default bridge (docker0)" },
@@ -84,10 +96,13 @@ export default defineScenario({
 
   steps: [
     step('主机A: yum -y install etcd flannel; /etc/etcd/etcd.conf as the document configures it; systemctl start etcd && systemctl enable etcd', {
-      doc: { heading: '4.1 安装 flannel — 主机A', text: 'yum -y install etcd flannel\n\netcd 配置\n# /etc/etcd/etcd.conf\nETCD_DATA_DIR="/var/lib/etcd/default.etcd"\nETCD_LISTEN_CLIENT_URLS="http://0.0.0.0:2379"\nETCD_NAME="default"\nETCD_ADVERTISE_CLIENT_URLS="http://0.0.0.0:2379"\n\n启动 etcd 服务\nsystemctl start etcd && systemctl enable etcd' },
+      doc: {
+        heading: '4.1 安装 flannel — 主机A',
+        text: 'yum -y install etcd flannel\n\netcd 配置\n# /etc/etcd/etcd.conf\nETCD_DATA_DIR="/var/lib/etcd/default.etcd"\nETCD_LISTEN_CLIENT_URLS="http://0.0.0.0:2379"\nETCD_NAME="default"\nETCD_ADVERTISE_CLIENT_URLS="http://0.0.0.0:2379"\n\n启动 etcd 服务\nsystemctl start etcd && systemctl enable etcd',
+      },
       summary: 'On host A: install etcd and flannel, configure etcd as the document shows, start and enable it.',
       on: 'A',
-      hint: 'host A\'s /etc/etcd/etcd.conf must hold the document\'s four ETCD_ settings; then systemctl start etcd && systemctl enable etcd',
+      hint: "host A's /etc/etcd/etcd.conf must hold the document's four ETCD_ settings; then systemctl start etcd && systemctl enable etcd",
       async solve(ctx) {
         const a = etcdHost(ctx);
         if (ctx.lab.inventory.offers.packages.yumStandIn) await a.$({ timeoutMs: 600_000 })`yum -y install etcd flannel`;
@@ -99,7 +114,14 @@ export default defineScenario({
         const { file, enableV2 } = await etcdConfigOf(a, DOC_ETCD_CONF);
         if (file !== DOC_ETCD_CONF) ctx.note(`on ${a.os.name} (${a.os.family} family) etcd reads ${file}; the document's Rocky host reads ${DOC_ETCD_CONF}`);
         await a.$`test -e ${file}.labbench-orig || cp -p ${file} ${file}.labbench-orig 2>/dev/null || touch ${file}.labbench-orig`;
-        await a.put(file, [...DOC_ETCD_SETTINGS.map(([k, v]) => `${k}="${v}"`), ...(enableV2 ? ['# etcd 3.4+ serves the v2 API (used by `etcdctl mk` and flannel ≤ 0.17) only when asked', 'ETCD_ENABLE_V2="true"'] : []), ''].join('\n'));
+        await a.put(
+          file,
+          [
+            ...DOC_ETCD_SETTINGS.map(([k, v]) => `${k}="${v}"`),
+            ...(enableV2 ? ['# etcd 3.4+ serves the v2 API (used by `etcdctl mk` and flannel ≤ 0.17) only when asked', 'ETCD_ENABLE_V2="true"'] : []),
+            '',
+          ].join('\n'),
+        );
         await a.$`cat ${file}`;
         await a.$`systemctl daemon-reload`;
         if ((await a.$({ nothrow: true })`systemctl is-active etcd`).ok) await a.$({ timeoutMs: 60_000 })`systemctl restart etcd`;
@@ -115,17 +137,29 @@ export default defineScenario({
         if (!ctx.check(`${a.name}: ${file} exists`, read.ok, { hint: `write ${file} with the document's four ETCD_ settings` })) return;
         const conf = parseEnvironmentFile(read.stdout);
         for (const [key, value] of DOC_ETCD_SETTINGS) ctx.expectEqual(key, conf[key], value, `set ${key}="${value}" in ${file}, then systemctl restart etcd`);
-        ctx.expectEqual('etcd is active', (await a.$({ nothrow: true })`systemctl is-active etcd`).text(), 'active', 'systemctl start etcd (journalctl -u etcd says why it does not start)');
+        ctx.expectEqual(
+          'etcd is active',
+          (await a.$({ nothrow: true })`systemctl is-active etcd`).text(),
+          'active',
+          'systemctl start etcd (journalctl -u etcd says why it does not start)',
+        );
         ctx.expectEqual('etcd is enabled', (await a.$({ nothrow: true })`systemctl is-enabled etcd`).text(), 'enabled', 'systemctl enable etcd');
         await ctx.onEachHost(ctx.withRole('flannel'), async (h) => {
           const ls = await h.$({ nothrow: true, timeoutMs: 20_000 })`ETCDCTL_API=2 etcdctl --no-sync --endpoints ${etcdEndpoint(ctx)} ls /`;
-          ctx.check(`${h.name} reaches etcd's v2 API at ${etcdEndpoint(ctx)}`, ls.ok, { expected: 'exit 0', actual: ls.ok ? 'exit 0' : ls.stderr.trim().split('\n').pop(), hint: 'etcd must listen on 0.0.0.0:2379 (ETCD_LISTEN_CLIENT_URLS) and run' });
+          ctx.check(`${h.name} reaches etcd's v2 API at ${etcdEndpoint(ctx)}`, ls.ok, {
+            expected: 'exit 0',
+            actual: ls.ok ? 'exit 0' : ls.stderr.trim().split('\n').pop(),
+            hint: 'etcd must listen on 0.0.0.0:2379 (ETCD_LISTEN_CLIENT_URLS) and run',
+          });
         });
       },
     }),
 
     step('主机A: flannel 配置 — /etc/sysconfig/flanneld, then etcdctl mk /atomic.io/network/config', {
-      doc: { heading: '4.1 安装 flannel — 主机A', text: 'flannel 配置\n# /etc/sysconfig/flanneld\nFLANNEL_ETCD_ENDPOINTS="http://192.168.100.12:2379"\nFLANNEL_ETCD_PREFIX="/atomic.io/network"\n\n在 etcd 中添加网段\netcdctl mk /atomic.io/network/config \'{"Network":"172.20.0.0/16"}\'\netcdctl get /atomic.io/network/config' },
+      doc: {
+        heading: '4.1 安装 flannel — 主机A',
+        text: 'flannel 配置\n# /etc/sysconfig/flanneld\nFLANNEL_ETCD_ENDPOINTS="http://192.168.100.12:2379"\nFLANNEL_ETCD_PREFIX="/atomic.io/network"\n\n在 etcd 中添加网段\netcdctl mk /atomic.io/network/config \'{"Network":"172.20.0.0/16"}\'\netcdctl get /atomic.io/network/config',
+      },
       summary: 'On host A: point /etc/sysconfig/flanneld at etcd on host A and store the flannel network 172.20.0.0/16 in etcd.',
       on: 'A',
       hint: 'FLANNEL_ETCD_ENDPOINTS is host A\'s own address on port 2379 and FLANNEL_ETCD_PREFIX="/atomic.io/network"; the key is <prefix>/config',
@@ -139,7 +173,7 @@ export default defineScenario({
         if (!mk.ok && /Key already exists/.test(mk.stderr)) {
           const have = (await a.$`${v2}etcdctl get ${configKey(ETCD_PREFIX)}`).text();
           if (have !== want) {
-            ctx.note('the key exists from an earlier run with another value: setting it to this run\'s value');
+            ctx.note("the key exists from an earlier run with another value: setting it to this run's value");
             await a.$`${v2}etcdctl set ${configKey(ETCD_PREFIX)} ${want}`;
           } else ctx.note('the key exists from an earlier run (kept lab) with the same value');
         } else if (!mk.ok) throw new LabbenchError(`etcdctl mk failed: ${mk.stderr.trim() || mk.text()}`);
@@ -149,7 +183,12 @@ export default defineScenario({
         const a = etcdHost(ctx);
         await checkSysconfig(ctx, a, flannelEtcd(ctx));
         const got = await a.$({ nothrow: true })`ETCDCTL_API=2 etcdctl get ${configKey(ETCD_PREFIX)}`;
-        ctx.expectEqual(`etcdctl get ${configKey(ETCD_PREFIX)}`, got.ok ? got.text() : got.stderr.trim().split('\n').pop(), configJson(ctx.params), `store it: etcdctl mk ${configKey(ETCD_PREFIX)} '{"Network":"${networkOf(ctx.params)}"}'`);
+        ctx.expectEqual(
+          `etcdctl get ${configKey(ETCD_PREFIX)}`,
+          got.ok ? got.text() : got.stderr.trim().split('\n').pop(),
+          configJson(ctx.params),
+          `store it: etcdctl mk ${configKey(ETCD_PREFIX)} '{"Network":"${networkOf(ctx.params)}"}'`,
+        );
       },
     }),
 
@@ -167,10 +206,13 @@ export default defineScenario({
     }),
 
     step('主机B: apt -y install flannel; /etc/sysconfig/flanneld; systemctl start flanneld && systemctl enable flanneld', {
-      doc: { heading: '4.1 安装 flannel — 主机B', text: 'apt -y install flannel\n\nflannel 配置\n# /etc/sysconfig/flanneld\nFLANNEL_ETCD_ENDPOINTS="http://192.168.100.12:2379"\nFLANNEL_ETCD_PREFIX="/atomic.io/network"\n\n启动 flannel 服务\nsystemctl start flanneld && systemctl enable flanneld' },
+      doc: {
+        heading: '4.1 安装 flannel — 主机B',
+        text: 'apt -y install flannel\n\nflannel 配置\n# /etc/sysconfig/flanneld\nFLANNEL_ETCD_ENDPOINTS="http://192.168.100.12:2379"\nFLANNEL_ETCD_PREFIX="/atomic.io/network"\n\n启动 flannel 服务\nsystemctl start flanneld && systemctl enable flanneld',
+      },
       summary: 'On host B: install flannel, point /etc/sysconfig/flanneld at etcd on host A, start and enable flanneld.',
       on: 'B',
-      hint: 'host B\'s /etc/sysconfig/flanneld points at host A (FLANNEL_ETCD_ENDPOINTS with host A\'s address) with the same prefix /atomic.io/network',
+      hint: "host B's /etc/sysconfig/flanneld points at host A (FLANNEL_ETCD_ENDPOINTS with host A's address) with the same prefix /atomic.io/network",
       async solve(ctx) {
         await ctx.onEachHost(otherFlannelHosts(ctx), async (h) => {
           if (!ctx.lab.inventory.offers.packages.flannel) {
@@ -190,8 +232,11 @@ export default defineScenario({
       },
     }),
 
-    step('4.2 查看 flannel 的 subnet 信息 — each host\'s /run/flannel/subnet.env and its lease in etcd', {
-      doc: { heading: '4.2 使用 flannel 网络', text: '查看 flannel 的 subnet 信息，每个 flannel 主机的 `FLANNEL_SUBNET` 不一样\n\n# 192.168.100.12  cat /run/flannel/subnet.env\n# 192.168.100.13  cat /run/flannel/subnet.env' },
+    step("4.2 查看 flannel 的 subnet 信息 — each host's /run/flannel/subnet.env and its lease in etcd", {
+      doc: {
+        heading: '4.2 使用 flannel 网络',
+        text: '查看 flannel 的 subnet 信息，每个 flannel 主机的 `FLANNEL_SUBNET` 不一样\n\n# 192.168.100.12  cat /run/flannel/subnet.env\n# 192.168.100.13  cat /run/flannel/subnet.env',
+      },
       summary: 'On both hosts: read /run/flannel/subnet.env; each host has its own FLANNEL_SUBNET in 172.20.0.0/16.',
       on: 'A+B',
       hint: 'subnet.env is written by a running flanneld; both hosts must use the same etcd endpoint and prefix',
@@ -201,7 +246,9 @@ export default defineScenario({
             await waitFor(h, `test -s ${SUBNET_ENV}`, SUBNET_ENV_TIMEOUT_MS);
           } catch (err) {
             if (!(err instanceof TimeoutError)) throw err;
-            throw new TimeoutError(`${h.name}: flanneld wrote no ${SUBNET_ENV} within ${SUBNET_ENV_TIMEOUT_MS / 1000}s — ${await diagnoseFlanneld(h, flannelEtcd(ctx))}`);
+            throw new TimeoutError(
+              `${h.name}: flanneld wrote no ${SUBNET_ENV} within ${SUBNET_ENV_TIMEOUT_MS / 1000}s — ${await diagnoseFlanneld(h, flannelEtcd(ctx))}`,
+            );
           }
           await h.$`cat ${SUBNET_ENV}`;
         });
@@ -211,7 +258,12 @@ export default defineScenario({
         const backend: Backend = backendOf(ctx.params) ?? 'udp';
         const found = await ctx.onEachHost(ctx.withRole('flannel'), async (h): Promise<string | undefined> => {
           const env = await subnetEnvOf(h);
-          if (!ctx.check(`${h.name}: ${SUBNET_ENV} exists`, env !== undefined, { hint: `flanneld writes it once it runs on ${h.name}: systemctl status flanneld` })) return undefined;
+          if (
+            !ctx.check(`${h.name}: ${SUBNET_ENV} exists`, env !== undefined, {
+              hint: `flanneld writes it once it runs on ${h.name}: systemctl status flanneld`,
+            })
+          )
+            return undefined;
           const lanMtu = Number((await h.$`cat /sys/class/net/${(await lanInterface(h)).name}/mtu`).text());
           ctx.expectEqual(`${h.name}: FLANNEL_NETWORK`, env!.FLANNEL_NETWORK, network, `etcd's ${configKey(ETCD_PREFIX)} must say "Network":"${network}"`);
           const subnet = env!.FLANNEL_SUBNET ?? '';
@@ -221,7 +273,10 @@ export default defineScenario({
           return subnet;
         });
         const subnets = found.filter((x): x is string => x !== undefined);
-        ctx.check('each host has its own FLANNEL_SUBNET', new Set(subnets).size === subnets.length, { actual: subnets.join(' '), hint: 'both hosts must use the same etcd and prefix, so that etcd hands out distinct subnets' });
+        ctx.check('each host has its own FLANNEL_SUBNET', new Set(subnets).size === subnets.length, {
+          actual: subnets.join(' '),
+          hint: 'both hosts must use the same etcd and prefix, so that etcd hands out distinct subnets',
+        });
         const a = etcdHost(ctx);
         const hosts = ctx.withRole('flannel');
         await ctx.onEachHost(hosts, async (h) => {
@@ -235,10 +290,14 @@ export default defineScenario({
     }),
 
     step('编辑 docker 的配置文件 — daemon.json bip/mtu from subnet.env; systemctl restart docker; docker0 address', {
-      doc: { heading: '4.2 使用 flannel 网络', text: '编辑 docker 的配置文件\n\n# 192.168.100.12\n{\n  "bip": "172.20.24.1/24",\n  "mtu": 1472\n}\n\n重启 docker\nsystemctl restart docker\n\n查看 docker0 的 ip 地址' },
-      summary: 'On both hosts: set daemon.json "bip" to the host\'s FLANNEL_SUBNET and "mtu" to FLANNEL_MTU, restart docker: docker0 moves into the flannel subnet.',
+      doc: {
+        heading: '4.2 使用 flannel 网络',
+        text: '编辑 docker 的配置文件\n\n# 192.168.100.12\n{\n  "bip": "172.20.24.1/24",\n  "mtu": 1472\n}\n\n重启 docker\nsystemctl restart docker\n\n查看 docker0 的 ip 地址',
+      },
+      summary:
+        'On both hosts: set daemon.json "bip" to the host\'s FLANNEL_SUBNET and "mtu" to FLANNEL_MTU, restart docker: docker0 moves into the flannel subnet.',
       on: 'A+B',
-      hint: 'each host\'s bip is its own FLANNEL_SUBNET from /run/flannel/subnet.env (they differ), mtu is FLANNEL_MTU; then systemctl restart docker',
+      hint: "each host's bip is its own FLANNEL_SUBNET from /run/flannel/subnet.env (they differ), mtu is FLANNEL_MTU; then systemctl restart docker",
       async solve(ctx) {
         await ctx.onEachHost(ctx.withRole('flannel'), async (h) => {
           const env = (await subnetEnvOf(h)) ?? {};
@@ -258,18 +317,31 @@ export default defineScenario({
           } catch {
             ctx.check(`${h.name}: /etc/docker/daemon.json is valid JSON`, false, { hint: 'write it as the document shows: {"bip": "…", "mtu": …}' });
           }
-          ctx.expectEqual(`${h.name}: daemon.json bip is FLANNEL_SUBNET`, json.bip, env.FLANNEL_SUBNET, `copy FLANNEL_SUBNET from ${h.name}'s own /run/flannel/subnet.env`);
+          ctx.expectEqual(
+            `${h.name}: daemon.json bip is FLANNEL_SUBNET`,
+            json.bip,
+            env.FLANNEL_SUBNET,
+            `copy FLANNEL_SUBNET from ${h.name}'s own /run/flannel/subnet.env`,
+          );
           ctx.expectEqual(`${h.name}: daemon.json mtu is FLANNEL_MTU`, json.mtu, Number(env.FLANNEL_MTU), 'mtu is a number, without quotes');
           const ifconfig = (await h.$({ nothrow: true })`ifconfig docker0`).stdout.match(/inet (\S+)\s+netmask (\S+)/);
           const addr = ifconfig ? `${ifconfig[1]}/${prefixOfMask(ifconfig[2]!)}` : undefined;
-          ctx.expectEqual(`${h.name}: docker0 carries FLANNEL_SUBNET`, addr, env.FLANNEL_SUBNET, 'docker reads daemon.json only when it starts: systemctl restart docker');
+          ctx.expectEqual(
+            `${h.name}: docker0 carries FLANNEL_SUBNET`,
+            addr,
+            env.FLANNEL_SUBNET,
+            'docker reads daemon.json only when it starts: systemctl restart docker',
+          );
         });
       },
     }),
 
     step('测试容器网络互通 — docker run -it -d --name test centos:latest on each host; each pings the other across hosts', {
-      doc: { heading: '测试容器网络互通', text: 'docker run -it -d --name test centos:latest\n\ndocker exec test ping 172.20.24.2\ndocker exec test ping 172.20.32.2\n\n如果不通，则执行以下命令，修改 iptables 规则表\niptables -P INPUT ACCEPT\niptables -P FORWARD ACCEPT\niptables -F' },
-      summary: 'On both hosts: run a container named test; each pings the other host\'s test container through flannel.',
+      doc: {
+        heading: '测试容器网络互通',
+        text: 'docker run -it -d --name test centos:latest\n\ndocker exec test ping 172.20.24.2\ndocker exec test ping 172.20.32.2\n\n如果不通，则执行以下命令，修改 iptables 规则表\niptables -P INPUT ACCEPT\niptables -P FORWARD ACCEPT\niptables -F',
+      },
+      summary: "On both hosts: run a container named test; each pings the other host's test container through flannel.",
       on: 'A+B',
       hint: 'run docker run -it -d --name test centos:latest on both hosts after docker was restarted with the flannel bip; if ping fails, iptables -P FORWARD ACCEPT',
       async solve(ctx) {
@@ -280,10 +352,21 @@ export default defineScenario({
           await runContainer(h, 'test', [CENTOS_LATEST], ['-it', '-d']);
           return containerAddress(h, 'test');
         });
-        const mesh = await pingMesh(ctx, 'test', hosts.map((host, i) => ({ host, address: ips[i]! })));
-        ctx.note(`ping -c 3 from container test on each host (row) to test on every other host (column):\n${renderMeshMatrix(hosts.map((h) => h.name), mesh)}`);
+        const mesh = await pingMesh(
+          ctx,
+          'test',
+          hosts.map((host, i) => ({ host, address: ips[i]! })),
+        );
+        ctx.note(
+          `ping -c 3 from container test on each host (row) to test on every other host (column):\n${renderMeshMatrix(
+            hosts.map((h) => h.name),
+            mesh,
+          )}`,
+        );
         if (mesh.every((c) => c.ok)) return;
-        ctx.note('ping failed: trying the document\'s fallback, iptables -P INPUT ACCEPT; iptables -P FORWARD ACCEPT (its `iptables -F` is left out: it would also flush flannel\'s and Docker\'s rules)');
+        ctx.note(
+          "ping failed: trying the document's fallback, iptables -P INPUT ACCEPT; iptables -P FORWARD ACCEPT (its `iptables -F` is left out: it would also flush flannel's and Docker's rules)",
+        );
         await ctx.onEachHost(hosts, (h) => h.$`iptables -P INPUT ACCEPT && iptables -P FORWARD ACCEPT`);
       },
       async check(ctx) {
@@ -291,14 +374,27 @@ export default defineScenario({
         const found = await ctx.onEachHost(hosts, async (h): Promise<MeshEndpoint | undefined> => {
           const ip = await containerAddress(h, 'test').catch(() => '');
           const env = (await subnetEnvOf(h)) ?? {};
-          const ok = ctx.check(`${h.name}: container test got ${ip || 'no address'} from its flannel subnet ${env.FLANNEL_SUBNET ?? '?'}`, addressIn(ip, env.FLANNEL_SUBNET), { actual: ip, hint: `run docker run -it -d --name test centos:latest on ${h.name} after docker was restarted with the flannel bip` });
+          const ok = ctx.check(
+            `${h.name}: container test got ${ip || 'no address'} from its flannel subnet ${env.FLANNEL_SUBNET ?? '?'}`,
+            addressIn(ip, env.FLANNEL_SUBNET),
+            { actual: ip, hint: `run docker run -it -d --name test centos:latest on ${h.name} after docker was restarted with the flannel bip` },
+          );
           return ok ? { host: h, address: ip } : undefined;
         });
         const endpoints = found.filter((e): e is MeshEndpoint => e !== undefined);
         if (endpoints.length < 2) return;
         const mesh = await pingMesh(ctx, 'test', endpoints);
-        ctx.note(`ping -c 3 from container test on each host (row) to test on every other host (column):\n${renderMeshMatrix(endpoints.map((e) => e.host.name), mesh)}`);
-        ctx.check(`test containers across hosts ping each other: ${describeMesh(mesh)}`, mesh.every((c) => c.ok), { hint: 'both flanneld must run; if they do, the document\'s fallback: iptables -P FORWARD ACCEPT' });
+        ctx.note(
+          `ping -c 3 from container test on each host (row) to test on every other host (column):\n${renderMeshMatrix(
+            endpoints.map((e) => e.host.name),
+            mesh,
+          )}`,
+        );
+        ctx.check(
+          `test containers across hosts ping each other: ${describeMesh(mesh)}`,
+          mesh.every((c) => c.ok),
+          { hint: "both flanneld must run; if they do, the document's fallback: iptables -P FORWARD ACCEPT" },
+        );
       },
     }),
   ],

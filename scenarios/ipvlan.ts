@@ -13,7 +13,7 @@
  *                  use (e.g. parent=nosuch0) makes step 1 FAIL, not SKIP: only the kernel's
  *                  missing driver is a reason to skip
  */
-import { defineScenario, step, type StepContext } from '../src/scenario/define.ts';
+import { defineScenario, type StepContext, step } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { createLanNetwork, eth0Of, hostPair, interfacesOf, removeLanNetwork, spareLanAddress } from '../src/scenario/lib/container-steps.ts';
 import { interfaceNamed } from '../src/scenario/lib/parse-ip.ts';
@@ -36,30 +36,33 @@ function skipIfNoIpvlan(ctx: StepContext): void {
 export default defineScenario({
   name: 'ipvlan',
   section: '3.1',
-  title: 'ipvlan: containers sharing the parent\'s MAC, each with its own LAN address',
-  summary: 'docker network create -d ipvlan on the LAN interface (SKIPPED with the kernel\'s reason where ipvlan is not built)',
+  title: "ipvlan: containers sharing the parent's MAC, each with its own LAN address",
+  summary: "docker network create -d ipvlan on the LAN interface (SKIPPED with the kernel's reason where ipvlan is not built)",
 
   steps: [
-    step('ipvlan — docker network create -d ipvlan --subnet <LAN> --gateway <LAN gateway> -o parent=<LAN interface> ipvlan01; docker run --network ipvlan01 --ip <spare LAN address>', async (ctx) => {
-      const { a } = hostPair(ctx);
-      await createLanNetwork(ctx, 'ipvlan', NETWORK, CONTAINER);
-      const lan = ctx.lab.inventory.subnet;
-      await ensureBoxImage(a);
-      const ip = containerIp(ctx);
-      const run = await a.$({ nothrow: true })`docker run -d -it --name ${CONTAINER} --network ${NETWORK} --ip ${ip} ${BOX_IMAGE}`;
-      if (!run.ok && NO_KERNEL_IPVLAN.test(run.stderr)) {
-        const said = (run.stderr.trim().split('\n').at(-1) ?? '').replace(/^docker: /, '');
-        const reason = `${a.name}'s kernel has no ipvlan driver (netlink: operation not supported) — docker run said: ${said}`;
-        ctx.state.set('no-ipvlan', reason);
-        ctx.skip(reason);
-      }
-      ctx.check('docker run on ipvlan01', run.ok, { actual: run.stderr.trim() });
-      const eth0 = (await eth0Of(a, CONTAINER));
-      ctx.expectEqual('the container\'s eth0 address', eth0?.inet[0], `${ip}/${lan.split('/')[1]}`);
-      ctx.state.set('container', { ip, mac: eth0?.mac });
-    }),
+    step(
+      'ipvlan — docker network create -d ipvlan --subnet <LAN> --gateway <LAN gateway> -o parent=<LAN interface> ipvlan01; docker run --network ipvlan01 --ip <spare LAN address>',
+      async (ctx) => {
+        const { a } = hostPair(ctx);
+        await createLanNetwork(ctx, 'ipvlan', NETWORK, CONTAINER);
+        const lan = ctx.lab.inventory.subnet;
+        await ensureBoxImage(a);
+        const ip = containerIp(ctx);
+        const run = await a.$({ nothrow: true })`docker run -d -it --name ${CONTAINER} --network ${NETWORK} --ip ${ip} ${BOX_IMAGE}`;
+        if (!run.ok && NO_KERNEL_IPVLAN.test(run.stderr)) {
+          const said = (run.stderr.trim().split('\n').at(-1) ?? '').replace(/^docker: /, '');
+          const reason = `${a.name}'s kernel has no ipvlan driver (netlink: operation not supported) — docker run said: ${said}`;
+          ctx.state.set('no-ipvlan', reason);
+          ctx.skip(reason);
+        }
+        ctx.check('docker run on ipvlan01', run.ok, { actual: run.stderr.trim() });
+        const eth0 = await eth0Of(a, CONTAINER);
+        ctx.expectEqual("the container's eth0 address", eth0?.inet[0], `${ip}/${lan.split('/')[1]}`);
+        ctx.state.set('container', { ip, mac: eth0?.mac });
+      },
+    ),
 
-    step('多个容器共享一个 MAC 地址 — the container\'s MAC is the parent\'s', async (ctx) => {
+    step("多个容器共享一个 MAC 地址 — the container's MAC is the parent's", async (ctx) => {
       skipIfNoIpvlan(ctx);
       const { a } = hostPair(ctx);
       const c = ctx.state.get('container') as { ip: string; mac?: string };

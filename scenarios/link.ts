@@ -21,7 +21,7 @@ import { CENTOS_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { documentHost, pingFrom } from '../src/scenario/lib/container-steps.ts';
 import { removeContainers, runContainer } from '../src/scenario/lib/host-steps.ts';
 import { flagOverride } from '../src/scenario/lib/overrides.ts';
-import { hostsEntryAt, hostsEntryFor, parseHostsFile, type HostsEntry } from '../src/scenario/lib/parse-etc.ts';
+import { type HostsEntry, hostsEntryAt, hostsEntryFor, parseHostsFile } from '../src/scenario/lib/parse-etc.ts';
 import { describePing } from '../src/scenario/lib/ping-outcome.ts';
 
 const CONTAINERS = ['centos01', 'centos02', 'centos03', 'placeholder'];
@@ -61,8 +61,11 @@ export default defineScenario({
 
   steps: [
     step('2.1 实现容器名称互联 — docker run --name centos01; docker run --name centos02 --link centos01; cat /etc/hosts', {
-      doc: { heading: '2.1 实现容器名称互联', text: '通过 `docker run` 指令添加 `--link` 参数，引用容器名，实现容器互联。本质是在容器内 `/etc/hosts` 中添加对应的解析。\n\ndocker run -d -it --name centos01 centos:7.9\ndocker run -d -it --name centos02 --link centos01 centos:7.9\n# cat /etc/hosts' },
-      summary: 'Run centos01, then centos02 with --link centos01: centos02\'s /etc/hosts resolves centos01 by name and ID.',
+      doc: {
+        heading: '2.1 实现容器名称互联',
+        text: '通过 `docker run` 指令添加 `--link` 参数，引用容器名，实现容器互联。本质是在容器内 `/etc/hosts` 中添加对应的解析。\n\ndocker run -d -it --name centos01 centos:7.9\ndocker run -d -it --name centos02 --link centos01 centos:7.9\n# cat /etc/hosts',
+      },
+      summary: "Run centos01, then centos02 with --link centos01: centos02's /etc/hosts resolves centos01 by name and ID.",
       on: 'document',
       hint: 'centos02 must be started with --link centos01 (remove it and run it again: docker rm -f centos02)',
       async solve(ctx) {
@@ -84,26 +87,35 @@ export default defineScenario({
         if (!ctx.check(`centos01 runs (${c01.ip || 'no address'})`, c01.ip !== '', { hint: 'start it: docker run -d -it --name centos01 centos:7.9' })) return;
         ctx.expectEqual('centos01 /etc/hosts: its own line', show(hostsEntryAt(await hostsOf(h, 'centos01'), c01.ip)), `${c01.ip}\t${c01.id}`);
         const hosts02 = await hostsFileOf(h, 'centos02');
-        const linked = ctx.expectEqual('centos02 /etc/hosts: the line --link wrote for centos01', show(hostsEntryFor(hosts02, 'centos01')), `${c01.ip}\tcentos01 ${c01.id}`);
+        const linked = ctx.expectEqual(
+          'centos02 /etc/hosts: the line --link wrote for centos01',
+          show(hostsEntryFor(hosts02, 'centos01')),
+          `${c01.ip}\tcentos01 ${c01.id}`,
+        );
         // Without the line, the names would go to the DNS servers outside the lab (and time out there).
         if (!linked) return;
         for (const target of ['centos01', c01.id]) {
           const p = await pingFrom(h, 'centos02', target, 2);
-          ctx.check(`centos02: ping ${target} → ${p.address ?? '?'}: ${describePing(p)}`, p.address === c01.ip && p.received > 0, { expected: c01.ip, actual: p.address ?? p.error });
+          ctx.check(`centos02: ping ${target} → ${p.address ?? '?'}: ${describePing(p)}`, p.address === c01.ip && p.received > 0, {
+            expected: c01.ip,
+            actual: p.address ?? p.error,
+          });
         }
       },
     }),
 
     step('centos01 删除重启 — the entry --link wrote in centos02 is stale', {
       doc: { heading: '2.1 实现容器名称互联', text: 'centos01 删除重启，IP变成 `172.17.0.4`\n\ncentos02 容器之前使用 `--link` 参数建立的链接关系已经失效。' },
-      summary: 'Remove centos01 and run it again: centos02\'s /etc/hosts still names the old container (the link is stale).',
+      summary: "Remove centos01 and run it again: centos02's /etc/hosts still names the old container (the link is stale).",
       on: 'document',
       hint: 'remove centos01 (docker rm -f centos01) and run it again with the same name; leave centos02 as it is',
       async solve(ctx) {
         const h = documentHost(ctx);
         const old = await centos01(h);
         await h.$`docker rm -f centos01`;
-        ctx.note(`Docker 20.10 gives a freed address to the next container: a placeholder takes ${old.ip} so that centos01 comes back on a new address, as in the document`);
+        ctx.note(
+          `Docker 20.10 gives a freed address to the next container: a placeholder takes ${old.ip} so that centos01 comes back on a new address, as in the document`,
+        );
         await runContainer(h, 'placeholder', [CENTOS_IMAGE], ['-d', '-it']);
         await runContainer(h, 'centos01', [CENTOS_IMAGE], ['-d', '-it']);
         await h.$`docker exec centos01 cat /etc/hosts`;
@@ -111,15 +123,26 @@ export default defineScenario({
       async check(ctx) {
         const h = documentHost(ctx);
         const now = await centos01(h);
-        if (!ctx.check(`centos01 runs again (${now.ip || 'no address'})`, now.ip !== '', { hint: 'run it again: docker run -d -it --name centos01 centos:7.9' })) return;
+        if (
+          !ctx.check(`centos01 runs again (${now.ip || 'no address'})`, now.ip !== '', { hint: 'run it again: docker run -d -it --name centos01 centos:7.9' })
+        )
+          return;
         const entry = hostsEntryFor(await hostsFileOf(h, 'centos02'), 'centos01');
-        ctx.check(`centos02 /etc/hosts still has the line --link wrote for centos01 (${show(entry)})`, entry !== undefined, { hint: 'centos02 must be the container started with --link centos01 in the step before' });
-        ctx.check(`that line names the old centos01, not the new ${now.id} (stale)`, entry !== undefined && !entry.names.includes(now.id), { actual: show(entry), hint: 'remove centos01 and run it again: the new container gets a new ID' });
+        ctx.check(`centos02 /etc/hosts still has the line --link wrote for centos01 (${show(entry)})`, entry !== undefined, {
+          hint: 'centos02 must be the container started with --link centos01 in the step before',
+        });
+        ctx.check(`that line names the old centos01, not the new ${now.id} (stale)`, entry !== undefined && !entry.names.includes(now.id), {
+          actual: show(entry),
+          hint: 'remove centos01 and run it again: the new container gets a new ID',
+        });
       },
     }),
 
     step('2.2 自定义容器别名互联 — docker run --link centos01:server1', {
-      doc: { heading: '2.2 自定义容器别名互联', text: '也可以通过给容器取别名的方式，实现容器互联功能。\n\ndocker run -d -it --name centos01 centos:7.9\ndocker run -d -it --name centos02 --link centos01:server1 centos:7.9' },
+      doc: {
+        heading: '2.2 自定义容器别名互联',
+        text: '也可以通过给容器取别名的方式，实现容器互联功能。\n\ndocker run -d -it --name centos01 centos:7.9\ndocker run -d -it --name centos02 --link centos01:server1 centos:7.9',
+      },
       summary: 'Start over with centos02 linked to centos01 under the alias server1: centos02 resolves server1.',
       on: 'document',
       hint: 'remove both containers (docker rm -f centos01 centos02), then run centos01 and centos02 with --link centos01:server1',
@@ -134,16 +157,23 @@ export default defineScenario({
         const h = documentHost(ctx);
         const c01 = await centos01(h);
         if (!ctx.check(`centos01 runs (${c01.ip || 'no address'})`, c01.ip !== '', { hint: 'start it: docker run -d -it --name centos01 centos:7.9' })) return;
-        const linked = ctx.expectEqual('centos02 /etc/hosts: alias, ID and name of centos01', show(hostsEntryFor(await hostsFileOf(h, 'centos02'), 'centos01')), `${c01.ip}\tserver1 ${c01.id} centos01`);
+        const linked = ctx.expectEqual(
+          'centos02 /etc/hosts: alias, ID and name of centos01',
+          show(hostsEntryFor(await hostsFileOf(h, 'centos02'), 'centos01')),
+          `${c01.ip}\tserver1 ${c01.id} centos01`,
+        );
         if (!linked) return;
         const p = await pingFrom(h, 'centos02', 'server1', 2);
-        ctx.check(`centos02: ping server1 → ${p.address ?? '?'}: ${describePing(p)}`, p.address === c01.ip && p.received > 0, { expected: c01.ip, actual: p.address ?? p.error });
+        ctx.check(`centos02: ping server1 → ${p.address ?? '?'}: ${describePing(p)}`, p.address === c01.ip && p.received > 0, {
+          expected: c01.ip,
+          actual: p.address ?? p.error,
+        });
       },
     }),
 
     step('2.3 容器名称互联总结 — --link is one-way: centos01 knows nothing of centos02', {
       doc: { heading: '2.3 容器名称互联总结', text: '`--link` 可以实现容器间基础的通信，但这是单向的，而且受容器生命周期影响。' },
-      summary: 'Look at centos01\'s /etc/hosts: it has no entry for centos02 (--link is one-way).',
+      summary: "Look at centos01's /etc/hosts: it has no entry for centos02 (--link is one-way).",
       on: 'document',
       hint: 'centos01 must run without any --link (only centos02 links to it)',
       async solve(ctx) {

@@ -15,15 +15,15 @@
 import { ConfigError } from '../src/errors.ts';
 import type { Host } from '../src/host.ts';
 import { addressIn } from '../src/net/ipv4.ts';
-import { defineScenario, step, type StepContext } from '../src/scenario/define.ts';
+import { defineScenario, type StepContext, step } from '../src/scenario/define.ts';
 import { BOX_IMAGE, ensureBoxImage } from '../src/scenario/lib/box.ts';
 import { eth0Of, hostPair, pingFrom, removeNetworks } from '../src/scenario/lib/container-steps.ts';
 
-import { removeContainers, runContainer, restartDocker } from '../src/scenario/lib/host-steps.ts';
+import { removeContainers, restartDocker, runContainer } from '../src/scenario/lib/host-steps.ts';
 import { flagOverride } from '../src/scenario/lib/overrides.ts';
 import { parseDockerTable, parseNetworkLs } from '../src/scenario/lib/parse-docker.ts';
-import { describePing } from '../src/scenario/lib/ping-outcome.ts';
 import { overlapping } from '../src/scenario/lib/pick-addresses.ts';
+import { describePing } from '../src/scenario/lib/ping-outcome.ts';
 
 const NETWORK = { name: 'overlay01', subnet: '10.10.0.0/24' } as const;
 const CONTAINER = { a: 'overlay-c1', b: 'overlay-c2' } as const;
@@ -65,30 +65,37 @@ export default defineScenario({
   validate(params, lan) {
     flagOverride(params, 'join', true);
     if (lan && overlapping(lan, [NETWORK.subnet])) {
-      throw new ConfigError(`the lab's LAN ${lan} overlaps ${NETWORK.subnet}, the overlay network of this chapter`, { hint: 'bring the lab up with another --subnet' });
+      throw new ConfigError(`the lab's LAN ${lan} overlaps ${NETWORK.subnet}, the overlay network of this chapter`, {
+        hint: 'bring the lab up with another --subnet',
+      });
     }
   },
 
   steps: [
-    step('overlay — docker swarm init --advertise-addr <host A> on host A; docker swarm join --token … <host A>:2377 on host B; docker node ls', async (ctx) => {
-      const { a, b } = hostPair(ctx);
-      for (const h of [a, b]) {
-        const state = await swarmState(h);
-        if (state !== 'inactive') {
-          throw new ConfigError(`${h.name} is already in a swarm (${state}); this chapter creates its own`, { hint: `leave it first: docker swarm leave --force on ${h.name}` });
+    step(
+      'overlay — docker swarm init --advertise-addr <host A> on host A; docker swarm join --token … <host A>:2377 on host B; docker node ls',
+      async (ctx) => {
+        const { a, b } = hostPair(ctx);
+        for (const h of [a, b]) {
+          const state = await swarmState(h);
+          if (state !== 'inactive') {
+            throw new ConfigError(`${h.name} is already in a swarm (${state}); this chapter creates its own`, {
+              hint: `leave it first: docker swarm leave --force on ${h.name}`,
+            });
+          }
         }
-      }
-      await enterSwarm(ctx, a, () => a.$`docker swarm init --advertise-addr ${a.address}`);
-      const token = (await a.$`docker swarm join-token -q worker`).text();
-      if (flagOverride(ctx.params, 'join', true)) {
-        await enterSwarm(ctx, b, () => b.$`docker swarm join --advertise-addr ${b.address} --token ${token} ${`${a.address}:2377`}`);
-      } else ctx.note('join=false: host B does not join the swarm');
-      const nodes = parseDockerTable((await a.$`docker node ls`).stdout);
-      for (const h of [a, b]) {
-        const node = nodes.find((n) => n.HOSTNAME === h.name);
-        ctx.expectEqual(`docker node ls: ${h.name}`, node ? `${node.STATUS} ${node.AVAILABILITY}` : 'missing', 'Ready Active');
-      }
-    }),
+        await enterSwarm(ctx, a, () => a.$`docker swarm init --advertise-addr ${a.address}`);
+        const token = (await a.$`docker swarm join-token -q worker`).text();
+        if (flagOverride(ctx.params, 'join', true)) {
+          await enterSwarm(ctx, b, () => b.$`docker swarm join --advertise-addr ${b.address} --token ${token} ${`${a.address}:2377`}`);
+        } else ctx.note('join=false: host B does not join the swarm');
+        const nodes = parseDockerTable((await a.$`docker node ls`).stdout);
+        for (const h of [a, b]) {
+          const node = nodes.find((n) => n.HOSTNAME === h.name);
+          ctx.expectEqual(`docker node ls: ${h.name}`, node ? `${node.STATUS} ${node.AVAILABILITY}` : 'missing', 'Ready Active');
+        }
+      },
+    ),
 
     step('docker network create -d overlay --attachable --subnet 10.10.0.0/24 overlay01', async (ctx) => {
       const { a } = hostPair(ctx);
@@ -100,7 +107,10 @@ export default defineScenario({
     step('containers on both hosts — docker run --network overlay01 on host A and on host B; ping across hosts by IP and by name', async (ctx) => {
       const { a, b } = hostPair(ctx);
       const addresses = new Map<Host, string>();
-      for (const [h, name] of [[a, CONTAINER.a], [b, CONTAINER.b]] as const) {
+      for (const [h, name] of [
+        [a, CONTAINER.a],
+        [b, CONTAINER.b],
+      ] as const) {
         await ensureBoxImage(h);
         await runContainer(h, name, ['--network', NETWORK.name, BOX_IMAGE]);
         const cidr = (await eth0Of(h, name))?.inet[0] ?? '';
@@ -108,10 +118,16 @@ export default defineScenario({
         ctx.check(`${name} on ${h.name}: eth0 ${cidr || 'without an address'} lies in ${NETWORK.subnet}`, addressIn(ip, NETWORK.subnet));
         addresses.set(h, ip);
       }
-      for (const [from, fromName, to, toName] of [[a, CONTAINER.a, b, CONTAINER.b], [b, CONTAINER.b, a, CONTAINER.a]] as const) {
+      for (const [from, fromName, to, toName] of [
+        [a, CONTAINER.a, b, CONTAINER.b],
+        [b, CONTAINER.b, a, CONTAINER.a],
+      ] as const) {
         for (const target of [addresses.get(to)!, toName]) {
           const p = await pingFrom(from, fromName, target, 2);
-          ctx.check(`${fromName}@${from.name} → ${target} (${toName}@${to.name}): ${describePing(p)}`, p.address === addresses.get(to) && p.received > 0, { expected: addresses.get(to), actual: p.address ?? p.error });
+          ctx.check(`${fromName}@${from.name} → ${target} (${toName}@${to.name}): ${describePing(p)}`, p.address === addresses.get(to) && p.received > 0, {
+            expected: addresses.get(to),
+            actual: p.address ?? p.error,
+          });
         }
       }
     }),

@@ -13,7 +13,10 @@ if (!inventory) throw new Error(`lab "${lab}" is not up`);
 const opened = await openLab(inventory);
 try {
   const captures = await captureHosts(opened.hosts);
-  await writeFile(out, `${JSON.stringify({ lab: inventory.lab, subnet: inventory.subnet, hosts: inventory.hosts.map((h) => ({ name: h.name, address: h.address })), captures }, null, 1)}\n`);
+  await writeFile(
+    out,
+    `${JSON.stringify({ lab: inventory.lab, subnet: inventory.subnet, hosts: inventory.hosts.map((h) => ({ name: h.name, address: h.address })), captures }, null, 1)}\n`,
+  );
   process.stdout.write(`wrote ${out}\n`);
 } finally {
   await opened.close();

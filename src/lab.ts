@@ -7,8 +7,8 @@
 import { HostKeyError, LabbenchError, ProviderError } from './errors.ts';
 import { Host } from './host.ts';
 import type { Inventory, InventoryHost } from './inventory.ts';
-import { checkHostOs, hostOsError, type HostOsFailure } from './os/host-os.ts';
-import { parseOsRelease, READ_OS_RELEASE, type OsRelease } from './os/os-release.ts';
+import { checkHostOs, type HostOsFailure, hostOsError } from './os/host-os.ts';
+import { type OsRelease, parseOsRelease, READ_OS_RELEASE } from './os/os-release.ts';
 import type { HostOs } from './os/releases.ts';
 import { ContainerExecTransport } from './transports/container-exec.ts';
 import { SshTransport } from './transports/ssh.ts';
@@ -63,10 +63,12 @@ export async function readMachineReleases(inventory: Inventory): Promise<Map<str
       return release;
     }),
   );
-  return new Map(inventory.hosts.map((h, i) => {
-    const r = read[i]!;
-    return [h.name, r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason))];
-  }));
+  return new Map(
+    inventory.hosts.map((h, i) => {
+      const r = read[i]!;
+      return [h.name, r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason))];
+    }),
+  );
 }
 
 /** The inventory entry of a host by name (case-insensitive), or one clear error naming the hosts there are. */

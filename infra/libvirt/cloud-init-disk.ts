@@ -5,7 +5,7 @@
  * the id is the volume key (its path), which a Domain takes as `cloudinit`.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { decideDiff, type DiffPolicy } from './diff.ts';
+import { type DiffPolicy, decideDiff } from './diff.ts';
 import { failure, run, virsh, virshRemove, which } from './exec.ts';
 
 /** Resource arguments (Pulumi inputs). */
@@ -41,11 +41,18 @@ export const SEED_LABEL = 'cidata';
 
 /** Applies defaults and validates seed inputs. */
 export function checkCloudInitDiskInputs(news: Partial<CloudInitDiskInputs>): pulumi.dynamic.CheckResult<CloudInitDiskInputs> {
-  const inputs: CloudInitDiskInputs = { uri: news.uri ?? '', name: news.name ?? '', pool: news.pool ?? '', userData: news.userData ?? '', metaData: news.metaData ?? '' };
+  const inputs: CloudInitDiskInputs = {
+    uri: news.uri ?? '',
+    name: news.name ?? '',
+    pool: news.pool ?? '',
+    userData: news.userData ?? '',
+    metaData: news.metaData ?? '',
+  };
   if (news.networkConfig !== undefined && news.networkConfig !== '') inputs.networkConfig = news.networkConfig;
   const failures: pulumi.dynamic.CheckFailure[] = [];
   if (!inputs.uri) failures.push({ property: 'uri', reason: 'the hypervisor URI is required (e.g. qemu:///system)' });
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(inputs.name)) failures.push({ property: 'name', reason: `volume name ${JSON.stringify(inputs.name)} must be letters, digits, '.', '_', '+' or '-'` });
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(inputs.name))
+    failures.push({ property: 'name', reason: `volume name ${JSON.stringify(inputs.name)} must be letters, digits, '.', '_', '+' or '-'` });
   if (!inputs.pool) failures.push({ property: 'pool', reason: 'the storage pool is required' });
   if (!inputs.userData.startsWith('#cloud-config')) failures.push({ property: 'userData', reason: 'user-data must start with #cloud-config' });
   if (!/^instance-id:/m.test(inputs.metaData)) failures.push({ property: 'metaData', reason: 'meta-data must contain instance-id' });

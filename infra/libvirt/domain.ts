@@ -7,7 +7,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { type DomainSpec, type DomainType, type NetworkInterfaceSpec, renderDomainXml } from '../render/domain-xml.ts';
-import { decideDiff, type DiffPolicy } from './diff.ts';
+import { type DiffPolicy, decideDiff } from './diff.ts';
 import { tempFile, virsh, virshRemove } from './exec.ts';
 
 /** Resource arguments (Pulumi inputs). */
@@ -46,7 +46,24 @@ export interface DomainOutputs extends DomainInputs {
 
 /** vCPUs, memory, power state and autostart change in place; the rest replaces the VM. */
 export const DOMAIN_DIFF: DiffPolicy = {
-  inputs: ['uri', 'name', 'type', 'vcpu', 'memory', 'arch', 'machine', 'disks', 'cloudinit', 'networkInterfaces', 'running', 'autostart', 'kernel', 'initrd', 'cmdline', 'consoleLog'],
+  inputs: [
+    'uri',
+    'name',
+    'type',
+    'vcpu',
+    'memory',
+    'arch',
+    'machine',
+    'disks',
+    'cloudinit',
+    'networkInterfaces',
+    'running',
+    'autostart',
+    'kernel',
+    'initrd',
+    'cmdline',
+    'consoleLog',
+  ],
   updatable: ['vcpu', 'memory', 'running', 'autostart'],
 };
 
@@ -74,16 +91,23 @@ export function checkDomainInputs(news: Partial<DomainInputs>): pulumi.dynamic.C
     failures.push({ property: 'kernel', reason: 'initrd and cmdline are for direct kernel boot: give the kernel too' });
   }
   if (inputs.kernel !== undefined && inputs.cmdline === undefined) {
-    failures.push({ property: 'cmdline', reason: 'a directly booted kernel needs a command line naming its root file system (e.g. root=/dev/vda rw console=ttyS0)' });
+    failures.push({
+      property: 'cmdline',
+      reason: 'a directly booted kernel needs a command line naming its root file system (e.g. root=/dev/vda rw console=ttyS0)',
+    });
   }
   if (!inputs.uri) failures.push({ property: 'uri', reason: 'the hypervisor URI is required (e.g. qemu:///system)' });
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(inputs.name)) failures.push({ property: 'name', reason: `domain name ${JSON.stringify(inputs.name)} must be letters, digits, '.', '_', '+' or '-'` });
-  if (inputs.type !== 'kvm' && inputs.type !== 'qemu') failures.push({ property: 'type', reason: `type ${JSON.stringify(inputs.type)} is not kvm or qemu (use qemu where KVM is absent)` });
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(inputs.name))
+    failures.push({ property: 'name', reason: `domain name ${JSON.stringify(inputs.name)} must be letters, digits, '.', '_', '+' or '-'` });
+  if (inputs.type !== 'kvm' && inputs.type !== 'qemu')
+    failures.push({ property: 'type', reason: `type ${JSON.stringify(inputs.type)} is not kvm or qemu (use qemu where KVM is absent)` });
   if (!(Number.isInteger(inputs.vcpu) && inputs.vcpu >= 1)) failures.push({ property: 'vcpu', reason: `vcpu ${inputs.vcpu} must be a whole number ≥ 1` });
-  if (!(Number.isInteger(inputs.memory) && inputs.memory >= 64)) failures.push({ property: 'memory', reason: `memory ${inputs.memory} MiB must be a whole number ≥ 64` });
+  if (!(Number.isInteger(inputs.memory) && inputs.memory >= 64))
+    failures.push({ property: 'memory', reason: `memory ${inputs.memory} MiB must be a whole number ≥ 64` });
   if (inputs.disks.length === 0) failures.push({ property: 'disks', reason: 'a domain needs a system disk' });
   for (const n of inputs.networkInterfaces) {
-    if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(n.mac)) failures.push({ property: 'networkInterfaces', reason: `MAC ${JSON.stringify(n.mac)} is not of the form 52:54:00:xx:xx:xx` });
+    if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(n.mac))
+      failures.push({ property: 'networkInterfaces', reason: `MAC ${JSON.stringify(n.mac)} is not of the form 52:54:00:xx:xx:xx` });
   }
   return failures.length > 0 ? { inputs, failures } : { inputs };
 }

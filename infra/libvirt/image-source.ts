@@ -42,7 +42,11 @@ export async function sha256OfFile(path: string): Promise<string> {
 /** Resolves the digest the image must have: the pinned one, or the one its checksum file lists. */
 export async function expectedSha256(image: Omit<ImageSource, 'cacheDir'>): Promise<string> {
   if (image.sha256 !== undefined && image.sha256 !== '') {
-    if (!isSha256(image.sha256)) throw failure(`sha256 ${JSON.stringify(image.sha256)} for ${image.source} is not a 64-digit hex SHA-256`, 'copy the digest from the publisher (sha256sum prints it)');
+    if (!isSha256(image.sha256))
+      throw failure(
+        `sha256 ${JSON.stringify(image.sha256)} for ${image.source} is not a 64-digit hex SHA-256`,
+        'copy the digest from the publisher (sha256sum prints it)',
+      );
     return image.sha256.toLowerCase();
   }
   if (image.checksumUrl === undefined || image.checksumUrl === '') {
@@ -51,10 +55,15 @@ export async function expectedSha256(image: Omit<ImageSource, 'cacheDir'>): Prom
   const res = await fetch(image.checksumUrl).catch((err: Error) => {
     throw failure(`could not fetch the checksum file ${image.checksumUrl}: ${err.message}`, 'check the network, or pin the image sha256 in labbench:images');
   });
-  if (!res.ok) throw failure(`fetching the checksum file ${image.checksumUrl} answered HTTP ${res.status}`, 'check the checksumUrl, or pin the image sha256 in labbench:images');
+  if (!res.ok)
+    throw failure(
+      `fetching the checksum file ${image.checksumUrl} answered HTTP ${res.status}`,
+      'check the checksumUrl, or pin the image sha256 in labbench:images',
+    );
   const fileName = decodeURIComponent(new URL(image.source, 'file:///').pathname.split('/').pop() ?? '');
   const digest = findSha256(await res.text(), fileName);
-  if (digest === undefined) throw failure(`${image.checksumUrl} lists no SHA-256 for ${fileName}`, 'check that the image URL and checksum file belong to the same release');
+  if (digest === undefined)
+    throw failure(`${image.checksumUrl} lists no SHA-256 for ${fileName}`, 'check that the image URL and checksum file belong to the same release');
   return digest;
 }
 
@@ -89,7 +98,10 @@ export async function localImage(image: ImageSource): Promise<LocalImage> {
   await fsp.mkdir(image.cacheDir, { recursive: true });
   const partial = `${cached}.part`;
   const res = await fetch(image.source).catch((err: Error) => {
-    throw failure(`could not download ${image.source}: ${err.message}`, 'check the network, or download the image yourself and give its path in labbench:images');
+    throw failure(
+      `could not download ${image.source}: ${err.message}`,
+      'check the network, or download the image yourself and give its path in labbench:images',
+    );
   });
   if (!res.ok || res.body === null) throw failure(`downloading ${image.source} answered HTTP ${res.status}`, 'check the image URL in labbench:images');
   const hash = crypto.createHash('sha256');

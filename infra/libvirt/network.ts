@@ -4,8 +4,8 @@
  * `autostart`), plus `dhcpHosts` for the fixed leases; `uri` is the hypervisor connection.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { type DhcpHost, type NetworkMode, type NetworkSpec, lanLayout, renderDhcpHostXml, renderNetworkXml } from '../render/network-xml.ts';
-import { canonicalJson, decideDiff, type DiffPolicy } from './diff.ts';
+import { type DhcpHost, lanLayout, type NetworkMode, type NetworkSpec, renderDhcpHostXml, renderNetworkXml } from '../render/network-xml.ts';
+import { canonicalJson, type DiffPolicy, decideDiff } from './diff.ts';
 import { parseVirshInfo, tempFile, virsh, virshRemove } from './exec.ts';
 
 /** Resource arguments (Pulumi inputs). */
@@ -50,8 +50,10 @@ export function checkNetworkInputs(news: Partial<NetworkInputs>): pulumi.dynamic
     ...(news.bridge ? { bridge: news.bridge } : {}),
   };
   if (!inputs.uri) failures.push({ property: 'uri', reason: 'the hypervisor URI is required (e.g. qemu:///system)' });
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(inputs.name)) failures.push({ property: 'name', reason: `network name ${JSON.stringify(inputs.name)} must be letters, digits, '.', '_' or '-'` });
-  if (inputs.mode !== 'nat' && inputs.mode !== 'none') failures.push({ property: 'mode', reason: `mode ${JSON.stringify(inputs.mode)} is not one of nat, none` });
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(inputs.name))
+    failures.push({ property: 'name', reason: `network name ${JSON.stringify(inputs.name)} must be letters, digits, '.', '_' or '-'` });
+  if (inputs.mode !== 'nat' && inputs.mode !== 'none')
+    failures.push({ property: 'mode', reason: `mode ${JSON.stringify(inputs.mode)} is not one of nat, none` });
   if (inputs.addresses.length === 0) failures.push({ property: 'addresses', reason: 'give the LAN as a CIDR, e.g. ["192.168.100.0/24"]' });
   else {
     try {
@@ -60,9 +62,11 @@ export function checkNetworkInputs(news: Partial<NetworkInputs>): pulumi.dynamic
       failures.push({ property: 'addresses', reason: (err as Error).message });
     }
   }
-  if (inputs.bridge !== undefined && !/^[A-Za-z0-9_-]{1,15}$/.test(inputs.bridge)) failures.push({ property: 'bridge', reason: `bridge ${JSON.stringify(inputs.bridge)} must be 1–15 characters of letters, digits, '_' or '-'` });
+  if (inputs.bridge !== undefined && !/^[A-Za-z0-9_-]{1,15}$/.test(inputs.bridge))
+    failures.push({ property: 'bridge', reason: `bridge ${JSON.stringify(inputs.bridge)} must be 1–15 characters of letters, digits, '_' or '-'` });
   for (const h of inputs.dhcpHosts) {
-    if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(h.mac)) failures.push({ property: 'dhcpHosts', reason: `MAC ${JSON.stringify(h.mac)} is not of the form 52:54:00:xx:xx:xx` });
+    if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(h.mac))
+      failures.push({ property: 'dhcpHosts', reason: `MAC ${JSON.stringify(h.mac)} is not of the form 52:54:00:xx:xx:xx` });
   }
   return failures.length > 0 ? { inputs, failures } : { inputs };
 }

@@ -3,7 +3,7 @@
  * dynamic resource over virsh. Arguments follow @pulumi/libvirt's Pool (`name`, `type`, `path`).
  */
 import * as pulumi from '@pulumi/pulumi';
-import { decideDiff, type DiffPolicy } from './diff.ts';
+import { type DiffPolicy, decideDiff } from './diff.ts';
 import { parseVirshInfo, virsh, virshRemove } from './exec.ts';
 
 /** Resource arguments (Pulumi inputs). */
@@ -35,8 +35,10 @@ export function checkPoolInputs(news: Partial<PoolInputs>): pulumi.dynamic.Check
   const inputs: PoolInputs = { uri: news.uri ?? '', name: news.name ?? '', type: 'dir', path: news.path ?? '' };
   const failures: pulumi.dynamic.CheckFailure[] = [];
   if (!inputs.uri) failures.push({ property: 'uri', reason: 'the hypervisor URI is required (e.g. qemu:///system)' });
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(inputs.name)) failures.push({ property: 'name', reason: `pool name ${JSON.stringify(inputs.name)} must be letters, digits, '.', '_' or '-'` });
-  if (!inputs.path.startsWith('/')) failures.push({ property: 'path', reason: `pool path ${JSON.stringify(inputs.path)} must be an absolute directory on the hypervisor` });
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(inputs.name))
+    failures.push({ property: 'name', reason: `pool name ${JSON.stringify(inputs.name)} must be letters, digits, '.', '_' or '-'` });
+  if (!inputs.path.startsWith('/'))
+    failures.push({ property: 'path', reason: `pool path ${JSON.stringify(inputs.path)} must be an absolute directory on the hypervisor` });
   return failures.length > 0 ? { inputs, failures } : { inputs };
 }
 

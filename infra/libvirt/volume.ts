@@ -5,7 +5,7 @@
  * (`baseVolumeId`). Arguments follow @pulumi/libvirt's Volume; the id is the volume key (its path).
  */
 import * as pulumi from '@pulumi/pulumi';
-import { decideDiff, type DiffPolicy } from './diff.ts';
+import { type DiffPolicy, decideDiff } from './diff.ts';
 import { failure, run, virsh, virshRemove } from './exec.ts';
 import { localImage } from './image-source.ts';
 
@@ -74,9 +74,11 @@ export function checkVolumeInputs(news: Partial<VolumeInputs>): pulumi.dynamic.C
   if (inputs.baseVolumeId !== undefined) inputs.baseVolumeFormat = news.baseVolumeFormat ?? 'qcow2';
 
   if (!inputs.uri) failures.push({ property: 'uri', reason: 'the hypervisor URI is required (e.g. qemu:///system)' });
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(inputs.name)) failures.push({ property: 'name', reason: `volume name ${JSON.stringify(inputs.name)} must be letters, digits, '.', '_', '+' or '-'` });
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(inputs.name))
+    failures.push({ property: 'name', reason: `volume name ${JSON.stringify(inputs.name)} must be letters, digits, '.', '_', '+' or '-'` });
   if (!inputs.pool) failures.push({ property: 'pool', reason: 'the storage pool is required' });
-  if (!FORMATS.includes(inputs.format)) failures.push({ property: 'format', reason: `format ${JSON.stringify(inputs.format)} is not one of ${FORMATS.join(', ')}` });
+  if (!FORMATS.includes(inputs.format))
+    failures.push({ property: 'format', reason: `format ${JSON.stringify(inputs.format)} is not one of ${FORMATS.join(', ')}` });
   if ((inputs.source === undefined) === (inputs.baseVolumeId === undefined)) {
     failures.push({ property: 'source', reason: 'give exactly one of source (a base image) or baseVolumeId (an overlay)' });
   }
@@ -85,8 +87,10 @@ export function checkVolumeInputs(news: Partial<VolumeInputs>): pulumi.dynamic.C
   }
   if (inputs.baseVolumeId !== undefined && inputs.format !== 'qcow2') failures.push({ property: 'format', reason: 'an overlay (baseVolumeId) must be qcow2' });
   if (inputs.baseVolumeId !== undefined && inputs.size === undefined) failures.push({ property: 'size', reason: 'an overlay needs a size in bytes' });
-  if (inputs.source !== undefined && inputs.size !== undefined) failures.push({ property: 'size', reason: 'a base image keeps its own size; size is for overlays' });
-  if (inputs.size !== undefined && !(Number.isInteger(inputs.size) && inputs.size > 0)) failures.push({ property: 'size', reason: `size ${inputs.size} must be a positive whole number of bytes` });
+  if (inputs.source !== undefined && inputs.size !== undefined)
+    failures.push({ property: 'size', reason: 'a base image keeps its own size; size is for overlays' });
+  if (inputs.size !== undefined && !(Number.isInteger(inputs.size) && inputs.size > 0))
+    failures.push({ property: 'size', reason: `size ${inputs.size} must be a positive whole number of bytes` });
   return failures.length > 0 ? { inputs, failures } : { inputs };
 }
 
@@ -103,7 +107,18 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs, Volum
   async create(inputs) {
     const { uri, pool, name } = inputs;
     if (inputs.baseVolumeId !== undefined) {
-      await virsh(uri, ['vol-create-as', pool, name, String(inputs.size), '--format', 'qcow2', '--backing-vol', inputs.baseVolumeId, '--backing-vol-format', inputs.baseVolumeFormat ?? 'qcow2']);
+      await virsh(uri, [
+        'vol-create-as',
+        pool,
+        name,
+        String(inputs.size),
+        '--format',
+        'qcow2',
+        '--backing-vol',
+        inputs.baseVolumeId,
+        '--backing-vol-format',
+        inputs.baseVolumeFormat ?? 'qcow2',
+      ]);
       try {
         const path = (await virsh(uri, ['vol-path', '--pool', pool, name])).stdout.trim();
         return { id: path, outs: { ...inputs, path } };
@@ -124,7 +139,10 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs, Volum
     });
     const info = JSON.parse((await run('qemu-img', ['info', '--output=json', image.path])).stdout) as { format?: string };
     if (info.format !== inputs.format) {
-      throw failure(`${inputs.source} is a ${info.format ?? 'unknown'} image, not ${inputs.format}`, `set format: ${info.format ?? 'raw'} for this image in labbench:images`);
+      throw failure(
+        `${inputs.source} is a ${info.format ?? 'unknown'} image, not ${inputs.format}`,
+        `set format: ${info.format ?? 'raw'} for this image in labbench:images`,
+      );
     }
     const bytes = (await fs.stat(image.path)).size;
     // The upload replaces the file's bytes; libvirt reads the real format back on pool-refresh.

@@ -56,12 +56,7 @@ export function renderNetworkXml(spec: NetworkSpec): string {
       el(
         'ip',
         { address: lan.gateway, netmask: lan.netmask },
-        el(
-          'dhcp',
-          {},
-          el('range', { start: lan.rangeStart, end: lan.rangeEnd }),
-          ...spec.dhcpHosts.map((h) => dhcpHostElement(h)),
-        ),
+        el('dhcp', {}, el('range', { start: lan.rangeStart, end: lan.rangeEnd }), ...spec.dhcpHosts.map((h) => dhcpHostElement(h))),
       ),
     ),
   );

@@ -11,11 +11,7 @@ export interface XmlElement {
 }
 
 /** Builds an element; `false`/`undefined` children are dropped so optional parts read inline. */
-export function el(
-  tag: string,
-  attrs: Record<string, string | number | undefined> = {},
-  ...children: (XmlElement | string | false | undefined)[]
-): XmlElement {
+export function el(tag: string, attrs: Record<string, string | number | undefined> = {}, ...children: (XmlElement | string | false | undefined)[]): XmlElement {
   return { tag, attrs, children: children.filter((c): c is XmlElement | string => c !== false && c !== undefined) };
 }
 

@@ -5,22 +5,29 @@
  * final verdicts and the results document. The lab is behind the BenchExecutor seam, so the
  * whole flow runs against a fake in the unit tests.
  */
+
+import type { NightRecord, Revision } from './history/night.ts';
+import {
+  decideAgainstReferences,
+  judgeAcrossNights,
+  type NightsContext,
+  type NightsOutcome,
+  planReferences,
+  type ReferencePlan,
+} from './judge/across-nights.ts';
+import type { SuiteParameters } from './judge/baseline.ts';
 import { BASELINE_KIND, BASELINE_SCHEMA_VERSION, type BaselineDocument } from './judge/baseline.ts';
-import { blockOrder, type Requirement } from './plan/block-order.ts';
+import { comparisonCells } from './judge/cells.ts';
+import { type NightFacts, nightFromRecords } from './judge/night-record.ts';
+import { type CellSamples, DEFAULT_DECISION_SETTINGS, type Decision, decide } from './judge/verdict.ts';
 import type { BenchExecutor } from './measure/executor.ts';
 import type { RunValues } from './measure/extract.ts';
-import { diffFingerprints, type Fingerprint, type FingerprintDifference } from './measure/fingerprint.ts';
-import { buildResults, type ResultsDocument } from './report/results.ts';
-import { CANARY_PATH } from './plan/suite.ts';
-import { buildSchedule, confirmationCells, suiteCells, type Arm, type ScheduledRun } from './plan/schedule.ts';
-import { decide, DEFAULT_DECISION_SETTINGS, type CellSamples, type Decision } from './judge/verdict.ts';
-import { comparisonCells } from './judge/cells.ts';
+import { diffFingerprints, type Fingerprint, type FingerprintDifference, MACHINE_FIELDS } from './measure/fingerprint.ts';
 import type { RunRecord } from './measure/run-record.ts';
-import type { SuiteParameters } from './judge/baseline.ts';
-import { decideAgainstReferences, judgeAcrossNights, planReferences, type NightsContext, type NightsOutcome, type ReferencePlan } from './judge/across-nights.ts';
-import { nightFromRecords, type NightFacts } from './judge/night-record.ts';
-import type { NightRecord, Revision } from './history/night.ts';
-import { MACHINE_FIELDS } from './measure/fingerprint.ts';
+import { blockOrder, type Requirement } from './plan/block-order.ts';
+import { type Arm, buildSchedule, confirmationCells, type ScheduledRun, suiteCells } from './plan/schedule.ts';
+import { CANARY_PATH } from './plan/suite.ts';
+import { buildResults, type ResultsDocument } from './report/results.ts';
 
 /** What the runner reports as it goes. */
 export interface RunnerObserver {
@@ -75,18 +82,32 @@ export async function runBench(plan: BenchPlan, executor: BenchExecutor, observe
   const requirement = (run: ScheduledRun) => plan.requirementOf(run.canaryOf ?? run.path, run.arm);
   // The canary is measured beside every path cell in stored mode; an A/B run compares its arms within the run already.
   const canary = mode === 'stored' ? CANARY_PATH : undefined;
-  const schedule = blockOrder(buildSchedule({ cells: suiteCells(plan.paths, plan.probes, arms), runs: plan.runs, warmups: plan.warmups, seed: plan.seed, ...(canary ? { canary } : {}) }), requirement, plan.initialRequirement);
+  const schedule = blockOrder(
+    buildSchedule({ cells: suiteCells(plan.paths, plan.probes, arms), runs: plan.runs, warmups: plan.warmups, seed: plan.seed, ...(canary ? { canary } : {}) }),
+    requirement,
+    plan.initialRequirement,
+  );
   const paired = canary && plan.paths.some((p) => p !== canary) ? `, each beside a ${canary} canary run` : '';
-  observer.onPhase?.('measure', schedule.length, `${plan.paths.length} paths × ${plan.probes.length} probes${arms.length ? ' × 2 arms' : ''} × (${plan.runs} rounds + ${plan.warmups} warm-up)${paired}, seed ${plan.seed}`);
+  observer.onPhase?.(
+    'measure',
+    schedule.length,
+    `${plan.paths.length} paths × ${plan.probes.length} probes${arms.length ? ' × 2 arms' : ''} × (${plan.runs} rounds + ${plan.warmups} warm-up)${paired}, seed ${plan.seed}`,
+  );
   const records = await execute(schedule, executor, requirement, false, observer);
 
   const fingerprint = await executor.fingerprint(mode === 'ab' ? 'B' : null);
-  const variants = plan.comparison.mode === 'ab'
-    ? { A: { label: plan.comparison.labels.A, fingerprint: await executor.fingerprint('A') }, B: { label: plan.comparison.labels.B, fingerprint } }
-    : undefined;
+  const variants =
+    plan.comparison.mode === 'ab'
+      ? { A: { label: plan.comparison.labels.A, fingerprint: await executor.fingerprint('A') }, B: { label: plan.comparison.labels.B, fingerprint } }
+      : undefined;
   const { paths, probes, runs, warmups, seed, probeSettings } = plan;
   const suite: SuiteParameters = {
-    paths, probes, runs, warmups, seed, probeSettings,
+    paths,
+    probes,
+    runs,
+    warmups,
+    seed,
+    probeSettings,
     tolerances: {},
     decision: DEFAULT_DECISION_SETTINGS,
   };
@@ -101,16 +122,28 @@ export async function runBench(plan: BenchPlan, executor: BenchExecutor, observe
   const cells = comparisonCells(mode, records, reference ? { baseline: reference } : {});
   const input = { mode, cells, fingerprintDifferences: differences, ...(canary ? { canary } : {}) } as const;
   // The machine fields that differ from the previous machine's nights (history mode, a new machine).
-  const machineDifferences = references?.previous ? diffFingerprints(references.previous.fingerprint, fingerprint).filter((d) => MACHINE_FIELDS.includes(d.field)) : [];
+  const machineDifferences = references?.previous
+    ? diffFingerprints(references.previous.fingerprint, fingerprint).filter((d) => MACHINE_FIELDS.includes(d.field))
+    : [];
   const decideNow = (confirmations?: readonly CellSamples[]): Decision =>
-    references ? decideAgainstReferences(references, cells, { machineDifferences, ...(canary ? { canary } : {}) }, confirmations) : decide(input, confirmations);
+    references
+      ? decideAgainstReferences(references, cells, { machineDifferences, ...(canary ? { canary } : {}) }, confirmations)
+      : decide(input, confirmations);
   let decision: Decision = decideNow();
   let confirmations: CellSamples[] = [];
   const rerun: RunRecord[] = [];
   if (decision.needsConfirmation.length > 0) {
     const cellsToRerun = confirmationCells(decision.needsConfirmation, mode);
-    const inPlace = [...schedule].reverse().map(requirement).find((r) => r !== null) ?? plan.initialRequirement;
-    const again = blockOrder(buildSchedule({ cells: cellsToRerun, runs: plan.runs, warmups: plan.warmups, seed: confirmationSeed(plan.seed), ...(canary ? { canary } : {}) }), requirement, inPlace);
+    const inPlace =
+      [...schedule]
+        .reverse()
+        .map(requirement)
+        .find((r) => r !== null) ?? plan.initialRequirement;
+    const again = blockOrder(
+      buildSchedule({ cells: cellsToRerun, runs: plan.runs, warmups: plan.warmups, seed: confirmationSeed(plan.seed), ...(canary ? { canary } : {}) }),
+      requirement,
+      inPlace,
+    );
     observer.onPhase?.('confirm', again.length, `re-running ${decision.needsConfirmation.join(', ')}`);
     const offset = records.length;
     rerun.push(...(await execute(again, executor, requirement, true, observer)).map((r) => ({ ...r, order: r.order + offset })));
@@ -142,7 +175,16 @@ export async function runBench(plan: BenchPlan, executor: BenchExecutor, observe
 
 /** Tonight's night facts from the plan, the run's fingerprint and start. */
 function nightFacts(plan: BenchPlan, night: TonightFacts, fingerprint: NightFacts['fingerprint'], suite: SuiteParameters, startedAt: string): NightFacts {
-  return { id: night.id, testbed: plan.testbed, startedAt, finishedAt: new Date().toISOString(), revision: night.revision, fingerprint, packages: night.packages, suite };
+  return {
+    id: night.id,
+    testbed: plan.testbed,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    revision: night.revision,
+    fingerprint,
+    packages: night.packages,
+    suite,
+  };
 }
 
 /** Tonight's night as the history keeps it: its measured rounds, its facts, and the verdicts it was given. */
@@ -158,7 +200,11 @@ export function nightOfResults(results: ResultsDocument, night: TonightFacts): N
     suite: results.suite,
   });
   const verdicts = new Map(results.cells.map((c) => [c.key, c.verdict]));
-  return { ...bare, cells: bare.cells.map((c) => ({ ...c, verdict: verdicts.get(`${c.path}/${c.metric}`) ?? null })), outcome: { verdict: results.summary.overall, exitCode: results.summary.exitCode } };
+  return {
+    ...bare,
+    cells: bare.cells.map((c) => ({ ...c, verdict: verdicts.get(`${c.path}/${c.metric}`) ?? null })),
+    outcome: { verdict: results.summary.overall, exitCode: results.summary.exitCode },
+  };
 }
 
 /** Reason of every cell of a run that had no baseline to compare with. */
@@ -170,8 +216,14 @@ export const NO_BASELINE = 'no baseline to compare with (pnpm bench --update-bas
  * overlay's when no overlay is measured). A narrower run (e.g. `--paths overlay`) is then
  * compared on what it measured instead of being INCONCLUSIVE elsewhere.
  */
-export function comparableBaseline(baseline: BaselineDocument, plan: Pick<BenchPlan, 'paths' | 'probes' | 'ignoreFields'>, current: Fingerprint): BaselineDocument {
-  const samples = baseline.samples.filter((s) => (plan.paths.includes(s.path) || s.path === CANARY_PATH) && plan.probes.some((p) => s.metric.startsWith(`${p}.`)));
+export function comparableBaseline(
+  baseline: BaselineDocument,
+  plan: Pick<BenchPlan, 'paths' | 'probes' | 'ignoreFields'>,
+  current: Fingerprint,
+): BaselineDocument {
+  const samples = baseline.samples.filter(
+    (s) => (plan.paths.includes(s.path) || s.path === CANARY_PATH) && plan.probes.some((p) => s.metric.startsWith(`${p}.`)),
+  );
   const ignored = new Set(plan.ignoreFields?.(baseline.fingerprint, current) ?? []);
   const fingerprint = Object.fromEntries(Object.entries(baseline.fingerprint).filter(([field]) => !ignored.has(field)));
   return { ...baseline, samples, fingerprint };
@@ -200,7 +252,7 @@ async function execute(
     try {
       values = await executor.run({ path: slot.path, probe: slot.probe, arm: slot.arm });
     } catch (err) {
-      error = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
+      error = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
     }
     const record: RunRecord = {
       order: slot.order,

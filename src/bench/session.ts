@@ -3,35 +3,31 @@
  * overlay, set up the paths, run the bench, write the reports and the baseline, and remove
  * what the session created. Every failure before results exist is a BenchNotRunError (exit 2).
  */
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { LabbenchError } from '../errors.ts';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, LabbenchError } from '../errors.ts';
 import type { Inventory } from '../inventory.ts';
-import { openLab, type Lab } from '../lab.ts';
+import { type Lab, openLab } from '../lab.ts';
 import { createProgress, type Progress } from '../progress.ts';
 import { createProvider } from '../providers/registry.ts';
 import type { RunObserver } from '../scenario/runner.ts';
 import { documentSpec } from '../testbed/testbed.ts';
-import { loadBaseline, type BaselineDocument } from './judge/baseline.ts';
+import { type NightRecord, nightId } from './history/night.ts';
+import { appendNight, type History, readHistory } from './history/store.ts';
+import type { NightsContext } from './judge/across-nights.ts';
+import { type BaselineDocument, baselineAsNight, loadBaseline } from './judge/baseline.ts';
+import { analyseHistory } from './judge/history-analysis.ts';
 import { fieldsNotMeasured } from './measure/env-fingerprint.ts';
 import { LabExecutor } from './measure/lab-executor.ts';
 import { overlayState } from './measure/overlay.ts';
 import type { BenchHosts } from './measure/paths.ts';
-import { writeHistoryPage, writeReports, type WrittenReports } from './report/write.ts';
-import { analyseHistory } from './judge/history-analysis.ts';
-import { EXIT_NOT_RUN, type ResultsDocument } from './report/results.ts';
-import { runBench, type BenchPlan, type RunnerObserver } from './runner.ts';
-import { backendsNeeded, CANARY_PATH, overlayNeeds, type SuitePlan, type ProbeSettings } from './plan/suite.ts';
-import { baselineFromResults } from './report/baseline-record.ts';
-import { baselineAsNight } from './judge/baseline.ts';
-import { appendNight, type History, readHistory } from './history/store.ts';
-import { nightId, type NightRecord } from './history/night.ts';
 import { collectPackages, labbenchRevision } from './measure/provenance.ts';
-import { nightOfResults, type TonightFacts } from './runner.ts';
-import type { NightsContext } from './judge/across-nights.ts';
-import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../errors.ts';
-
+import { backendsNeeded, CANARY_PATH, overlayNeeds, type ProbeSettings, type SuitePlan } from './plan/suite.ts';
+import { baselineFromResults } from './report/baseline-record.ts';
+import { EXIT_NOT_RUN, type ResultsDocument } from './report/results.ts';
+import { type WrittenReports, writeHistoryPage, writeReports } from './report/write.ts';
+import { type BenchPlan, nightOfResults, type RunnerObserver, runBench, type TonightFacts } from './runner.ts';
 
 /** The bench could not run: no results, exit 2; the cause says why. */
 export class BenchNotRunError extends LabbenchError {
@@ -130,12 +126,18 @@ export async function runSession(options: SessionOptions, observer: SessionObser
       const state = needed.length > 0 ? await overlayState(hosts) : null;
       const first = state?.ready && state.backend && needed.includes(state.backend) ? state.backend : (needed[0] ?? null);
       await executor.setUp(first);
-      if (comparison.history) tonight = { id: nightId(new Date().toISOString()), revision: await labbenchRevision(REPOSITORY), packages: await collectPackages([hosts.a, hosts.b]) };
+      if (comparison.history)
+        tonight = { id: nightId(new Date().toISOString()), revision: await labbenchRevision(REPOSITORY), packages: await collectPackages([hosts.a, hosts.b]) };
       tSetup = performance.now();
     } catch (err) {
       throw new BenchNotRunError('the bench could not run', { cause: err });
     }
-    const plan = benchPlan(options, comparison.document, executor.currentBackend, comparison.history && tonight ? { context: comparison.history, night: tonight } : null);
+    const plan = benchPlan(
+      options,
+      comparison.document,
+      executor.currentBackend,
+      comparison.history && tonight ? { context: comparison.history, night: tonight } : null,
+    );
     try {
       results = await runBench(plan, executor, observer);
     } catch (err) {
@@ -151,14 +153,18 @@ export async function runSession(options: SessionOptions, observer: SessionObser
     if (!options.keep && !wasUp && upAttempted) {
       note(`taking down lab "${name}" (it was created for this run; --keep leaves it up)`);
       // Never let a failed teardown hide the run's own outcome or error: say so instead.
-      await provider.down(name, progress).catch((err: unknown) => note(`could not take down lab "${name}": ${firstLine(err)} (run \`pnpm lab down --name ${name}\`)`));
+      await provider
+        .down(name, progress)
+        .catch((err: unknown) => note(`could not take down lab "${name}": ${firstLine(err)} (run \`pnpm lab down --name ${name}\`)`));
     }
   }
   const tEnd = performance.now();
 
   const failed = results.runs.filter((r) => r.error !== null);
   if (results.runs.length > 0 && failed.length === results.runs.length) {
-    throw new BenchNotRunError(`every probe run failed (first: ${failed[0]?.error ?? 'unknown'})`, { hint: 'check the lab with `pnpm lab status` and the paths with `pnpm bench --keep`' });
+    throw new BenchNotRunError(`every probe run failed (first: ${failed[0]?.error ?? 'unknown'})`, {
+      hint: 'check the lab with `pnpm lab status` and the paths with `pnpm bench --keep`',
+    });
   }
 
   const reports = options.reportDir ? await writeReports(options.reportDir, results) : null;
@@ -169,7 +175,10 @@ export async function runSession(options: SessionOptions, observer: SessionObser
     if (options.reportDir) {
       const history = readHistory(options.history, options.testbed);
       const nights = withBaselineNight(history.nights, comparison.document);
-      const page = await writeHistoryPage(options.reportDir, analyseHistory({ testbed: options.testbed, source: options.history, nights, marks: history.marks, canary: CANARY_PATH }));
+      const page = await writeHistoryPage(
+        options.reportDir,
+        analyseHistory({ testbed: options.testbed, source: options.history, nights, marks: history.marks, canary: CANARY_PATH }),
+      );
       note(`the history page: ${page}`);
     }
   }
@@ -275,8 +284,8 @@ function benchPlan(
     : history
       ? { mode: 'history', ...history }
       : baseline
-      ? { mode: 'stored', source: options.baselineFile ?? '(none)', baseline }
-      : { mode: 'none' };
+        ? { mode: 'stored', source: options.baselineFile ?? '(none)', baseline }
+        : { mode: 'none' };
   return {
     testbed: options.testbed,
     paths: suite.paths,

@@ -6,13 +6,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ConfigError } from '../errors.ts';
-import { baselinePath, loadBaseline, type BaselineDocument } from '../bench/judge/baseline.ts';
-import { analyseHistory, type HistoryAnalysis } from '../bench/judge/history-analysis.ts';
 import { appendAcceptMark, readHistory } from '../bench/history/store.ts';
+import { type BaselineDocument, baselinePath, loadBaseline } from '../bench/judge/baseline.ts';
+import { analyseHistory, type HistoryAnalysis } from '../bench/judge/history-analysis.ts';
 import { CANARY_PATH } from '../bench/plan/suite.ts';
 import { renderHistoryPage } from '../bench/report/history-page.ts';
 import { withBaselineNight } from '../bench/session.ts';
+import { ConfigError } from '../errors.ts';
 import { parseFlags } from './args.ts';
 import { DEFAULT_TESTBED, defaultHistoryDir } from './bench.ts';
 
@@ -85,7 +85,9 @@ async function analyse(dir: string, testbed: string, baseline: BaselineDocument 
   const history = readHistory(dir, testbed);
   const nights = withBaselineNight(history.nights, baseline);
   if (nights.length === 0) {
-    throw new ConfigError(`the bench history at ${dir} has no nights of testbed "${testbed}"`, { hint: 'run `pnpm bench` (it appends every run to the history), or name another --history or --testbed' });
+    throw new ConfigError(`the bench history at ${dir} has no nights of testbed "${testbed}"`, {
+      hint: 'run `pnpm bench` (it appends every run to the history), or name another --history or --testbed',
+    });
   }
   return analyseHistory({ testbed, source: dir, nights, marks: history.marks, canary: CANARY_PATH });
 }
@@ -95,8 +97,13 @@ function accept(dir: string, testbed: string, night: string, note: string | null
   const nights = withBaselineNight(history.nights, baseline);
   const found = nights.find((n) => n.id === night);
   if (!found) {
-    const latest = nights.slice(-3).map((n) => n.id).join(', ');
-    throw new ConfigError(`no night "${night}" in the bench history at ${dir} (testbed ${testbed})`, { hint: latest ? `the latest nights: ${latest}` : 'the history is empty' });
+    const latest = nights
+      .slice(-3)
+      .map((n) => n.id)
+      .join(', ');
+    throw new ConfigError(`no night "${night}" in the bench history at ${dir} (testbed ${testbed})`, {
+      hint: latest ? `the latest nights: ${latest}` : 'the history is empty',
+    });
   }
   const file = appendAcceptMark(dir, found, note);
   process.stdout.write(`accepted ${found.id}: its series is judged from this night on (${relative(process.cwd(), file) || file})\n`);
@@ -107,11 +114,18 @@ function accept(dir: string, testbed: string, night: string, note: string | null
 function summary(a: HistoryAnalysis): string {
   const out: string[] = [];
   const last = a.nights.at(-1);
-  out.push(`bench history ${a.source}: testbed ${a.testbed}, ${a.nights.length} nights on ${a.machines.length} machine stretch(es); latest ${last?.id ?? '–'} ${last?.verdict ?? ''}`);
+  out.push(
+    `bench history ${a.source}: testbed ${a.testbed}, ${a.nights.length} nights on ${a.machines.length} machine stretch(es); latest ${last?.id ?? '–'} ${last?.verdict ?? ''}`,
+  );
   for (const m of a.machines) out.push(`  ${m.first} … ${m.last}: ${m.machine} (${m.nights} night${m.nights === 1 ? '' : 's'})`);
   for (const c of a.cells.filter((x) => x.gated)) {
-    const moves = [...c.changePoints.map((p) => `change point ${p.night} ${pct(p.shift)} (${p.description})`), ...c.transitions.map((t) => `new series ${t.night} ${pct(t.shift)} (${t.description})`)];
-    out.push(`${c.key.padEnd(24)} ${String(c.points.length).padStart(3)} nights  latest ${c.latest?.verdict ?? '–'}${moves.length > 0 ? `\n    ${moves.join('\n    ')}` : ''}`);
+    const moves = [
+      ...c.changePoints.map((p) => `change point ${p.night} ${pct(p.shift)} (${p.description})`),
+      ...c.transitions.map((t) => `new series ${t.night} ${pct(t.shift)} (${t.description})`),
+    ];
+    out.push(
+      `${c.key.padEnd(24)} ${String(c.points.length).padStart(3)} nights  latest ${c.latest?.verdict ?? '–'}${moves.length > 0 ? `\n    ${moves.join('\n    ')}` : ''}`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

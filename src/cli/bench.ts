@@ -4,19 +4,20 @@
  * with each other), print the table, write the reports. Exit 0 without FAIL, 1 with a FAIL,
  * 2 when the bench could not run, 3 when most cells could not be judged.
  */
+
+import { dirname, join } from 'node:path';
 import { baselinePath } from '../bench/judge/baseline.ts';
 import { formatNumber } from '../bench/judge/format.ts';
+import type { RunRecord } from '../bench/measure/run-record.ts';
+import { BASELINE_RUNS, DEFAULT_RUNS, randomSeed } from '../bench/plan/schedule.ts';
+import { BENCH_PROBE_SETTINGS, badBenchOptions, probeSettingsProblems, resolveSuite } from '../bench/plan/suite.ts';
 import { renderConsole } from '../bench/report/console.ts';
 import { renderJson } from '../bench/report/json.ts';
-import { BASELINE_RUNS, DEFAULT_RUNS, randomSeed } from '../bench/plan/schedule.ts';
-import { withLabLock } from '../providers/lab-lock.ts';
 import { BenchNotRunError, runSession, type SessionOptions, type SessionOutcome } from '../bench/session.ts';
-import { badBenchOptions, BENCH_PROBE_SETTINGS, probeSettingsProblems, resolveSuite } from '../bench/plan/suite.ts';
-import { consoleSink, createProgress, formatDuration } from '../progress.ts';
-import { parseFlags } from './args.ts';
-import { dirname, join } from 'node:path';
 import { stateRoot } from '../machine/state-root.ts';
-import type { RunRecord } from '../bench/measure/run-record.ts';
+import { consoleSink, createProgress, formatDuration } from '../progress.ts';
+import { withLabLock } from '../providers/lab-lock.ts';
+import { parseFlags } from './args.ts';
 
 const USAGE = `usage: pnpm bench [--baseline FILE] [--update-baseline] [--history DIR | --no-history] [--json] [--report DIR]
                   [--runs N] [--warmups N] [--seed N] [--paths loopback,host,bridge,overlay] [--probes tcp,udp,ping,rr]
@@ -107,11 +108,14 @@ export function parseBenchArgs(argv: string[], randomSeedOf: () => number = rand
   const testbed = values.testbed ?? DEFAULT_TESTBED;
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(testbed)) problems.push(`--testbed "${testbed}" must be lower-case letters, digits, ".", "_" and "-"`);
   const name = values.name ?? DEFAULT_BENCH_LAB;
-  if (values['update-baseline'] && values.ab !== undefined) problems.push('--update-baseline records a stored baseline; an --ab run compares two variants and records none');
+  if (values['update-baseline'] && values.ab !== undefined)
+    problems.push('--update-baseline records a stored baseline; an --ab run compares two variants and records none');
   if (values.baseline !== undefined && values.ab !== undefined) problems.push('--baseline and --ab exclude each other: an A/B run compares its two variants');
   if (values.history !== undefined && values['no-history']) problems.push('--history and --no-history exclude each other');
-  if (values['no-baseline'] && (values['no-history'] || values.baseline !== undefined || values['update-baseline'])) problems.push('--no-baseline goes with the history alone: not with --no-history, --baseline or --update-baseline');
-  if (values.history !== undefined && values.ab !== undefined) problems.push('--history and --ab exclude each other: an A/B run compares its two variants and is kept in no history');
+  if (values['no-baseline'] && (values['no-history'] || values.baseline !== undefined || values['update-baseline']))
+    problems.push('--no-baseline goes with the history alone: not with --no-history, --baseline or --update-baseline');
+  if (values.history !== undefined && values.ab !== undefined)
+    problems.push('--history and --ab exclude each other: an A/B run compares its two variants and is kept in no history');
   const { plan: suite, problems: suiteProblems } = resolveSuite({
     ...(values.paths !== undefined ? { paths: values.paths } : {}),
     ...(values.probes !== undefined ? { probes: values.probes } : {}),
@@ -186,7 +190,8 @@ export function trailer(outcome: SessionOutcome, runs: number): string {
   if (outcome.baselineNote) lines.push(outcome.baselineNote);
   if (outcome.baselineWritten) lines.push(`baseline written: ${outcome.baselineWritten} (--update-baseline does not gate: exit 0)`);
   if (outcome.reports) lines.push(`reports: ${outcome.reports.json}, ${outcome.reports.markdown}, ${outcome.reports.html}`);
-  if (outcome.nightWritten) lines.push(`history: ${outcome.nightWritten} (the nights' page: pnpm bench:history --history ${dirname(dirname(outcome.nightWritten))} --out DIR)`);
+  if (outcome.nightWritten)
+    lines.push(`history: ${outcome.nightWritten} (the nights' page: pnpm bench:history --history ${dirname(dirname(outcome.nightWritten))} --out DIR)`);
   return `${lines.join('\n')}\n`;
 }
 

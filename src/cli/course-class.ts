@@ -7,25 +7,25 @@
  */
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { ConfigError } from '../errors.ts';
 import { bringUpClass, type FromSnapshot } from '../course/class/bring-up.ts';
 import { createClassroom } from '../course/class/classroom.ts';
 import { parseRoster, planClass, type StudentPlan } from '../course/class/roster.ts';
 import { DEFAULT_STUCK_RULE } from '../course/class/status.ts';
 import { classTokens, classTokensFile } from '../course/class/tokens.ts';
+import { startFromFile } from '../course/from-file.ts';
+import { findExercise, stepOf } from '../course/index.ts';
 import { isLoopback } from '../course/serve/access.ts';
 import type { CourseBackend } from '../course/serve/course-backend.ts';
 import { createDesk, type Desk } from '../course/serve/desk.ts';
-import { labConnection, type LabConnection } from '../course/serve/lab-connection.ts';
+import { type LabConnection, labConnection } from '../course/serve/lab-connection.ts';
 import { buildClient, buildDashboard, renderDashboard, renderPage } from '../course/serve/page.ts';
-import { startServer, type Seat } from '../course/serve/server.ts';
+import { type Seat, startServer } from '../course/serve/server.ts';
+import { ConfigError } from '../errors.ts';
 import { settleBounded } from '../pool.ts';
 import { createProgress } from '../progress.ts';
 import { ensureInotifyRoom } from '../providers/local/inotify.ts';
 import type { Provider } from '../providers/provider.ts';
 import { createProvider } from '../providers/registry.ts';
-import { findExercise, stepOf } from '../course/index.ts';
-import { startFromFile } from '../course/from-file.ts';
 import { documentSpec } from '../testbed/testbed.ts';
 import { snapshotsOf } from './lab-snapshot.ts';
 
@@ -62,19 +62,25 @@ export async function planFromFlags(flags: ClassFlags, provider: Provider): Prom
   try {
     text = readFileSync(flags.class, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read the roster ${flags.class}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'give a file with one student name a line' });
+    throw new ConfigError(`cannot read the roster ${flags.class}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      hint: 'give a file with one student name a line',
+    });
   }
   const roster = parseRoster(text, flags.class);
   const existing = ((await provider.list?.()) ?? []).map((l) => ({ name: l.name, subnet: l.subnet }));
   const prefix = flags.prefix ?? defaultPrefix(flags.class);
-  const plans = planClass(roster, {
-    prefix,
-    ...(flags.exercise ? { exercise: flags.exercise } : {}),
-    ...(flags.at ? { at: positive(flags.at, '--at', 1) } : {}),
-    ...(flags.from && !flags.down ? { from: flags.from } : {}),
-    ...(flags.subnets ? { subnets: flags.subnets } : {}),
-    ...(flags.down ? { anyExercise: true } : {}),
-  }, existing);
+  const plans = planClass(
+    roster,
+    {
+      prefix,
+      ...(flags.exercise ? { exercise: flags.exercise } : {}),
+      ...(flags.at ? { at: positive(flags.at, '--at', 1) } : {}),
+      ...(flags.from && !flags.down ? { from: flags.from } : {}),
+      ...(flags.subnets ? { subnets: flags.subnets } : {}),
+      ...(flags.down ? { anyExercise: true } : {}),
+    },
+    existing,
+  );
   // Every exercise and start step exists, before any lab is touched.
   if (!flags.down) for (const p of plans) stepOf(await findExercise(p.exercise), p.at);
   return { prefix, plans };
@@ -102,7 +108,10 @@ function fromFile(atGiven: boolean): FromSnapshot {
 
 /** `roster.txt` → `roster`: the class's lab names are roster-alice, roster-bob, … unless --prefix says otherwise. */
 function defaultPrefix(file: string): string {
-  const base = basename(file, extname(file)).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '');
+  const base = basename(file, extname(file))
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '');
   return base.slice(0, 12) || 'class';
 }
 
@@ -142,21 +151,27 @@ export async function runClass(
   const outcomes = await bringUpClass(plans, { provider, parallel, out, ...(fromSnapshot ? { fromSnapshot } : {}) });
   const failed = plans.filter((p) => !outcomes.get(p.student)?.ok);
   out.write(`${plans.length - failed.length} of ${plans.length} lab(s) ready in ${((performance.now() - started) / 1000).toFixed(1)}s\n`);
-  if (failed.length === plans.length) throw new ConfigError('no student\'s lab could be prepared', { hint: 'the lines above say why for each' });
+  if (failed.length === plans.length) throw new ConfigError("no student's lab could be prepared", { hint: 'the lines above say why for each' });
 
-  const tokens = classTokens(prefix, plans.map((p) => p.student));
+  const tokens = classTokens(
+    prefix,
+    plans.map((p) => p.student),
+  );
   const desks = new Map<string, Desk>();
   let touched: (student: string) => void = () => undefined;
   for (const p of plans) {
     const outcome = outcomes.get(p.student);
-    desks.set(p.student, createDesk({
-      student: p.student,
-      labName: p.lab,
-      lab: labConnection(() => provider.inventory(p.lab)),
-      course,
-      ...(outcome && !outcome.ok ? { phase: 'failed' as const, detail: outcome.error } : {}),
-      onChange: () => touched(p.student),
-    }));
+    desks.set(
+      p.student,
+      createDesk({
+        student: p.student,
+        labName: p.lab,
+        lab: labConnection(() => provider.inventory(p.lab)),
+        course,
+        ...(outcome && !outcome.ok ? { phase: 'failed' as const, detail: outcome.error } : {}),
+        onChange: () => touched(p.student),
+      }),
+    );
   }
   const title = basename(flags.class);
   const classroom = await createClassroom({ title, plans, desks, rule });
@@ -174,22 +189,33 @@ export async function runClass(
     dashboard: { page: (boot) => renderDashboard(dashboard, boot, title), feed: classroom },
   });
   // Each lab's connection is opened now, not by the student's first check (an SSH handshake per host, slow on a loaded machine).
-  void settleBounded([...desks.values()].filter((d) => d.phase === 'ready'), (d) => d.lab.use(async () => undefined), parallel);
+  void settleBounded(
+    [...desks.values()].filter((d) => d.phase === 'ready'),
+    (d) => d.lab.use(async () => undefined),
+    parallel,
+  );
   if (!isLoopback(server.bind)) {
-    process.stderr.write(`warning: listening on ${server.bind}, not only on this machine: anyone who can reach it and has a URL gets root shells on that student's lab\n`);
+    process.stderr.write(
+      `warning: listening on ${server.bind}, not only on this machine: anyone who can reach it and has a URL gets root shells on that student's lab\n`,
+    );
   }
   const shown = server.bind.includes(':') ? `[${server.bind}]` : server.bind;
   const base = `http://${shown}:${running.port}`;
   const width = Math.max(7, ...plans.map((p) => p.student.length));
   const lines = [
     `${'teacher'.padEnd(width)}  ${base}/?token=${tokens.teacher}`,
-    ...plans.map((p) => `${p.student.padEnd(width)}  ${base}/?token=${tokens.students[p.student]}  (lab ${p.lab}, ${p.subnet}${outcomes.get(p.student)?.ok ? '' : ', NOT READY'})`),
+    ...plans.map(
+      (p) =>
+        `${p.student.padEnd(width)}  ${base}/?token=${tokens.students[p.student]}  (lab ${p.lab}, ${p.subnet}${outcomes.get(p.student)?.ok ? '' : ', NOT READY'})`,
+    ),
   ];
   const urls = flags.urls ?? join(dirname(flags.class), `${basename(flags.class, extname(flags.class))}.urls.txt`);
   writeFileSync(urls, `# labbench class ${title}: ${new Date().toISOString()}; give each student only their own line\n${lines.join('\n')}\n`, { mode: 0o600 });
   chmodSync(urls, 0o600);
   out.write(`class "${title}": ${plans.length} student(s); the dashboard and each student's page (also in ${urls}):\n${lines.join('\n')}\n`);
-  out.write(`stuck: ${rule.failedChecks} failed checks in a row, or ${rule.quietMinutes} min without passing a step. The labs stay up when this stops (Ctrl-C); --down takes them down.\n`);
+  out.write(
+    `stuck: ${rule.failedChecks} failed checks in a row, or ${rule.quietMinutes} min without passing a step. The labs stay up when this stops (Ctrl-C); --down takes them down.\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -3,14 +3,15 @@
  * up and reachable before listening, prints the URL with this start's token once (and nothing
  * else ever shows the token), and serves until interrupted.
  */
-import { ConfigError, ProviderError } from '../errors.ts';
-import { openLab } from '../lab.ts';
-import { newToken, isLoopback } from '../course/serve/access.ts';
+
+import { isLoopback, newToken } from '../course/serve/access.ts';
 import type { CourseBackend } from '../course/serve/course-backend.ts';
 import { createDesk } from '../course/serve/desk.ts';
-import { labConnection, type LabConnection } from '../course/serve/lab-connection.ts';
+import { type LabConnection, labConnection } from '../course/serve/lab-connection.ts';
 import { buildClient, renderPage } from '../course/serve/page.ts';
 import { startServer } from '../course/serve/server.ts';
+import { ConfigError, ProviderError } from '../errors.ts';
+import { openLab } from '../lab.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import { nameFlag } from '../testbed/testbed.ts';
 import { parseFlags } from './args.ts';
@@ -51,9 +52,14 @@ export async function runServe(argv: string[], course?: (lab: string, connection
   if (positionals.length > 0) throw new ConfigError(`course serve takes no argument "${positionals[0]}"`, { hint: SERVE_USAGE });
   const port = parsePort(values.port);
   const bind = values.host ?? '127.0.0.1';
-  const classOnly = (['exercise', 'at', 'from', 'prefix', 'subnets', 'parallel', 'urls', 'stuck-checks', 'stuck-minutes', 'down'] as const).filter((f) => values[f] !== undefined);
+  const classOnly = (['exercise', 'at', 'from', 'prefix', 'subnets', 'parallel', 'urls', 'stuck-checks', 'stuck-minutes', 'down'] as const).filter(
+    (f) => values[f] !== undefined,
+  );
   if (values.class !== undefined) {
-    if (values.name || values.provider || values.inventory) throw new ConfigError('--class brings up one lab per student (local provider): --name, --provider and --inventory do not go with it', { hint: CLASS_USAGE.split('\n')[0] });
+    if (values.name || values.provider || values.inventory)
+      throw new ConfigError('--class brings up one lab per student (local provider): --name, --provider and --inventory do not go with it', {
+        hint: CLASS_USAGE.split('\n')[0],
+      });
     if (!course) throw new ConfigError('course mode is not available in this build');
     return runClass({ ...values, class: values.class }, { bind, port }, course);
   }
@@ -64,15 +70,21 @@ export async function runServe(argv: string[], course?: (lab: string, connection
   const inventory = await provider.inventory(name);
   if (!inventory) {
     const status = await provider.status(name);
-    if (!status) throw new ConfigError(`there is no lab "${name}"`, { hint: `bring one up: \`pnpm lab up${named}\` (and \`pnpm course start <exercise>${named}\`)` });
-    throw new ConfigError(`lab "${name}" is not up (${status.state})`, { hint: `\`pnpm lab status${named}\` shows its hosts; \`pnpm lab up${named}\` brings it up` });
+    if (!status)
+      throw new ConfigError(`there is no lab "${name}"`, { hint: `bring one up: \`pnpm lab up${named}\` (and \`pnpm course start <exercise>${named}\`)` });
+    throw new ConfigError(`lab "${name}" is not up (${status.state})`, {
+      hint: `\`pnpm lab status${named}\` shows its hosts; \`pnpm lab up${named}\` brings it up`,
+    });
   }
   // A host that does not answer would only show as a dead terminal: say so now, once.
   const lab = await openLab(inventory, { transport: 'ssh' });
   try {
     await Promise.all(lab.hosts.map((h) => h.run('true', { quiet: true, timeoutMs: 15_000 })));
   } catch (err) {
-    throw new ProviderError(`lab "${name}" does not answer: ${(err as Error).message.split('\n')[0]}`, { hint: `is it running? \`pnpm lab status${named}\``, cause: err });
+    throw new ProviderError(`lab "${name}" does not answer: ${(err as Error).message.split('\n')[0]}`, {
+      hint: `is it running? \`pnpm lab status${named}\``,
+      cause: err,
+    });
   } finally {
     await lab.close();
   }
@@ -87,7 +99,9 @@ export async function runServe(argv: string[], course?: (lab: string, connection
     page: (boot) => renderPage(assets, boot),
   });
   if (!isLoopback(bind)) {
-    process.stderr.write(`warning: listening on ${bind}, not only on this machine: anyone who can reach it and has the URL gets root shells on the lab's hosts\n`);
+    process.stderr.write(
+      `warning: listening on ${bind}, not only on this machine: anyone who can reach it and has the URL gets root shells on the lab's hosts\n`,
+    );
   }
   const shown = bind.includes(':') ? `[${bind}]` : bind;
   process.stdout.write(`course page for lab "${name}": http://${shown}:${server.port}/?token=${token}\n(Ctrl-C stops it)\n`);

@@ -3,25 +3,41 @@
  * of a chapter by hand with the document's commands and the lab grades it. Thin: the work is in
  * src/course/.
  */
-import { ConfigError } from '../errors.ts';
-import { openLab, type Lab } from '../lab.ts';
-import { consoleSink, createProgress } from '../progress.ts';
-import { assertLabNotBusy, withLabLock } from '../providers/lab-lock.ts';
-import { createProvider, parseProviderKind } from '../providers/registry.ts';
-import type { Provider } from '../providers/provider.ts';
-import { renderCommandOutput, renderCommandStart, renderStepHeader } from '../scenario/transcript.ts';
-import type { RunObserver } from '../scenario/runner.ts';
+
+import { startFromFile } from '../course/from-file.ts';
 import {
-  checkStep, findExercise, hintFor, listExercises, readProgress, renderCheck, renderExerciseList, renderStatus, renderTask, requireProgress,
-  resetExercise, shellCommands, solveStep, startExercise, startFromSnapshot, stepOf, type Exercise,
+  checkStep,
+  type Exercise,
+  findExercise,
+  hintFor,
+  listExercises,
+  readProgress,
+  renderCheck,
+  renderExerciseList,
+  renderStatus,
+  renderTask,
+  requireProgress,
+  resetExercise,
+  shellCommands,
+  solveStep,
+  startExercise,
+  startFromSnapshot,
+  stepOf,
 } from '../course/index.ts';
 import { courseBackend } from '../course/serve/course-adapter.ts';
+import { ConfigError } from '../errors.ts';
+import { type Lab, openLab } from '../lab.ts';
+import { consoleSink, createProgress } from '../progress.ts';
+import { assertLabNotBusy, withLabLock } from '../providers/lab-lock.ts';
+import type { Provider } from '../providers/provider.ts';
+import { createProvider, parseProviderKind } from '../providers/registry.ts';
+import type { RunObserver } from '../scenario/runner.ts';
+import { renderCommandOutput, renderCommandStart, renderStepHeader } from '../scenario/transcript.ts';
+import type { TestbedSpec } from '../testbed/testbed.ts';
 import { parseFlags } from './args.ts';
 import { runServe } from './course-serve.ts';
-import { LAB_FLAGS, labName, specFromFlags, type LabFlags } from './lab-spec.ts';
 import { snapshotsOf } from './lab-snapshot.ts';
-import { startFromFile } from '../course/from-file.ts';
-import type { TestbedSpec } from '../testbed/testbed.ts';
+import { LAB_FLAGS, type LabFlags, labName, specFromFlags } from './lab-spec.ts';
 
 const USAGE = `usage: pnpm course list
        pnpm course start <exercise> [--at N] [--from FILE] [--name LAB] [--subnet CIDR] [--spec FILE] [--provider local|libvirt|ssh]
@@ -111,22 +127,26 @@ export async function run(argv: string[]): Promise<number> {
           await snapshotsOf(provider).restore(name, from, createProgress(consoleSink()));
           return withLab(await openRunningLab(provider, name), async (lab) => {
             const p = await startFromSnapshot(lab, exercise, progress.startedAt, from);
-            out.write(`\n${exercise.name} is back at snapshot "${p.fromSnapshot}"\n${renderTask(exercise, p.step, shellCommands(lab, exercise.steps[p.step - 1]!.on))}`);
+            out.write(
+              `\n${exercise.name} is back at snapshot "${p.fromSnapshot}"\n${renderTask(exercise, p.step, shellCommands(lab, exercise.steps[p.step - 1]!.on))}`,
+            );
             return 0;
           });
         });
       }
-      return holding(async () => withLab(await openRunningLab(provider, name), async (lab) => {
-        if (sub === 'reset') {
-          const p = await resetExercise(lab, exercise, { observer: transcript() });
-          out.write(`\n${renderTask(exercise, p.step, shellCommands(lab, exercise.steps[p.step - 1]!.on))}`);
-          return 0;
-        }
-        const result = sub === 'check' ? await checkStep(lab, exercise, step) : await solveStep(lab, exercise, step, { observer: transcript() });
-        if (values.json) out.write(`${JSON.stringify(result, null, 2)}\n`);
-        else out.write(renderCheck(result) + nextLine(lab, exercise, name, result.passed));
-        return result.passed ? 0 : 1;
-      }));
+      return holding(async () =>
+        withLab(await openRunningLab(provider, name), async (lab) => {
+          if (sub === 'reset') {
+            const p = await resetExercise(lab, exercise, { observer: transcript() });
+            out.write(`\n${renderTask(exercise, p.step, shellCommands(lab, exercise.steps[p.step - 1]!.on))}`);
+            return 0;
+          }
+          const result = sub === 'check' ? await checkStep(lab, exercise, step) : await solveStep(lab, exercise, step, { observer: transcript() });
+          if (values.json) out.write(`${JSON.stringify(result, null, 2)}\n`);
+          else out.write(renderCheck(result) + nextLine(lab, exercise, name, result.passed));
+          return result.passed ? 0 : 1;
+        }),
+      );
     }
     default:
       throw new ConfigError(`unknown course command "${sub}"`, { hint: USAGE.split('\n')[0] });
@@ -156,7 +176,9 @@ async function startFrom(provider: Provider, name: string, exercise: Exercise, f
   });
   const { imported, at } = started;
   return withLab(await openLab(started.inventory), async (lab) => {
-    process.stdout.write(`\nlab "${name}" is the lab of ${file} (snapshot "${imported.name}", saved ${imported.savedAt} from lab "${imported.lab.name}")\n${renderTask(exercise, at, shellCommands(lab, exercise.steps[at - 1]!.on))}`);
+    process.stdout.write(
+      `\nlab "${name}" is the lab of ${file} (snapshot "${imported.name}", saved ${imported.savedAt} from lab "${imported.lab.name}")\n${renderTask(exercise, at, shellCommands(lab, exercise.steps[at - 1]!.on))}`,
+    );
     return 0;
   });
 }

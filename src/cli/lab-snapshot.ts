@@ -1,6 +1,7 @@
 /** `pnpm lab snapshot save|restore|list|rm|export|import`: checkpoints of a lab, kept with it or carried as a file. */
+
+import { type CourseProgress, readProgress, writeProgress } from '../course/progress.ts';
 import { ConfigError } from '../errors.ts';
-import { readProgress, writeProgress, type CourseProgress } from '../course/progress.ts';
 import { formatDuration, type Progress } from '../progress.ts';
 import type { LabSnapshots, Provider } from '../providers/provider.ts';
 import { nameFlag } from '../testbed/testbed.ts';
@@ -24,13 +25,18 @@ export interface SnapshotFlags {
 export function snapshotsOf(provider: Provider): LabSnapshots {
   const support = provider.snapshots;
   if (support.available) return support.snapshots;
-  throw new ConfigError(`lab snapshots are not available with the ${provider.kind} provider: ${support.reason}`, { hint: 'labs of the local provider (the default) have them' });
+  throw new ConfigError(`lab snapshots are not available with the ${provider.kind} provider: ${support.reason}`, {
+    hint: 'labs of the local provider (the default) have them',
+  });
 }
 
 export async function runSnapshot(args: string[], flags: SnapshotFlags, provider: Provider, lab: string, progress: Progress): Promise<number> {
   const [action, ...rest] = args;
   const expect = (n: number, what: string): string[] => {
-    if (rest.length !== n) throw new ConfigError(`lab snapshot ${action} takes ${what}`, { hint: SNAPSHOT_USAGE.split('\n').find((l) => l.trim().startsWith(`${action} `)) ?? SNAPSHOT_USAGE });
+    if (rest.length !== n)
+      throw new ConfigError(`lab snapshot ${action} takes ${what}`, {
+        hint: SNAPSHOT_USAGE.split('\n').find((l) => l.trim().startsWith(`${action} `)) ?? SNAPSHOT_USAGE,
+      });
     return rest;
   };
   if (!action) throw new ConfigError('lab snapshot needs an action', { hint: SNAPSHOT_USAGE });
@@ -43,7 +49,10 @@ export async function runSnapshot(args: string[], flags: SnapshotFlags, provider
       const [name] = expect(1, 'a NAME');
       const course = readProgress(lab);
       const m = await snapshots.save(lab, name!, progress, course ? { course } : undefined);
-      out(`snapshot "${m.name}" of lab "${lab}" saved (${took()}): ${m.hosts.map((h) => h.name).join(', ')}; put it back with: pnpm lab snapshot restore ${m.name}${nameFlag(lab)}\n`, { snapshot: m, steps: progress.steps });
+      out(
+        `snapshot "${m.name}" of lab "${lab}" saved (${took()}): ${m.hosts.map((h) => h.name).join(', ')}; put it back with: pnpm lab snapshot restore ${m.name}${nameFlag(lab)}\n`,
+        { snapshot: m, steps: progress.steps },
+      );
       return 0;
     }
     case 'restore': {
@@ -64,9 +73,15 @@ export async function runSnapshot(args: string[], flags: SnapshotFlags, provider
         list.length === 0
           ? `lab "${lab}" has no snapshots (pnpm lab snapshot save NAME${nameFlag(lab)})\n`
           : renderTable([
-            ['SNAPSHOT', 'SAVED', 'FROM LAB', 'HOSTS', 'SIZE (layers + Docker volumes)'],
-            ...list.map((s) => [s.name, s.savedAt.replace('T', ' ').slice(0, 19), s.fromLab, s.hosts.join(','), `${megabytes(s.bytes.layers + s.bytes.volumes)} (${megabytes(s.bytes.layers)} + ${megabytes(s.bytes.volumes)})`]),
-          ]),
+              ['SNAPSHOT', 'SAVED', 'FROM LAB', 'HOSTS', 'SIZE (layers + Docker volumes)'],
+              ...list.map((s) => [
+                s.name,
+                s.savedAt.replace('T', ' ').slice(0, 19),
+                s.fromLab,
+                s.hosts.join(','),
+                `${megabytes(s.bytes.layers + s.bytes.volumes)} (${megabytes(s.bytes.layers)} + ${megabytes(s.bytes.volumes)})`,
+              ]),
+            ]),
         list,
       );
       return 0;
@@ -80,13 +95,19 @@ export async function runSnapshot(args: string[], flags: SnapshotFlags, provider
     case 'export': {
       const [name, file] = expect(2, 'a NAME and a FILE');
       const { bytes } = await snapshots.exportFile(lab, name!, file!, progress, { withBase: Boolean(flags['with-base']) });
-      out(`snapshot "${name}" of lab "${lab}" exported to ${file} (${megabytes(bytes)}, ${took()}); on any lab of the same hosts: pnpm lab snapshot import ${file} --name LAB\n`, { file, bytes, steps: progress.steps });
+      out(
+        `snapshot "${name}" of lab "${lab}" exported to ${file} (${megabytes(bytes)}, ${took()}); on any lab of the same hosts: pnpm lab snapshot import ${file} --name LAB\n`,
+        { file, bytes, steps: progress.steps },
+      );
       return 0;
     }
     case 'import': {
       const [file] = expect(1, 'a FILE');
       const { manifest, reused } = await snapshots.importFile(lab, file!, progress, { ...(flags.as !== undefined ? { as: flags.as } : {}) });
-      out(`${file} ${reused ? 'was already' : 'is'} imported into lab "${lab}" as snapshot "${manifest.name}" (${took()}); put the lab in that state with: pnpm lab snapshot restore ${manifest.name}${nameFlag(lab)}\n`, { snapshot: manifest, steps: progress.steps });
+      out(
+        `${file} ${reused ? 'was already' : 'is'} imported into lab "${lab}" as snapshot "${manifest.name}" (${took()}); put the lab in that state with: pnpm lab snapshot restore ${manifest.name}${nameFlag(lab)}\n`,
+        { snapshot: manifest, steps: progress.steps },
+      );
       return 0;
     }
     default:

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 import { overlaps, parseCidr, tryParseCidr } from '../net/ipv4.ts';
 import type { Provider } from '../providers/provider.ts';
-import { DEFAULT_LAB_NAME, DEFAULT_SUBNET, documentSpec, MAX_HOSTS, MIN_HOSTS, pickFreeSubnet, validateSpec, type TestbedSpec } from '../testbed/testbed.ts';
+import { DEFAULT_LAB_NAME, DEFAULT_SUBNET, documentSpec, MAX_HOSTS, MIN_HOSTS, pickFreeSubnet, type TestbedSpec, validateSpec } from '../testbed/testbed.ts';
 
 /** The flags that name a lab and where it runs, shared by the commands that bring one up or use one. */
 export const LAB_FLAGS = {
@@ -45,8 +45,12 @@ export function specFromFlags(flags: LabFlags, provider: Provider): TestbedSpec 
 /** --hosts as a number, or one clear error when it is not a whole number or does not go with the other flags. */
 export function hostCount(flags: LabFlags, provider: Provider): number {
   const range = `a whole number from ${MIN_HOSTS} to ${MAX_HOSTS}`;
-  if (provider.fixedSpec) throw new ConfigError(`--hosts does not apply to the ${provider.kind} provider: its hosts come from the inventory file`, { hint: 'leave --hosts out' });
-  if (flags.spec) throw new ConfigError('--hosts and --spec both say which hosts the lab has', { hint: `give one of them: --spec FILE lists the hosts, --hosts N (${range}) extends the document's two` });
+  if (provider.fixedSpec)
+    throw new ConfigError(`--hosts does not apply to the ${provider.kind} provider: its hosts come from the inventory file`, { hint: 'leave --hosts out' });
+  if (flags.spec)
+    throw new ConfigError('--hosts and --spec both say which hosts the lab has', {
+      hint: `give one of them: --spec FILE lists the hosts, --hosts N (${range}) extends the document's two`,
+    });
   const text = flags.hosts ?? '';
   if (!/^\d+$/.test(text)) throw new ConfigError(`--hosts ${JSON.stringify(text)} is not a number of hosts`, { hint: `give ${range}` });
   return Number(text);
@@ -66,8 +70,16 @@ export async function resolveSpec(flags: LabFlags, provider: Provider, note: (te
   const taken = labs.filter((l) => l.name !== name).map((l) => ({ cidr: l.subnet, lab: l.name }));
   const subnet = pickFreeSubnet(DEFAULT_SUBNET, taken);
   if (subnet === DEFAULT_SUBNET) return specFromFlags(flags, provider);
-  if (!subnet) throw new ConfigError(`no free subnet left next to ${DEFAULT_SUBNET}: every /24 of 192.168.0.0/16 is another lab's`, { hint: 'give --subnet CIDR, or remove labs with `pnpm lab down --name N`' });
-  const holders = taken.filter((t) => { const c = tryParseCidr(t.cidr); return c !== undefined && overlaps(parseCidr(DEFAULT_SUBNET), c); }).map((t) => `"${t.lab}"`);
+  if (!subnet)
+    throw new ConfigError(`no free subnet left next to ${DEFAULT_SUBNET}: every /24 of 192.168.0.0/16 is another lab's`, {
+      hint: 'give --subnet CIDR, or remove labs with `pnpm lab down --name N`',
+    });
+  const holders = taken
+    .filter((t) => {
+      const c = tryParseCidr(t.cidr);
+      return c !== undefined && overlaps(parseCidr(DEFAULT_SUBNET), c);
+    })
+    .map((t) => `"${t.lab}"`);
   note(`subnet ${DEFAULT_SUBNET} is taken by lab ${holders.join(', ')}: lab "${name}" gets ${subnet} (give --subnet to choose)`);
   return specFromFlags({ ...flags, subnet }, provider);
 }

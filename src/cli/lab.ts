@@ -6,9 +6,9 @@ import type { LabStatus, PowerSupport, Provider } from '../providers/provider.ts
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import { nameFlag } from '../testbed/testbed.ts';
 import { parseFlags } from './args.ts';
+import { runSnapshot, SNAPSHOT_USAGE } from './lab-snapshot.ts';
 import { LAB_FLAGS, labName, resolveSpec } from './lab-spec.ts';
 import { renderList, renderStatus, withMachineOs } from './lab-status.ts';
-import { runSnapshot, SNAPSHOT_USAGE } from './lab-snapshot.ts';
 
 const USAGE = `usage: pnpm lab up|stop|start|down|status|list|shell|exec|snapshot [options]
   up     [--name N] [--subnet CIDR] [--hosts N | --spec FILE] [--provider local|libvirt|ssh] [--inventory FILE] [--recreate] [--json]
@@ -57,7 +57,9 @@ export async function run(argv: string[]): Promise<number> {
       if (json) print({ lab: inventory, status, steps: progress.steps, durationMs: performance.now() - started });
       else {
         process.stdout.write(renderStatus(status));
-        process.stdout.write(`lab "${spec.name}" is up (${formatDuration(performance.now() - started)}). Try: pnpm lab exec ${inventory.hosts[0]?.name} -- ip a\n`);
+        process.stdout.write(
+          `lab "${spec.name}" is up (${formatDuration(performance.now() - started)}). Try: pnpm lab exec ${inventory.hosts[0]?.name} -- ip a\n`,
+        );
       }
       return 0;
     }
@@ -76,11 +78,15 @@ export async function run(argv: string[]): Promise<number> {
     }
     case 'down': {
       if (values.all) {
-        if (values.name) throw new ConfigError('lab down takes --name or --all, not both', { hint: 'pnpm lab down --all removes every lab; --name N one of them' });
+        if (values.name)
+          throw new ConfigError('lab down takes --name or --all, not both', { hint: 'pnpm lab down --all removes every lab; --name N one of them' });
         const names = (await listLabs(provider)).map((l) => l.name);
         for (const n of names) await provider.down(n, progress);
         if (json) print({ down: names, steps: progress.steps });
-        else process.stdout.write(names.length === 0 ? 'no lab was up\n' : `${names.length} lab(s) down: ${names.join(', ')} (${formatDuration(performance.now() - started)})\n`);
+        else
+          process.stdout.write(
+            names.length === 0 ? 'no lab was up\n' : `${names.length} lab(s) down: ${names.join(', ')} (${formatDuration(performance.now() - started)})\n`,
+          );
         return 0;
       }
       await provider.down(name, progress);
@@ -91,7 +97,10 @@ export async function run(argv: string[]): Promise<number> {
     case 'stop': {
       await powerOf(provider, 'stop').stop(name, progress);
       if (json) print({ name, state: (await provider.status(name))?.state, steps: progress.steps, durationMs: performance.now() - started });
-      else process.stdout.write(`lab "${name}" is stopped (${formatDuration(performance.now() - started)}); its hosts keep their files and containers. \`pnpm lab start${nameFlag(name)}\` starts it again\n`);
+      else
+        process.stdout.write(
+          `lab "${name}" is stopped (${formatDuration(performance.now() - started)}); its hosts keep their files and containers. \`pnpm lab start${nameFlag(name)}\` starts it again\n`,
+        );
       return 0;
     }
     case 'start': {
@@ -141,7 +150,10 @@ function powerOf(provider: Provider, command: 'stop' | 'start'): Extract<PowerSu
 }
 
 async function listLabs(provider: Provider): Promise<LabStatus[]> {
-  if (!provider.list) throw new ConfigError(`the ${provider.kind} provider keeps no list of labs`, { hint: 'lab list and lab down --all work with the local provider; use lab status / lab down with --name here' });
+  if (!provider.list)
+    throw new ConfigError(`the ${provider.kind} provider keeps no list of labs`, {
+      hint: 'lab list and lab down --all work with the local provider; use lab status / lab down with --name here',
+    });
   return provider.list();
 }
 

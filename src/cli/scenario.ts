@@ -3,19 +3,28 @@
  * brings the lab up (or reuses it), runs the scenario(s) with a live transcript, and tears
  * the lab down unless --keep. Everything the user typed is checked before a host is touched.
  */
+
+import { SCENARIOS, type ScenarioEntry } from '../../scenarios/index.ts';
 import { ConfigError } from '../errors.ts';
-import { openLab, type Lab } from '../lab.ts';
+import { type Lab, openLab } from '../lab.ts';
 import { consoleSink, createProgress } from '../progress.ts';
 import { withLabLock } from '../providers/lab-lock.ts';
 import { createProvider, parseProviderKind } from '../providers/registry.ts';
 import type { ScenarioDefinition, ScenarioParams } from '../scenario/define.ts';
 import type { ScenarioReport } from '../scenario/report.ts';
-import { runScenario, type RunObserver } from '../scenario/runner.ts';
 import { clearScenarioMark, leftScenarioMark, markScenarioRunning } from '../scenario/run-mark.ts';
+import { type RunObserver, runScenario } from '../scenario/runner.ts';
 import {
-  renderCheck, renderCommandOutput, renderCommandStart, renderNote, renderScenarioHeader, renderStepEnd, renderStepHeader, renderSummary, renderSummaryTable,
+  renderCheck,
+  renderCommandOutput,
+  renderCommandStart,
+  renderNote,
+  renderScenarioHeader,
+  renderStepEnd,
+  renderStepHeader,
+  renderSummary,
+  renderSummaryTable,
 } from '../scenario/transcript.ts';
-import { SCENARIOS, type ScenarioEntry } from '../../scenarios/index.ts';
 import { renderTable } from '../text-table.ts';
 import { parseFlags } from './args.ts';
 import { resolveSpec } from './lab-spec.ts';
@@ -73,7 +82,10 @@ export async function run(argv: string[]): Promise<number> {
   return withLabLock(spec.name, async () => {
     await provider.preflight(spec);
     const killed = leftScenarioMark(spec.name);
-    if (killed) progress.note(`lab "${spec.name}" was left half-way through \`${killed.command}\`${killed.pid ? ` (pid ${killed.pid})` : ''}, which was killed: recreating it so that this run starts from clean hosts`);
+    if (killed)
+      progress.note(
+        `lab "${spec.name}" was left half-way through \`${killed.command}\`${killed.pid ? ` (pid ${killed.pid})` : ''}, which was killed: recreating it so that this run starts from clean hosts`,
+      );
     const inventory = await provider.up(spec, progress, { recreate: killed !== undefined });
     markScenarioRunning(spec.name);
     const reports: ScenarioReport[] = [];

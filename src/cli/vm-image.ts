@@ -3,10 +3,11 @@
  * and prints the labbench:images["debian-12"] stack config entry that boots it (--json: the
  * built image's manifest, with exact package versions).
  */
+
+import { stateRoot } from '../machine/state-root.ts';
 import { consoleSink, createProgress } from '../progress.ts';
 import { ensureVmImage } from '../providers/libvirt/vm-image/build.ts';
 import { stackImageEntry } from '../providers/libvirt/vm-image/manifest.ts';
-import { stateRoot } from '../machine/state-root.ts';
 import { parseFlags } from './args.ts';
 
 const USAGE = `usage: pnpm vm-image [--json]
@@ -30,7 +31,11 @@ export async function run(argv: string[]): Promise<number> {
   const entry = stackImageEntry(built);
   const lines = Object.entries(entry).map(([k, v]) => `pulumi config set --path 'images["debian-12"].${k}' '${v}'`);
   process.stdout.write(
-    [`# Debian 12 VM image ${built.hash} (kernel ${built.kernelRelease}, ${Object.keys(built.packageVersions).length} packages; versions in ${built.disk.path.replace(/[^/]+$/, 'manifest.json')})`, ...lines, ''].join('\n'),
+    [
+      `# Debian 12 VM image ${built.hash} (kernel ${built.kernelRelease}, ${Object.keys(built.packageVersions).length} packages; versions in ${built.disk.path.replace(/[^/]+$/, 'manifest.json')})`,
+      ...lines,
+      '',
+    ].join('\n'),
   );
   return 0;
 }

@@ -8,13 +8,13 @@ import { LabbenchError } from '../errors.ts';
 import { Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
 import type { ScenarioParams, StepHosts } from '../scenario/define.ts';
+import { rememberWholeEngine, restoreEngine } from '../scenario/lib/docker-engine.ts';
 import type { CheckRecord } from '../scenario/records.ts';
-import { nameFlag } from '../testbed/testbed.ts';
 import type { StepReport } from '../scenario/report.ts';
-import { runStep, type RunObserver } from '../scenario/runner.ts';
-import { restoreEngine, rememberWholeEngine } from '../scenario/lib/docker-engine.ts';
-import { findExercise, stepOf, type Exercise } from './exercises.ts';
-import { appendCheckHistory, assertNotSolving, readProgress, requireProgress, withSolvingLock, writeProgress, type CourseProgress } from './progress.ts';
+import { type RunObserver, runStep } from '../scenario/runner.ts';
+import { nameFlag } from '../testbed/testbed.ts';
+import { type Exercise, findExercise, stepOf } from './exercises.ts';
+import { appendCheckHistory, assertNotSolving, type CourseProgress, readProgress, requireProgress, withSolvingLock, writeProgress } from './progress.ts';
 
 /**
  * One check as a student sees it: the scenario's check record (with the hosts it read); a failed
@@ -83,7 +83,9 @@ async function solveRange(lab: Lab, exercise: Exercise, from: number, to: number
     const report = await runPart(lab, exercise, i, 'solve', options);
     options.observer?.onStepEnd?.(report);
     if (report.verdict === 'FAIL') {
-      throw new LabbenchError(`solving step ${i} of ${exercise.name} failed: ${report.reason ?? 'a check failed'}`, { hint: 'put the exercise back to its start with pnpm course reset' });
+      throw new LabbenchError(`solving step ${i} of ${exercise.name} failed: ${report.reason ?? 'a check failed'}`, {
+        hint: 'put the exercise back to its start with pnpm course reset',
+      });
     }
   }
 }
@@ -103,7 +105,8 @@ async function cleanLab(lab: Lab, exercise: Exercise, options: CourseOptions): P
     const cleanup = s?.cleanup;
     if (!cleanup) continue;
     const report = await runStep(0, 'cleanup', (ctx) => cleanup(ctx), lab, options.params ?? NO_PARAMS, new Map(), {});
-    if (report.verdict === 'FAIL') throw new LabbenchError(`putting the lab back failed: ${report.reason}`, { hint: 'bring up a fresh lab: pnpm lab down, then pnpm course start again' });
+    if (report.verdict === 'FAIL')
+      throw new LabbenchError(`putting the lab back failed: ${report.reason}`, { hint: 'bring up a fresh lab: pnpm lab down, then pnpm course start again' });
   }
   for (const h of lab.hosts) await restoreEngine(h);
 }
@@ -111,14 +114,26 @@ async function cleanLab(lab: Lab, exercise: Exercise, options: CourseOptions): P
 /** Starts an exercise at step `at`: cleans the lab, solves steps 1..at−1, records the progress. */
 export async function startExercise(lab: Lab, exercise: Exercise, at = 1, options: CourseOptions = {}): Promise<CourseProgress> {
   stepOf(exercise, at);
-  return withSolvingLock(lab.inventory.lab, `course start ${exercise.name}`, async () => {
-    await cleanLab(lab, exercise, options);
-    for (const h of lab.hosts) await rememberWholeEngine(h);
-    await solveRange(lab, exercise, 1, at - 1, options);
-    const progress: CourseProgress = { lab: lab.inventory.lab, exercise: exercise.name, step: at, startedAt: at, started: new Date().toISOString(), steps: {} };
-    writeProgress(progress, options.env);
-    return progress;
-  }, options.env);
+  return withSolvingLock(
+    lab.inventory.lab,
+    `course start ${exercise.name}`,
+    async () => {
+      await cleanLab(lab, exercise, options);
+      for (const h of lab.hosts) await rememberWholeEngine(h);
+      await solveRange(lab, exercise, 1, at - 1, options);
+      const progress: CourseProgress = {
+        lab: lab.inventory.lab,
+        exercise: exercise.name,
+        step: at,
+        startedAt: at,
+        started: new Date().toISOString(),
+        steps: {},
+      };
+      writeProgress(progress, options.env);
+      return progress;
+    },
+    options.env,
+  );
 }
 
 /**
@@ -128,12 +143,25 @@ export async function startExercise(lab: Lab, exercise: Exercise, at = 1, option
  */
 export async function startFromSnapshot(lab: Lab, exercise: Exercise, at: number, snapshot: string, options: CourseOptions = {}): Promise<CourseProgress> {
   stepOf(exercise, at);
-  return withSolvingLock(lab.inventory.lab, `course start ${exercise.name} from snapshot ${snapshot}`, async () => {
-    for (const h of lab.hosts) await rememberWholeEngine(h);
-    const progress: CourseProgress = { lab: lab.inventory.lab, exercise: exercise.name, step: at, startedAt: at, started: new Date().toISOString(), steps: {}, fromSnapshot: snapshot };
-    writeProgress(progress, options.env);
-    return progress;
-  }, options.env);
+  return withSolvingLock(
+    lab.inventory.lab,
+    `course start ${exercise.name} from snapshot ${snapshot}`,
+    async () => {
+      for (const h of lab.hosts) await rememberWholeEngine(h);
+      const progress: CourseProgress = {
+        lab: lab.inventory.lab,
+        exercise: exercise.name,
+        step: at,
+        startedAt: at,
+        started: new Date().toISOString(),
+        steps: {},
+        fromSnapshot: snapshot,
+      };
+      writeProgress(progress, options.env);
+      return progress;
+    },
+    options.env,
+  );
 }
 
 /**
@@ -157,7 +185,11 @@ export async function checkStep(lab: Lab, exercise: Exercise, step: number, opti
     progress.steps[String(step)] = { passed: result.passed, checkedAt, failed: checks.filter((c) => !c.ok).map((c) => c.label) };
     if (result.passed && progress.step === step && step < exercise.steps.length) progress.step = step + 1;
     writeProgress(progress, options.env);
-    appendCheckHistory(lab.inventory.lab, { at: checkedAt, exercise: exercise.name, step, passed: result.passed, checks, ...(result.elsewhere ? { elsewhere: result.elsewhere } : {}) }, options.env);
+    appendCheckHistory(
+      lab.inventory.lab,
+      { at: checkedAt, exercise: exercise.name, step, passed: result.passed, checks, ...(result.elsewhere ? { elsewhere: result.elsewhere } : {}) },
+      options.env,
+    );
   }
   return result;
 }
@@ -177,7 +209,7 @@ async function lookElsewhere(lab: Lab, exercise: Exercise, step: number, result:
   const seats: [Host, Host][] = [];
   for (const h of own) {
     for (const other of lab.hosts) {
-      if (other !== h && !seats.some(([x, y]) => (x === other && y === h))) seats.push([h, other]);
+      if (other !== h && !seats.some(([x, y]) => x === other && y === h)) seats.push([h, other]);
     }
   }
   for (const [h, other] of seats.slice(0, MAX_SEATS_TRIED)) {
@@ -217,9 +249,14 @@ function swapped(lab: Lab, a: Host, b: Host): Lab {
 /** Runs a step's reference commands (for a stuck student), then checks it. */
 export async function solveStep(lab: Lab, exercise: Exercise, step: number, options: CourseOptions = {}): Promise<StepCheck> {
   stepOf(exercise, step);
-  await withSolvingLock(lab.inventory.lab, `course solve ${exercise.name} --step ${step}`, async () => {
-    await solveRange(lab, exercise, step, step, options);
-  }, options.env);
+  await withSolvingLock(
+    lab.inventory.lab,
+    `course solve ${exercise.name} --step ${step}`,
+    async () => {
+      await solveRange(lab, exercise, step, step, options);
+    },
+    options.env,
+  );
   return checkStep(lab, exercise, step, options);
 }
 

@@ -2,9 +2,10 @@
  * The course's exercises: the scenarios whose every step has a read-only check and a document
  * reference, so a student can do each step by hand and have it graded.
  */
-import { ConfigError } from '../errors.ts';
-import { isExercise, type DocReference, type ScenarioDefinition, type StepHosts } from '../scenario/define.ts';
+
 import { SCENARIOS } from '../../scenarios/index.ts';
+import { ConfigError } from '../errors.ts';
+import { type DocReference, isExercise, type ScenarioDefinition, type StepHosts } from '../scenario/define.ts';
 
 /** One step as a student sees it. */
 export interface ExerciseStep {
@@ -33,7 +34,14 @@ function toExercise(s: ScenarioDefinition): Exercise {
     title: s.title,
     summary: s.summary,
     scenario: s,
-    steps: s.steps.map((st, i) => ({ index: i + 1, title: st.title, doc: st.doc!, summary: st.summary ?? st.title, on: st.on ?? 'document', hint: st.hint ?? '' })),
+    steps: s.steps.map((st, i) => ({
+      index: i + 1,
+      title: st.title,
+      doc: st.doc!,
+      summary: st.summary ?? st.title,
+      on: st.on ?? 'document',
+      hint: st.hint ?? '',
+    })),
   };
 }
 
@@ -53,10 +61,9 @@ export async function findExercise(name: string): Promise<Exercise> {
   const found = all.find((e) => e.name === name);
   if (found) return found;
   const isScenario = SCENARIOS.some((s) => s.name === name);
-  throw new ConfigError(
-    isScenario ? `scenario "${name}" is not a course exercise (its steps check while they run)` : `unknown exercise "${name}"`,
-    { hint: `exercises are: ${all.map((e) => e.name).join(', ')} (pnpm course list)` },
-  );
+  throw new ConfigError(isScenario ? `scenario "${name}" is not a course exercise (its steps check while they run)` : `unknown exercise "${name}"`, {
+    hint: `exercises are: ${all.map((e) => e.name).join(', ')} (pnpm course list)`,
+  });
 }
 
 /** The step by 1-based number, or one clear error with the valid range. */

@@ -12,7 +12,7 @@ import type { LabSnapshots, Provider } from '../providers/provider.ts';
 import type { SnapshotManifest } from '../snapshot/manifest.ts';
 import type { TestbedSpec } from '../testbed/testbed.ts';
 import { startFromSnapshot } from './course.ts';
-import { stepOf, type Exercise } from './exercises.ts';
+import { type Exercise, stepOf } from './exercises.ts';
 import type { CourseProgress } from './progress.ts';
 
 export interface StartFromFile {
@@ -50,7 +50,10 @@ export async function startFromFile(o: StartFromFile): Promise<StartedFromFile> 
   // The same file again on this lab is the same snapshot; another one under that name gets its own.
   const there = (await snapshots.list(name)).some((s) => s.name === manifest.name) ? snapshots.manifest(name, manifest.name) : undefined;
   const taken = there !== undefined && there.id !== manifest.id;
-  const { manifest: imported } = await snapshots.importFile(name, o.file, progress, { reuse: true, ...(taken ? { as: `${manifest.name}-${manifest.id.slice(0, 8)}` } : {}) });
+  const { manifest: imported } = await snapshots.importFile(name, o.file, progress, {
+    reuse: true,
+    ...(taken ? { as: `${manifest.name}-${manifest.id.slice(0, 8)}` } : {}),
+  });
   const inventory = await snapshots.restore(name, imported.name, progress);
   const lab = await openLab(inventory);
   try {

@@ -81,13 +81,15 @@ export function appendCheckHistory(lab: string, entry: CheckHistoryEntry, env: N
 export function readCheckHistory(lab: string, env: NodeJS.ProcessEnv = process.env): CheckHistoryEntry[] {
   const file = join(courseDir(lab, env), HISTORY);
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').flatMap((line) => {
-    try {
-      return line.trim() ? [JSON.parse(line) as CheckHistoryEntry] : [];
-    } catch {
-      return [];
-    }
-  });
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return line.trim() ? [JSON.parse(line) as CheckHistoryEntry] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 const LOCK = 'solving.lock';
@@ -105,7 +107,9 @@ export function solvingNow(lab: string, env: NodeJS.ProcessEnv = process.env): {
 export function assertNotSolving(lab: string, env: NodeJS.ProcessEnv = process.env): void {
   const busy = solvingNow(lab, env);
   if (busy) {
-    throw new ConfigError(`lab "${lab}" is being changed right now (pid ${busy.pid}: ${busy.what})`, { hint: 'wait until that command has finished, then check again' });
+    throw new ConfigError(`lab "${lab}" is being changed right now (pid ${busy.pid}: ${busy.what})`, {
+      hint: 'wait until that command has finished, then check again',
+    });
   }
 }
 

@@ -5,13 +5,19 @@ import type { Exercise } from './exercises.ts';
 import type { CourseProgress } from './progress.ts';
 
 export function renderExerciseList(exercises: readonly Exercise[]): string {
-  return renderTable([['EXERCISE', 'SECTION', 'STEPS', 'WHAT IT SHOWS'], ...exercises.map((e) => [e.name, `§${e.section}`, String(e.steps.length), e.summary])]);
+  return renderTable([
+    ['EXERCISE', 'SECTION', 'STEPS', 'WHAT IT SHOWS'],
+    ...exercises.map((e) => [e.name, `§${e.section}`, String(e.steps.length), e.summary]),
+  ]);
 }
 
 /** The task of a step: the document's heading and text as written, the English summary, and where to work. */
 export function renderTask(exercise: Exercise, step: number, shells: readonly string[]): string {
   const s = exercise.steps[step - 1]!;
-  const text = s.doc.text.split('\n').map((l) => `  │ ${l}`.trimEnd()).join('\n');
+  const text = s.doc.text
+    .split('\n')
+    .map((l) => `  │ ${l}`.trimEnd())
+    .join('\n');
   return [
     `${exercise.name} — step ${step}/${exercise.steps.length}: ${s.title}`,
     '',
@@ -44,7 +50,14 @@ export function renderStatus(exercise: Exercise, progress: CourseProgress): stri
   for (const s of exercise.steps) {
     const p = progress.steps[String(s.index)];
     const mark = s.index === progress.step ? '→ ' : '  ';
-    const state = s.index < progress.startedAt ? (progress.fromSnapshot ? `in snapshot ${progress.fromSnapshot}` : 'solved by course start') : p ? `${p.passed ? 'passed' : 'failed'} ${p.checkedAt}` : '—';
+    const state =
+      s.index < progress.startedAt
+        ? progress.fromSnapshot
+          ? `in snapshot ${progress.fromSnapshot}`
+          : 'solved by course start'
+        : p
+          ? `${p.passed ? 'passed' : 'failed'} ${p.checkedAt}`
+          : '—';
     rows.push([`${mark}${s.index}`, s.summary, state]);
   }
   return `lab "${progress.lab}": ${exercise.name} (§${exercise.section}), on step ${progress.step} of ${exercise.steps.length}\n${renderTable(rows)}`;

@@ -5,7 +5,7 @@
  * first 100 from SubnetMin. Pure: randomness is passed in.
  */
 import { LabbenchError } from '../errors.ts';
-import { formatCidr, formatIp, overlaps, sameCidr, type Cidr } from '../net/ipv4.ts';
+import { type Cidr, formatCidr, formatIp, overlaps, sameCidr } from '../net/ipv4.ts';
 import type { NetworkConfig } from './config.ts';
 import type { LeaseAttrs } from './lease.ts';
 
@@ -82,15 +82,13 @@ export function chooseSubnet(
   // discarded subnet is not offered again in this round.
   const free = freeSubnets(config, leases);
   if (free.length === 0) {
-    throw new OutOfSubnetsError(
-      `out of subnets: every /${config.subnetLen} in ${formatIp(config.subnetMin)}…${formatIp(config.subnetMax)} is leased`,
-      { hint: 'delete stale leases under <prefix>/subnets or widen Network/SubnetMin/SubnetMax in the flannel config' },
-    );
+    throw new OutOfSubnetsError(`out of subnets: every /${config.subnetLen} in ${formatIp(config.subnetMin)}…${formatIp(config.subnetMax)} is leased`, {
+      hint: 'delete stale leases under <prefix>/subnets or widen Network/SubnetMin/SubnetMax in the flannel config',
+    });
   }
   const pick = free[Math.min(free.length - 1, Math.floor(random() * free.length))]!;
   return { action: 'create', subnet: pick, source: 'random-free', ...(discard ? { discard } : {}) };
 }
-
 
 /** One line for the log saying what was chosen and why. */
 export function describeChoice(choice: SubnetChoice, publicIp: number): string {

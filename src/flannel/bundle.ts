@@ -2,8 +2,9 @@
  * Builds the agent into one CommonJS file for Node 18 (Debian 12's nodejs) with esbuild: no
  * npm packages at run time, a `#!/usr/bin/env node` shebang, ready to install as flanneld.
  */
-import { build, buildSync, type BuildOptions } from 'esbuild';
+
 import { fileURLToPath } from 'node:url';
+import { type BuildOptions, build, buildSync } from 'esbuild';
 
 /** The agent's entry module. */
 export const AGENT_ENTRY = fileURLToPath(new URL('./agent/main.ts', import.meta.url));

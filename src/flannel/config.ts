@@ -3,7 +3,7 @@
  * flannel's validation (`ParseConfig` + `CheckNetworkConfig` in pkg/subnet/config.go). Pure.
  */
 import { ConfigError } from '../errors.ts';
-import { formatCidr, formatIp, maskOf, size, tryParseCidr, tryParseIp, contains, type Cidr } from '../net/ipv4.ts';
+import { type Cidr, contains, formatCidr, formatIp, maskOf, size, tryParseCidr, tryParseIp } from '../net/ipv4.ts';
 import { goField, isJsonObject, type JsonObject } from './go-json.ts';
 
 /** Backends labbench's agent implements. */
@@ -105,9 +105,12 @@ function rangeError(message: string, network: Cidr): ConfigError {
 /** flannel's SubnetLen rule: default 24 up to a /22 network, else prefix+2; explicit values ≤ 30 and ≥ prefix+2. */
 function checkSubnetLen(network: Cidr, explicit: number | undefined): number {
   if (explicit !== undefined && explicit > 0) {
-    if (explicit > 30) throw new ConfigError('SubnetLen must be less than /31', { hint: 'each host subnet needs room for a bridge and containers: use /30 or larger' });
+    if (explicit > 30)
+      throw new ConfigError('SubnetLen must be less than /31', { hint: 'each host subnet needs room for a bridge and containers: use /30 or larger' });
     if (explicit < network.prefix + 2) {
-      throw new ConfigError('network must be able to accommodate at least four subnets', { hint: `use SubnetLen ≥ ${network.prefix + 2} for a /${network.prefix} Network` });
+      throw new ConfigError('network must be able to accommodate at least four subnets', {
+        hint: `use SubnetLen ≥ ${network.prefix + 2} for a /${network.prefix} Network`,
+      });
     }
     return explicit;
   }

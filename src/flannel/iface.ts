@@ -75,10 +75,7 @@ export function chooseExternalInterface(q: InterfaceQuery): ExternalInterface {
   if (q.ifaces.length > 0) {
     for (const spec of q.ifaces) {
       const ip = tryParseIp(spec);
-      const found =
-        ip !== undefined
-          ? usable.find((i) => i.addresses.some((a) => a.ip === ip))
-          : q.interfaces.find((i) => i.name === spec);
+      const found = ip !== undefined ? usable.find((i) => i.addresses.some((a) => a.ip === ip)) : q.interfaces.find((i) => i.name === spec);
       if (found) return finish(found, ip, q.publicIp, `-iface ${spec}`);
     }
     throw new ConfigError(`none of the interfaces given with -iface (${q.ifaces.join(', ')}) exists with an IPv4 address`, {
@@ -127,7 +124,9 @@ function isLanCandidate(iface: HostInterface): boolean {
 function finish(iface: HostInterface, preferredIp: number | undefined, publicIp: number | undefined, reason: string): ExternalInterface {
   const chosen = iface.addresses.find((a) => a.ip === preferredIp) ?? iface.addresses.find((a) => a.global) ?? iface.addresses[0];
   if (!chosen) {
-    throw new ConfigError(`failed to find IPv4 address for interface ${iface.name}`, { hint: `give ${iface.name} an address or pick another interface with -iface` });
+    throw new ConfigError(`failed to find IPv4 address for interface ${iface.name}`, {
+      hint: `give ${iface.name} an address or pick another interface with -iface`,
+    });
   }
   return { name: iface.name, mtu: iface.mtu, address: chosen.ip, prefix: chosen.prefix, publicIp: publicIp ?? chosen.ip, reason };
 }

@@ -3,7 +3,7 @@
  * network in chain FLANNEL-FWD, and, only with -ip-masq, masquerade rules in FLANNEL-POSTRTG.
  * Pure: rule lists and the iptables-restore payload that (re)installs them in order.
  */
-import { formatCidr, type Cidr } from '../net/ipv4.ts';
+import { type Cidr, formatCidr } from '../net/ipv4.ts';
 
 export type IptablesTable = 'filter' | 'nat';
 

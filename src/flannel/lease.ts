@@ -4,7 +4,7 @@
  * PublicIP, PublicIPv6 (always null here), then BackendType/BackendData when the backend sets
  * them. Pure.
  */
-import { formatIp, tryParseIp, type Cidr } from '../net/ipv4.ts';
+import { type Cidr, formatIp, tryParseIp } from '../net/ipv4.ts';
 import type { BackendType } from './config.ts';
 import { goField, isJsonObject } from './go-json.ts';
 

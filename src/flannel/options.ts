@@ -68,7 +68,13 @@ const FLAGS: readonly FlagDef[] = [
   { name: 'etcd-password', kind: 'string', default: '', help: 'password for BasicAuth to etcd', unsupported: 'etcd authentication' },
   { name: 'iface', kind: 'list', default: [], help: 'interface to use (IP or name) for inter-host communication; may be repeated' },
   { name: 'iface-regex', kind: 'list', default: [], help: 'regex matching the interface (IP or name) to use; may be repeated' },
-  { name: 'iface-can-reach', kind: 'string', default: '', help: 'detect the interface to use by a destination it can reach', unsupported: 'interface detection by reachability' },
+  {
+    name: 'iface-can-reach',
+    kind: 'string',
+    default: '',
+    help: 'detect the interface to use by a destination it can reach',
+    unsupported: 'interface detection by reachability',
+  },
   { name: 'public-ip', kind: 'string', default: '', help: 'IP accessible by other nodes for inter-host communication' },
   { name: 'public-ip6', kind: 'string', default: '', help: 'IPv6 accessible by other nodes', unsupported: 'IPv6' },
   { name: 'subnet-file', kind: 'string', default: DEFAULT_SUBNET_FILE, help: 'filename where env variables (subnet, MTU, ...) will be written to' },
@@ -78,8 +84,20 @@ const FLAGS: readonly FlagDef[] = [
   { name: 'iptables-forward-rules', kind: 'bool', default: true, help: 'add default accept rules to FORWARD chain in iptables' },
   { name: 'healthz-ip', kind: 'string', default: '0.0.0.0', help: 'the IP address for healthz server to listen' },
   { name: 'healthz-port', kind: 'int', default: 0, help: 'the port for healthz server to listen (0 to disable)' },
-  { name: 'kube-subnet-mgr', kind: 'bool', default: false, help: 'contact the Kubernetes API for subnet assignment instead of etcd', unsupported: 'the Kubernetes subnet manager' },
-  { name: 'ready-file', kind: 'string', default: DEFAULT_READY_FILE, help: 'file created when the subnet file is written and the data plane is up', labbench: true },
+  {
+    name: 'kube-subnet-mgr',
+    kind: 'bool',
+    default: false,
+    help: 'contact the Kubernetes API for subnet assignment instead of etcd',
+    unsupported: 'the Kubernetes subnet manager',
+  },
+  {
+    name: 'ready-file',
+    kind: 'string',
+    default: DEFAULT_READY_FILE,
+    help: 'file created when the subnet file is written and the data plane is up',
+    labbench: true,
+  },
   { name: 'v', kind: 'int', default: 0, help: 'log level for V logs' },
   { name: 'version', kind: 'bool', default: false, help: 'print version and exit' },
 ];
@@ -187,7 +205,10 @@ function buildOptions(values: Map<string, FlagValue>, env: Readonly<Record<strin
 
   const endpointsText = nonEmpty(values.get('etcd-endpoints')) ?? nonEmpty(env.FLANNEL_ETCD) ?? DEFAULT_ETCD_ENDPOINTS;
   const etcdPrefix = nonEmpty(values.get('etcd-prefix')) ?? nonEmpty(env.FLANNEL_ETCD_KEY) ?? DEFAULT_ETCD_PREFIX;
-  const etcdEndpoints = endpointsText.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const etcdEndpoints = endpointsText
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   for (const endpoint of etcdEndpoints) checkEndpoint(endpoint);
   if (!etcdPrefix.startsWith('/')) {
     throw new ConfigError(`-etcd-prefix "${etcdPrefix}" must start with "/"`, { hint: 'e.g. -etcd-prefix=/atomic.io/network' });
@@ -201,7 +222,9 @@ function buildOptions(values: Map<string, FlagValue>, env: Readonly<Record<strin
   const publicIpText = str('public-ip');
   const publicIp = publicIpText === '' ? undefined : tryParseIp(publicIpText);
   if (publicIpText !== '' && publicIp === undefined) {
-    throw new ConfigError(`-public-ip "${publicIpText}" is not an IPv4 address`, { hint: 'give the address other hosts reach this one at, e.g. 192.168.100.12' });
+    throw new ConfigError(`-public-ip "${publicIpText}" is not an IPv4 address`, {
+      hint: 'give the address other hosts reach this one at, e.g. 192.168.100.12',
+    });
   }
 
   const renewMargin = int('subnet-lease-renew-margin');

@@ -44,7 +44,7 @@ export function flannelControl(): string {
     'Section: net',
     'Priority: optional',
     "Description: labbench's flannel-compatible agent as flanneld (not upstream flannel)",
-    ' Built by labbench for its lab hosts, which cannot download flannel. Speaks flannel\'s etcd',
+    " Built by labbench for its lab hosts, which cannot download flannel. Speaks flannel's etcd",
     ' contract (v2 and v3), writes /run/flannel/subnet.env and runs the udp, vxlan and host-gw',
     ' data planes; the flanneld unit reads /etc/sysconfig/flanneld as the RPM package does.',
     '',

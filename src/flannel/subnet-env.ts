@@ -2,7 +2,7 @@
  * `/run/flannel/subnet.env`, written in flannel's order (`WriteSubnetFile`, pkg/subnet/subnet.go)
  * and read back on restart like flanneld does (godotenv, then net.ParseCIDR). Pure.
  */
-import { formatCidr, formatIp, tryParseCidr, type Cidr } from '../net/ipv4.ts';
+import { type Cidr, formatCidr, formatIp, tryParseCidr } from '../net/ipv4.ts';
 
 /** flanneld's default `-subnet-file`. */
 export const DEFAULT_SUBNET_FILE = '/run/flannel/subnet.env';

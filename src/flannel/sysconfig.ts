@@ -52,7 +52,9 @@ export function parseEnvironmentFile(text: string): Record<string, string> {
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
     const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
     if (!m) {
-      throw new ConfigError(`environment file line ${index + 1} is not KEY=VALUE: ${rawLine}`, { hint: 'write settings like FLANNEL_ETCD_PREFIX="/atomic.io/network"' });
+      throw new ConfigError(`environment file line ${index + 1} is not KEY=VALUE: ${rawLine}`, {
+        hint: 'write settings like FLANNEL_ETCD_PREFIX="/atomic.io/network"',
+      });
     }
     env[m[1]!] = unquoteValue(m[2]!, index + 1);
   }

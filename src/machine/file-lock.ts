@@ -10,7 +10,7 @@
  * of the command that waits; a holder file whose process is dead means that command was killed.
  * Locks are re-entrant within one process (a scenario holds its lab and calls `up` inside).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -130,7 +130,9 @@ function spawnHolder(lockPath: string, wait: boolean): Promise<ChildProcess | un
     child.on('error', (err) => {
       if (settled) return;
       settled = true;
-      reject(new ProviderError(`could not take the lock ${lockPath}: ${err.message}`, { hint: 'labbench needs util-linux `flock` (apt-get install util-linux)' }));
+      reject(
+        new ProviderError(`could not take the lock ${lockPath}: ${err.message}`, { hint: 'labbench needs util-linux `flock` (apt-get install util-linux)' }),
+      );
     });
     child.on('exit', (code) => {
       if (settled) return;

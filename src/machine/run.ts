@@ -133,16 +133,24 @@ export function pipeLocal(argv: readonly string[], options: PipeOptions = {}): P
       options.stdin.on('error', () => child.kill('SIGKILL'));
       options.stdin.pipe(child.stdin);
     } else child.stdin.end();
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, options.timeoutMs);
     const finish = (exitCode: number | null, signal: string | null, error?: string) => {
       running.delete(child);
       clearTimeout(timer);
       const result: CommandResult = {
-        host: MACHINE, command, exitCode, signal: timedOut ? `timeout after ${options.timeoutMs}ms` : signal,
-        stdout: '', stderr: error ?? stderr, durationMs: performance.now() - started,
+        host: MACHINE,
+        command,
+        exitCode,
+        signal: timedOut ? `timeout after ${options.timeoutMs}ms` : signal,
+        stdout: '',
+        stderr: error ?? stderr,
+        durationMs: performance.now() - started,
       };
       if (exitCode === 0) resolve(result);
       else reject(new CommandError(result));

@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '../errors.ts';
 import type { OsRelease } from './os-release.ts';
-import { decideOs, describeRelease, labelDescribes, osFamily, shortName, supportedSummary, type HostOs, type OsFamily } from './releases.ts';
+import { decideOs, describeRelease, type HostOs, labelDescribes, type OsFamily, osFamily, shortName, supportedSummary } from './releases.ts';
 
 /** What the check needs to know about a host (an InventoryHost has it). */
 export interface LabelledHost {
@@ -28,7 +28,12 @@ export type HostOsFailure = Extract<HostOsCheck, { ok: false }>;
 export function checkHostOs(host: LabelledHost, release: OsRelease): HostOsCheck {
   const decision = decideOs(release);
   if (!decision.ok) {
-    return { ok: false, host: host.name, kind: 'unsupported', problem: `${host.name} (labelled ${host.os}) runs ${describeRelease(release)}: ${decision.problem}` };
+    return {
+      ok: false,
+      host: host.name,
+      kind: 'unsupported',
+      problem: `${host.name} (labelled ${host.os}) runs ${describeRelease(release)}: ${decision.problem}`,
+    };
   }
   if (host.standIn || labelDescribes(host.os, release)) return { ok: true, os: decision.os };
   return {

@@ -39,7 +39,10 @@ export function parseOsRelease(text: string): OsRelease {
   const f = parseOsReleaseFields(text);
   return {
     id: (f.ID ?? '').toLowerCase() || 'linux',
-    idLike: (f.ID_LIKE ?? '').toLowerCase().split(/\s+/).filter((x) => x !== ''),
+    idLike: (f.ID_LIKE ?? '')
+      .toLowerCase()
+      .split(/\s+/)
+      .filter((x) => x !== ''),
     name: f.NAME || 'Linux',
     versionId: f.VERSION_ID ?? '',
     prettyName: f.PRETTY_NAME || 'Linux',

@@ -4,12 +4,26 @@
  * undefined when the text is not a time span.
  */
 const UNITS: Record<string, number> = {
-  us: 0.001, usec: 0.001, µs: 0.001,
-  ms: 1, msec: 1,
-  s: 1_000, sec: 1_000, second: 1_000, seconds: 1_000,
-  m: 60_000, min: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hr: 3_600_000, hour: 3_600_000, hours: 3_600_000,
-  d: 86_400_000, day: 86_400_000, days: 86_400_000,
+  us: 0.001,
+  usec: 0.001,
+  µs: 0.001,
+  ms: 1,
+  msec: 1,
+  s: 1_000,
+  sec: 1_000,
+  second: 1_000,
+  seconds: 1_000,
+  m: 60_000,
+  min: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
 };
 
 export function parseSystemdTimespan(text: string): number | undefined {

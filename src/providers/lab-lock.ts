@@ -14,7 +14,7 @@
  * files: removing one while another command waits on it would let a third in).
  */
 import { BusyError } from '../errors.ts';
-import { acquireFileLock, commandDescription, isLocked, lockHolder, type LockHolder } from '../machine/file-lock.ts';
+import { acquireFileLock, commandDescription, isLocked, type LockHolder, lockHolder } from '../machine/file-lock.ts';
 import { stateRoot } from '../machine/state-root.ts';
 
 export function labLockPath(lab: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -30,7 +30,8 @@ export async function withLabLock<T>(lab: string, fn: () => Promise<T>, options:
   });
   if (!('lock' in got)) throw new Error('unreachable: a waiting lock is always taken');
   const { lock } = got;
-  if (lock.takenOverFrom) note(`lab ${lab}: ${describeHolder(lock.takenOverFrom)} was killed while working on it; this ${commandDescription()} takes over from what it left`);
+  if (lock.takenOverFrom)
+    note(`lab ${lab}: ${describeHolder(lock.takenOverFrom)} was killed while working on it; this ${commandDescription()} takes over from what it left`);
   try {
     return await fn();
   } finally {

@@ -38,14 +38,15 @@ export interface LabCondition {
 export function labConditionOf(lab: ObservedLab): LabCondition {
   const missing = lab.engineAnswers ? lab.hosts.filter((h) => !h.exists).map((h) => h.name) : [];
   const notRunning = lab.engineAnswers ? lab.hosts.filter((h) => h.exists && !h.running).map((h) => h.name) : lab.hosts.map((h) => h.name);
-  const state: LabState = lab.interrupted || missing.length > 0 || lab.hosts.length === 0
-    ? 'partial'
-    : !lab.engineAnswers
-      ? 'engine down'
-      : notRunning.length === lab.hosts.length
-        ? 'stopped'
-        : notRunning.length > 0
-          ? 'partial'
-          : 'up';
+  const state: LabState =
+    lab.interrupted || missing.length > 0 || lab.hosts.length === 0
+      ? 'partial'
+      : !lab.engineAnswers
+        ? 'engine down'
+        : notRunning.length === lab.hosts.length
+          ? 'stopped'
+          : notRunning.length > 0
+            ? 'partial'
+            : 'up';
   return { state, notRunning, missing };
 }

@@ -71,7 +71,12 @@ export interface LabSnapshots {
    * Adds a file's snapshot to the lab's (as `as`, else the name it was saved under). Nothing of
    * the lab changes. With `reuse`, a snapshot of the same save already there is used as it is.
    */
-  importFile(lab: string, file: string, progress: Progress, options?: { as?: string; reuse?: boolean }): Promise<{ manifest: SnapshotManifest; reused: boolean }>;
+  importFile(
+    lab: string,
+    file: string,
+    progress: Progress,
+    options?: { as?: string; reuse?: boolean },
+  ): Promise<{ manifest: SnapshotManifest; reused: boolean }>;
   /** Reads a file whole and checks it (and, with `target`, that its lab shape fits), changing nothing. */
   checkFile(file: string, target?: TestbedSpec): Promise<SnapshotManifest>;
 }

@@ -1,8 +1,8 @@
 /** The providers labbench knows, by kind. The only place that switches on a provider kind. */
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
-import { withLabLock } from './lab-lock.ts';
 import { PROVIDER_KINDS, type ProviderKind } from '../inventory.ts';
+import { withLabLock } from './lab-lock.ts';
 import type { LabSnapshots, PowerSupport, Provider, SnapshotSupport } from './provider.ts';
 
 /** The repository root, where Pulumi.yaml is (the libvirt provider's Pulumi workDir). */

@@ -26,7 +26,8 @@ export function etcdConfigFile(family: OsFamily): string {
 
 /** True when every package is installed already (then nothing is downloaded). */
 export async function hasPackages(host: Host, packages: readonly string[]): Promise<boolean> {
-  const r = host.os.family === 'rhel' ? await host.$({ nothrow: true })`rpm -q ${packages}` : await host.$({ nothrow: true })`dpkg -s ${packages} >/dev/null 2>&1`;
+  const r =
+    host.os.family === 'rhel' ? await host.$({ nothrow: true })`rpm -q ${packages}` : await host.$({ nothrow: true })`dpkg -s ${packages} >/dev/null 2>&1`;
   return r.ok;
 }
 

@@ -29,7 +29,11 @@ export function leftScenarioMark(lab: string, env: NodeJS.ProcessEnv = process.e
 }
 
 export function markScenarioRunning(lab: string, env: NodeJS.ProcessEnv = process.env): void {
-  writeFileAtomic(markFile(lab, env), JSON.stringify({ command: commandDescription(), pid: process.pid, since: new Date().toISOString() } satisfies LockHolder), { dirMode: 0o700 });
+  writeFileAtomic(
+    markFile(lab, env),
+    JSON.stringify({ command: commandDescription(), pid: process.pid, since: new Date().toISOString() } satisfies LockHolder),
+    { dirMode: 0o700 },
+  );
 }
 
 export function clearScenarioMark(lab: string, env: NodeJS.ProcessEnv = process.env): void {

@@ -6,11 +6,11 @@
 import { CommandError, LabbenchError } from '../errors.ts';
 import type { CommandObserver, Host } from '../host.ts';
 import type { Lab } from '../lab.ts';
+import { type EventSink, runInBlocks, sinkFor } from './blocks.ts';
 import type { ScenarioDefinition, ScenarioParams, StepContext } from './define.ts';
-import type { CheckRecord, CommandRecord } from './records.ts';
 import { StepSkipped } from './define.ts';
-import { runInBlocks, sinkFor, type EventSink } from './blocks.ts';
-import { scenarioVerdict, stepVerdict, type ScenarioReport, type StepReport } from './report.ts';
+import type { CheckRecord, CommandRecord } from './records.ts';
+import { type ScenarioReport, type StepReport, scenarioVerdict, stepVerdict } from './report.ts';
 
 /** Live view of a run (the terminal transcript); every method is optional. */
 export interface RunObserver {
@@ -31,7 +31,13 @@ export async function runScenario(
   options: { cleanup?: boolean } = {},
 ): Promise<ScenarioReport> {
   const started = performance.now();
-  const hosts = lab.hosts.map((h) => ({ name: h.name, os: h.info.os, ...(lab.inventory.offers.standIn ? { standIn: true } : {}), machine: h.os.name, family: h.os.family }));
+  const hosts = lab.hosts.map((h) => ({
+    name: h.name,
+    os: h.info.os,
+    ...(lab.inventory.offers.standIn ? { standIn: true } : {}),
+    machine: h.os.name,
+    family: h.os.family,
+  }));
   const head = { scenario: scenario.name, section: scenario.section, title: scenario.title, lab: lab.inventory.lab, provider: lab.inventory.provider, hosts };
   observer.onScenarioStart?.(head);
   const state = new Map<string, unknown>();
@@ -41,15 +47,32 @@ export async function runScenario(
   for (const [i, definition] of scenario.steps.entries()) {
     const index = i + 1;
     if (failed) {
-      const skipped: StepReport = { index, title: definition.title, verdict: 'SKIPPED', reason: 'an earlier step failed', durationMs: 0, commands: [], checks: [], notes: [] };
+      const skipped: StepReport = {
+        index,
+        title: definition.title,
+        verdict: 'SKIPPED',
+        reason: 'an earlier step failed',
+        durationMs: 0,
+        commands: [],
+        checks: [],
+        notes: [],
+      };
       steps.push(skipped);
       continue;
     }
     observer.onStepStart?.(index, scenario.steps.length, definition.title);
-    const record = await runStep(index, definition.title, async (ctx) => {
-      await definition.solve(ctx);
-      await definition.check?.(ctx);
-    }, lab, params, state, observer);
+    const record = await runStep(
+      index,
+      definition.title,
+      async (ctx) => {
+        await definition.solve(ctx);
+        await definition.check?.(ctx);
+      },
+      lab,
+      params,
+      state,
+      observer,
+    );
     steps.push(record);
     observer.onStepEnd?.(record);
     if (record.verdict === 'FAIL') failed = true;

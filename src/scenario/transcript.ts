@@ -12,7 +12,9 @@ import type { ScenarioReport, StepReport } from './report.ts';
 const MAX_OUTPUT_LINES = 60;
 
 export function renderScenarioHeader(r: Pick<ScenarioReport, 'scenario' | 'section' | 'title' | 'lab' | 'provider' | 'hosts'>): string {
-  const hosts = (r.hosts ?? []).map((h) => `\n   ${h.name}: ${h.standIn ? describeLabel(h.os, true, { name: h.machine }) : `${h.os} (${h.machine})`}, ${h.family} family`).join('');
+  const hosts = (r.hosts ?? [])
+    .map((h) => `\n   ${h.name}: ${h.standIn ? describeLabel(h.os, true, { name: h.machine }) : `${h.os} (${h.machine})`}, ${h.family} family`)
+    .join('');
   return `\n══ ${r.scenario} — §${r.section} ${r.title}\n   lab "${r.lab}" (${r.provider})${hosts}\n`;
 }
 

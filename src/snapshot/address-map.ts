@@ -29,7 +29,10 @@ const escapeDots = (s: string) => s.replace(/[.]/g, '\\.');
 export function rewriteAddresses(text: string, changes: readonly AddressChange[]): string {
   if (changes.length === 0) return text;
   const byAddress = new Map(changes.map((c) => [c.from, c.to]));
-  const alternatives = [...byAddress.keys()].sort((a, b) => b.length - a.length).map(escapeDots).join('|');
+  const alternatives = [...byAddress.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeDots)
+    .join('|');
   const pattern = new RegExp(`(?<![0-9A-Za-z_.])(?:${alternatives})(?![0-9A-Za-z_]|\\.[0-9])`, 'g');
   return text.replace(pattern, (found) => byAddress.get(found) ?? found);
 }

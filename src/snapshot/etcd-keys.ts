@@ -7,7 +7,7 @@
  * rewrites the values that name an old address, before flanneld starts. Pure, apart from the
  * two small programs that run on the etcd host (python3 is in every host image; etcd's v2 API).
  */
-import { rewriteAddresses, type AddressChange } from './address-map.ts';
+import { type AddressChange, rewriteAddresses } from './address-map.ts';
 import type { ExpiringKey } from './manifest.ts';
 
 export interface EtcdKey {
@@ -37,7 +37,8 @@ export function flattenV2(answer: unknown): EtcdKey[] {
   const out: EtcdKey[] = [];
   const walk = (n: V2Node | undefined) => {
     if (!n) return;
-    if (!n.dir && typeof n.key === 'string' && typeof n.value === 'string') out.push({ key: n.key, value: n.value, ...(typeof n.ttl === 'number' ? { ttl: n.ttl } : {}) });
+    if (!n.dir && typeof n.key === 'string' && typeof n.value === 'string')
+      out.push({ key: n.key, value: n.value, ...(typeof n.ttl === 'number' ? { ttl: n.ttl } : {}) });
     for (const c of n.nodes ?? []) walk(c);
   };
   walk((answer as { node?: V2Node } | undefined)?.node);

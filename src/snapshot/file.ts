@@ -6,11 +6,11 @@
  * error names the file and what to do.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { once } from 'node:events';
-import { createGunzip, createGzip } from 'node:zlib';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { createGunzip, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { ConfigError, LabbenchError } from '../errors.ts';
 import { filesOf, parseManifest, type SnapshotFile, type SnapshotManifest } from './manifest.ts';
@@ -19,14 +19,20 @@ export const MANIFEST_ENTRY = 'labbench-snapshot.json';
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-const damagedHint = (file: string) => `it was changed or cut short after it was exported: export it again (pnpm lab snapshot export NAME ${file}) and copy it whole`;
+const damagedHint = (file: string) =>
+  `it was changed or cut short after it was exported: export it again (pnpm lab snapshot export NAME ${file}) and copy it whole`;
 const foreignHint = 'give a file written by `pnpm lab snapshot export NAME FILE`';
 
 /**
  * Writes `manifest` and its files (read from `sourceOf(file)`) as a snapshot file. It is written
  * beside FILE and renamed at the end, so an interrupted export leaves no half file under that name.
  */
-export async function writeSnapshotFile(file: string, manifest: SnapshotManifest, sourceOf: (f: SnapshotFile) => string, gzipLevel = 6): Promise<{ bytes: number }> {
+export async function writeSnapshotFile(
+  file: string,
+  manifest: SnapshotManifest,
+  sourceOf: (f: SnapshotFile) => string,
+  gzipLevel = 6,
+): Promise<{ bytes: number }> {
   const partial = `${file}.partial-${process.pid}`;
   mkdirSync(dirname(file), { recursive: true });
   const pack = tar.pack();
@@ -108,10 +114,13 @@ export async function readSnapshotFile(file: string, options: ReadOptions = {}):
         continue;
       }
       const want = expected.get(name);
-      if (!want || entry.header.type !== 'file') throw new ConfigError(`${source} is damaged: it holds "${name}", which its manifest does not list`, { hint: damagedHint(file) });
-      if (entry.header.size !== want.bytes) throw new ConfigError(`${source} is damaged: ${name} has ${entry.header.size} bytes, its manifest says ${want.bytes}`, { hint: damagedHint(file) });
+      if (!want || entry.header.type !== 'file')
+        throw new ConfigError(`${source} is damaged: it holds "${name}", which its manifest does not list`, { hint: damagedHint(file) });
+      if (entry.header.size !== want.bytes)
+        throw new ConfigError(`${source} is damaged: ${name} has ${entry.header.size} bytes, its manifest says ${want.bytes}`, { hint: damagedHint(file) });
       const sha256 = await drain(entry as AsyncIterable<Buffer>, options.into ? join(options.into, name) : undefined);
-      if (sha256 !== want.sha256) throw new ConfigError(`${source} is damaged: ${name} does not have the SHA-256 its manifest gives`, { hint: damagedHint(file) });
+      if (sha256 !== want.sha256)
+        throw new ConfigError(`${source} is damaged: ${name} does not have the SHA-256 its manifest gives`, { hint: damagedHint(file) });
       expected.delete(name);
     }
   } catch (err) {
@@ -122,7 +131,9 @@ export async function readSnapshotFile(file: string, options: ReadOptions = {}):
   }
   if (!manifest) throw new ConfigError(`${source} is not a labbench snapshot: it is an empty archive`, { hint: foreignHint });
   if (expected.size > 0) {
-    throw new ConfigError(`${source} is truncated: ${[...expected.keys()].join(', ')} ${expected.size === 1 ? 'is' : 'are'} missing`, { hint: damagedHint(file) });
+    throw new ConfigError(`${source} is truncated: ${[...expected.keys()].join(', ')} ${expected.size === 1 ? 'is' : 'are'} missing`, {
+      hint: damagedHint(file),
+    });
   }
   return manifest;
 }
@@ -134,7 +145,9 @@ function checkGzip(file: string): void {
     fd = openSync(file, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'ENOENT' ? `snapshot file ${file} does not exist` : `cannot read snapshot file ${file} (${code})`, { hint: 'give the path of a file written by `pnpm lab snapshot export`' });
+    throw new ConfigError(code === 'ENOENT' ? `snapshot file ${file} does not exist` : `cannot read snapshot file ${file} (${code})`, {
+      hint: 'give the path of a file written by `pnpm lab snapshot export`',
+    });
   }
   const head = Buffer.alloc(2);
   const n = readSync(fd, head, 0, 2, 0);

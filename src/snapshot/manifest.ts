@@ -94,7 +94,8 @@ export function parseManifest(text: string, source: string, fix: string): Snapsh
     throw new ConfigError(`${source} is not a labbench snapshot: its manifest is not JSON`, { hint: fix });
   }
   const m = (typeof value === 'object' && value !== null ? value : {}) as Partial<SnapshotManifest>;
-  if (m.format !== SNAPSHOT_FORMAT) throw new ConfigError(`${source} is not a labbench snapshot (its manifest has no "format": "${SNAPSHOT_FORMAT}")`, { hint: fix });
+  if (m.format !== SNAPSHOT_FORMAT)
+    throw new ConfigError(`${source} is not a labbench snapshot (its manifest has no "format": "${SNAPSHOT_FORMAT}")`, { hint: fix });
   if (m.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
     throw new ConfigError(
       `${source} is a labbench snapshot of format version ${JSON.stringify(m.formatVersion)}; this labbench reads version ${SNAPSHOT_FORMAT_VERSION}`,
@@ -105,7 +106,16 @@ export function parseManifest(text: string, source: string, fix: string): Snapsh
   const isString = (v: unknown) => typeof v === 'string' && v !== '';
   const isFile = (f: unknown): f is SnapshotFile => {
     const x = f as SnapshotFile | undefined;
-    return typeof x === 'object' && x !== null && isString(x.path) && !x.path.split('/').includes('..') && !x.path.startsWith('/') && Number.isInteger(x.bytes) && x.bytes >= 0 && /^[0-9a-f]{64}$/.test(x.sha256);
+    return (
+      typeof x === 'object' &&
+      x !== null &&
+      isString(x.path) &&
+      !x.path.split('/').includes('..') &&
+      !x.path.startsWith('/') &&
+      Number.isInteger(x.bytes) &&
+      x.bytes >= 0 &&
+      /^[0-9a-f]{64}$/.test(x.sha256)
+    );
   };
   if (!isString(m.id)) problems.push('no id');
   if (!isString(m.name) || !NAME.test(m.name!)) problems.push('no valid name');
@@ -115,13 +125,21 @@ export function parseManifest(text: string, source: string, fix: string): Snapsh
   if (!m.hostImage || !isString(m.hostImage.tag) || !Array.isArray(m.hostImage.diffIds)) problems.push('no host image');
   if (!Array.isArray(m.hosts) || m.hosts.length === 0) problems.push('no hosts');
   for (const h of m.hosts ?? []) {
-    const ok = isString(h?.name) && isString(h.image?.id) && Array.isArray(h.image?.diffIds) && isFile(h.volume)
-      && Array.isArray(h.runningContainers) && Array.isArray(h.activeServices) && Array.isArray(h.addressFiles)
-      && (h.etcd === undefined || (Array.isArray(h.etcd) && h.etcd.every((k) => isString(k?.key) && typeof k.value === 'string' && Number.isInteger(k.ttl))));
+    const ok =
+      isString(h?.name) &&
+      isString(h.image?.id) &&
+      Array.isArray(h.image?.diffIds) &&
+      isFile(h.volume) &&
+      Array.isArray(h.runningContainers) &&
+      Array.isArray(h.activeServices) &&
+      Array.isArray(h.addressFiles) &&
+      (h.etcd === undefined || (Array.isArray(h.etcd) && h.etcd.every((k) => isString(k?.key) && typeof k.value === 'string' && Number.isInteger(k.ttl))));
     if (!ok) problems.push(`host ${JSON.stringify(h?.name)} is incomplete`);
   }
-  if (lab?.hosts && m.hosts && (lab.hosts.length !== m.hosts.length || lab.hosts.some((h, i) => h?.name !== m.hosts![i]?.name))) problems.push('its hosts do not match its lab shape');
-  if (m.images !== undefined && (!Array.isArray(m.images.files) || !m.images.files.every(isFile) || typeof m.images.withBase !== 'boolean')) problems.push('its image archive is not described');
+  if (lab?.hosts && m.hosts && (lab.hosts.length !== m.hosts.length || lab.hosts.some((h, i) => h?.name !== m.hosts![i]?.name)))
+    problems.push('its hosts do not match its lab shape');
+  if (m.images !== undefined && (!Array.isArray(m.images.files) || !m.images.files.every(isFile) || typeof m.images.withBase !== 'boolean'))
+    problems.push('its image archive is not described');
   if (problems.length > 0) throw new ConfigError(`${source} is not a usable labbench snapshot: ${problems.join('; ')}`, { hint: fix });
   return m as SnapshotManifest;
 }

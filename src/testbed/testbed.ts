@@ -4,7 +4,7 @@
  * created.
  */
 import { ConfigError } from '../errors.ts';
-import { contains, formatCidr, formatIp, isHostAddress, maskOf, overlaps, size, tryParseCidr, tryParseIp, type Cidr } from '../net/ipv4.ts';
+import { type Cidr, contains, formatCidr, formatIp, isHostAddress, maskOf, overlaps, size, tryParseCidr, tryParseIp } from '../net/ipv4.ts';
 import { labelFamily, labelForms, type OsFamily } from '../os/releases.ts';
 
 export type { OsFamily } from '../os/releases.ts';
@@ -58,7 +58,10 @@ export function documentSpec(options: { name?: string; subnet?: string; hosts?: 
   const cidr = tryParseCidr(subnet);
   checkHostCount(count, cidr && { subnet, cidr });
   const at = (index: number) => (cidr ? formatIp(cidr.network + FIRST_HOST_NUMBER + index) : `?.?.?.${FIRST_HOST_NUMBER + index}`);
-  const more = Array.from({ length: count - 2 }, (_, i): HostSpec => ({ name: `host${letters(i + 2)}`, address: at(i + 2), os: 'debian-12', roles: ['flannel'] }));
+  const more = Array.from(
+    { length: count - 2 },
+    (_, i): HostSpec => ({ name: `host${letters(i + 2)}`, address: at(i + 2), os: 'debian-12', roles: ['flannel'] }),
+  );
   return validateSpec({
     name,
     subnet,
@@ -91,9 +94,12 @@ function checkHostCount(count: number, lan: { subnet: string; cidr: Cidr } | und
   if (lan && hostRoom(lan.cidr) < count) {
     let prefix = lan.cidr.prefix;
     while (prefix > 8 && hostRoom({ network: 0, prefix }) < count) prefix--;
-    throw new ConfigError(`subnet ${lan.subnet} is too small for ${count} hosts: from .${FIRST_HOST_NUMBER} (the document's host A) on it has room for ${hostRoom(lan.cidr)}`, {
-      hint: `use a /${prefix} or larger subnet, or fewer --hosts; nothing was created`,
-    });
+    throw new ConfigError(
+      `subnet ${lan.subnet} is too small for ${count} hosts: from .${FIRST_HOST_NUMBER} (the document's host A) on it has room for ${hostRoom(lan.cidr)}`,
+      {
+        hint: `use a /${prefix} or larger subnet, or fewer --hosts; nothing was created`,
+      },
+    );
   }
 }
 

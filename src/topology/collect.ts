@@ -81,7 +81,5 @@ export function parseCapture(host: string, output: string): HostCapture {
 
 /** Runs the script on every host at once. */
 export async function captureHosts(hosts: Host[]): Promise<HostCapture[]> {
-  return Promise.all(
-    hosts.map(async (h) => parseCapture(h.name, (await h.run(COLLECT_SCRIPT, { nothrow: true, quiet: true, timeoutMs: 60_000 })).stdout)),
-  );
+  return Promise.all(hosts.map(async (h) => parseCapture(h.name, (await h.run(COLLECT_SCRIPT, { nothrow: true, quiet: true, timeoutMs: 60_000 })).stdout)));
 }

@@ -92,7 +92,18 @@ export async function layoutTopology(topology: Topology): Promise<Scene> {
       sources: [source],
       targets: [target],
       // veth names sit at the container's end of the wire, where `ip a` pairs them.
-      ...(label ? { labels: [{ text: label, width: label.length * CHAR_WIDTH + 6, height: LINE_HEIGHT, layoutOptions: { 'elk.edgeLabels.placement': kind === 'veth' ? 'TAIL' : 'CENTER' } }] } : {}),
+      ...(label
+        ? {
+            labels: [
+              {
+                text: label,
+                width: label.length * CHAR_WIDTH + 6,
+                height: LINE_HEIGHT,
+                layoutOptions: { 'elk.edgeLabels.placement': kind === 'veth' ? 'TAIL' : 'CENTER' },
+              },
+            ],
+          }
+        : {}),
     };
   };
 
@@ -102,7 +113,9 @@ export async function layoutTopology(topology: Topology): Promise<Scene> {
     const children: ElkNode[] = [];
     for (const c of host.containers) children.push(containerNode(h, c, leaf));
     for (const b of host.bridges) {
-      children.push(leaf(`${h}/br/${b.name}`, 'bridge', host.name, [b.name, ...b.addresses, ...(b.network ? [`network: ${b.network}`] : []), ...(b.up ? [] : ['(down)'])]));
+      children.push(
+        leaf(`${h}/br/${b.name}`, 'bridge', host.name, [b.name, ...b.addresses, ...(b.network ? [`network: ${b.network}`] : []), ...(b.up ? [] : ['(down)'])]),
+      );
     }
     if (host.lan) children.push(leaf(`${h}/lan`, 'lan-iface', host.name, [host.lan.label, ...host.lan.addresses]));
     if (host.flannel) children.push(leaf(`${h}/flannel`, 'flannel', host.name, flannelLines(host)));
@@ -158,7 +171,11 @@ export async function layoutTopology(topology: Topology): Promise<Scene> {
 }
 
 function containerNode(h: string, c: ContainerNode, leaf: (id: string, kind: BoxKind, host: string, lines: string[], ports?: ElkPort[]) => ElkNode): ElkNode {
-  const lines = [c.name, `${c.id} ${c.image}`, ...(c.interfaces.length === 0 ? [`network: ${c.networkMode}`] : c.interfaces.map((i) => `${i.label} ${i.addresses.join(' ')}`.trim()))];
+  const lines = [
+    c.name,
+    `${c.id} ${c.image}`,
+    ...(c.interfaces.length === 0 ? [`network: ${c.networkMode}`] : c.interfaces.map((i) => `${i.label} ${i.addresses.join(' ')}`.trim())),
+  ];
   const ports: ElkPort[] = c.interfaces.map((i) => ({ id: portId(h, c, i.name), width: 8, height: 8, layoutOptions: { 'elk.port.side': 'SOUTH' } }));
   return leaf(`${h}/c/${c.name}`, 'container', h.slice('host:'.length), lines, ports);
 }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import type { CommandResult } from '../errors.ts';
 import type { ContainerEndpoint } from '../inventory.ts';
 import { runLocal } from '../machine/run.ts';
-import { boundedArgv, boundedResult, writeFileScript, type ExecOptions, type Transport } from './transport.ts';
+import { boundedArgv, boundedResult, type ExecOptions, type Transport, writeFileScript } from './transport.ts';
 
 export class ContainerExecTransport implements Transport {
   readonly description: string;
@@ -23,7 +23,16 @@ export class ContainerExecTransport implements Transport {
     // runLocal tracks the child, so an interrupt stops it; the bound itself is `timeout` on the host.
     const { timeoutMs, ...io } = options;
     const r = await runLocal(['docker', ...this.execArgs(), ...boundedArgv(command, timeoutMs)], { ...io, nothrow: true });
-    return boundedResult({ host: this.hostName, command, exitCode: r.exitCode, signal: r.signal ?? null, stdout: r.stdout, stderr: r.stderr, startedAt: started, ...(timeoutMs ? { timeoutMs } : {}) });
+    return boundedResult({
+      host: this.hostName,
+      command,
+      exitCode: r.exitCode,
+      signal: r.signal ?? null,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      startedAt: started,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
   }
 
   /** `docker -H <engine> exec -i <container>`'s arguments after `docker`. */

@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { posix } from 'node:path';
 import ssh2 from 'ssh2';
-import { HostKeyError, ProviderError, type CommandResult } from '../errors.ts';
+import { type CommandResult, HostKeyError, ProviderError } from '../errors.ts';
 import type { SshEndpoint } from '../inventory.ts';
-import { parseKnownHosts, pinnedFor } from './known-hosts.ts';
 import { quoteArg } from '../shell-quote.ts';
-import { boundedCommandLine, boundedResult, writeFileScript, type ExecOptions, type Transport } from './transport.ts';
+import { parseKnownHosts, pinnedFor } from './known-hosts.ts';
+import { boundedCommandLine, boundedResult, type ExecOptions, type Transport, writeFileScript } from './transport.ts';
 
 const CONNECT_TIMEOUT_MS = 20_000;
 /** Grace after the remote `timeout` should have fired before the channel is dropped locally. */
@@ -80,7 +80,11 @@ export class SshTransport implements Transport {
         .on('close', () => {
           forget();
           // Closed before the handshake finished without an error (close() during the handshake): a pending command must not wait forever.
-          reject(new ProviderError(`the SSH connection to ${this.hostName} (${host}:${port}) closed before it was ready`, { hint: 'is the lab up? `pnpm lab status` shows its hosts' }));
+          reject(
+            new ProviderError(`the SSH connection to ${this.hostName} (${host}:${port}) closed before it was ready`, {
+              hint: 'is the lab up? `pnpm lab status` shows its hosts',
+            }),
+          );
         })
         .connect({
           sock: socket,
@@ -143,7 +147,17 @@ export class SshTransport implements Transport {
           clearTimeout(timer);
           options.signal?.removeEventListener('abort', onAbort);
           resolve(
-            boundedResult({ host: this.hostName, command, exitCode, signal, stdout, stderr, startedAt: started, timedOutLocally: timedOut, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
+            boundedResult({
+              host: this.hostName,
+              command,
+              exitCode,
+              signal,
+              stdout,
+              stderr,
+              startedAt: started,
+              timedOutLocally: timedOut,
+              ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+            }),
           );
         });
         stream.end(options.input ?? '');

@@ -45,11 +45,15 @@ export function boundedArgv(command: string, timeoutMs: number | undefined): str
 
 /** boundedArgv as one shell line (for SSH, where the remote login shell parses it). */
 export function boundedCommandLine(command: string, timeoutMs: number | undefined): string {
-  return boundedArgv(command, timeoutMs).map((a) => quoteArg(a)).join(' ');
+  return boundedArgv(command, timeoutMs)
+    .map((a) => quoteArg(a))
+    .join(' ');
 }
 
 /** The result of a bounded command: GNU timeout's exit codes 124/137 mean the bound stopped it. */
-export function boundedResult(r: Omit<CommandResult, 'durationMs' | 'signal'> & { signal: string | null; startedAt: number; timeoutMs?: number; timedOutLocally?: boolean }): CommandResult {
+export function boundedResult(
+  r: Omit<CommandResult, 'durationMs' | 'signal'> & { signal: string | null; startedAt: number; timeoutMs?: number; timedOutLocally?: boolean },
+): CommandResult {
   const timedOut = r.timedOutLocally === true || (r.timeoutMs !== undefined && (r.exitCode === 124 || r.exitCode === 137));
   return {
     host: r.host,

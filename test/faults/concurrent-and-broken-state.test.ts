@@ -2,9 +2,10 @@
  * Commands that meet on one lab or on two, a host powered off from inside, and state files that
  * are cut short or not labbench's: the state each leaves and what the next command does.
  */
-import test from 'ava';
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import test from 'ava';
 import { rootSkipReason } from '../support/cli.ts';
 import { snapshotMachine } from '../support/machine-snapshot.ts';
 import { assertNoResidue } from '../support/no-residue.ts';
@@ -72,7 +73,13 @@ run(title('`systemctl poweroff` inside a host: the lab is partial (one host exit
     await sleep(500);
     status = await labState(ONE.name);
   }
-  t.deepEqual(status.hosts.map((h) => [h.name, h.state]), [['hostA', 'running'], ['hostB', 'exited']]);
+  t.deepEqual(
+    status.hosts.map((h) => [h.name, h.state]),
+    [
+      ['hostA', 'running'],
+      ['hostB', 'exited'],
+    ],
+  );
   t.is(status.state, 'partial');
   const text = await labbench(['lab', 'status', '--name', ONE.name]);
   t.regex(text.stdout, /hostB does not run: `pnpm lab start --name f21-one` \(or `pnpm lab up --name f21-one`\) starts it/);
@@ -83,30 +90,44 @@ run(title('`systemctl poweroff` inside a host: the lab is partial (one host exit
   t.is(note.stdout.trim(), 'kept');
 });
 
-run(title('a lab record cut short or of another shape: one error naming the file and the fix; `lab list` goes on; `lab down` removes the lab by its labels'), async (t) => {
-  const record = paths.lab(ONE.name).record;
-  const whole = readFileSync(record, 'utf8');
-  for (const broken of [whole.slice(0, Math.floor(whole.length / 2)), '', '{"hello": "world"}\n']) {
-    writeFileSync(record, broken);
-    for (const args of [['lab', 'status', '--name', ONE.name], ['lab', 'up', ...flags(ONE)], ['lab', 'stop', '--name', ONE.name]]) {
-      const r = await labbench(args);
-      t.is(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
-      t.true(r.stderr.includes(record), `${args.join(' ')} names the file: ${r.stderr}`);
-      t.regex(r.stderr, /pnpm lab down --name f21-one` removes the lab by its Docker labels/);
-      t.is(r.stderr.trim().split('\n').filter((l) => /^error/i.test(l)).length, 1, 'one error');
+run(
+  title('a lab record cut short or of another shape: one error naming the file and the fix; `lab list` goes on; `lab down` removes the lab by its labels'),
+  async (t) => {
+    const record = paths.lab(ONE.name).record;
+    const whole = readFileSync(record, 'utf8');
+    for (const broken of [whole.slice(0, Math.floor(whole.length / 2)), '', '{"hello": "world"}\n']) {
+      writeFileSync(record, broken);
+      for (const args of [
+        ['lab', 'status', '--name', ONE.name],
+        ['lab', 'up', ...flags(ONE)],
+        ['lab', 'stop', '--name', ONE.name],
+      ]) {
+        const r = await labbench(args);
+        t.is(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+        t.true(r.stderr.includes(record), `${args.join(' ')} names the file: ${r.stderr}`);
+        t.regex(r.stderr, /pnpm lab down --name f21-one` removes the lab by its Docker labels/);
+        t.is(
+          r.stderr
+            .trim()
+            .split('\n')
+            .filter((l) => /^error/i.test(l)).length,
+          1,
+          'one error',
+        );
+      }
+      const list = await labbench(['lab', 'list']);
+      t.is(list.code, 0, list.stderr);
+      t.regex(list.stdout, /f21-one\s+local\s+\?\s+0\s+partial/);
     }
-    const list = await labbench(['lab', 'list']);
-    t.is(list.code, 0, list.stderr);
-    t.regex(list.stdout, /f21-one\s+local\s+\?\s+0\s+partial/);
-  }
-  const down = await labbench(['lab', 'down', '--name', ONE.name]);
-  t.is(down.code, 0, down.stderr);
-  t.regex(down.stderr, /removing the lab by its Docker labels/);
-  t.is(await labResources(ONE.name), '');
-  const up = await labbench(['lab', 'up', ...flags(ONE)]);
-  t.is(up.code, 0, up.stderr);
-  t.is((await labbench(['lab', 'down', '--name', ONE.name])).code, 0);
-});
+    const down = await labbench(['lab', 'down', '--name', ONE.name]);
+    t.is(down.code, 0, down.stderr);
+    t.regex(down.stderr, /removing the lab by its Docker labels/);
+    t.is(await labResources(ONE.name), '');
+    const up = await labbench(['lab', 'up', ...flags(ONE)]);
+    t.is(up.code, 0, up.stderr);
+    t.is((await labbench(['lab', 'down', '--name', ONE.name])).code, 0);
+  },
+);
 
 run(title('nothing is left behind'), async (t) => {
   for (const lab of [ONE, TWO]) await labbench(['lab', 'down', '--name', lab.name]);

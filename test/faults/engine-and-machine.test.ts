@@ -5,9 +5,10 @@
  * is not readable. These kill the engine every lab of the machine shares, so they run only
  * where no other lab lives in it (see engineKillSkipReason).
  */
-import test from 'ava';
+
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import test from 'ava';
 import { processAlive } from '../../src/machine/process.ts';
 import { snapshotMachine } from '../support/machine-snapshot.ts';
 import { assertNoResidue } from '../support/no-residue.ts';
@@ -51,84 +52,111 @@ test.after.always(async () => {
   for (const lab of LABS) await labbench(['lab', 'down', '--name', lab.name]);
 });
 
-run(title("the private engine killed (SIGKILL of dockerd and containerd) while a scenario runs: the run ends with one clear message or passes; the next run starts the engine again, recreates the lab and passes"), async (t) => {
-  const first = startLabbench(['scenario', 'flannel-two-host', ...flags(ENGINE_LAB)]);
-  await first.waitFor(/── \[2\/\d+\]/);
-  const { dockerd, containerd } = engineNow();
-  for (const pid of [...dockerd, ...containerd]) process.kill(pid, 'SIGKILL');
-  const ended = await first.done;
-  t.not(ended.code, null, 'it ended by itself');
-  t.true([0, 1].includes(ended.code!), `exit ${ended.code}: ${ended.stderr.slice(-1500)}`);
-  t.is(ended.stderr.split('\n').filter((l) => /^error: /.test(l)).length <= 1, true, 'at most one error');
-  await startContainers(othersRunning);
-  const next = await labbench(['scenario', 'flannel-two-host', ...flags(ENGINE_LAB)]);
-  t.is(next.code, 0, next.stdout.slice(-2000) + next.stderr);
-  t.is(engineNow().dockerd.length, 1);
-  t.is(await labResources(ENGINE_LAB.name), '');
-});
+run(
+  title(
+    'the private engine killed (SIGKILL of dockerd and containerd) while a scenario runs: the run ends with one clear message or passes; the next run starts the engine again, recreates the lab and passes',
+  ),
+  async (t) => {
+    const first = startLabbench(['scenario', 'flannel-two-host', ...flags(ENGINE_LAB)]);
+    await first.waitFor(/── \[2\/\d+\]/);
+    const { dockerd, containerd } = engineNow();
+    for (const pid of [...dockerd, ...containerd]) process.kill(pid, 'SIGKILL');
+    const ended = await first.done;
+    t.not(ended.code, null, 'it ended by itself');
+    t.true([0, 1].includes(ended.code!), `exit ${ended.code}: ${ended.stderr.slice(-1500)}`);
+    t.is(ended.stderr.split('\n').filter((l) => /^error: /.test(l)).length <= 1, true, 'at most one error');
+    await startContainers(othersRunning);
+    const next = await labbench(['scenario', 'flannel-two-host', ...flags(ENGINE_LAB)]);
+    t.is(next.code, 0, next.stdout.slice(-2000) + next.stderr);
+    t.is(engineNow().dockerd.length, 1);
+    t.is(await labResources(ENGINE_LAB.name), '');
+  },
+);
 
-run(title('the machine "reboots" (engine and every container gone at once): status says engine down; a `lab up` killed while it starts the engine again, then the next `lab up` brings the lab back with its files'), async (t) => {
-  const first = await labbench(['lab', 'up', ...flags(BOOT)]);
-  t.is(first.code, 0, first.stderr);
-  t.is((await labbench(['lab', 'exec', 'hostA', '--name', BOOT.name, '--', 'echo survived > /root/reboot-note && sync'])).code, 0);
-  await powerCut();
-  t.deepEqual(engineNow(), { dockerd: [], containerd: [], shims: [] });
-  t.is((await labState(BOOT.name)).state, 'engine down');
+run(
+  title(
+    'the machine "reboots" (engine and every container gone at once): status says engine down; a `lab up` killed while it starts the engine again, then the next `lab up` brings the lab back with its files',
+  ),
+  async (t) => {
+    const first = await labbench(['lab', 'up', ...flags(BOOT)]);
+    t.is(first.code, 0, first.stderr);
+    t.is((await labbench(['lab', 'exec', 'hostA', '--name', BOOT.name, '--', 'echo survived > /root/reboot-note && sync'])).code, 0);
+    await powerCut();
+    t.deepEqual(engineNow(), { dockerd: [], containerd: [], shims: [] });
+    t.is((await labState(BOOT.name)).state, 'engine down');
 
-  const killed = startLabbench(['lab', 'up', ...flags(BOOT)]);
-  await killed.waitFor(/Starting labbench's private Docker engine again|Starting a private Docker engine/, 60_000).catch(() => undefined);
-  // Non-terminal output shows a step when it ends: kill a moment after the engine was spawned.
-  const deadline = Date.now() + 30_000;
-  while (engineNow().dockerd.length === 0 && Date.now() < deadline) await sleep(20);
-  await sleep(300);
-  await killed.killGroup();
+    const killed = startLabbench(['lab', 'up', ...flags(BOOT)]);
+    await killed.waitFor(/Starting labbench's private Docker engine again|Starting a private Docker engine/, 60_000).catch(() => undefined);
+    // Non-terminal output shows a step when it ends: kill a moment after the engine was spawned.
+    const deadline = Date.now() + 30_000;
+    while (engineNow().dockerd.length === 0 && Date.now() < deadline) await sleep(20);
+    await sleep(300);
+    await killed.killGroup();
 
-  const up = await labbench(['lab', 'up', ...flags(BOOT)]);
-  t.is(up.code, 0, up.stderr);
-  t.is(engineNow().dockerd.length, 1, 'one private dockerd');
-  const note = await labbench(['lab', 'exec', 'hostA', '--name', BOOT.name, '--', 'cat', '/root/reboot-note']);
-  t.is(note.stdout.trim(), 'survived');
-  await startContainers(othersRunning);
-  t.is((await labbench(['lab', 'down', '--name', BOOT.name])).code, 0);
-});
+    const up = await labbench(['lab', 'up', ...flags(BOOT)]);
+    t.is(up.code, 0, up.stderr);
+    t.is(engineNow().dockerd.length, 1, 'one private dockerd');
+    const note = await labbench(['lab', 'exec', 'hostA', '--name', BOOT.name, '--', 'cat', '/root/reboot-note']);
+    t.is(note.stdout.trim(), 'survived');
+    await startContainers(othersRunning);
+    t.is((await labbench(['lab', 'down', '--name', BOOT.name])).code, 0);
+  },
+);
 
-run(title("a host's disk full (etcd's data directory on a 1 MiB file system, filled): the scenario FAILs at that step with what the host said, still takes its lab down cleanly; the next run passes"), async (t) => {
-  const up = await labbench(['lab', 'up', ...flags(DISK)]);
-  t.is(up.code, 0, up.stderr);
-  const fill = await labbench(['lab', 'exec', 'hostA', '--name', DISK.name, '--', 'mkdir -p /var/lib/etcd && mount -t tmpfs -o size=1m tmpfs /var/lib/etcd && (dd if=/dev/zero of=/var/lib/etcd/filler bs=64k 2>/dev/null; true) && df -h /var/lib/etcd']);
-  t.is(fill.code, 0, fill.stderr);
-  t.regex(fill.stdout, /100%/);
-  const full = await labbench(['scenario', 'flannel-two-host', ...flags(DISK)]);
-  t.is(full.code, 1, full.stdout.slice(-2000) + full.stderr);
-  t.regex(full.stdout, /FAIL/);
-  t.regex(full.stdout, /Job for etcd\.service failed/, 'the report shows the step that failed and what the host said');
-  t.is(await labResources(DISK.name), '', 'the failed run took its lab down');
-  const next = await labbench(['scenario', 'flannel-two-host', ...flags(DISK)]);
-  t.is(next.code, 0, next.stdout.slice(-2000) + next.stderr);
-});
+run(
+  title(
+    "a host's disk full (etcd's data directory on a 1 MiB file system, filled): the scenario FAILs at that step with what the host said, still takes its lab down cleanly; the next run passes",
+  ),
+  async (t) => {
+    const up = await labbench(['lab', 'up', ...flags(DISK)]);
+    t.is(up.code, 0, up.stderr);
+    const fill = await labbench([
+      'lab',
+      'exec',
+      'hostA',
+      '--name',
+      DISK.name,
+      '--',
+      'mkdir -p /var/lib/etcd && mount -t tmpfs -o size=1m tmpfs /var/lib/etcd && (dd if=/dev/zero of=/var/lib/etcd/filler bs=64k 2>/dev/null; true) && df -h /var/lib/etcd',
+    ]);
+    t.is(fill.code, 0, fill.stderr);
+    t.regex(fill.stdout, /100%/);
+    const full = await labbench(['scenario', 'flannel-two-host', ...flags(DISK)]);
+    t.is(full.code, 1, full.stdout.slice(-2000) + full.stderr);
+    t.regex(full.stdout, /FAIL/);
+    t.regex(full.stdout, /Job for etcd\.service failed/, 'the report shows the step that failed and what the host said');
+    t.is(await labResources(DISK.name), '', 'the failed run took its lab down');
+    const next = await labbench(['scenario', 'flannel-two-host', ...flags(DISK)]);
+    t.is(next.code, 0, next.stdout.slice(-2000) + next.stderr);
+  },
+);
 
 // The engine stops with its last lab: with other labs in it there is no stop to try.
-const stopSkip = skip ?? (foreignLabs('f21-').length > 0 ? `other labs (${foreignLabs('f21-').join(', ')}) keep the engine running: there is no stop to try` : undefined);
-(stopSkip ? test.serial.skip : test.serial)(`an engine record that is not readable: stopping the engine names it and says how to go on; following the hint stops the engine cleanly${stopSkip ? ` — skipped: ${stopSkip}` : ''}`, async (t) => {
-  t.is((await labbench(['lab', 'up', ...flags(ENGINE_LAB)])).code, 0);
-  const record = readFileSync(paths.engine.record, 'utf8');
-  writeFileSync(paths.engine.record, record.slice(0, 40));
-  const down = await labbench(['lab', 'down', '--name', ENGINE_LAB.name]);
-  t.is(down.code, 1);
-  t.true(down.stderr.includes(paths.engine.record), down.stderr);
-  t.regex(down.stderr, /hint: remove it/);
-  t.is(await labResources(ENGINE_LAB.name), '', 'the lab itself was removed before the engine was to stop');
-  rmSync(paths.engine.record);
-  const pids = engineNow().dockerd;
-  const again = await labbench(['lab', 'down', '--name', ENGINE_LAB.name]);
-  t.is(again.code, 0, again.stderr);
-  t.false(pids.some(processAlive), 'the engine is stopped');
-});
+const stopSkip =
+  skip ?? (foreignLabs('f21-').length > 0 ? `other labs (${foreignLabs('f21-').join(', ')}) keep the engine running: there is no stop to try` : undefined);
+(stopSkip ? test.serial.skip : test.serial)(
+  `an engine record that is not readable: stopping the engine names it and says how to go on; following the hint stops the engine cleanly${stopSkip ? ` — skipped: ${stopSkip}` : ''}`,
+  async (t) => {
+    t.is((await labbench(['lab', 'up', ...flags(ENGINE_LAB)])).code, 0);
+    const record = readFileSync(paths.engine.record, 'utf8');
+    writeFileSync(paths.engine.record, record.slice(0, 40));
+    const down = await labbench(['lab', 'down', '--name', ENGINE_LAB.name]);
+    t.is(down.code, 1);
+    t.true(down.stderr.includes(paths.engine.record), down.stderr);
+    t.regex(down.stderr, /hint: remove it/);
+    t.is(await labResources(ENGINE_LAB.name), '', 'the lab itself was removed before the engine was to stop');
+    rmSync(paths.engine.record);
+    const pids = engineNow().dockerd;
+    const again = await labbench(['lab', 'down', '--name', ENGINE_LAB.name]);
+    t.is(again.code, 0, again.stderr);
+    t.false(pids.some(processAlive), 'the engine is stopped');
+  },
+);
 
 run(title('nothing is left behind'), async (t) => {
   for (const lab of LABS) await labbench(['lab', 'down', '--name', lab.name]);
   await startContainers(othersRunning);
   // Other labs' hosts that were started again have new veth and namespace names; nothing else may differ.
-  const tidy = othersRunning.length > 0 ? withoutRestartedHosts : <T,>(x: T) => x;
+  const tidy = othersRunning.length > 0 ? withoutRestartedHosts : <T>(x: T) => x;
   assertNoResidue(t, tidy(before!), tidy(snapshotMachine(paths.root)));
 });

@@ -10,10 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from '../../src/machine/process.ts';
 import { runLocal } from '../../src/machine/run.ts';
 import { LABEL } from '../../src/providers/local/docker-cli.ts';
+import { allowLanForwarding } from '../../src/providers/local/lan-forwarding.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 import { bridgeName } from '../../src/providers/local/provider.ts';
-import { allowLanForwarding } from '../../src/providers/local/lan-forwarding.ts';
-import { REPO, rootSkipReason, type CliResult } from '../support/cli.ts';
+import { type CliResult, REPO, rootSkipReason } from '../support/cli.ts';
 
 export const paths = statePaths();
 export const ENGINE = `unix://${paths.engine.socket}`;
@@ -91,7 +91,10 @@ export async function labResources(name: string): Promise<string> {
     runLocal(['docker', '-H', ENGINE, 'network', 'ls', '-q', '--filter', filter], { nothrow: true, timeoutMs: 30_000 }),
     runLocal(['docker', '-H', ENGINE, 'volume', 'ls', '-q', '--filter', filter], { nothrow: true, timeoutMs: 30_000 }),
   ]);
-  return parts.map((p) => p.stdout.trim()).filter(Boolean).join('\n');
+  return parts
+    .map((p) => p.stdout.trim())
+    .filter(Boolean)
+    .join('\n');
 }
 
 /**
@@ -145,8 +148,14 @@ export function engineKillSkipReason(prefix: string): string | undefined {
 /** Host containers of other labs that run now, to start again after an engine was killed under them. */
 export async function foreignRunningContainers(prefix: string): Promise<string[]> {
   if (!existsSync(paths.engine.socket)) return [];
-  const r = await runLocal(['docker', '-H', ENGINE, 'ps', '--filter', `label=${LABEL.lab}`, '--format', `{{.ID}} {{.Label "${LABEL.lab}"}}`], { nothrow: true, timeoutMs: 30_000 });
-  return r.stdout.split('\n').filter((l) => l && !l.split(' ')[1]!.startsWith(prefix)).map((l) => l.split(' ')[0]!);
+  const r = await runLocal(['docker', '-H', ENGINE, 'ps', '--filter', `label=${LABEL.lab}`, '--format', `{{.ID}} {{.Label "${LABEL.lab}"}}`], {
+    nothrow: true,
+    timeoutMs: 30_000,
+  });
+  return r.stdout
+    .split('\n')
+    .filter((l) => l && !l.split(' ')[1]!.startsWith(prefix))
+    .map((l) => l.split(' ')[0]!);
 }
 
 /** Starts other labs' hosts that a test's engine kill stopped, with their LAN rule, as their own `lab up` would. */

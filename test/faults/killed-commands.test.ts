@@ -5,10 +5,11 @@
  * steps, and `bench` while its lab comes up and while it measures. For each: what the lab looks
  * like after, and that the next user command recovers by itself.
  */
-import test from 'ava';
+
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import test from 'ava';
 import { rootSkipReason } from '../support/cli.ts';
 import { snapshotMachine } from '../support/machine-snapshot.ts';
 import { assertNoResidue } from '../support/no-residue.ts';
@@ -68,46 +69,55 @@ for (const [when, point, delayMs] of upPoints) {
   });
 }
 
-run(title('`lab down` killed while it removes the hosts: the next `lab up` finishes the removal and creates the lab anew; `lab down` leaves nothing'), async (t) => {
-  t.is((await labbench(['lab', 'up', ...flags(UP)])).code, 0);
-  const down = startLabbench(['lab', 'down', '--name', UP.name]);
-  await down.waitFor(/Removing 2 host container/);
-  await down.killGroup();
-  const state = (await labState(UP.name)).state;
-  t.true(['partial', 'down'].includes(state), state);
-  const next = await nextUpRecovers(t, UP);
-  t.regex(next, /removing what it left first|no record but its containers or LAN are still there|Creating the LAN/);
-  t.is((await labbench(['lab', 'down', '--name', UP.name])).code, 0);
-  t.is(await labResources(UP.name), '');
-});
+run(
+  title('`lab down` killed while it removes the hosts: the next `lab up` finishes the removal and creates the lab anew; `lab down` leaves nothing'),
+  async (t) => {
+    t.is((await labbench(['lab', 'up', ...flags(UP)])).code, 0);
+    const down = startLabbench(['lab', 'down', '--name', UP.name]);
+    await down.waitFor(/Removing 2 host container/);
+    await down.killGroup();
+    const state = (await labState(UP.name)).state;
+    t.true(['partial', 'down'].includes(state), state);
+    const next = await nextUpRecovers(t, UP);
+    t.regex(next, /removing what it left first|no record but its containers or LAN are still there|Creating the LAN/);
+    t.is((await labbench(['lab', 'down', '--name', UP.name])).code, 0);
+    t.is(await labResources(UP.name), '');
+  },
+);
 
-run(title('`scenario flannel-two-host` killed in the middle of the chapter: the next run recreates the half-configured lab, passes, and takes it down'), async (t) => {
-  const first = startLabbench(['scenario', 'flannel-two-host', ...flags(SCENARIO)]);
-  await first.waitFor(/── \[3\/\d+\]/);
-  await first.killGroup();
-  t.is((await labState(SCENARIO.name)).state, 'up', 'the killed run leaves its lab up, half configured');
-  const next = await labbench(['scenario', 'flannel-two-host', ...flags(SCENARIO)]);
-  t.is(next.code, 0, next.stdout.slice(-2000) + next.stderr);
-  t.regex(next.stderr, /was left half-way through `scenario flannel-two-host` \(pid \d+\), which was killed: recreating it/);
-  t.regex(next.stdout, /PASS/);
-  t.is(await labResources(SCENARIO.name), '');
-});
+run(
+  title('`scenario flannel-two-host` killed in the middle of the chapter: the next run recreates the half-configured lab, passes, and takes it down'),
+  async (t) => {
+    const first = startLabbench(['scenario', 'flannel-two-host', ...flags(SCENARIO)]);
+    await first.waitFor(/── \[3\/\d+\]/);
+    await first.killGroup();
+    t.is((await labState(SCENARIO.name)).state, 'up', 'the killed run leaves its lab up, half configured');
+    const next = await labbench(['scenario', 'flannel-two-host', ...flags(SCENARIO)]);
+    t.is(next.code, 0, next.stdout.slice(-2000) + next.stderr);
+    t.regex(next.stderr, /was left half-way through `scenario flannel-two-host` \(pid \d+\), which was killed: recreating it/);
+    t.regex(next.stdout, /PASS/);
+    t.is(await labResources(SCENARIO.name), '');
+  },
+);
 
-run(title('`course start` killed while it solves the first steps: the next `course start` starts the exercise again and `course check` grades it'), async (t) => {
-  const first = startLabbench(['course', 'start', 'flannel-two-host', '--at', '5', ...flags(COURSE)]);
-  await first.waitFor(/Solving steps 1–4/);
-  await first.waitFor(/hostA # /);
-  await sleep(1_000);
-  await first.killGroup();
-  const next = await labbench(['course', 'start', 'flannel-two-host', '--at', '5', ...flags(COURSE)]);
-  t.is(next.code, 0, next.stdout.slice(-2000) + next.stderr);
-  const status = await labbench(['course', 'status', '--name', COURSE.name]);
-  t.is(status.code, 0, status.stderr);
-  t.regex(status.stdout, /step 5/i);
-  const solved = await labbench(['course', 'solve', '--name', COURSE.name]);
-  t.is(solved.code, 0, solved.stdout.slice(-2000) + solved.stderr);
-  t.is((await labbench(['lab', 'down', '--name', COURSE.name])).code, 0);
-});
+run(
+  title('`course start` killed while it solves the first steps: the next `course start` starts the exercise again and `course check` grades it'),
+  async (t) => {
+    const first = startLabbench(['course', 'start', 'flannel-two-host', '--at', '5', ...flags(COURSE)]);
+    await first.waitFor(/Solving steps 1–4/);
+    await first.waitFor(/hostA # /);
+    await sleep(1_000);
+    await first.killGroup();
+    const next = await labbench(['course', 'start', 'flannel-two-host', '--at', '5', ...flags(COURSE)]);
+    t.is(next.code, 0, next.stdout.slice(-2000) + next.stderr);
+    const status = await labbench(['course', 'status', '--name', COURSE.name]);
+    t.is(status.code, 0, status.stderr);
+    t.regex(status.stdout, /step 5/i);
+    const solved = await labbench(['course', 'solve', '--name', COURSE.name]);
+    t.is(solved.code, 0, solved.stdout.slice(-2000) + solved.stderr);
+    t.is((await labbench(['lab', 'down', '--name', COURSE.name])).code, 0);
+  },
+);
 
 // Judged against the committed baseline's host/ping cells: two rounds are enough to reach a verdict or an honest "not judged".
 const benchArgs = () => ['bench', ...flags(BENCH), '--runs', '2', '--warmups', '0', '--paths', 'host', '--probes', 'ping', '--report', join(work, 'report')];

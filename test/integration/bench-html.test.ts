@@ -2,18 +2,28 @@
  * The HTML bench report rendered by a real browser (Debian's chromium, headless, no network):
  * every cell's strip plot is drawn, with one visible dot per run, and a screenshot is taken.
  */
-import test from 'ava';
+
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import test from 'ava';
 import { chromium } from 'playwright-core';
 import { renderHtml } from '../../src/bench/report/html.ts';
 import { syntheticResults } from '../unit/bench-fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 interface ChartFacts {
   cell: string;
@@ -70,7 +80,10 @@ if (!existsSync(CHROMIUM)) {
         t.true(chart?.dotsInside, `${cell.key} dots lie inside the chart`);
         t.is(chart?.medians, cell.confirmation ? 3 : 2, `${cell.key} median ticks`);
       }
-      const failBadge = await page.$eval('.card[data-cell="overlay/tcp.throughput"] h3 .badge', (b) => ({ text: b.textContent, color: getComputedStyle(b).backgroundColor }));
+      const failBadge = await page.$eval('.card[data-cell="overlay/tcp.throughput"] h3 .badge', (b) => ({
+        text: b.textContent,
+        color: getComputedStyle(b).backgroundColor,
+      }));
       t.deepEqual(failBadge, { text: 'FAIL', color: 'rgb(207, 34, 46)' });
 
       const shot = join(dir, 'report.png');

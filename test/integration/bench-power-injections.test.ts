@@ -13,12 +13,12 @@ import {
   clearInjections,
   loadChain,
   openPowerLab,
+  type PowerLab,
   pingP50Us,
   ruleState,
   setChainOnPath,
   tcpBitsPerSecond,
   withProbePair,
-  type PowerLab,
 } from '../../bench/lib/power/lab.ts';
 import { stateDifferences } from '../../bench/lib/power/mechanism.ts';
 import { cli, rootSkipReason } from '../support/cli.ts';
@@ -50,23 +50,38 @@ test.after.always(async () => {
 });
 
 for (const path of ['bridge', 'overlay'] as const) {
-  run(title(`a chain of 3000 non-matching rules on host A's forwarded ${path} packets adds ≥ 5 µs to the ping RTT p50, and leaves nothing behind`), async (t) => {
-    const lab = power as PowerLab;
-    await loadChain(lab, 3000);
-    const pairs = await withProbePair(lab, path, (pair) => alternatingPairs(4, () => pingP50Us(pair), (on) => setChainOnPath(lab, path, on)));
-    const shift = pairedShift(pairs);
-    t.log(`${path}: ping RTT p50 off/on ${pairs.map((p) => `${p.off.toFixed(0)}/${p.on.toFixed(0)}`).join(' ')} µs → +${shift.toFixed(1)} µs`);
-    // Measured here: about +25 µs per round trip for 3000 rules (≈ 4 ns per rule per packet).
-    t.true(shift >= 5, `the chain added ${shift.toFixed(1)} µs`);
-    await clearInjections(lab);
-    t.deepEqual(stateDifferences(before, await ruleState(lab)), []);
-  });
+  run(
+    title(`a chain of 3000 non-matching rules on host A's forwarded ${path} packets adds ≥ 5 µs to the ping RTT p50, and leaves nothing behind`),
+    async (t) => {
+      const lab = power as PowerLab;
+      await loadChain(lab, 3000);
+      const pairs = await withProbePair(lab, path, (pair) =>
+        alternatingPairs(
+          4,
+          () => pingP50Us(pair),
+          (on) => setChainOnPath(lab, path, on),
+        ),
+      );
+      const shift = pairedShift(pairs);
+      t.log(`${path}: ping RTT p50 off/on ${pairs.map((p) => `${p.off.toFixed(0)}/${p.on.toFixed(0)}`).join(' ')} µs → +${shift.toFixed(1)} µs`);
+      // Measured here: about +25 µs per round trip for 3000 rules (≈ 4 ns per rule per packet).
+      t.true(shift >= 5, `the chain added ${shift.toFixed(1)} µs`);
+      await clearInjections(lab);
+      t.deepEqual(stateDifferences(before, await ruleState(lab)), []);
+    },
+  );
 }
 
 run(title('the same chain of 3000 rules on the overlay lowers a plain iperf3 TCP run by ≥ 10 %, and leaves nothing behind'), async (t) => {
   const lab = power as PowerLab;
   await loadChain(lab, 3000);
-  const pairs = await withProbePair(lab, 'overlay', (pair) => alternatingPairs(3, () => tcpBitsPerSecond(pair), (on) => setChainOnPath(lab, 'overlay', on)));
+  const pairs = await withProbePair(lab, 'overlay', (pair) =>
+    alternatingPairs(
+      3,
+      () => tcpBitsPerSecond(pair),
+      (on) => setChainOnPath(lab, 'overlay', on),
+    ),
+  );
   const change = pairedChange(pairs) * 100;
   t.log(`overlay: iperf3 TCP off/on ${pairs.map((p) => `${(p.off / 1e9).toFixed(2)}/${(p.on / 1e9).toFixed(2)}`).join(' ')} Gbit/s → ${change.toFixed(1)} %`);
   // Measured here: −34 % for 3000 rules (throughput is CPU-bound, ACKs walk the chain too).

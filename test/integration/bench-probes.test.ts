@@ -3,17 +3,18 @@
  * run as separate node processes on loopback, under this node and under Debian 12's Node 18 (what
  * the hosts run): LABBENCH_NODE18, or the runner scripts/debian-node18.sh extracts.
  */
-import test from 'ava';
+
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import test from 'ava';
+import { parseRrOutput } from '../../src/bench/measure/parsers/rr.ts';
 import { buildProbeBundles } from '../../src/bench/measure/probes/bundle.ts';
 import { startEchoServer } from '../../src/bench/measure/probes/echo.ts';
 import { measureRoundTrips } from '../../src/bench/measure/probes/rr.ts';
-import { parseRrOutput } from '../../src/bench/measure/parsers/rr.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 
 const QUICK = ['--time', '300', '--iterations', '1000', '--warmup-time', '50', '--warmup-iterations', '50'];
@@ -82,10 +83,17 @@ test('bundles are self-contained ESM for node 18 (tinybench inlined, only node: 
   const bundles = await buildProbeBundles();
   for (const b of Object.values(bundles)) {
     const imports = [...b.code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
-    t.true(imports.every((m) => m?.startsWith('node:')), `${b.name} imports ${imports.join(', ')}`);
+    t.true(
+      imports.every((m) => m?.startsWith('node:')),
+      `${b.name} imports ${imports.join(', ')}`,
+    );
     t.true(b.fileName.endsWith('.mjs'));
   }
-  t.regex(bundles['rr-client'].code, /node_modules\/tinybench\/dist\/index\.js\n[\s\S]*= class extends EventTarget/, 'tinybench (its Bench) is inlined in the client bundle');
+  t.regex(
+    bundles['rr-client'].code,
+    /node_modules\/tinybench\/dist\/index\.js\n[\s\S]*= class extends EventTarget/,
+    'tinybench (its Bench) is inlined in the client bundle',
+  );
 });
 
 test('bundled client and echo server on loopback under this node', async (t) => {
@@ -105,7 +113,16 @@ if (node18) {
 test('in-process: measureRoundTrips against startEchoServer', async (t) => {
   const echo = await startEchoServer({ host: '127.0.0.1', port: 0 });
   try {
-    const r = await measureRoundTrips({ host: '127.0.0.1', port: echo.port, payloadBytes: 3000, timeMs: 200, iterations: 1000, warmupTimeMs: 20, warmupIterations: 20, timeoutMs: 2000 });
+    const r = await measureRoundTrips({
+      host: '127.0.0.1',
+      port: echo.port,
+      payloadBytes: 3000,
+      timeMs: 200,
+      iterations: 1000,
+      warmupTimeMs: 20,
+      warmupIterations: 20,
+      timeoutMs: 2000,
+    });
     t.is(r.probe, 'rr');
     t.is(r.unit, 'us');
     t.true(r.samples >= 1000);

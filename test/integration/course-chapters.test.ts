@@ -5,10 +5,11 @@
  * check passes. No check changes a host. Bad input: a check while a step is being solved,
  * docker stopped by the student, an unknown exercise — one message each, and reset recovers.
  */
-import test, { type ExecutionContext } from 'ava';
+
 import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
 import type { StepCheck } from '../../src/course/course.ts';
 import type { Host } from '../../src/host.ts';
 import type { Lab } from '../../src/lab.ts';
@@ -63,12 +64,18 @@ async function expectFailure(t: ExecutionContext, label: RegExp): Promise<string
 
 async function expectPass(t: ExecutionContext): Promise<void> {
   const { code, result } = await check(t);
-  t.is(code, 0, result.checks.filter((c) => !c.ok).map((c) => `${c.label}: ${c.actual ?? ''}`).join('\n'));
+  t.is(
+    code,
+    0,
+    result.checks
+      .filter((c) => !c.ok)
+      .map((c) => `${c.label}: ${c.actual ?? ''}`)
+      .join('\n'),
+  );
   t.true(result.passed && result.checks.length > 0);
 }
 
-
-run(title('bridge-basics step 2: a container on the none network fails the veth check; the document\'s docker run passes'), async (t) => {
+run(title("bridge-basics step 2: a container on the none network fails the veth check; the document's docker run passes"), async (t) => {
   await start(t, 'bridge-basics', 2);
   await type(t, 'docker run -itd --name centos01 centos:7.9 && docker run -itd --name centos02 --network none centos:7.9');
   t.regex(await expectFailure(t, /^centos02: eth0@if\? names a host veth/), /default bridge/);
@@ -101,7 +108,10 @@ run(title('network-modes step 2: ifconfig on the bridge network fails; docker ru
 
 run(title('daemon-config step 2: daemon.json written but docker not restarted fails on docker0; after the restart it passes'), async (t) => {
   await start(t, 'daemon-config', 2);
-  await type(t, `printf '%s\\n' '{' '  "bip": "10.0.0.1/24",' '  "default-gateway": "10.0.0.254",' '  "dns": ["1.1.1.1","8.8.8.8"]' '}' > /etc/docker/daemon.json`);
+  await type(
+    t,
+    `printf '%s\\n' '{' '  "bip": "10.0.0.1/24",' '  "default-gateway": "10.0.0.254",' '  "dns": ["1.1.1.1","8.8.8.8"]' '}' > /etc/docker/daemon.json`,
+  );
   t.regex(await expectFailure(t, /^docker0 address$/), /systemctl restart docker/);
   await type(t, 'systemctl restart docker && ip a show docker0');
   await expectPass(t);
@@ -111,7 +121,10 @@ run(title('custom-network step 2: server01 on the wrong network fails; on networ
   await start(t, 'custom-network', 2);
   await type(t, 'docker run -d -it --name server01 centos:7.9 && docker run -d -it --name server02 --network network01 centos:7.9');
   await expectFailure(t, /^server01: eth0$/);
-  await type(t, 'docker rm -f server01 server02 && docker run -d -it --name server01 --network network01 centos:7.9 && docker run -d -it --name server02 --network network01 centos:7.9');
+  await type(
+    t,
+    'docker rm -f server01 server02 && docker run -d -it --name server01 --network network01 centos:7.9 && docker run -d -it --name server02 --network network01 centos:7.9',
+  );
   await expectPass(t);
 });
 
@@ -133,7 +146,10 @@ run(title('bad input: a check while the lab is being changed, docker stopped by 
   holder.kill();
   rmSync(lock, { force: true });
   t.is(busy.code, 1);
-  t.regex(busy.stderr, /^error: lab "i11course" is being changed right now \(pid \d+: course solve daemon-config --step 2\)\n {2}hint: wait until that command has finished/);
+  t.regex(
+    busy.stderr,
+    /^error: lab "i11course" is being changed right now \(pid \d+: course solve daemon-config --step 2\)\n {2}hint: wait until that command has finished/,
+  );
   const solved = await course('solve');
   t.is(solved.code, 0, solved.stdout.slice(-2000));
   t.regex(solved.stdout, /hostB # systemctl restart docker/);
@@ -141,7 +157,10 @@ run(title('bad input: a check while the lab is being changed, docker stopped by 
   await type(t, 'systemctl stop docker.socket docker');
   const down = await course('check');
   t.is(down.code, 1);
-  t.regex(down.stderr, /^error: docker is not running on hostB \(systemctl is-active docker: inactive\)\n {2}hint: start it on hostB \(systemctl start docker; after several restarts in a minute systemd refuses until systemctl reset-failed docker\), or put the exercise back to its start: pnpm course reset\n$/);
+  t.regex(
+    down.stderr,
+    /^error: docker is not running on hostB \(systemctl is-active docker: inactive\)\n {2}hint: start it on hostB \(systemctl start docker; after several restarts in a minute systemd refuses until systemctl reset-failed docker\), or put the exercise back to its start: pnpm course reset\n$/,
+  );
   t.notRegex(down.stderr, /\n\s+at /, 'no stack trace');
   const reset = await course('reset');
   t.is(reset.code, 0, reset.stdout.slice(-2000) + reset.stderr);

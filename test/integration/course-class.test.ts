@@ -8,18 +8,28 @@
  * asciinema-player and she downloads it; after a reload her page is back in the same shell. `--down` takes the
  * class's labs down. Screenshots go to test/artifacts/course-class/.
  */
-import test from 'ava';
+
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import test from 'ava';
 import { chromium, type Page } from 'playwright-core';
 import { classTokensFile } from '../../src/course/class/tokens.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
 import { cli, REPO, rootSkipReason, startCli } from '../support/cli.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const PREFIX = 'k20t';
 const SUBNETS = '10.123.40.0/23';
 const ARTIFACTS = join(REPO, 'test/artifacts/course-class');
@@ -34,7 +44,7 @@ const skip = rootSkipReason() ?? (existsSync(CHROMIUM) ? undefined : `${CHROMIUM
 if (skip) {
   test.skip(`course serve --class in headless Chromium — skipped: ${skip}`, () => {});
 } else {
-  test.serial('a class: two students on labs of their own, the teacher\'s live dashboard, a slip named, a token refused, a recording replayed', async (t) => {
+  test.serial("a class: two students on labs of their own, the teacher's live dashboard, a slip named, a token refused, a recording replayed", async (t) => {
     rmSync(ARTIFACTS, { recursive: true, force: true });
     await mkdir(ARTIFACTS, { recursive: true });
     const dir = mkdtempSync(join(tmpdir(), 'labbench-class-'));
@@ -45,13 +55,31 @@ if (skip) {
     let finished = false;
     try {
       progress('serve --class');
-      server = startCli(['course', 'serve', '--class', roster, '--exercise', 'custom-network', '--prefix', PREFIX, '--subnets', SUBNETS, '--port', '0', '--stuck-checks', '2']);
+      server = startCli([
+        'course',
+        'serve',
+        '--class',
+        roster,
+        '--exercise',
+        'custom-network',
+        '--prefix',
+        PREFIX,
+        '--subnets',
+        SUBNETS,
+        '--port',
+        '0',
+        '--stuck-checks',
+        '2',
+      ]);
       const urls = await printedUrls(server, ['teacher', 'alice', 'bob']);
       const written = readFileSync(join(dir, 'roster.urls.txt'), 'utf8');
       for (const u of Object.values(urls)) t.true(written.includes(u), 'every URL is in the file written for the teacher');
       t.is(new Set(Object.values(urls).map((u) => new URL(u).searchParams.get('token'))).size, 3, 'three different tokens');
       const provider = new LocalProvider();
-      for (const [s, subnet] of [['alice', '10.123.40.0/24'], ['bob', '10.123.41.0/24']] as const) {
+      for (const [s, subnet] of [
+        ['alice', '10.123.40.0/24'],
+        ['bob', '10.123.41.0/24'],
+      ] as const) {
         t.is((await provider.inventory(`${PREFIX}-${s}`))?.subnet, subnet, `${s} has a lab of their own on ${subnet}`);
       }
 
@@ -127,13 +155,17 @@ if (skip) {
       // The teacher watches Alice: her terminal (read-only, with what she typed) and her topology.
       progress('teacher watches alice');
       await teacher.click('#grid tr[data-student="alice"]');
-      await teacher.waitForFunction((h) => /network01/.test(document.querySelector(`#watch-${h} .xterm-rows`)?.textContent ?? ''), stepHost, { timeout: 15_000 });
+      await teacher.waitForFunction((h) => /network01/.test(document.querySelector(`#watch-${h} .xterm-rows`)?.textContent ?? ''), stepHost, {
+        timeout: 15_000,
+      });
       await teacher.waitForFunction(() => /br-[0-9a-f]{12}/.test(document.getElementById('topology-svg')?.textContent ?? ''), undefined, { timeout: 30_000 });
       t.regex((await teacher.textContent('#topology-svg')) ?? '', /network01/, "Alice's network01 in her topology");
       await teacher.click(`#watch-${stepHost} .xterm-screen`);
       await teacher.keyboard.type('echo typed-by-teacher\n');
       await typeCommand(alice, stepHost, 'echo still-hers');
-      await teacher.waitForFunction((h) => /still-hers/.test(document.querySelector(`#watch-${h} .xterm-rows`)?.textContent ?? ''), stepHost, { timeout: 15_000 });
+      await teacher.waitForFunction((h) => /still-hers/.test(document.querySelector(`#watch-${h} .xterm-rows`)?.textContent ?? ''), stepHost, {
+        timeout: 15_000,
+      });
       t.false(/typed-by-teacher/.test((await alice.textContent(`#term-${stepHost} .xterm-rows`)) ?? ''), "nothing the teacher types reaches Alice's shell");
 
       // Alice's recording replays in the dashboard, beside her checks.
@@ -155,7 +187,15 @@ if (skip) {
       })()`)) as string[];
       t.true(download.length >= 2, 'a recording per terminal');
       // What the terminal showed is the "o" events joined (a typed line is echoed a few keys at a time).
-      const screenOf = (cast: string) => cast.split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l) as [number, string, string]).filter((e) => e[1] === 'o').map((e) => e[2]).join('');
+      const screenOf = (cast: string) =>
+        cast
+          .split('\n')
+          .slice(1)
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as [number, string, string])
+          .filter((e) => e[1] === 'o')
+          .map((e) => e[2])
+          .join('');
       // (Not the whole command: where it wraps at the terminal's width, readline adds its own characters.)
       const mine = download.find((text) => screenOf(text).includes('network01'));
       if (!mine) t.log(download.map((text) => text.slice(0, 300)).join('\n---\n'));
@@ -221,10 +261,12 @@ function printedUrls(server: ReturnType<typeof startCli>, names: string[]): Prom
     server.child.stderr!.on('data', (c: Buffer) => (errors += String(c)));
     server.child.stdout!.on('data', (c: Buffer) => {
       text += String(c);
-      const found = Object.fromEntries(names.flatMap((n) => {
-        const m = new RegExp(`^${n}\\s+(http://\\S+)`, 'm').exec(text);
-        return m ? [[n, m[1]!]] : [];
-      }));
+      const found = Object.fromEntries(
+        names.flatMap((n) => {
+          const m = new RegExp(`^${n}\\s+(http://\\S+)`, 'm').exec(text);
+          return m ? [[n, m[1]!]] : [];
+        }),
+      );
       if (Object.keys(found).length === names.length) {
         clearTimeout(timer);
         resolve(found);
@@ -261,7 +303,10 @@ async function check(page: Page): Promise<{ passed: boolean; summary: string; fa
     passed: ul.querySelector('li.summary')!.classList.contains('ok'),
     summary: [...ul.querySelectorAll('li.elsewhere')].map((li) => li.textContent ?? '').join('\n'),
     failed: [...ul.querySelectorAll('li.fail:not(.summary)')].map((li) => ({
-      label: [...li.childNodes].filter((n) => n.nodeType === 3 || (n as Element).classList?.contains('read')).map((n) => n.textContent).join(''),
+      label: [...li.childNodes]
+        .filter((n) => n.nodeType === 3 || (n as Element).classList?.contains('read'))
+        .map((n) => n.textContent)
+        .join(''),
       elsewhere: li.querySelector('.elsewhere')?.textContent ?? '',
       hint: li.querySelector('.hint')?.textContent ?? '',
     })),

@@ -7,13 +7,14 @@
  * a container on two bridges after §3.6, and after the flannel chapter each host's flannel
  * subnet and its route to the other's. Screenshots go to test/artifacts/course-serve/.
  */
-import test from 'ava';
+
 import { appendFileSync, existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import test from 'ava';
 import { chromium, type Page } from 'playwright-core';
 import type { Host } from '../../src/host.ts';
-import { openLab, type Lab } from '../../src/lab.ts';
+import { type Lab, openLab } from '../../src/lab.ts';
 import { contains, tryParseCidr } from '../../src/net/ipv4.ts';
 import { createProgress } from '../../src/progress.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
@@ -21,7 +22,16 @@ import { documentSpec } from '../../src/testbed/testbed.ts';
 import { cli, REPO, rootSkipReason, startCli } from '../support/cli.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const LAB = 'cserve';
 const SUBNET = '10.212.41.0/24';
 const ARTIFACTS = join(REPO, 'test/artifacts/course-serve');
@@ -69,11 +79,15 @@ if (skip) {
       const wrong = await page.goto(url.replace(token, `${token.slice(0, -4)}AAAA`));
       t.is(wrong?.status(), 401);
       t.false((await page.content()).includes('id="terminals"'), 'no page without the token');
-      const socket = await page.evaluate((u) => new Promise<string>((resolve) => {
-        const ws = new WebSocket(u);
-        ws.onopen = () => resolve('opened');
-        ws.onerror = () => resolve('refused');
-      }), `ws://${new URL(url).host}/ws/terminal?host=hostA&token=wrong`);
+      const socket = await page.evaluate(
+        (u) =>
+          new Promise<string>((resolve) => {
+            const ws = new WebSocket(u);
+            ws.onopen = () => resolve('opened');
+            ws.onerror = () => resolve('refused');
+          }),
+        `ws://${new URL(url).host}/ws/terminal?host=hostA&token=wrong`,
+      );
       t.is(socket, 'refused');
 
       await page.goto(url);
@@ -89,7 +103,10 @@ if (skip) {
       // §3.5 by hand in the page's terminal of the step's host.
       progress('§3.5 by hand');
       const stepHost = (await page.textContent('#step-host'))?.replace(/^work on /, '') ?? '';
-      t.truthy(lab.hosts.find((h) => h.name === stepHost), `the step names a lab host (${stepHost})`);
+      t.truthy(
+        lab.hosts.find((h) => h.name === stepHost),
+        `the step names a lab host (${stepHost})`,
+      );
       const h = lab.host(stepHost);
       await typeCommand(page, stepHost, 'docker network create --subnet 172.10.0.0/24 --gateway 172.10.0.1 network01');
       t.deepEqual(await check(page), { passed: true, failed: [] }, 'step 1 passes after the student created network01');
@@ -153,8 +170,14 @@ if (skip) {
         const dst = new RegExp(`${host.name} → ${other.name}: (\\S+)`).exec(routeWire)?.[1] ?? '';
         const otherNet = tryParseCidr(subnets[other.name]!, false)!;
         const drawn = tryParseCidr(dst, false);
-        t.true(drawn !== undefined && drawn.prefix <= otherNet.prefix && contains(drawn, otherNet.network), `${host.name} → ${other.name} drawn as ${dst}, which covers ${subnets[other.name]}`);
-        t.true((await host.$`ip route`).lines().some((l) => l.startsWith(`${dst} `)), `${host.name}'s ip route has ${dst}`);
+        t.true(
+          drawn !== undefined && drawn.prefix <= otherNet.prefix && contains(drawn, otherNet.network),
+          `${host.name} → ${other.name} drawn as ${dst}, which covers ${subnets[other.name]}`,
+        );
+        t.true(
+          (await host.$`ip route`).lines().some((l) => l.startsWith(`${dst} `)),
+          `${host.name}'s ip route has ${dst}`,
+        );
       }
       await page.screenshot({ path: join(ARTIFACTS, '4-flannel.png') });
       t.deepEqual(offsite, [], 'the page loads nothing from anywhere but its server');
@@ -227,7 +250,9 @@ async function typeCommand(page: Page, host: string, command: string): Promise<n
 }
 
 async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<void> {
-  await page.waitForFunction(([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.textContent ?? ''), [selector, pattern.source] as const, { timeout: 30_000 });
+  await page.waitForFunction(([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.textContent ?? ''), [selector, pattern.source] as const, {
+    timeout: 30_000,
+  });
 }
 
 async function check(page: Page): Promise<{ passed: boolean; failed: { label: string; hint: string }[] }> {
@@ -236,7 +261,10 @@ async function check(page: Page): Promise<{ passed: boolean; failed: { label: st
   await page.waitForSelector('#results li.summary', { timeout: 60_000 });
   return page.$eval('#results', (ul) => ({
     passed: ul.querySelector('li.summary')!.classList.contains('ok'),
-    failed: [...ul.querySelectorAll('li.fail:not(.summary)')].map((li) => ({ label: li.firstChild?.textContent ?? '', hint: li.querySelector('.hint')?.textContent ?? '' })),
+    failed: [...ul.querySelectorAll('li.fail:not(.summary)')].map((li) => ({
+      label: li.firstChild?.textContent ?? '',
+      hint: li.querySelector('.hint')?.textContent ?? '',
+    })),
   }));
 }
 
@@ -264,5 +292,10 @@ async function hostVethOf(h: Host, container: string, iface: string): Promise<st
 }
 
 async function wireOf(page: Page, host: string, container: string, iface: string): Promise<{ target: string; label: string } | undefined> {
-  return page.$eval(`g.wire[data-id="host:${host}/veth/${container}/${iface}"]`, (g) => ({ target: g.getAttribute('data-target') ?? '', label: g.querySelector('text')?.textContent ?? '' })).catch(() => undefined);
+  return page
+    .$eval(`g.wire[data-id="host:${host}/veth/${container}/${iface}"]`, (g) => ({
+      target: g.getAttribute('data-target') ?? '',
+      label: g.querySelector('text')?.textContent ?? '',
+    }))
+    .catch(() => undefined);
 }

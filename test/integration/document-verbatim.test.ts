@@ -63,17 +63,29 @@ async function check(t: ExecutionContext, step: number): Promise<{ code: number 
 
 async function passes(t: ExecutionContext, step: number): Promise<void> {
   const { code, result } = await check(t, step);
-  t.is(code, 0, `step ${step}: ${(result.checks ?? []).filter((c) => !c.ok).map((c) => `${c.label} (${c.actual ?? ''})`).join('; ')}`);
+  t.is(
+    code,
+    0,
+    `step ${step}: ${(result.checks ?? [])
+      .filter((c) => !c.ok)
+      .map((c) => `${c.label} (${c.actual ?? ''})`)
+      .join('; ')}`,
+  );
 }
 
 async function failsOn(t: ExecutionContext, step: number, label: RegExp, hint: RegExp): Promise<void> {
   const { code, result } = await check(t, step);
   t.is(code, 1);
   const hit = result.checks.find((c) => !c.ok && label.test(c.label));
-  t.truthy(hit, `step ${step}: no failed check ${label}: ${result.checks.filter((c) => !c.ok).map((c) => c.label).join(' | ')}`);
+  t.truthy(
+    hit,
+    `step ${step}: no failed check ${label}: ${result.checks
+      .filter((c) => !c.ok)
+      .map((c) => c.label)
+      .join(' | ')}`,
+  );
   t.regex(hit?.hint ?? '', hint);
 }
-
 
 run(title('一、容器网络 (1.1, 1.2) on host B'), async (t) => {
   const b = B();
@@ -103,7 +115,12 @@ run(title('二、容器名称互联 (2.1–2.3) on host B'), async (t) => {
   await say(t, b, 'docker run -d -it --name centos01 centos:7.9');
   await say(t, b, 'docker run -d -it --name centos02 --link centos01 centos:7.9');
   await say(t, b, 'docker exec centos01 cat /etc/hosts', /^172\.17\.0\.2\t[0-9a-f]{12}$/m);
-  const hosts02 = await say(t, b, 'docker exec centos02 cat /etc/hosts', /^(?=[\s\S]*^172\.17\.0\.2\tcentos01 [0-9a-f]{12}$)(?=[\s\S]*^172\.17\.0\.3\t[0-9a-f]{12}$)/m);
+  const hosts02 = await say(
+    t,
+    b,
+    'docker exec centos02 cat /etc/hosts',
+    /^(?=[\s\S]*^172\.17\.0\.2\tcentos01 [0-9a-f]{12}$)(?=[\s\S]*^172\.17\.0\.3\t[0-9a-f]{12}$)/m,
+  );
   const oldId = /centos01 ([0-9a-f]{12})/.exec(hosts02)?.[1];
   // centos01 删除重启: the new container has a new ID; centos02's line still names the old one (Docker 20.10 hands the freed address .2 out again, the document's got .4).
   await say(t, b, 'docker rm -f centos01 && docker run -d -it --name centos01 centos:7.9');
@@ -124,14 +141,28 @@ run(title('二、容器名称互联 (2.1–2.3) on host B'), async (t) => {
 run(title('三、网络连接模式 (3.1–3.6) on host B'), async (t) => {
   const b = B();
   await say(t, b, 'docker network ls', /bridge\s+bridge\s+local[\s\S]*host\s+host\s+local[\s\S]*none\s+null\s+local/);
-  await say(t, b, 'docker network inspect bridge', /"Subnet": "172\.17\.0\.0\/16",\s+"Gateway": "172\.17\.0\.1"[\s\S]*"com\.docker\.network\.bridge\.enable_icc": "true"/);
+  await say(
+    t,
+    b,
+    'docker network inspect bridge',
+    /"Subnet": "172\.17\.0\.0\/16",\s+"Gateway": "172\.17\.0\.1"[\s\S]*"com\.docker\.network\.bridge\.enable_icc": "true"/,
+  );
   // The document's daemon.json with its // comments is not JSON; typed without them.
-  await say(t, b, `printf '%s\\n' '{' '  "bip": "10.0.0.1/24",' '  "default-gateway": "10.0.0.254",' '  "dns": ["1.1.1.1","8.8.8.8"]' '}' > /etc/docker/daemon.json && systemctl restart docker`);
+  await say(
+    t,
+    b,
+    `printf '%s\\n' '{' '  "bip": "10.0.0.1/24",' '  "default-gateway": "10.0.0.254",' '  "dns": ["1.1.1.1","8.8.8.8"]' '}' > /etc/docker/daemon.json && systemctl restart docker`,
+  );
   await say(t, b, 'ip a', /docker0: <[^>]*> [^\n]*\n[^\n]*\n\s+inet 10\.0\.0\.1\/24 /);
   await say(t, b, 'docker run centos:7.9 hostname -i', /^10\.0\.0\.\d+\n$/);
   await say(t, b, 'docker run centos:7.9 cat /etc/resolv.conf | grep -w nameserver', /^nameserver 1\.1\.1\.1\nnameserver 8\.8\.8\.8\n$/);
   await say(t, b, 'docker network inspect host', /"Driver": "host"/);
-  await say(t, b, 'docker run --network host centos:7.9 ifconfig', new RegExp(`^(?=[\\s\\S]*inet addr:10\\.0\\.0\\.1 )(?=[\\s\\S]*inet addr:${b.address.replaceAll('.', '\\.')} )`));
+  await say(
+    t,
+    b,
+    'docker run --network host centos:7.9 ifconfig',
+    new RegExp(`^(?=[\\s\\S]*inet addr:10\\.0\\.0\\.1 )(?=[\\s\\S]*inet addr:${b.address.replaceAll('.', '\\.')} )`),
+  );
   await say(t, b, 'docker network inspect none', /"Driver": "null"/);
   const none = await say(t, b, 'docker run --network none centos:7.9 ifconfig', /^lo\s+Link encap:Local Loopback/);
   t.false(/eth0/.test(none));
@@ -145,8 +176,18 @@ run(title('三、网络连接模式 (3.1–3.6) on host B'), async (t) => {
   await say(t, b, 'docker run -d -it --name server01 --network network01 centos:7.9');
   await say(t, b, 'docker run -d -it --name server02 --network network01 centos:7.9');
   await say(t, b, 'brctl show', /br-[0-9a-f]{12}\s+8000\.[0-9a-f]+\s+no\s+veth\w+\n\s+veth\w+/);
-  await say(t, b, 'route -n', /^(?=[\s\S]*\n10\.0\.0\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+0\s+0\s+0\s+docker0\n)(?=[\s\S]*\n172\.10\.0\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+0\s+0\s+0\s+br-[0-9a-f]{12}\n)/);
-  await say(t, b, 'docker exec server01 ifconfig', /eth0\s+Link encap:Ethernet[^\n]*\n\s+inet addr:172\.10\.0\.2\s+Bcast:172\.10\.0\.255\s+Mask:255\.255\.255\.0/);
+  await say(
+    t,
+    b,
+    'route -n',
+    /^(?=[\s\S]*\n10\.0\.0\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+0\s+0\s+0\s+docker0\n)(?=[\s\S]*\n172\.10\.0\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+0\s+0\s+0\s+br-[0-9a-f]{12}\n)/,
+  );
+  await say(
+    t,
+    b,
+    'docker exec server01 ifconfig',
+    /eth0\s+Link encap:Ethernet[^\n]*\n\s+inet addr:172\.10\.0\.2\s+Bcast:172\.10\.0\.255\s+Mask:255\.255\.255\.0/,
+  );
   await say(t, b, 'docker exec server02 ifconfig', /inet addr:172\.10\.0\.3 /);
   // `docker exec -it server02 bash`, then the pings typed into that bash (no terminal here: bash -c).
   const id01 = (await typeIn(b, "docker inspect -f '{{.Id}}' server01")).stdout.slice(0, 12);
@@ -164,7 +205,12 @@ run(title('三、网络连接模式 (3.1–3.6) on host B'), async (t) => {
   await say(t, b, 'docker network connect network01 server03');
   await say(t, b, 'docker exec server01 ifconfig', /eth1\s+Link encap:Ethernet[^\n]*\n\s+inet addr:172\.20\.0\.3 /);
   await say(t, b, 'docker exec server03 ifconfig', /eth1\s+Link encap:Ethernet[^\n]*\n\s+inet addr:172\.10\.0\.4 /);
-  await say(t, b, 'docker exec server03 route -n', /0\.0\.0\.0\s+172\.10\.0\.1\s+0\.0\.0\.0\s+UG\s+0\s+0\s+0\s+eth1[\s\S]*172\.10\.0\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+0\s+0\s+0\s+eth1[\s\S]*172\.20\.0\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+0\s+0\s+0\s+eth0/);
+  await say(
+    t,
+    b,
+    'docker exec server03 route -n',
+    /0\.0\.0\.0\s+172\.10\.0\.1\s+0\.0\.0\.0\s+UG\s+0\s+0\s+0\s+eth1[\s\S]*172\.10\.0\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+0\s+0\s+0\s+eth1[\s\S]*172\.20\.0\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+0\s+0\s+0\s+eth0/,
+  );
   await say(t, b, 'docker exec server01 route -n', /172\.20\.0\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+0\s+0\s+0\s+eth1/);
   await say(t, b, "docker exec server03 bash -c 'ping -c 3 server01'", /3 packets transmitted, 3 (packets )?received/);
   // Chapter 4 gives 172.20.0.0/16 to flannel: network02 (172.20.0.0/24) and the bip must go first.
@@ -179,19 +225,27 @@ run(title('四、跨宿主机容器间通信 (4.1, 4.2) on hosts A and B, graded
   t.regex(started.stdout, /Work on: pnpm lab shell hostA --name i11doc/);
   // 主机A
   await say(t, a, 'yum -y install etcd flannel', /yum \(labbench stand-in on Debian 12\): installing the Debian equivalents: etcd-server etcd-client flannel/);
-  await say(t, a, `cat > /etc/etcd/etcd.conf <<'EOF'
+  await say(
+    t,
+    a,
+    `cat > /etc/etcd/etcd.conf <<'EOF'
 ETCD_DATA_DIR="/var/lib/etcd/default.etcd"
 ETCD_LISTEN_CLIENT_URLS="http://0.0.0.0:2379"
 ETCD_NAME="default"
 ETCD_ADVERTISE_CLIENT_URLS="http://0.0.0.0:2379"
-EOF`);
+EOF`,
+  );
   await say(t, a, 'systemctl start etcd && systemctl enable etcd');
   await passes(t, 1);
   // The document's endpoint is its host A, 192.168.100.12; this lab's host A has another address.
-  await say(t, a, `cat > /etc/sysconfig/flanneld <<'EOF'
+  await say(
+    t,
+    a,
+    `cat > /etc/sysconfig/flanneld <<'EOF'
 FLANNEL_ETCD_ENDPOINTS="http://${a.address}:2379"
 FLANNEL_ETCD_PREFIX="/atomic.io/network"
-EOF`);
+EOF`,
+  );
   await say(t, a, `etcdctl mk /atomic.io/network/config '{"Network":"172.20.0.0/16"}'`, /^\{"Network":"172\.20\.0\.0\/16"\}\n$/);
   await say(t, a, 'etcdctl get /atomic.io/network/config', /^\{"Network":"172\.20\.0\.0\/16"\}\n$/);
   await passes(t, 2);
@@ -200,20 +254,38 @@ EOF`);
   // 主机B: a fresh machine has no flanneld until flannel is installed.
   await say(t, b, 'systemctl start flanneld', /Unit flanneld\.service not found/, 1);
   await say(t, b, 'apt -y install flannel', /Setting up flannel \(/);
-  await say(t, b, `cat > /etc/sysconfig/flanneld <<'EOF'
+  await say(
+    t,
+    b,
+    `cat > /etc/sysconfig/flanneld <<'EOF'
 FLANNEL_ETCD_ENDPOINTS="http://${a.address}:2379"
 FLANNEL_ETCD_PREFIX="/coreos.com/network"
-EOF`);
+EOF`,
+  );
   await failsOn(t, 4, /^hostB: FLANNEL_ETCD_PREFIX$/, /where etcdctl mk stored the config key/);
-  await say(t, b, `cat > /etc/sysconfig/flanneld <<'EOF'
+  await say(
+    t,
+    b,
+    `cat > /etc/sysconfig/flanneld <<'EOF'
 FLANNEL_ETCD_ENDPOINTS="http://${a.address}:2379"
 FLANNEL_ETCD_PREFIX="/atomic.io/network"
-EOF`);
+EOF`,
+  );
   await say(t, b, 'systemctl start flanneld && systemctl enable flanneld');
   await passes(t, 4);
   // 4.2
-  const envA = await say(t, a, 'cat /run/flannel/subnet.env', /^FLANNEL_NETWORK=172\.20\.0\.0\/16\nFLANNEL_SUBNET=172\.20\.\d+\.1\/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=false\n$/);
-  const envB = await say(t, b, 'cat /run/flannel/subnet.env', /^FLANNEL_NETWORK=172\.20\.0\.0\/16\nFLANNEL_SUBNET=172\.20\.\d+\.1\/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=false\n$/);
+  const envA = await say(
+    t,
+    a,
+    'cat /run/flannel/subnet.env',
+    /^FLANNEL_NETWORK=172\.20\.0\.0\/16\nFLANNEL_SUBNET=172\.20\.\d+\.1\/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=false\n$/,
+  );
+  const envB = await say(
+    t,
+    b,
+    'cat /run/flannel/subnet.env',
+    /^FLANNEL_NETWORK=172\.20\.0\.0\/16\nFLANNEL_SUBNET=172\.20\.\d+\.1\/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=false\n$/,
+  );
   const subnet = (env: string) => /FLANNEL_SUBNET=(\S+)/.exec(env)?.[1] ?? '';
   t.not(subnet(envA), subnet(envB), '每个 flannel 主机的 FLANNEL_SUBNET 不一样');
   await passes(t, 5);
@@ -223,7 +295,10 @@ EOF`);
   await say(t, b, `printf '{\\n  "bip": "${docBip}",\\n  "mtu": 1472\\n}\\n' > /etc/docker/daemon.json && systemctl restart docker`);
   await failsOn(t, 6, /^hostB: daemon\.json bip is FLANNEL_SUBNET$/, /copy FLANNEL_SUBNET from hostB's own \/run\/flannel\/subnet\.env/);
   await say(t, b, `printf '{\\n  "bip": "${subnet(envB)}",\\n  "mtu": 1472\\n}\\n' > /etc/docker/daemon.json && systemctl restart docker`);
-  for (const [h, env] of [[a, envA], [b, envB]] as const) {
+  for (const [h, env] of [
+    [a, envA],
+    [b, envB],
+  ] as const) {
     await say(t, h, 'ifconfig docker0', new RegExp(`inet ${subnet(env).split('/')[0]!.replaceAll('.', '\\.')}\\s+netmask 255\\.255\\.255\\.0`));
   }
   await passes(t, 6);
@@ -231,7 +306,7 @@ EOF`);
   for (const h of [a, b]) await say(t, h, 'docker run -it -d --name test centos:latest');
   const ip = async (h: Host) => (await typeIn(h, "docker inspect -f '{{.NetworkSettings.IPAddress}}' test")).stdout.trim();
   if ((await typeIn(a, `docker exec test ping -c 2 -W 2 ${await ip(b)}`)).exitCode !== 0) {
-    t.log('ping failed: the document\'s fallback (its iptables -F is left out: it would flush flannel\'s and Docker\'s rules)');
+    t.log("ping failed: the document's fallback (its iptables -F is left out: it would flush flannel's and Docker's rules)");
     for (const h of [a, b]) await say(t, h, 'iptables -P INPUT ACCEPT && iptables -P FORWARD ACCEPT');
   }
   await say(t, a, `docker exec test ping -c 3 ${await ip(b)}`, /3 packets transmitted, 3 (packets )?received/);

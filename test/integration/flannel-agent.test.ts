@@ -9,13 +9,14 @@
  *     diagnosis and recovery, lease deleted → route gone on the other host.
  * Set LABBENCH_AGENT_NODE to run the agent with another node binary (e.g. Debian 12's node 18).
  */
-import test, { type ExecutionContext } from 'ava';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
 import { EtcdHttp } from '../../src/flannel/etcd/http.ts';
 import { EtcdV2Registry, V2_DISABLED } from '../../src/flannel/etcd/v2.ts';
 import { EtcdV3Registry } from '../../src/flannel/etcd/v3.ts';
@@ -40,7 +41,7 @@ interface Run {
 function run(argv: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(argv[0]!, argv.slice(1), { env: options.env ?? process.env, timeout: options.timeoutMs ?? 20_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null) : 0;
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null) : 0;
       resolve({ code, stdout, stderr });
     });
   });
@@ -141,14 +142,32 @@ async function startLocalEtcd(t: ExecutionContext, dir: string, enableV2: boolea
   const [client, peer] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${client}`;
   const etcd = new Proc([
-    'etcd', '--name', 'default', '--data-dir', join(dir, `etcd-${client}`),
-    '--listen-client-urls', url, '--advertise-client-urls', url,
-    '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-    '--initial-cluster', `default=http://127.0.0.1:${peer}`,
+    'etcd',
+    '--name',
+    'default',
+    '--data-dir',
+    join(dir, `etcd-${client}`),
+    '--listen-client-urls',
+    url,
+    '--advertise-client-urls',
+    url,
+    '--listen-peer-urls',
+    `http://127.0.0.1:${peer}`,
+    '--initial-advertise-peer-urls',
+    `http://127.0.0.1:${peer}`,
+    '--initial-cluster',
+    `default=http://127.0.0.1:${peer}`,
     ...(enableV2 ? ['--enable-v2'] : []),
   ]);
   t.teardown(() => etcd.stop());
-  await until('etcd to serve', 20_000, async () => (await fetch(`${url}/health`).then((r) => r.ok).catch(() => false)) || undefined);
+  await until(
+    'etcd to serve',
+    20_000,
+    async () =>
+      (await fetch(`${url}/health`)
+        .then((r) => r.ok)
+        .catch(() => false)) || undefined,
+  );
   return url;
 }
 
@@ -174,7 +193,10 @@ if (missingEtcd.length > 0) {
       t.true(await registry.createLease(subnet, '{"PublicIP":"10.0.0.1","PublicIPv6":null}', 86400), `${api} create`);
       t.false(await registry.createLease(subnet, '{"PublicIP":"10.0.0.2","PublicIPv6":null}', 86400), `${api} create if absent refuses a taken subnet`);
       const listing = await registry.listLeases();
-      t.deepEqual(listing.leases.map((l) => [formatCidr(l.subnet), l.value, l.reservation]), [['10.5.52.0/24', '{"PublicIP":"10.0.0.1","PublicIPv6":null}', false]]);
+      t.deepEqual(
+        listing.leases.map((l) => [formatCidr(l.subnet), l.value, l.reservation]),
+        [['10.5.52.0/24', '{"PublicIP":"10.0.0.1","PublicIPv6":null}', false]],
+      );
       if (api === 'v2') {
         t.regex(await ctl('-o', 'extended', 'get', '/coreos.com/network/subnets/10.5.52.0-24'), /TTL: 86(3\d\d|400)\n/, 'v2 TTL 24 h');
       } else {
@@ -234,14 +256,33 @@ if (netnsBlockers.length > 0) {
   const etcdctl = (api: 2 | 3, ...args: string[]) => must(['ip', 'netns', 'exec', LAN, 'etcdctl', ...args], { ...process.env, ETCDCTL_API: String(api) });
 
   const startEtcd = (): Proc => {
-    const p = new Proc(['ip', 'netns', 'exec', LAN, 'etcd', '--name', 'default', '--data-dir', join(work, 'etcd'),
-      '--listen-client-urls', `http://${ETCD_IP}:2379,http://127.0.0.1:2379`, '--advertise-client-urls', `http://${ETCD_IP}:2379`,
-      '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
-      '--initial-cluster', 'default=http://127.0.0.1:2380', '--enable-v2']);
+    const p = new Proc([
+      'ip',
+      'netns',
+      'exec',
+      LAN,
+      'etcd',
+      '--name',
+      'default',
+      '--data-dir',
+      join(work, 'etcd'),
+      '--listen-client-urls',
+      `http://${ETCD_IP}:2379,http://127.0.0.1:2379`,
+      '--advertise-client-urls',
+      `http://${ETCD_IP}:2379`,
+      '--listen-peer-urls',
+      'http://127.0.0.1:2380',
+      '--initial-advertise-peer-urls',
+      'http://127.0.0.1:2380',
+      '--initial-cluster',
+      'default=http://127.0.0.1:2380',
+      '--enable-v2',
+    ]);
     procs.push(p);
     return p;
   };
-  const etcdServing = () => until('etcd in the LAN namespace to serve', 20_000, async () => (await run(['ip', 'netns', 'exec', LAN, 'etcdctl', 'endpoint', 'health'])).code === 0);
+  const etcdServing = () =>
+    until('etcd in the LAN namespace to serve', 20_000, async () => (await run(['ip', 'netns', 'exec', LAN, 'etcdctl', 'endpoint', 'health'])).code === 0);
 
   test.before(async () => {
     work = await mkdtemp(join(tmpdir(), 'labbench-flannel-'));
@@ -340,10 +381,23 @@ if (netnsBlockers.length > 0) {
     mtu: number;
     lease: (ip: string, host: string) => Promise<string>;
   }
-  const vtepMac = async (host: string) => (JSON.parse(await must(['ip', '-n', nsOf(host), '-j', 'link', 'show', 'flannel.1'])) as { address: string }[])[0]!.address;
+  const vtepMac = async (host: string) =>
+    (JSON.parse(await must(['ip', '-n', nsOf(host), '-j', 'link', 'show', 'flannel.1'])) as { address: string }[])[0]!.address;
   const BACKENDS: Backend[] = [
-    { name: 'vxlan', config: '{"Network":"172.20.0.0/16","Backend":{"Type":"vxlan"}}', api: 2, mtu: 1450, lease: async (ip, host) => `{"PublicIP":"${ip}","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"${await vtepMac(host)}"}}` },
-    { name: 'host-gw', config: '{"Network":"172.20.0.0/16","Backend":{"Type":"host-gw"}}', api: 3, mtu: 1500, lease: async (ip) => `{"PublicIP":"${ip}","PublicIPv6":null,"BackendType":"host-gw"}` },
+    {
+      name: 'vxlan',
+      config: '{"Network":"172.20.0.0/16","Backend":{"Type":"vxlan"}}',
+      api: 2,
+      mtu: 1450,
+      lease: async (ip, host) => `{"PublicIP":"${ip}","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"${await vtepMac(host)}"}}`,
+    },
+    {
+      name: 'host-gw',
+      config: '{"Network":"172.20.0.0/16","Backend":{"Type":"host-gw"}}',
+      api: 3,
+      mtu: 1500,
+      lease: async (ip) => `{"PublicIP":"${ip}","PublicIPv6":null,"BackendType":"host-gw"}`,
+    },
     // The document's own config: Backend omitted, which is udp.
     { name: 'udp', config: '{"Network":"172.20.0.0/16"}', api: 2, mtu: 1472, lease: async (ip) => `{"PublicIP":"${ip}","PublicIPv6":null}` },
   ];
@@ -364,7 +418,10 @@ if (netnsBlockers.length > 0) {
 
       const envs = { a: await subnetEnv('a'), b: await subnetEnv('b') };
       for (const env of Object.values(envs)) {
-        t.regex(env, new RegExp(`^FLANNEL_NETWORK=172\\.20\\.0\\.0/16\\nFLANNEL_SUBNET=172\\.20\\.(\\d+)\\.1/24\\nFLANNEL_MTU=${backend.mtu}\\nFLANNEL_IPMASQ=false\\n$`));
+        t.regex(
+          env,
+          new RegExp(`^FLANNEL_NETWORK=172\\.20\\.0\\.0/16\\nFLANNEL_SUBNET=172\\.20\\.(\\d+)\\.1/24\\nFLANNEL_MTU=${backend.mtu}\\nFLANNEL_IPMASQ=false\\n$`),
+        );
       }
       const subnets = { a: subnetOf(envs.a), b: subnetOf(envs.b) };
       t.not(subnets.a, subnets.b);
@@ -377,7 +434,10 @@ if (netnsBlockers.length > 0) {
           t.regex(await etcdctl(2, '-o', 'extended', 'get', key), /TTL: 86(3\d\d|400)\n/);
         } else {
           const leaseId = leaseIdOf(await etcdctl(3, 'get', key, '-w', 'json'));
-          t.regex(await etcdctl(3, 'lease', 'timetolive', leaseId, '--keys'), new RegExp(`granted with TTL\\(86400s\\).*attached keys\\(\\[${escapeRegExp(key)}\\]\\)`));
+          t.regex(
+            await etcdctl(3, 'lease', 'timetolive', leaseId, '--keys'),
+            new RegExp(`granted with TTL\\(86400s\\).*attached keys\\(\\[${escapeRegExp(key)}\\]\\)`),
+          );
         }
       }
       if (backend.name === 'host-gw') {
@@ -408,8 +468,17 @@ if (netnsBlockers.length > 0) {
         etcd = startEtcd();
         await etcdServing();
         // A third host's lease appears while A was waiting: A programs it once it has reconnected.
-        await etcdctl(2, 'set', '--ttl', '600', keyOf(prefix, '172.20.250.0/24'), '{"PublicIP":"192.168.100.14","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"0a:00:00:00:00:fa"}}');
-        await until('route to the third host', 30_000, async () => (await inNs(nsOf('a'), 'ip', 'route', 'show', '172.20.250.0/24')).includes('via 172.20.250.0 dev flannel.1 onlink'));
+        await etcdctl(
+          2,
+          'set',
+          '--ttl',
+          '600',
+          keyOf(prefix, '172.20.250.0/24'),
+          '{"PublicIP":"192.168.100.14","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"0a:00:00:00:00:fa"}}',
+        );
+        await until('route to the third host', 30_000, async () =>
+          (await inNs(nsOf('a'), 'ip', 'route', 'show', '172.20.250.0/24')).includes('via 172.20.250.0 dev flannel.1 onlink'),
+        );
         t.regex(agents.a.output, /Recovered: etcd answers/);
         t.regex(await inNs(nsOf('a'), 'bridge', 'fdb', 'show', 'dev', 'flannel.1'), /0a:00:00:00:00:fa dst 192\.168\.100\.14 self permanent/);
 

@@ -3,19 +3,19 @@
  * vxlan and host-gw, a kept lab re-run, flanneld and host restarts keeping their subnets, etcd
  * going away mid-scenario, and bad input rejected before any host is touched.
  */
-import test from 'ava';
+
 import { dirname } from 'node:path';
-import { openLab, type Lab } from '../../src/lab.ts';
-import { LocalProvider } from '../../src/providers/local/provider.ts';
-import { containerName } from '../../src/providers/local/provider.ts';
-import { statePaths } from '../../src/providers/local/paths.ts';
+import test from 'ava';
+import flannel from '../../scenarios/flannel-two-host.ts';
+import { type Lab, openLab } from '../../src/lab.ts';
 import { docker } from '../../src/providers/local/docker-cli.ts';
-import { step, type ScenarioDefinition } from '../../src/scenario/define.ts';
-import { runScenario } from '../../src/scenario/runner.ts';
-import type { ScenarioReport } from '../../src/scenario/report.ts';
+import { statePaths } from '../../src/providers/local/paths.ts';
+import { containerName, LocalProvider } from '../../src/providers/local/provider.ts';
+import { type ScenarioDefinition, step } from '../../src/scenario/define.ts';
 import { waitFor } from '../../src/scenario/lib/host-steps.ts';
 import { startAndEnableBound } from '../../src/scenario/lib/unit-start.ts';
-import flannel from '../../scenarios/flannel-two-host.ts';
+import type { ScenarioReport } from '../../src/scenario/report.ts';
+import { runScenario } from '../../src/scenario/runner.ts';
 import { cli, rootSkipReason } from '../support/cli.ts';
 import { diff, snapshotMachine } from '../support/machine-snapshot.ts';
 
@@ -66,7 +66,10 @@ run(title("the document's configuration passes every step: etcd values, udp back
   t.is(r.code, 0, r.stderr + r.stdout.slice(-3000));
   const report = JSON.parse(r.stdout) as ScenarioReport;
   t.is(report.verdict, 'PASS');
-  t.deepEqual(report.steps.map((s) => s.verdict), ['PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
+  t.deepEqual(
+    report.steps.map((s) => s.verdict),
+    ['PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS'],
+  );
   const commands = report.steps.flatMap((s) => s.commands);
   const mk = commands.find((c) => c.command.includes('etcdctl mk'))!;
   // As the document prints it: the hosts' shells speak etcdctl's v2 API (ETCDCTL_API=2 from /etc/environment and profile.d).
@@ -78,7 +81,11 @@ run(title("the document's configuration passes every step: etcd values, udp back
   t.is(envs.length, 2);
   for (const e of envs) t.regex(e.stdout, /^FLANNEL_NETWORK=172\.20\.0\.0\/16\nFLANNEL_SUBNET=172\.20\.\d+\.1\/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=false\n$/);
   const conf = commands.find((c) => c.command === 'cat /etc/etcd/etcd.conf')!;
-  t.true(conf.stdout.includes('ETCD_DATA_DIR="/var/lib/etcd/default.etcd"\nETCD_LISTEN_CLIENT_URLS="http://0.0.0.0:2379"\nETCD_NAME="default"\nETCD_ADVERTISE_CLIENT_URLS="http://0.0.0.0:2379"\n'));
+  t.true(
+    conf.stdout.includes(
+      'ETCD_DATA_DIR="/var/lib/etcd/default.etcd"\nETCD_LISTEN_CLIENT_URLS="http://0.0.0.0:2379"\nETCD_NAME="default"\nETCD_ADVERTISE_CLIENT_URLS="http://0.0.0.0:2379"\n',
+    ),
+  );
 
   const values = Object.values(await leases()).sort();
   t.deepEqual(values, [`{"PublicIP":"${A}","PublicIPv6":null}`, `{"PublicIP":"${B}","PublicIPv6":null}`], 'udp leases: PublicIP only, no BackendType');
@@ -108,7 +115,15 @@ run(title('restarting the whole host B gives the same subnet back and ping recov
   lab = undefined;
   const engine = { host: inventory.hosts[1]!.container!.dockerHost };
   await docker(engine, ['restart', containerName(LAB, 'hostB')]);
-  await docker(engine, ['exec', containerName(LAB, 'hostB'), 'timeout', '90', 'sh', '-c', 'until systemctl is-active --quiet flanneld docker && test -s /run/flannel/subnet.env; do sleep 0.5; done']);
+  await docker(engine, [
+    'exec',
+    containerName(LAB, 'hostB'),
+    'timeout',
+    '90',
+    'sh',
+    '-c',
+    'until systemctl is-active --quiet flanneld docker && test -s /run/flannel/subnet.env; do sleep 0.5; done',
+  ]);
   t.is(await subnetOf('hostB'), before);
   await testContainersPing();
 });
@@ -122,12 +137,23 @@ run(title('vxlan and host-gw pass too, and their leases have flannel exact JSON'
     `{"PublicIP":"${A}","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"${macA}"}}`,
     `{"PublicIP":"${B}","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"${macB}"}}`,
   ]);
-  t.true(JSON.parse(vx.stdout).steps.flatMap((s: { commands: { stdout: string }[] }) => s.commands).some((c: { stdout: string }) => c.stdout.includes('FLANNEL_MTU=1450')));
+  t.true(
+    JSON.parse(vx.stdout)
+      .steps.flatMap((s: { commands: { stdout: string }[] }) => s.commands)
+      .some((c: { stdout: string }) => c.stdout.includes('FLANNEL_MTU=1450')),
+  );
 
   const hg = await scenario('--backend', 'host-gw');
   t.is(hg.code, 0, hg.stdout.slice(-3000));
-  t.deepEqual(Object.values(await leases()).sort(), [`{"PublicIP":"${A}","PublicIPv6":null,"BackendType":"host-gw"}`, `{"PublicIP":"${B}","PublicIPv6":null,"BackendType":"host-gw"}`]);
-  t.true(JSON.parse(hg.stdout).steps.flatMap((s: { commands: { stdout: string }[] }) => s.commands).some((c: { stdout: string }) => c.stdout.includes('FLANNEL_MTU=1500')));
+  t.deepEqual(Object.values(await leases()).sort(), [
+    `{"PublicIP":"${A}","PublicIPv6":null,"BackendType":"host-gw"}`,
+    `{"PublicIP":"${B}","PublicIPv6":null,"BackendType":"host-gw"}`,
+  ]);
+  t.true(
+    JSON.parse(hg.stdout)
+      .steps.flatMap((s: { commands: { stdout: string }[] }) => s.commands)
+      .some((c: { stdout: string }) => c.stdout.includes('FLANNEL_MTU=1500')),
+  );
 });
 
 run(title('etcd down: flanneld cannot start and the step fails with a diagnosis within a bound'), async (t) => {
@@ -145,13 +171,18 @@ run(title('etcd down: flanneld cannot start and the step fails with a diagnosis 
   const seconds = (performance.now() - started) / 1000;
   t.is(report.verdict, 'FAIL');
   const failed = report.steps.find((s) => s.verdict === 'FAIL')!;
-  t.is(failed.index, 4, 'host A\'s flanneld start step fails');
+  t.is(failed.index, 4, "host A's flanneld start step fails");
   // The bound is flanneld's own start timeout (systemd's TimeoutStartSec) plus a margin, so a slow machine is not cut short.
   const bound = await startAndEnableBound((await theLab()).host('hostA'), 'flanneld');
-  t.regex(failed.reason ?? '', new RegExp(`flanneld did not start \\((systemctl start flanneld failed after \\d+s|not started within ${Math.round(bound / 1000)}s)\\) — flanneld is \\w+; etcd at http://10\\.213\\.55\\.12:2379 does not answer`));
+  t.regex(
+    failed.reason ?? '',
+    new RegExp(
+      `flanneld did not start \\((systemctl start flanneld failed after \\d+s|not started within ${Math.round(bound / 1000)}s)\\) — flanneld is \\w+; etcd at http://10\\.213\\.55\\.12:2379 does not answer`,
+    ),
+  );
   t.true(seconds < bound / 1000 + 30, `bounded: ${seconds.toFixed(0)}s, bound ${bound / 1000}s`);
   t.log(`failed after ${seconds.toFixed(1)}s: ${failed.reason}`);
-  t.is(bound, 20_000 + 30_000, 'the bound follows the unit\'s own start timeout');
+  t.is(bound, 20_000 + 30_000, "the bound follows the unit's own start timeout");
   await (await theLab()).host('hostA').$`rm -f ${dropIn} && systemctl daemon-reload && systemctl start etcd`;
 });
 
@@ -160,8 +191,14 @@ run(title('bad input is rejected before any host is touched'), async (t) => {
   const cases: [string[], RegExp][] = [
     [['scenario', 'flannel-three-host'], /unknown scenario "flannel-three-host"[\s\S]*hint: scenarios are: .*flannel-two-host/],
     [['scenario', 'flannel-two-host', '--backend', 'ipip'], /unknown flannel backend "ipip"\n {2}hint: backends are udp, vxlan, host-gw/],
-    [['scenario', 'flannel-two-host', '--name', 'badnet', '--subnet', '10.213.56.0/24', '--set', 'network=10.213.0.0/16'], /flannel network 10\.213\.0\.0\/16 overlaps 10\.213\.56\.0\/24, the lab's LAN/],
-    [['scenario', 'flannel-two-host', '--name', 'badnet', '--set', 'network=172.16.0.0/12'], /flannel network 172\.16\.0\.0\/12 overlaps 172\.17\.0\.0\/16, Docker's default bridge/],
+    [
+      ['scenario', 'flannel-two-host', '--name', 'badnet', '--subnet', '10.213.56.0/24', '--set', 'network=10.213.0.0/16'],
+      /flannel network 10\.213\.0\.0\/16 overlaps 10\.213\.56\.0\/24, the lab's LAN/,
+    ],
+    [
+      ['scenario', 'flannel-two-host', '--name', 'badnet', '--set', 'network=172.16.0.0/12'],
+      /flannel network 172\.16\.0\.0\/12 overlaps 172\.17\.0\.0\/16, Docker's default bridge/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = await cli(args);

@@ -4,8 +4,9 @@
  * labels them (rocky-8.10, ubuntu-24.04) they are refused before anything runs on them (every
  * SSH command is recorded by the hosts' login shell); labelled debian-12, flannel-two-host passes.
  */
-import test from 'ava';
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import test from 'ava';
 import { READ_OS_RELEASE } from '../../src/os/os-release.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
@@ -86,7 +87,12 @@ test.after.always(async () => {
 run(title('local provider: lab status shows each stand-in label beside the Debian the machine runs'), async (t) => {
   const json = JSON.parse((await cli(['lab', 'status', '--name', LAB, '--json'])).stdout) as LabStatus;
   t.deepEqual(
-    json.hosts.map((h) => [h.name, h.os, h.standIn, h.machineOs && 'name' in h.machineOs ? [h.machineOs.name, h.machineOs.family, h.machineOs.supported] : h.machineOs]),
+    json.hosts.map((h) => [
+      h.name,
+      h.os,
+      h.standIn,
+      h.machineOs && 'name' in h.machineOs ? [h.machineOs.name, h.machineOs.family, h.machineOs.supported] : h.machineOs,
+    ]),
     [
       ['hostA', 'rocky-8.10', true, ['Debian GNU/Linux 12', 'debian', true]],
       ['hostB', 'ubuntu-24.04', true, ['Debian GNU/Linux 12', 'debian', true]],
@@ -94,7 +100,10 @@ run(title('local provider: lab status shows each stand-in label beside the Debia
   );
   const text = (await cli(['lab', 'status', '--name', LAB])).stdout;
   t.regex(text, /OS \(label\)\s+OS \(machine\)/);
-  t.regex(text, /hostA\s+10\.213\.65\.12\s+rocky-8\.10 \(stand-in: Debian GNU\/Linux 12\)\s+Debian GNU\/Linux 12 \(bookworm\), debian family\s+debian-12 system container\s+running/);
+  t.regex(
+    text,
+    /hostA\s+10\.213\.65\.12\s+rocky-8\.10 \(stand-in: Debian GNU\/Linux 12\)\s+Debian GNU\/Linux 12 \(bookworm\), debian family\s+debian-12 system container\s+running/,
+  );
   t.regex(text, /hostB\s+10\.213\.65\.13\s+ubuntu-24\.04 \(stand-in: Debian GNU\/Linux 12\)/);
 });
 
@@ -104,8 +113,14 @@ run(title('a stand-in running an OS labbench has no path for (Alpine) is refused
   try {
     const r = await cli(['lab', 'exec', 'hostB', '--name', LAB, '--', 'touch /tmp/should-not-exist']);
     t.is(r.code, 1);
-    t.regex(r.stderr, /^error: hostB \(labelled ubuntu-24\.04\) runs Alpine Linux v3\.20 \(ID=alpine, VERSION_ID=3\.20\.3\): neither debian- nor rhel-family; labbench has no path for it\n/);
-    t.regex(r.stderr, /hint: labbench has paths for rhel family \(dnf\): Rocky Linux 8, 9, AlmaLinux 8, 9; debian family \(apt\): Debian 12, Ubuntu 24\.04; use such a machine for hostB/);
+    t.regex(
+      r.stderr,
+      /^error: hostB \(labelled ubuntu-24\.04\) runs Alpine Linux v3\.20 \(ID=alpine, VERSION_ID=3\.20\.3\): neither debian- nor rhel-family; labbench has no path for it\n/,
+    );
+    t.regex(
+      r.stderr,
+      /hint: labbench has paths for rhel family \(dnf\): Rocky Linux 8, 9, AlmaLinux 8, 9; debian family \(apt\): Debian 12, Ubuntu 24\.04; use such a machine for hostB/,
+    );
     t.is(r.stderr.match(/^error:/gm)?.length, 1);
   } finally {
     await onHosts('mv -T /etc/os-release.keep /etc/os-release');
@@ -119,7 +134,10 @@ run(title("ssh provider, the document's labels on Debian machines: one error, ex
   const r = await cli(['scenario', 'flannel-two-host', '--provider', 'ssh', '--inventory', wrong]);
   t.is(r.code, 1, r.stderr);
   t.is(
-    r.stderr.split('\n').filter((l) => l.startsWith('error:') || l.startsWith('  ')).join('\n'),
+    r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('error:') || l.startsWith('  '))
+      .join('\n'),
     [
       'error: the hosts of lab "existing" are not what labbench can drive:',
       `  - hostA is labelled rocky-8.10, but the machine runs Debian GNU/Linux 12 (bookworm) (ID=debian, VERSION_ID=12)`,
@@ -137,11 +155,20 @@ run(title("ssh provider, the document's labels on Debian machines: one error, ex
   }
 
   const status = JSON.parse((await cli(['lab', 'status', '--provider', 'ssh', '--inventory', wrong, '--json'])).stdout) as LabStatus;
-  t.deepEqual(status.hosts.map((h) => [h.os, h.machineOs && 'id' in h.machineOs ? `${h.machineOs.id}-${h.machineOs.versionId} matches=${h.machineOs.matchesLabel}` : h.machineOs]), [
-    ['rocky-8.10', 'debian-12 matches=false'],
-    ['ubuntu-24.04', 'debian-12 matches=false'],
-  ]);
-  t.regex((await cli(['lab', 'status', '--provider', 'ssh', '--inventory', wrong])).stdout, /hostA\s+10\.213\.65\.12\s+rocky-8\.10\s+Debian GNU\/Linux 12 \(bookworm\), debian family — contradicts the label/);
+  t.deepEqual(
+    status.hosts.map((h) => [
+      h.os,
+      h.machineOs && 'id' in h.machineOs ? `${h.machineOs.id}-${h.machineOs.versionId} matches=${h.machineOs.matchesLabel}` : h.machineOs,
+    ]),
+    [
+      ['rocky-8.10', 'debian-12 matches=false'],
+      ['ubuntu-24.04', 'debian-12 matches=false'],
+    ],
+  );
+  t.regex(
+    (await cli(['lab', 'status', '--provider', 'ssh', '--inventory', wrong])).stdout,
+    /hostA\s+10\.213\.65\.12\s+rocky-8\.10\s+Debian GNU\/Linux 12 \(bookworm\), debian family — contradicts the label/,
+  );
 });
 
 run(title('ssh provider, labelled debian-12: flannel-two-host passes on the same machines'), async (t) => {
@@ -156,7 +183,10 @@ run(title('ssh provider, labelled debian-12: flannel-two-host passes on the same
     { name: 'hostB', os: 'debian-12', machine: 'Debian GNU/Linux 12', family: 'debian' },
   ]);
   const commands = report.steps.flatMap((s) => s.commands.map((c) => c.command));
-  t.false(commands.some((c) => /\bdnf\b/.test(c)), 'the debian family is driven with apt/dpkg, never dnf');
+  t.false(
+    commands.some((c) => /\bdnf\b/.test(c)),
+    'the debian family is driven with apt/dpkg, never dnf',
+  );
   // The host image's etcd reads the document's /etc/etcd/etcd.conf (a drop-in), so the family shows in how flannel is installed.
   t.true(commands.includes('apt -y install flannel'), 'flannel installed with apt, as on a Debian machine');
   const text = (await cli(['lab', 'status', '--provider', 'ssh', '--inventory', right])).stdout;

@@ -5,9 +5,9 @@
  * `lab down --all` removes every lab.
  */
 import test from 'ava';
-import { cli, rootSkipReason } from '../support/cli.ts';
-import { DEFAULT_SUBNET } from '../../src/testbed/testbed.ts';
 import { HOST_IMAGE_PATHS } from '../../src/testbed/host-image.ts';
+import { DEFAULT_SUBNET } from '../../src/testbed/testbed.ts';
+import { cli, rootSkipReason } from '../support/cli.ts';
 
 const skip = rootSkipReason();
 const run = skip ? test.serial.skip : test.serial;
@@ -16,7 +16,13 @@ const title = (t: string) => (skip ? `${t} — skipped: ${skip}` : t);
 const ONE = 'isoone';
 const TWO = 'isotwo';
 
-interface ListedLab { name: string; provider: string; subnet: string; state: string; hosts: { name: string; address: string }[] }
+interface ListedLab {
+  name: string;
+  provider: string;
+  subnet: string;
+  state: string;
+  hosts: { name: string; address: string }[];
+}
 const list = async (): Promise<ListedLab[]> => JSON.parse((await cli(['lab', 'list', '--json'])).stdout) as ListedLab[];
 const exec = (lab: string, host: string, command: string) => cli(['lab', 'exec', host, '--name', lab, '--', command]);
 
@@ -38,14 +44,22 @@ run(title('two labs side by side: automatic subnet, lab list, no traffic between
   const b = labs.find((l) => l.name === TWO)!;
   t.deepEqual([a.provider, a.state, a.hosts.length, b.provider, b.state, b.hosts.length], ['local', 'up', 2, 'local', 'up', 2]);
   t.not(a.subnet, b.subnet);
-  if (a.subnet === DEFAULT_SUBNET) t.regex(two.stderr, new RegExp(`subnet ${DEFAULT_SUBNET.replace(/[./]/g, '\\$&')} is taken by lab "${ONE}": lab "${TWO}" gets ${b.subnet.replace(/[./]/g, '\\$&')}`));
+  if (a.subnet === DEFAULT_SUBNET)
+    t.regex(
+      two.stderr,
+      new RegExp(`subnet ${DEFAULT_SUBNET.replace(/[./]/g, '\\$&')} is taken by lab "${ONE}": lab "${TWO}" gets ${b.subnet.replace(/[./]/g, '\\$&')}`),
+    );
   const table = (await cli(['lab', 'list'])).stdout;
   t.regex(table, new RegExp(`^${ONE}\\s+local\\s+${a.subnet.replace(/[./]/g, '\\$&')}\\s+2\\s+up$`, 'm'));
 
   // Controls: lab 1's host and a container on it reach lab 1's other host.
   const [a1, a2] = a.hosts.map((h) => h.address);
   t.is((await exec(ONE, 'hostA', `ping -c 1 -W 2 ${a2}`)).code, 0, 'hostA reaches hostB of its own lab');
-  const box = await exec(ONE, 'hostA', `docker import --change 'CMD ["/bin/sh"]' ${HOST_IMAGE_PATHS.boxTarball} labbench/box >/dev/null && docker run -d --name probe labbench/box sleep 600`);
+  const box = await exec(
+    ONE,
+    'hostA',
+    `docker import --change 'CMD ["/bin/sh"]' ${HOST_IMAGE_PATHS.boxTarball} labbench/box >/dev/null && docker run -d --name probe labbench/box sleep 600`,
+  );
   t.is(box.code, 0, box.stderr);
   t.is((await exec(ONE, 'hostA', `docker exec probe ping -c 1 -W 2 ${a2}`)).code, 0, 'a container on hostA reaches hostB of its own lab');
 

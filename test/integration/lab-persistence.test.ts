@@ -9,10 +9,11 @@
  * reboot, and are started again with `docker start test`. The `keeper` container has a restart
  * policy and must come back by itself.
  */
-import test, { type ExecutionContext } from 'ava';
+
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openLab, type Lab } from '../../src/lab.ts';
+import test, { type ExecutionContext } from 'ava';
+import { type Lab, openLab } from '../../src/lab.ts';
 import { processAlive } from '../../src/machine/process.ts';
 import { docker } from '../../src/providers/local/docker-cli.ts';
 import { allLabRecords } from '../../src/providers/local/lab-record.ts';
@@ -20,8 +21,8 @@ import { statePaths } from '../../src/providers/local/paths.ts';
 import { containerName, LocalProvider } from '../../src/providers/local/provider.ts';
 import { BOX_IMAGE } from '../../src/scenario/lib/box.ts';
 import { waitFor } from '../../src/scenario/lib/host-steps.ts';
-import { cli, rootSkipReason, type CliResult } from '../support/cli.ts';
-import { diff, snapshotMachine, type MachineSnapshot } from '../support/machine-snapshot.ts';
+import { type CliResult, cli, rootSkipReason } from '../support/cli.ts';
+import { diff, type MachineSnapshot, snapshotMachine } from '../support/machine-snapshot.ts';
 
 const LAB = 'persist';
 const SUBNET = '10.213.58.0/24';
@@ -31,7 +32,9 @@ const paths = statePaths();
 const skip = rootSkipReason();
 const run = skip ? test.serial.skip : test.serial;
 const title = (t: string, reason = skip) => (reason ? `${t} — skipped: ${reason}` : t);
-const otherLabs = allLabRecords(paths).map((r) => r.name).filter((n) => n !== LAB);
+const otherLabs = allLabRecords(paths)
+  .map((r) => r.name)
+  .filter((n) => n !== LAB);
 const killSkip =
   skip ??
   (process.env.DOCKER_HOST || existsSync('/var/run/docker.sock')
@@ -102,61 +105,70 @@ test.after.always(async () => {
   if (!skip) await cli(['lab', 'down', ...lab]);
 });
 
-run(title('flannel-two-host --keep, lab stop, lab start: same hosts, keys, subnets and leases; the note and the keeper container stay; test containers ping across hosts'), async (t) => {
-  before = snapshotMachine(paths.root);
-  const scenario = await cli(['scenario', 'flannel-two-host', ...lab, '--subnet', SUBNET, '--keep', '--json']);
-  t.is(scenario.code, 0, scenario.stderr.slice(-2000));
-  hostEngine = { host: (await new LocalProvider().inventory(LAB))!.hosts[0]!.container!.dockerHost };
-  const flannel = await withLab(async (l) => {
-    await l.host('hostA').$`echo kept across restarts > ${NOTE}`;
-    await l.host('hostA').$`docker run -d --restart unless-stopped --name keeper ${BOX_IMAGE} sleep 1000000 >/dev/null`;
-    return flannelState(l);
-  });
-  const ids = await hostIds();
-  const knownHosts = readFileSync(paths.lab(LAB).knownHosts, 'utf8');
+run(
+  title(
+    'flannel-two-host --keep, lab stop, lab start: same hosts, keys, subnets and leases; the note and the keeper container stay; test containers ping across hosts',
+  ),
+  async (t) => {
+    before = snapshotMachine(paths.root);
+    const scenario = await cli(['scenario', 'flannel-two-host', ...lab, '--subnet', SUBNET, '--keep', '--json']);
+    t.is(scenario.code, 0, scenario.stderr.slice(-2000));
+    hostEngine = { host: (await new LocalProvider().inventory(LAB))!.hosts[0]!.container!.dockerHost };
+    const flannel = await withLab(async (l) => {
+      await l.host('hostA').$`echo kept across restarts > ${NOTE}`;
+      await l.host('hostA').$`docker run -d --restart unless-stopped --name keeper ${BOX_IMAGE} sleep 1000000 >/dev/null`;
+      return flannelState(l);
+    });
+    const ids = await hostIds();
+    const knownHosts = readFileSync(paths.lab(LAB).knownHosts, 'utf8');
 
-  const stop = await cli(['lab', 'stop', ...lab]);
-  t.is(stop.code, 0, stop.stderr);
-  t.regex(stop.stdout, /lab "persist" is stopped .*keep their files and containers/);
-  const stopped = await state();
-  t.is(stopped.state, 'stopped');
-  t.deepEqual(stopped.hosts.map((h) => h.state), ['exited', 'exited']);
-  t.regex(stopped.details.next!, /pnpm lab start --name persist/);
-  const again = await cli(['lab', 'stop', ...lab]);
-  t.is(again.code, 0, 'stopping a stopped lab changes nothing');
-  t.regex(again.stderr, /already stopped/);
+    const stop = await cli(['lab', 'stop', ...lab]);
+    t.is(stop.code, 0, stop.stderr);
+    t.regex(stop.stdout, /lab "persist" is stopped .*keep their files and containers/);
+    const stopped = await state();
+    t.is(stopped.state, 'stopped');
+    t.deepEqual(
+      stopped.hosts.map((h) => h.state),
+      ['exited', 'exited'],
+    );
+    t.regex(stopped.details.next!, /pnpm lab start --name persist/);
+    const again = await cli(['lab', 'stop', ...lab]);
+    t.is(again.code, 0, 'stopping a stopped lab changes nothing');
+    t.regex(again.stderr, /already stopped/);
 
-  // The host image is only needed to create hosts: without its tag the stopped hosts still start.
-  // (The image itself stays under another name: other labs of the machine may share it.)
-  const image = stopped.details.image!;
-  const aside = `labbench/host-aside:${LAB}`;
-  await docker(hostEngine, ['tag', image, aside]);
-  await docker(hostEngine, ['rmi', image]);
-  let start: CliResult;
-  try {
-    t.is((await docker(hostEngine, ['image', 'inspect', image], { nothrow: true })).exitCode, 1, 'the host image tag is gone');
-    start = await cli(['lab', 'start', ...lab]);
-  } finally {
-    await docker(hostEngine, ['tag', aside, image]);
-    await docker(hostEngine, ['rmi', aside]);
-  }
-  t.is(start.code, 0, start.stderr);
-  t.regex(start.stdout, /its hosts were started, nothing was recreated/);
-  t.is((await state()).state, 'up');
-  t.deepEqual(await hostIds(), ids, 'the same host containers');
-  t.is(readFileSync(paths.lab(LAB).knownHosts, 'utf8'), knownHosts, 'the same pinned host keys');
+    // The host image is only needed to create hosts: without its tag the stopped hosts still start.
+    // (The image itself stays under another name: other labs of the machine may share it.)
+    const image = stopped.details.image!;
+    const aside = `labbench/host-aside:${LAB}`;
+    await docker(hostEngine, ['tag', image, aside]);
+    await docker(hostEngine, ['rmi', image]);
+    let start: CliResult;
+    try {
+      t.is((await docker(hostEngine, ['image', 'inspect', image], { nothrow: true })).exitCode, 1, 'the host image tag is gone');
+      start = await cli(['lab', 'start', ...lab]);
+    } finally {
+      await docker(hostEngine, ['tag', aside, image]);
+      await docker(hostEngine, ['rmi', aside]);
+    }
+    t.is(start.code, 0, start.stderr);
+    t.regex(start.stdout, /its hosts were started, nothing was recreated/);
+    t.is((await state()).state, 'up');
+    t.deepEqual(await hostIds(), ids, 'the same host containers');
+    t.is(readFileSync(paths.lab(LAB).knownHosts, 'utf8'), knownHosts, 'the same pinned host keys');
 
-  await withLab(async (l) => {
-    t.deepEqual(await hostAWork(l), { note: 'kept across restarts', keeper: 'running unless-stopped' });
-    t.deepEqual(await flannelState(l), flannel, 'flannel re-acquired the same subnets from its leases in etcd');
-    for (const h of l.hosts) t.is((await h.$`docker inspect -f '{{.State.Status}}' test`).text(), 'exited', `${h.name}: test has no restart policy, as in the document`);
-    await testContainersPing(t, l);
-  });
+    await withLab(async (l) => {
+      t.deepEqual(await hostAWork(l), { note: 'kept across restarts', keeper: 'running unless-stopped' });
+      t.deepEqual(await flannelState(l), flannel, 'flannel re-acquired the same subnets from its leases in etcd');
+      for (const h of l.hosts)
+        t.is((await h.$`docker inspect -f '{{.State.Status}}' test`).text(), 'exited', `${h.name}: test has no restart policy, as in the document`);
+      await testContainersPing(t, l);
+    });
 
-  const startUp = await cli(['lab', 'start', ...lab]);
-  t.is(startUp.code, 1);
-  t.regex(startUp.stderr, /^error: lab "persist" is already up: there is nothing to start\n {2}hint: /);
-});
+    const startUp = await cli(['lab', 'start', ...lab]);
+    t.is(startUp.code, 1);
+    t.regex(startUp.stderr, /^error: lab "persist" is already up: there is nothing to start\n {2}hint: /);
+  },
+);
 
 runKill(title('a killed private engine: status says engine down, lab up starts the engine and the same hosts, nothing recreated', killSkip), async (t) => {
   const ids = await hostIds();
@@ -186,7 +198,10 @@ run(title('a host that is gone: lab up refuses and says what --recreate would lo
   t.is((await state()).state, 'partial');
   const up = await cli(['lab', 'up', ...lab, '--subnet', SUBNET]);
   t.is(up.code, 1);
-  t.regex(up.stderr, /error: lab "persist" cannot be started: hostB is gone\n {2}hint: `pnpm lab up --recreate --name persist` removes the lab and creates it again; what hostA holds \(files, Docker containers, images and volumes, etcd's data\) would be lost/);
+  t.regex(
+    up.stderr,
+    /error: lab "persist" cannot be started: hostB is gone\n {2}hint: `pnpm lab up --recreate --name persist` removes the lab and creates it again; what hostA holds \(files, Docker containers, images and volumes, etcd's data\) would be lost/,
+  );
   t.is((await docker(hostEngine!, ['exec', containerName(LAB, 'hostA'), 'cat', NOTE])).stdout.trim(), 'kept across restarts', 'refusing kept hostA as it was');
 
   const recreate = await cli(['lab', 'up', ...lab, '--subnet', SUBNET, '--recreate']);
@@ -201,7 +216,10 @@ run(title('start and stop of a lab that does not exist say so; lab down leaves n
   for (const command of ['start', 'stop']) {
     const r = await cli(['lab', command, '--name', 'nosuchlab']);
     t.is(r.code, 1, command);
-    t.regex(r.stderr, new RegExp(`^error: lab "nosuchlab" does not exist: there is nothing to ${command}\\n {2}hint: \`pnpm lab up --name nosuchlab\` creates it\\n$`));
+    t.regex(
+      r.stderr,
+      new RegExp(`^error: lab "nosuchlab" does not exist: there is nothing to ${command}\\n {2}hint: \`pnpm lab up --name nosuchlab\` creates it\\n$`),
+    );
   }
   const down = await cli(['lab', 'down', ...lab]);
   t.is(down.code, 0, down.stderr);

@@ -95,6 +95,10 @@ test.serial('a local path is verified in place', async (t) => {
   const path = join(work, 'local.qcow2');
   writeFileSync(path, image);
   t.deepEqual(await localImage({ source: path, sha256: digest, cacheDir: join(work, 'unused') }), { path, sha256: digest });
-  await t.throwsAsync(localImage({ source: path, sha256: '0'.repeat(64), cacheDir: join(work, 'unused') }), { message: /^sha256 mismatch for .*local\.qcow2: expected 0{64}, got [0-9a-f]{64}\n {2}hint: / });
-  await t.throwsAsync(localImage({ source: join(work, 'nope.qcow2'), sha256: digest, cacheDir: join(work, 'unused') }), { message: /cannot read the image .*nope\.qcow2: ENOENT/ });
+  await t.throwsAsync(localImage({ source: path, sha256: '0'.repeat(64), cacheDir: join(work, 'unused') }), {
+    message: /^sha256 mismatch for .*local\.qcow2: expected 0{64}, got [0-9a-f]{64}\n {2}hint: /,
+  });
+  await t.throwsAsync(localImage({ source: join(work, 'nope.qcow2'), sha256: digest, cacheDir: join(work, 'unused') }), {
+    message: /cannot read the image .*nope\.qcow2: ENOENT/,
+  });
 });

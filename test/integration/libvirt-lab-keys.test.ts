@@ -31,14 +31,26 @@ run(`lab keys: login key and pinned host keys, 0600, reused on the next run${why
 
   // known_hosts answers for each address with that host's key, and ssh-keygen agrees on the fingerprint.
   const lines = readFileSync(keys.knownHostsPath, 'utf8').trim().split('\n');
-  t.deepEqual(lines, spec.hosts.map((h) => `${h.address} ${keys.hostKeys[h.name]!.publicKey.split(' ').slice(0, 2).join(' ')}`));
+  t.deepEqual(
+    lines,
+    spec.hosts.map((h) => `${h.address} ${keys.hostKeys[h.name]!.publicKey.split(' ').slice(0, 2).join(' ')}`),
+  );
   const found = await runLocal(['ssh-keygen', '-F', '10.213.77.12', '-f', keys.knownHostsPath]);
   t.true(found.stdout.includes(keys.hostKeys['hostA']!.publicKey.split(' ')[1]!));
   const fromPrivate = await runLocal(['ssh-keygen', '-y', '-f', join(dir, 'host-keys', 'hostA_ed25519')]);
   t.is(fromPrivate.stdout.trim().split(' ').slice(0, 2).join(' '), lines[0]!.split(' ').slice(1).join(' '));
 
   // The host key cloud-init installs is the pinned one.
-  const userData = renderUserData({ instanceId: 'keys-hosta', hostname: 'hostA', sshAuthorizedKeys: [keys.publicKey], hostKey: keys.hostKeys['hostA']!, mac: '52:54:00:d5:4d:0c', addressCidr: '10.213.77.12/24', gateway: '10.213.77.1', routed: true });
+  const userData = renderUserData({
+    instanceId: 'keys-hosta',
+    hostname: 'hostA',
+    sshAuthorizedKeys: [keys.publicKey],
+    hostKey: keys.hostKeys['hostA']!,
+    mac: '52:54:00:d5:4d:0c',
+    addressCidr: '10.213.77.12/24',
+    gateway: '10.213.77.1',
+    routed: true,
+  });
   t.true(userData.includes(keys.hostKeys['hostA']!.publicKey.split(' ')[1]!));
 
   const again = await ensureLabKeys(dir, spec);

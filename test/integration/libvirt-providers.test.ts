@@ -13,15 +13,25 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { cloudInitDiskProvider, type CloudInitDiskOutputs } from '../../infra/libvirt/cloud-init-disk.ts';
-import { domainProvider, type DomainInputs, type DomainOutputs } from '../../infra/libvirt/domain.ts';
+import { type CloudInitDiskOutputs, cloudInitDiskProvider } from '../../infra/libvirt/cloud-init-disk.ts';
+import { type DomainInputs, type DomainOutputs, domainProvider } from '../../infra/libvirt/domain.ts';
 import { parseVirshInfo } from '../../infra/libvirt/exec.ts';
-import { networkProvider, type NetworkInputs, type NetworkOutputs } from '../../infra/libvirt/network.ts';
-import { poolProvider, type PoolOutputs } from '../../infra/libvirt/pool.ts';
-import { volumeProvider, type VolumeInputs, type VolumeOutputs } from '../../infra/libvirt/volume.ts';
-import { renderMetaData, renderNetworkConfig, renderUserData, type CloudInitSpec } from '../../infra/render/cloud-init.ts';
+import { type NetworkInputs, type NetworkOutputs, networkProvider } from '../../infra/libvirt/network.ts';
+import { type PoolOutputs, poolProvider } from '../../infra/libvirt/pool.ts';
+import { type VolumeInputs, type VolumeOutputs, volumeProvider } from '../../infra/libvirt/volume.ts';
+import { type CloudInitSpec, renderMetaData, renderNetworkConfig, renderUserData } from '../../infra/render/cloud-init.ts';
 import { runLocal } from '../../src/machine/run.ts';
-import { LIBVIRT_DIRS, prepareLibvirtd, readdirSafe, removeLibvirtLogs, removeNetworkRuntimeLeftovers, restoreLibvirtd, sh, URI, virsh } from '../support/libvirtd.ts';
+import {
+  LIBVIRT_DIRS,
+  prepareLibvirtd,
+  readdirSafe,
+  removeLibvirtLogs,
+  removeNetworkRuntimeLeftovers,
+  restoreLibvirtd,
+  sh,
+  URI,
+  virsh,
+} from '../support/libvirtd.ts';
 
 const prefix = `lbtest-${process.pid}`;
 const work = mkdtempSync(join(tmpdir(), 'labbench-libvirt-it-'));
@@ -66,7 +76,10 @@ serial(`a NAT network comes up, takes a new lease in place, and goes away${why}`
     t.like(info, { Active: 'yes', Autostart: 'no', UUID: id, Bridge: networkInputs.bridge! });
     t.true((await virsh('net-dumpxml', id)).stdout.includes("<host mac='52:54:00:d5:4d:0c' name='hostA' ip='10.213.77.12'/>"));
 
-    const news = await check(networkProvider, { ...networkInputs, dhcpHosts: [...networkInputs.dhcpHosts, { mac: '52:54:00:d5:4d:0d', name: 'hostB', ip: '10.213.77.13' }] });
+    const news = await check(networkProvider, {
+      ...networkInputs,
+      dhcpHosts: [...networkInputs.dhcpHosts, { mac: '52:54:00:d5:4d:0d', name: 'hostB', ip: '10.213.77.13' }],
+    });
     t.deepEqual(await networkProvider.diff!(id, created, news), { changes: true, replaces: [], deleteBeforeReplace: true });
     await networkProvider.update!(id, created, news);
     const live = (await virsh('net-dumpxml', id)).stdout;
@@ -104,7 +117,9 @@ serial(`a pool, a base volume from a local qcow2 (sha256 checked), and a qcow2 o
   t.is(state.base.verifiedSha256, digest);
   t.true((await virsh('vol-dumpxml', base.id)).stdout.includes("<format type='qcow2'/>"));
 
-  const overlay = await volumeProvider.create(await check(volumeProvider, { uri: URI, name: `${prefix}-disk.qcow2`, pool: poolInputs.name, baseVolumeId: base.id, size: 256 * 1024 ** 2 }));
+  const overlay = await volumeProvider.create(
+    await check(volumeProvider, { uri: URI, name: `${prefix}-disk.qcow2`, pool: poolInputs.name, baseVolumeId: base.id, size: 256 * 1024 ** 2 }),
+  );
   state.overlay = overlay.outs as VolumeOutputs;
   const info = JSON.parse((await runLocal(['qemu-img', 'info', '--output=json', overlay.id])).stdout) as Record<string, unknown>;
   t.like(info, { format: 'qcow2', 'virtual-size': 256 * 1024 ** 2, 'backing-filename': base.id, 'backing-filename-format': 'qcow2' });
@@ -122,11 +137,16 @@ const seedSpec: CloudInitSpec = {
 
 serial(`the seed ISO is labelled cidata and holds user-data, meta-data and network-config${why}`, async (t) => {
   const docs = { userData: renderUserData(seedSpec), metaData: renderMetaData(seedSpec), networkConfig: renderNetworkConfig(seedSpec) };
-  const seed = await cloudInitDiskProvider.create(await check(cloudInitDiskProvider, { uri: URI, name: `${prefix}-seed.iso`, pool: `${prefix}-pool`, ...docs }));
+  const seed = await cloudInitDiskProvider.create(
+    await check(cloudInitDiskProvider, { uri: URI, name: `${prefix}-seed.iso`, pool: `${prefix}-pool`, ...docs }),
+  );
   state.seed = seed.outs as CloudInitDiskOutputs;
   const pvd = (await runLocal(['isoinfo', '-d', '-i', seed.id])).stdout;
   t.regex(pvd, /^Volume id: cidata$/m);
-  const listing = (await runLocal(['isoinfo', '-R', '-f', '-i', seed.id])).stdout.split('\n').filter((l) => l !== '').sort();
+  const listing = (await runLocal(['isoinfo', '-R', '-f', '-i', seed.id])).stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
   t.deepEqual(listing, ['/meta-data', '/network-config', '/user-data']);
   for (const [file, content] of [
     ['/user-data', docs.userData],
@@ -186,12 +206,20 @@ serial(`deleting the seed, overlay, base and pool leaves nothing of the test in 
   t.deepEqual(ours((await virsh('pool-list', '--all', '--name')).stdout), [], 'pools');
   t.false(existsSync(poolDir), 'pool directory removed');
   // Only libvirt's own runtime files of the stopped networks may remain; they are removed here.
-  t.deepEqual(removeNetworkRuntimeLeftovers(prefix).filter((f) => f !== networkInputs.name && f !== `${networkInputs.name}.pid`), []);
+  t.deepEqual(
+    removeNetworkRuntimeLeftovers(prefix).filter((f) => f !== networkInputs.name && f !== `${networkInputs.name}.pid`),
+    [],
+  );
   removeLibvirtLogs(prefix);
   for (const dir of LIBVIRT_DIRS) {
-    t.deepEqual(readdirSafe(dir).filter((f) => f.includes(prefix) || f.includes(networkInputs.bridge!)), [], dir);
+    t.deepEqual(
+      readdirSafe(dir).filter((f) => f.includes(prefix) || f.includes(networkInputs.bridge!)),
+      [],
+      dir,
+    );
   }
   t.not((await sh(['ip', 'link', 'show', networkInputs.bridge!])).exitCode, 0, 'bridge removed');
   const defaultNet = await virsh('net-info', 'default');
-  if (defaultNet.exitCode === 0 && 'env' in prepared && prepared.env.startedDaemons.length > 0) t.is(parseVirshInfo(defaultNet.stdout)['Active'], 'no', 'the default network was not started');
+  if (defaultNet.exitCode === 0 && 'env' in prepared && prepared.env.startedDaemons.length > 0)
+    t.is(parseVirshInfo(defaultNet.stdout)['Active'], 'no', 'the default network was not started');
 });

@@ -22,20 +22,30 @@ import { machineProbes, preflightLab } from '../../infra/preflight.ts';
 import flannel from '../../scenarios/flannel-two-host.ts';
 import { ConfigError, HostKeyError } from '../../src/errors.ts';
 import type { Inventory } from '../../src/inventory.ts';
-import { openLab, type Lab } from '../../src/lab.ts';
+import { type Lab, openLab } from '../../src/lab.ts';
 import { createProgress } from '../../src/progress.ts';
 import { ensureLabKeys } from '../../src/providers/libvirt/lab-keys.ts';
-import { stackConfigFor, type LabKeys } from '../../src/providers/libvirt/stack-config.ts';
+import { type LabKeys, stackConfigFor } from '../../src/providers/libvirt/stack-config.ts';
 import { inventoryFromStackOutputs } from '../../src/providers/libvirt/stack-outputs.ts';
 import { ensureVmImage } from '../../src/providers/libvirt/vm-image/build.ts';
-import { stackImageEntry, type BuiltVmImage } from '../../src/providers/libvirt/vm-image/manifest.ts';
+import { type BuiltVmImage, stackImageEntry } from '../../src/providers/libvirt/vm-image/manifest.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 import { runScenario } from '../../src/scenario/runner.ts';
 import { validateSpec } from '../../src/testbed/testbed.ts';
 import { formatKnownHosts, parsePublicKeyLine } from '../../src/transports/known-hosts.ts';
 import { SshTransport } from '../../src/transports/ssh.ts';
-import { LIBVIRT_DIRS, prepareLibvirtd, readdirSafe, removeLibvirtLogs, removeNetworkRuntimeLeftovers, restoreLibvirtd, sh, URI, virsh } from '../support/libvirtd.ts';
-import { createDeclared, deleteCreated, recordingMocks, type Created, type Declared } from '../support/replay-program.ts';
+import {
+  LIBVIRT_DIRS,
+  prepareLibvirtd,
+  readdirSafe,
+  removeLibvirtLogs,
+  removeNetworkRuntimeLeftovers,
+  restoreLibvirtd,
+  sh,
+  URI,
+  virsh,
+} from '../support/libvirtd.ts';
+import { type Created, createDeclared, type Declared, deleteCreated, recordingMocks } from '../support/replay-program.ts';
 
 const lab = `lbvm${process.pid % 100_000}`;
 const SUBNET = '192.168.114.0/24';
@@ -80,11 +90,22 @@ const state: {
 } = { declared: [], created: [], bootStarted: new Map() };
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-const links = async () => (await sh(['ip', '-o', 'link', 'show'])).stdout.split('\n').filter(Boolean).map((l) => l.split(':')[1]!.trim().split('@')[0]!).sort();
+const links = async () =>
+  (await sh(['ip', '-o', 'link', 'show'])).stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(':')[1]!.trim().split('@')[0]!)
+    .sort();
 /** iptables rules, less libvirt's own empty chains (made with its first network; the libvirtd helper removes them). */
 const iptablesRules = async () => {
   const out: string[] = [];
-  for (const table of ['filter', 'nat', 'mangle']) out.push(...(await sh(['iptables', '-t', table, '-S'])).stdout.split('\n').filter(Boolean).map((l) => `${table} ${l}`));
+  for (const table of ['filter', 'nat', 'mangle'])
+    out.push(
+      ...(await sh(['iptables', '-t', table, '-S'])).stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => `${table} ${l}`),
+    );
   return out.filter((l) => !/^\w+ (-N LIBVIRT_\w+|-A \w+ -j LIBVIRT_\w+)$/.test(l)).sort();
 };
 
@@ -99,8 +120,11 @@ test.after.always(async (t) => {
 serial(`the VM image is built offline (or found by its manifest hash), the program declares the lab under mocks${why}`, async (t) => {
   const t0 = performance.now();
   state.image = await ensureVmImage(statePaths(), createProgress());
-  t.log(`VM image ${state.image.hash}: ${seconds(performance.now() - t0)} (kernel ${state.image.kernelRelease}, disk ${(state.image.disk.bytes / 2 ** 20).toFixed(0)} MiB)`);
-  for (const pkg of ['linux-image-amd64', 'cloud-init', 'openssh-server', 'sudo', 'docker.io', 'etcd-server', 'etcd-client', 'iperf3', 'nodejs', 'apparmor']) t.truthy(state.image.packageVersions[pkg], `${pkg} version recorded`);
+  t.log(
+    `VM image ${state.image.hash}: ${seconds(performance.now() - t0)} (kernel ${state.image.kernelRelease}, disk ${(state.image.disk.bytes / 2 ** 20).toFixed(0)} MiB)`,
+  );
+  for (const pkg of ['linux-image-amd64', 'cloud-init', 'openssh-server', 'sudo', 'docker.io', 'etcd-server', 'etcd-client', 'iperf3', 'nodejs', 'apparmor'])
+    t.truthy(state.image.packageVersions[pkg], `${pkg} version recorded`);
 
   state.keys = await ensureLabKeys(join(work, 'keys'), spec);
   const config = stackConfigFor(
@@ -121,12 +145,24 @@ serial(`the VM image is built offline (or found by its manifest hash), the progr
   await pulumi.runtime.setMocks(recordingMocks(state.declared), 'labbench', lab, false);
   pulumi.runtime.setAllConfig(
     Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value])),
-    Object.entries(config).filter(([, v]) => v.secret).map(([k]) => k),
+    Object.entries(config)
+      .filter(([, v]) => v.secret)
+      .map(([k]) => k),
   );
   // The program runs its preflight for real here: image files and digests, libvirtd, KVM.
   const program = await import('../../infra/index.ts');
-  const outputs = { lab: program.lab, subnet: program.subnet, hypervisorUri: program.hypervisorUri, domainType: program.domainType, sshKeyPath: program.sshKeyPath, knownHostsPath: program.knownHostsPath, hosts: program.hosts };
-  state.outputs = Object.fromEntries<unknown>(await Promise.all(Object.entries(outputs).map(async ([k, v]) => [k, await new Promise((r) => (v as pulumi.Output<unknown>).apply(r))] as const)));
+  const outputs = {
+    lab: program.lab,
+    subnet: program.subnet,
+    hypervisorUri: program.hypervisorUri,
+    domainType: program.domainType,
+    sshKeyPath: program.sshKeyPath,
+    knownHostsPath: program.knownHostsPath,
+    hosts: program.hosts,
+  };
+  state.outputs = Object.fromEntries<unknown>(
+    await Promise.all(Object.entries(outputs).map(async ([k, v]) => [k, await new Promise((r) => (v as pulumi.Output<unknown>).apply(r))] as const)),
+  );
   state.inventory = inventoryFromStackOutputs(state.outputs);
   const kinds = state.declared.map((d) => d.kind);
   t.deepEqual(
@@ -134,7 +170,13 @@ serial(`the VM image is built offline (or found by its manifest hash), the progr
     { Network: 1, Pool: 1, Volume: 8, CloudInitDisk: 2, Domain: 2 },
     'per VM: base, overlay, kernel and initrd volumes, a seed and a domain',
   );
-  t.deepEqual(state.inventory.hosts.map((h) => [h.name, h.ssh?.user, h.ssh?.host]), [['hostA', 'debian', ADDRESSES.hostA], ['hostB', 'debian', ADDRESSES.hostB]]);
+  t.deepEqual(
+    state.inventory.hosts.map((h) => [h.name, h.ssh?.user, h.ssh?.host]),
+    [
+      ['hostA', 'debian', ADDRESSES.hostA],
+      ['hostB', 'debian', ADDRESSES.hostB],
+    ],
+  );
 });
 
 serial(`bad input fails in the program's preflight with one message before anything exists${why}`, async (t) => {
@@ -143,23 +185,33 @@ serial(`bad input fails in the program's preflight with one message before anyth
   const configOf = (image: Record<string, string>, extra: Record<string, string> = {}) =>
     readLabConfig(
       {
-        get: (key) => ({ sshPublicKey: state.keys!.publicKey, domainType: 'qemu', lanCidr: SUBNET, ...extra } as Record<string, string>)[key],
-        getObject: <T>(key: string) => ({ hosts: spec.hosts, images: { 'debian-12': image } } as Record<string, unknown>)[key] as T,
+        get: (key) => (({ sshPublicKey: state.keys!.publicKey, domainType: 'qemu', lanCidr: SUBNET, ...extra }) as Record<string, string>)[key],
+        getObject: <T>(key: string) => (({ hosts: spec.hosts, images: { 'debian-12': image } }) as Record<string, unknown>)[key] as T,
       },
       `${lab}-bad`,
       '/root',
     );
   const missing = join(work, 'no-such-image.qcow2');
   const error = await t.throwsAsync(
-    preflightLab(configOf({ ...entry, source: missing, initrdSha256: 'b'.repeat(64) }, { hypervisorUri: 'qemu:///system?socket=/run/labbench-no-such-libvirt-sock' }), machineProbes),
+    preflightLab(
+      configOf({ ...entry, source: missing, initrdSha256: 'b'.repeat(64) }, { hypervisorUri: 'qemu:///system?socket=/run/labbench-no-such-libvirt-sock' }),
+      machineProbes,
+    ),
     { instanceOf: ConfigError },
   );
   t.log(error?.message);
   t.regex(error!.message, new RegExp(`the debian-12 disk image ${missing} does not exist`));
-  t.regex(error!.message, new RegExp(`sha256 mismatch for the debian-12 initramfs ${state.image.initrd.path}: expected b{64}, got ${state.image.initrd.sha256}`));
+  t.regex(
+    error!.message,
+    new RegExp(`sha256 mismatch for the debian-12 initramfs ${state.image.initrd.path}: expected b{64}, got ${state.image.initrd.sha256}`),
+  );
   t.regex(error!.message, /cannot reach the hypervisor qemu:\/\/\/system\?socket=\/run\/labbench-no-such-libvirt-sock: .*start libvirtd/);
   t.is(error!.message.split('\n  - ').length - 1, 3, 'three problems, one message');
-  t.deepEqual((await virsh('list', '--all', '--name')).stdout.split('\n').filter((n) => n.startsWith(`${lab}-bad`)), [], 'nothing created');
+  t.deepEqual(
+    (await virsh('list', '--all', '--name')).stdout.split('\n').filter((n) => n.startsWith(`${lab}-bad`)),
+    [],
+    'nothing created',
+  );
 });
 
 serial(`the declared network, pool, volumes, seeds and domains are created for real, in dependency order${why}`, async (t) => {
@@ -248,8 +300,18 @@ serial(`flannel-two-host passes on the two VMs over the ssh transport${why}`, as
   const t0 = performance.now();
   const report = await runScenario(flannel, state.lab, { overrides: {} });
   t.log(`flannel-two-host on the VMs: ${report.verdict} in ${seconds(performance.now() - t0)}`);
-  for (const s of report.steps) if (s.verdict !== 'PASS') t.log(`step ${s.index} ${s.title}: ${s.verdict} ${s.reason ?? ''} ${s.checks.filter((c) => !c.ok).map((c) => `${c.label}: ${c.actual}`).join('; ')}`);
-  t.deepEqual(report.steps.map((s) => s.verdict), flannel.steps.map(() => 'PASS'));
+  for (const s of report.steps)
+    if (s.verdict !== 'PASS')
+      t.log(
+        `step ${s.index} ${s.title}: ${s.verdict} ${s.reason ?? ''} ${s.checks
+          .filter((c) => !c.ok)
+          .map((c) => `${c.label}: ${c.actual}`)
+          .join('; ')}`,
+      );
+  t.deepEqual(
+    report.steps.map((s) => s.verdict),
+    flannel.steps.map(() => 'PASS'),
+  );
   t.deepEqual(report.cleanup, { ok: true });
 });
 
@@ -267,7 +329,12 @@ serial(`deleting what was created leaves nothing in libvirt, on disk, in iptable
   // libvirt keeps logs and runtime files of undefined domains and networks; they are its own, removed here.
   removeLibvirtLogs(lab);
   removeNetworkRuntimeLeftovers(lab);
-  for (const dir of LIBVIRT_DIRS) t.deepEqual(readdirSafe(dir).filter((f) => f.includes(lab) || (state.bridge !== undefined && f.includes(state.bridge))), [], dir);
+  for (const dir of LIBVIRT_DIRS)
+    t.deepEqual(
+      readdirSafe(dir).filter((f) => f.includes(lab) || (state.bridge !== undefined && f.includes(state.bridge))),
+      [],
+      dir,
+    );
   if (state.linksBefore) t.deepEqual(await links(), state.linksBefore, 'links as before (bridge and taps gone)');
   if (state.iptablesBefore) t.deepEqual(await iptablesRules(), state.iptablesBefore, 'iptables as before');
   const processes = (await sh(['ps', '-eo', 'args'])).stdout.split('\n').filter((p) => p.includes(lab) && !p.includes('ps -eo'));

@@ -3,8 +3,9 @@
  * sshd and their own Docker engines, reached over ssh2 with pinned host keys; then `lab down`
  * and a check that the machine is exactly as before.
  */
-import test from 'ava';
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import test from 'ava';
 import { openLab } from '../../src/lab.ts';
 import { statePaths } from '../../src/providers/local/paths.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
@@ -34,12 +35,18 @@ run(title('lab up brings up hostA and hostB; ssh2 ping across the LAN; docker ru
   const up = await cli(['lab', 'up', '--name', LAB, '--subnet', SUBNET]);
   t.is(up.code, 0, up.stderr);
   try {
-    const status = JSON.parse((await cli(['lab', 'status', '--name', LAB, '--json'])).stdout) as { state: string; hosts: { name: string; address: string; state: string }[] };
+    const status = JSON.parse((await cli(['lab', 'status', '--name', LAB, '--json'])).stdout) as {
+      state: string;
+      hosts: { name: string; address: string; state: string }[];
+    };
     t.is(status.state, 'up');
-    t.deepEqual(status.hosts.map((h) => [h.name, h.address, h.state]), [
-      ['hostA', '10.213.50.12', 'running'],
-      ['hostB', '10.213.50.13', 'running'],
-    ]);
+    t.deepEqual(
+      status.hosts.map((h) => [h.name, h.address, h.state]),
+      [
+        ['hostA', '10.213.50.12', 'running'],
+        ['hostB', '10.213.50.13', 'running'],
+      ],
+    );
 
     const inventory = (await new LocalProvider().inventory(LAB))!;
     const lab = await openLab(inventory, { transport: 'ssh' });

@@ -5,16 +5,16 @@
  * still cleans up.
  */
 import test, { type ExecutionContext } from 'ava';
+import { SCENARIOS } from '../../scenarios/index.ts';
 import type { Host } from '../../src/host.ts';
-import { openLab, type Lab } from '../../src/lab.ts';
+import { type Lab, openLab } from '../../src/lab.ts';
 import { createProgress } from '../../src/progress.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
 import type { ScenarioDefinition } from '../../src/scenario/define.ts';
-import type { ScenarioReport } from '../../src/scenario/report.ts';
 import { ensureBoxImage } from '../../src/scenario/lib/box.ts';
+import type { ScenarioReport } from '../../src/scenario/report.ts';
 import { runScenario } from '../../src/scenario/runner.ts';
 import { documentSpec } from '../../src/testbed/testbed.ts';
-import { SCENARIOS } from '../../scenarios/index.ts';
 import { cli, rootSkipReason } from '../support/cli.ts';
 
 const skip = rootSkipReason();
@@ -52,7 +52,12 @@ const BREAKS: { scenario: ChapterName; set: Record<string, string>; step: number
   { scenario: 'macvlan', set: { parent: 'docker0' }, step: 3, failure: /^hostB: ping \S+: 0\/3 replies$/ },
   { scenario: 'overlay', set: { join: 'false' }, step: 1, failure: /^docker node ls: hostB$/ },
   // Not the kernel's missing driver but a parent Docker refuses: a FAIL, never a SKIP.
-  { scenario: 'ipvlan', set: { parent: 'nosuch0' }, step: 1, failure: /^command on hostA exited with code \d+: docker network create -d ipvlan .* -o parent=nosuch0 ipvlan01$/ },
+  {
+    scenario: 'ipvlan',
+    set: { parent: 'nosuch0' },
+    step: 1,
+    failure: /^command on hostA exited with code \d+: docker network create -d ipvlan .* -o parent=nosuch0 ipvlan01$/,
+  },
   { scenario: 'daemon-config', set: { restart: 'false' }, step: 2, failure: /^docker0 address$/ },
   { scenario: 'custom-network', set: { serverNetwork: 'bridge' }, step: 2, failure: /^server01: eth0$/ },
   { scenario: 'connect-networks', set: { connect: 'false' }, step: 4, failure: /^server03: ping server01 / },
@@ -99,7 +104,11 @@ async function runChapter(name: string, overrides: Record<string, string> = {}):
 
 /** One line per step, for the test log and for failure messages. */
 const describeReport = (r: ScenarioReport) =>
-  [`${r.scenario}: ${r.verdict} in ${(r.durationMs / 1000).toFixed(1)}s`, ...r.steps.map((s) => `  [${s.index}] ${s.verdict} ${s.title}${s.reason ? ` — ${s.reason}` : ''}`), ...(r.cleanup && !r.cleanup.ok ? [`  cleanup: ${r.cleanup.error}`] : [])].join('\n');
+  [
+    `${r.scenario}: ${r.verdict} in ${(r.durationMs / 1000).toFixed(1)}s`,
+    ...r.steps.map((s) => `  [${s.index}] ${s.verdict} ${s.title}${s.reason ? ` — ${s.reason}` : ''}`),
+    ...(r.cleanup && !r.cleanup.ok ? [`  cleanup: ${r.cleanup.error}`] : []),
+  ].join('\n');
 
 async function assertLabUnchanged(t: ExecutionContext) {
   const now = await snapshotLab(lab!);
@@ -134,7 +143,10 @@ for (const pass of [1, 2]) {
         for (const s of r.steps) t.regex(s.reason ?? '', /kernel has no ipvlan driver .*failed to create the ipvlan port: operation not supported/);
       } else {
         t.is(r.verdict, 'PASS', describeReport(r));
-        t.true(r.steps.every((s) => s.verdict === 'PASS'), describeReport(r));
+        t.true(
+          r.steps.every((s) => s.verdict === 'PASS'),
+          describeReport(r),
+        );
       }
       await assertLabUnchanged(t);
     });
@@ -142,7 +154,9 @@ for (const pass of [1, 2]) {
 }
 
 for (const b of BREAKS) {
-  const knobs = Object.entries(b.set).map(([k, v]) => `--set ${k}=${v}`).join(' ');
+  const knobs = Object.entries(b.set)
+    .map(([k, v]) => `--set ${k}=${v}`)
+    .join(' ');
   run(title(`${b.scenario} ${knobs}: FAIL on step ${b.step}, and the lab is as before`), async (t) => {
     t.timeout(5 * 60_000);
     const scenario = await load(b.scenario);
@@ -150,12 +164,28 @@ for (const b of BREAKS) {
     t.log(describeReport(r));
     t.is(r.verdict, 'FAIL', describeReport(r));
     const failed = r.steps.filter((s) => s.verdict === 'FAIL');
-    t.deepEqual(failed.map((s) => [s.index, s.title]), [[b.step, scenario.steps[b.step - 1]!.title]], describeReport(r));
-    t.true(r.steps.slice(0, b.step - 1).every((s) => s.verdict === 'PASS'), 'the steps before it passed');
-    t.true(r.steps.slice(b.step).every((s) => s.verdict === 'SKIPPED'), 'the steps after it were skipped');
+    t.deepEqual(
+      failed.map((s) => [s.index, s.title]),
+      [[b.step, scenario.steps[b.step - 1]!.title]],
+      describeReport(r),
+    );
+    t.true(
+      r.steps.slice(0, b.step - 1).every((s) => s.verdict === 'PASS'),
+      'the steps before it passed',
+    );
+    t.true(
+      r.steps.slice(b.step).every((s) => s.verdict === 'SKIPPED'),
+      'the steps after it were skipped',
+    );
     const step = failed[0];
-    const failures = [...(step?.checks.filter((c) => !c.ok).map((c) => c.label) ?? []), ...(step?.reason && !step.reason.startsWith('check failed: ') ? [step.reason] : [])];
-    t.true(failures.some((f) => b.failure.test(f)), `one of the step's failures matches ${b.failure}: ${failures.join(' | ')}`);
+    const failures = [
+      ...(step?.checks.filter((c) => !c.ok).map((c) => c.label) ?? []),
+      ...(step?.reason && !step.reason.startsWith('check failed: ') ? [step.reason] : []),
+    ];
+    t.true(
+      failures.some((f) => b.failure.test(f)),
+      `one of the step's failures matches ${b.failure}: ${failures.join(' | ')}`,
+    );
     t.not(r.cleanup?.ok, false, 'the cleanup (where the scenario has one) succeeded');
     await assertLabUnchanged(t);
   });
@@ -164,12 +194,19 @@ for (const b of BREAKS) {
 test(`pnpm scenario --list shows every chapter with its section, in the document's order, flannel-two-host last`, async (t) => {
   const list = await cli(['scenario', '--list']);
   t.is(list.code, 0, list.stderr);
-  const rows = list.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s{2,}/));
+  const rows = list.stdout
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(/\s{2,}/));
   const names = rows.map((r) => r[0]);
   for (const [name, section] of CHAPTERS) {
     const row = rows.find((r) => r[0] === name);
     t.is(row?.[1], `§${section}`, `${name} is listed with §${section}`);
   }
-  t.deepEqual(names.filter((n) => CHAPTERS.some(([c]) => c === n)), CHAPTERS.map(([c]) => c));
+  t.deepEqual(
+    names.filter((n) => CHAPTERS.some(([c]) => c === n)),
+    CHAPTERS.map(([c]) => c),
+  );
   t.is(names.at(-1), 'flannel-two-host');
 });

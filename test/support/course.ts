@@ -1,7 +1,7 @@
 /** Helpers for the course integration tests: typing into a host's login shell, and a snapshot of what a check must not change. */
 import test from 'ava';
 import type { Host } from '../../src/host.ts';
-import { openLab, type Lab } from '../../src/lab.ts';
+import { type Lab, openLab } from '../../src/lab.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
 import { quoteArg } from '../../src/shell-quote.ts';
 import { cli } from './cli.ts';

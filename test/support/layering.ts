@@ -148,7 +148,10 @@ export function findings(graph: ImportGraph, layers: readonly Layer[]): string[]
   for (const part of circles(folders)) out.push(`folder circle: ${part.join(', ')}`);
   layers.forEach((layer, index) => {
     for (const path of layer.paths) {
-      const parent = entryOf(path.endsWith('/') ? path.slice(0, -1) : path, layers.map((l) => ({ ...l, paths: l.paths.filter((p) => p !== path) })));
+      const parent = entryOf(
+        path.endsWith('/') ? path.slice(0, -1) : path,
+        layers.map((l) => ({ ...l, paths: l.paths.filter((p) => p !== path) })),
+      );
       if (parent && parent.layer !== index) out.push(`split folder: ${path} (${layer.name}) inside ${parent.entry} (${layers[parent.layer]?.name})`);
     }
   });

@@ -25,7 +25,15 @@ const LIBVIRT_CHAINS: [string, string, string][] = [
   ['mangle', 'POSTROUTING', 'LIBVIRT_PRT'],
 ];
 /** Directories where libvirt keeps definitions, logs and runtime state of domains, networks and pools. */
-export const LIBVIRT_DIRS = ['/etc/libvirt/qemu', '/etc/libvirt/qemu/networks', '/etc/libvirt/storage', '/var/lib/libvirt/dnsmasq', '/var/log/libvirt/qemu', '/run/libvirt/qemu', '/run/libvirt/network'];
+export const LIBVIRT_DIRS = [
+  '/etc/libvirt/qemu',
+  '/etc/libvirt/qemu/networks',
+  '/etc/libvirt/storage',
+  '/var/lib/libvirt/dnsmasq',
+  '/var/log/libvirt/qemu',
+  '/run/libvirt/qemu',
+  '/run/libvirt/network',
+];
 
 export const sh = (argv: string[], timeoutMs = 60_000) => runLocal(argv, { nothrow: true, timeoutMs });
 export const virsh = (...args: string[]) => sh(['virsh', '--connect', URI, ...args]);
@@ -63,9 +71,13 @@ export async function prepareLibvirtd(prefix: string, work: string): Promise<{ e
   let missing = await missingTools();
   if (missing.length > 0) {
     if (!(await onPath('apt-get'))) return { skip: `${missing.join(', ')} missing and no apt-get to install ${PACKAGES.join(' ')}` };
-    const install = await runLocal(['sh', '-c', `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${PACKAGES.join(' ')}`], { nothrow: true, timeoutMs: 900_000 });
+    const install = await runLocal(['sh', '-c', `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${PACKAGES.join(' ')}`], {
+      nothrow: true,
+      timeoutMs: 900_000,
+    });
     missing = await missingTools();
-    if (missing.length > 0) return { skip: `could not install ${PACKAGES.join(' ')} (apt-get exited ${install.exitCode}; still missing ${missing.join(', ')})` };
+    if (missing.length > 0)
+      return { skip: `could not install ${PACKAGES.join(' ')} (apt-get exited ${install.exitCode}; still missing ${missing.join(', ')})` };
   }
   const env: LibvirtEnvironment = { prefix, work, startedDaemons: [], absentChains: [] };
   for (const ipt of ['iptables', 'ip6tables']) {
@@ -97,7 +109,11 @@ export async function prepareLibvirtd(prefix: string, work: string): Promise<{ e
   return { env };
 }
 
-const named = (text: string, prefix: string) => text.split('\n').map((n) => n.trim()).filter((n) => n.startsWith(prefix));
+const named = (text: string, prefix: string) =>
+  text
+    .split('\n')
+    .map((n) => n.trim())
+    .filter((n) => n.startsWith(prefix));
 
 /** Removes whatever of the test is left, stops what the test started, and restores what it parked. */
 export async function restoreLibvirtd(env: LibvirtEnvironment): Promise<void> {
@@ -111,7 +127,8 @@ export async function restoreLibvirtd(env: LibvirtEnvironment): Promise<void> {
     await virsh('net-undefine', name);
   }
   for (const name of named((await virsh('pool-list', '--all', '--name')).stdout, prefix)) {
-    for (const vol of (await virsh('vol-list', '--pool', name, '--name')).stdout.split('\n').filter((v) => v.trim() !== '')) await virsh('vol-delete', '--pool', name, vol.trim());
+    for (const vol of (await virsh('vol-list', '--pool', name, '--name')).stdout.split('\n').filter((v) => v.trim() !== ''))
+      await virsh('vol-delete', '--pool', name, vol.trim());
     await virsh('pool-destroy', name);
     await virsh('pool-delete', name);
     await virsh('pool-undefine', name);

@@ -28,10 +28,17 @@ function sh(cmd: string, args: string[]): string {
   }
 }
 
-const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
 
 function engineSockets(home: string): string[] {
-  return ['/var/run/docker.sock', `${home}/engine/docker.sock`].filter((s) => existsSync(s) && sh('docker', ['-H', `unix://${s}`, 'version', '--format', '{{.Server.Version}}']).trim() !== '');
+  return ['/var/run/docker.sock', `${home}/engine/docker.sock`].filter(
+    (s) => existsSync(s) && sh('docker', ['-H', `unix://${s}`, 'version', '--format', '{{.Server.Version}}']).trim() !== '',
+  );
 }
 
 export function snapshotMachine(labbenchHome: string, ignoreImages: RegExp = /^labbench\/host:/): MachineSnapshot {
@@ -42,7 +49,9 @@ export function snapshotMachine(labbenchHome: string, ignoreImages: RegExp = /^l
     ? readdirSync(cgroupRoot).flatMap((h) => {
         const d = `${cgroupRoot}/${h}`;
         try {
-          return readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${h}/${e.name}`);
+          return readdirSync(d, { withFileTypes: true })
+            .filter((e) => e.isDirectory())
+            .map((e) => `${h}/${e.name}`);
         } catch {
           return [];
         }
@@ -54,7 +63,9 @@ export function snapshotMachine(labbenchHome: string, ignoreImages: RegExp = /^l
     networks: fromEngines(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']),
     volumes: fromEngines(['volume', 'ls', '--format', '{{.Name}}']),
     images: fromEngines(['images', '--format', '{{.Repository}}:{{.Tag}}']).filter((i) => !ignoreImages.test(i.replace(/^[^ ]+ /, ''))),
-    links: lines(sh('ip', ['-o', 'link', 'show'])).map((l) => l.split(':')[1]!.trim().split('@')[0]!).sort(),
+    links: lines(sh('ip', ['-o', 'link', 'show']))
+      .map((l) => l.split(':')[1]!.trim().split('@')[0]!)
+      .sort(),
     netns: lines(sh('ip', ['netns', 'list'])),
     iptables: [...lines(sh('iptables', ['-S'])).map((l) => `filter ${l}`), ...lines(sh('iptables', ['-t', 'nat', '-S'])).map((l) => `nat ${l}`)],
     mounts: lines(readFileSync('/proc/self/mounts', 'utf8')).map((l) => l.split(' ').slice(0, 3).join(' ')),

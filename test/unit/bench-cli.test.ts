@@ -1,8 +1,8 @@
 import test from 'ava';
-import { labSubnet } from '../../src/bench/session.ts';
-import { ConfigError } from '../../src/errors.ts';
-import { parseBenchArgs, runLine } from '../../src/cli/bench.ts';
 import type { RunRecord } from '../../src/bench/measure/run-record.ts';
+import { labSubnet } from '../../src/bench/session.ts';
+import { parseBenchArgs, runLine } from '../../src/cli/bench.ts';
+import { ConfigError } from '../../src/errors.ts';
 
 const fixedSeed = () => 12345;
 
@@ -23,7 +23,33 @@ test('defaults: all four paths and probes over vxlan, 10 rounds + 1 warm-up, bas
 
 test('every flag reaches the options', (t) => {
   const { options, json } = parseBenchArgs(
-    ['--json', '--report', 'out', '--runs', '6', '--warmups', '0', '--seed', '7', '--paths', 'host,overlay', '--probes', 'tcp', '--backend', 'udp', '--backend', 'vxlan', '--name', 'bench2', '--subnet', '10.213.71.0/24', '--testbed', 'ci-runner', '--keep', '--update-baseline'],
+    [
+      '--json',
+      '--report',
+      'out',
+      '--runs',
+      '6',
+      '--warmups',
+      '0',
+      '--seed',
+      '7',
+      '--paths',
+      'host,overlay',
+      '--probes',
+      'tcp',
+      '--backend',
+      'udp',
+      '--backend',
+      'vxlan',
+      '--name',
+      'bench2',
+      '--subnet',
+      '10.213.71.0/24',
+      '--testbed',
+      'ci-runner',
+      '--keep',
+      '--update-baseline',
+    ],
     fixedSeed,
   );
   t.true(json);
@@ -69,24 +95,51 @@ test('several problems are listed together', (t) => {
 });
 
 const record = (over: Partial<RunRecord>): RunRecord => ({
-  order: 0, round: 1, path: 'overlay', probe: 'tcp', arm: null, canaryOf: null, warmup: false, confirmation: false,
-  startedAt: '2026-01-01T00:00:00.000Z', durationMs: 2104, values: {}, error: null, ...over,
+  order: 0,
+  round: 1,
+  path: 'overlay',
+  probe: 'tcp',
+  arm: null,
+  canaryOf: null,
+  warmup: false,
+  confirmation: false,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  durationMs: 2104,
+  values: {},
+  error: null,
+  ...over,
 });
 
 test('progress lines: figures of the run, tags, errors', (t) => {
-  t.is(runLine(record({ values: { 'tcp.throughput': 9.412, 'tcp.retransmits': 3 } }), 37, 176), ' [ 37/176] overlay             tcp  9.41 Gbit/s, 3 retr  2.1s');
-  t.is(runLine(record({ path: 'loopback', canaryOf: 'overlay', values: { 'tcp.throughput': 30.1, 'tcp.retransmits': 0 } }), 38, 176), ' [ 38/176] loopback ↔ overlay  tcp  30.1 Gbit/s, 0 retr  2.1s');
-  t.is(runLine(record({ probe: 'rr', arm: 'B', warmup: true, durationMs: 540, values: { 'rr.p50': 101.4, 'rr.p99': 402, 'rr.mean': 110 } }), 3, 40), ' [ 3/40] overlay/B           rr   p50 101 µs, p99 402 µs  (warm-up)  540ms');
-  t.is(runLine(record({ probe: 'udp', confirmation: true, error: 'iperf3 failed: the server is busy' }), 1, 11), ' [ 1/11] overlay             udp  ✗ iperf3 failed: the server is busy  (re-run)  2.1s');
+  t.is(
+    runLine(record({ values: { 'tcp.throughput': 9.412, 'tcp.retransmits': 3 } }), 37, 176),
+    ' [ 37/176] overlay             tcp  9.41 Gbit/s, 3 retr  2.1s',
+  );
+  t.is(
+    runLine(record({ path: 'loopback', canaryOf: 'overlay', values: { 'tcp.throughput': 30.1, 'tcp.retransmits': 0 } }), 38, 176),
+    ' [ 38/176] loopback ↔ overlay  tcp  30.1 Gbit/s, 0 retr  2.1s',
+  );
+  t.is(
+    runLine(record({ probe: 'rr', arm: 'B', warmup: true, durationMs: 540, values: { 'rr.p50': 101.4, 'rr.p99': 402, 'rr.mean': 110 } }), 3, 40),
+    ' [ 3/40] overlay/B           rr   p50 101 µs, p99 402 µs  (warm-up)  540ms',
+  );
+  t.is(
+    runLine(record({ probe: 'udp', confirmation: true, error: 'iperf3 failed: the server is busy' }), 1, 11),
+    ' [ 1/11] overlay             udp  ✗ iperf3 failed: the server is busy  (re-run)  2.1s',
+  );
 });
 
 test('the lab that is up is reused whatever its subnet when --subnet is not given', (t) => {
   t.deepEqual(labSubnet({ name: 'x' }, { subnet: '10.9.8.0/24' }), { subnet: '10.9.8.0/24' });
   t.deepEqual(labSubnet({ name: 'x' }, undefined), {}, 'no lab of that name: the document default');
-  t.deepEqual(labSubnet({ name: 'x', subnet: '10.1.1.0/24' }, { subnet: '10.9.8.0/24' }), { subnet: '10.1.1.0/24' }, 'a given subnet is checked against the lab as before');
+  t.deepEqual(
+    labSubnet({ name: 'x', subnet: '10.1.1.0/24' }, { subnet: '10.9.8.0/24' }),
+    { subnet: '10.1.1.0/24' },
+    'a given subnet is checked against the lab as before',
+  );
 });
 
-test('history: kept beside labbench\'s state by default, --history names it, --no-history and A/B runs keep none, --no-baseline leaves the baseline file out', (t) => {
+test("history: kept beside labbench's state by default, --history names it, --no-history and A/B runs keep none, --no-baseline leaves the baseline file out", (t) => {
   const env = { LABBENCH_HOME: '/var/lib/lb' };
   t.is(parseBenchArgs([], fixedSeed, env).options.history, '/var/lib/lb/bench-history');
   t.is(parseBenchArgs(['--history', 'h'], fixedSeed, env).options.history, 'h');
@@ -96,7 +149,9 @@ test('history: kept beside labbench\'s state by default, --history names it, --n
   t.is(only.baselineFile, null);
   t.false(parseBenchArgs([], fixedSeed, env).options.baselineNamed);
   t.true(parseBenchArgs(['--baseline', 'b.json'], fixedSeed, env).options.baselineNamed);
-  const err = t.throws(() => parseBenchArgs(['--history', 'h', '--no-history', '--no-baseline', '--baseline', 'b.json'], fixedSeed, env), { instanceOf: ConfigError });
+  const err = t.throws(() => parseBenchArgs(['--history', 'h', '--no-history', '--no-baseline', '--baseline', 'b.json'], fixedSeed, env), {
+    instanceOf: ConfigError,
+  });
   t.regex(err?.message ?? '', /--history and --no-history exclude each other/);
   t.regex(err?.message ?? '', /--no-baseline goes with the history alone/);
 });

@@ -1,20 +1,19 @@
-import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import test from 'ava';
 import { baselinePath, loadBaseline, parseBaseline } from '../../src/bench/judge/baseline.ts';
-import { deriveFigures } from '../../src/bench/report/derived.ts';
-import { describeDifferences, diffFingerprints } from '../../src/bench/measure/fingerprint.ts';
-import { DEFAULT_METRICS } from '../../src/bench/plan/metrics.ts';
-import { benchExitCode } from '../../src/bench/report/results.ts';
-import { parseDocument, schemaErrors } from '../../src/bench/shared/schema.ts';
-import { buildResults } from '../../src/bench/report/results.ts';
-import { renderHtml } from '../../src/bench/report/html.ts';
-import { decide } from '../../src/bench/judge/verdict.ts';
-import { FINGERPRINT, simulateNight, SUITE, syntheticBaseline, syntheticResults } from './bench-fixtures.ts';
-import { baselineFromResults } from '../../src/bench/report/baseline-record.ts';
 import { comparisonCells, samplesByCell } from '../../src/bench/judge/cells.ts';
+import { decide } from '../../src/bench/judge/verdict.ts';
+import { describeDifferences, diffFingerprints } from '../../src/bench/measure/fingerprint.ts';
 import type { RunRecord } from '../../src/bench/measure/run-record.ts';
+import { DEFAULT_METRICS } from '../../src/bench/plan/metrics.ts';
+import { baselineFromResults } from '../../src/bench/report/baseline-record.ts';
+import { deriveFigures } from '../../src/bench/report/derived.ts';
+import { renderHtml } from '../../src/bench/report/html.ts';
+import { benchExitCode, buildResults } from '../../src/bench/report/results.ts';
+import { parseDocument, schemaErrors } from '../../src/bench/shared/schema.ts';
+import { FINGERPRINT, SUITE, simulateNight, syntheticBaseline, syntheticResults } from './bench-fixtures.ts';
 
 test('a full synthetic night: results validate against the published schema, verdicts as injected', (t) => {
   const doc = syntheticResults();
@@ -29,11 +28,7 @@ test('a full synthetic night: results validate against the published schema, ver
   t.is(fail?.current.samples.length, 10);
   t.is(fail?.confirmation?.current.samples.length, 10);
   t.not(fail?.confirmationStats, null);
-  t.deepEqual(
-    [...new Set(doc.cells.map((c) => c.path))],
-    ['loopback', 'host', 'bridge', 'overlay'],
-    'cells follow the suite path order',
-  );
+  t.deepEqual([...new Set(doc.cells.map((c) => c.path))], ['loopback', 'host', 'bridge', 'overlay'], 'cells follow the suite path order');
   t.is(doc.runs.filter((r) => r.confirmation).length, 4 * 11 * 2, 'overlay re-run: 4 probes × (1 warm-up + 10), each beside its canary');
   t.is(doc.summary.judged, 40);
   t.true(doc.summary.notes.some((n) => /per-round ratio to the loopback canary/.test(n)));
@@ -81,7 +76,16 @@ test('derived figures: fraction of loopback (oriented) and ratio to host from th
 });
 
 test('run records: warm-ups, failed runs and the other arm are not samples', (t) => {
-  const base = { round: 1, path: 'host', probe: 'tcp' as const, canaryOf: null, confirmation: false, startedAt: '2026-03-02T01:00:00Z', durationMs: 12000, error: null };
+  const base = {
+    round: 1,
+    path: 'host',
+    probe: 'tcp' as const,
+    canaryOf: null,
+    confirmation: false,
+    startedAt: '2026-03-02T01:00:00Z',
+    durationMs: 12000,
+    error: null,
+  };
   const records: RunRecord[] = [
     { ...base, order: 0, round: 0, arm: 'A', warmup: true, values: { 'tcp.throughput': 1 } },
     { ...base, order: 2, arm: 'A', warmup: false, values: { 'tcp.throughput': 12.1, 'tcp.retransmits': 0 } },
@@ -89,10 +93,13 @@ test('run records: warm-ups, failed runs and the other arm are not samples', (t)
     { ...base, order: 3, arm: 'A', warmup: false, values: {}, error: 'iperf3 failed: unable to connect' },
     { ...base, order: 4, arm: 'A', warmup: false, values: { 'tcp.throughput': 12.3 } },
   ];
-  t.deepEqual([...samplesByCell(records, { arm: 'A', confirmation: false })], [
-    ['host/tcp.throughput', { values: [12.1, 12.3], canary: null }],
-    ['host/tcp.retransmits', { values: [0], canary: null }],
-  ]);
+  t.deepEqual(
+    [...samplesByCell(records, { arm: 'A', confirmation: false })],
+    [
+      ['host/tcp.throughput', { values: [12.1, 12.3], canary: null }],
+      ['host/tcp.retransmits', { values: [0], canary: null }],
+    ],
+  );
   t.deepEqual(comparisonCells('ab', records), [
     { path: 'host', metric: 'tcp.throughput', current: [11.9], baseline: [12.1, 12.3] },
     { path: 'host', metric: 'tcp.retransmits', current: [], baseline: [0] },
@@ -100,10 +107,21 @@ test('run records: warm-ups, failed runs and the other arm are not samples', (t)
   t.throws(() => comparisonCells('stored', records), { instanceOf: RangeError });
 });
 
-test('run records: each path run is paired with the canary run beside it in the same round; the canary runs are the canary cell\'s samples', (t) => {
+test("run records: each path run is paired with the canary run beside it in the same round; the canary runs are the canary cell's samples", (t) => {
   const run = (over: Partial<RunRecord>): RunRecord => ({
-    order: 0, round: 1, path: 'overlay', probe: 'rr', arm: null, canaryOf: null, warmup: false, confirmation: false,
-    startedAt: '2026-03-02T01:00:00Z', durationMs: 300, values: {}, error: null, ...over,
+    order: 0,
+    round: 1,
+    path: 'overlay',
+    probe: 'rr',
+    arm: null,
+    canaryOf: null,
+    warmup: false,
+    confirmation: false,
+    startedAt: '2026-03-02T01:00:00Z',
+    durationMs: 300,
+    values: {},
+    error: null,
+    ...over,
   });
   const records: RunRecord[] = [
     run({ order: 0, round: 1, values: { 'rr.p50': 100 } }),
@@ -119,7 +137,7 @@ test('run records: each path run is paired with the canary run beside it in the 
   t.deepEqual(cells.get('loopback/rr.p50'), { values: [25, 26], canary: null });
 });
 
-test('baseline from results validates, round-trips through parseBaseline, and keeps each path run\'s canary partner', (t) => {
+test("baseline from results validates, round-trips through parseBaseline, and keeps each path run's canary partner", (t) => {
   const results = syntheticResults({ effects: {} });
   const baseline = baselineFromResults(results);
   t.deepEqual(schemaErrors('baseline', baseline), []);
@@ -139,9 +157,15 @@ test('loader errors: not JSON, wrong kind, wrong version, schema violation, miss
   const good = syntheticBaseline();
   const cases: [string, RegExp][] = [
     ['{ not json', /^b\.json is not valid JSON: /],
-    [JSON.stringify({ ...good, kind: 'labbench.bench.results' }), /^b\.json is not a baseline document \(kind is "labbench\.bench\.results", expected "labbench\.bench\.baseline"\)$/],
+    [
+      JSON.stringify({ ...good, kind: 'labbench.bench.results' }),
+      /^b\.json is not a baseline document \(kind is "labbench\.bench\.results", expected "labbench\.bench\.baseline"\)$/,
+    ],
     [JSON.stringify({ ...good, schemaVersion: 1 }), /^b\.json has schema version 1; this labbench reads version 2$/],
-    [JSON.stringify({ ...good, samples: [{ path: 'host', metric: 'tcp.speed', values: [] }] }), /^b\.json does not match bench\/schema\/baseline\.schema\.json:\n {2}\/samples\/0\/metric: must be equal to one of the allowed values\n {2}\/samples\/0\/values: must NOT have fewer than 1 items$/],
+    [
+      JSON.stringify({ ...good, samples: [{ path: 'host', metric: 'tcp.speed', values: [] }] }),
+      /^b\.json does not match bench\/schema\/baseline\.schema\.json:\n {2}\/samples\/0\/metric: must be equal to one of the allowed values\n {2}\/samples\/0\/values: must NOT have fewer than 1 items$/,
+    ],
     [JSON.stringify({ ...good, extra: 1 }), /\(document\): must NOT have additional properties \(extra\)/],
   ];
   for (const [text, message] of cases) {
@@ -166,7 +190,9 @@ test('results documents are checked by the same loader rule', (t) => {
   const doc = syntheticResults();
   t.deepEqual(parseDocument('results', JSON.stringify(doc), 'report.json', 'fix'), JSON.parse(JSON.stringify(doc)));
   const broken = { ...doc, summary: { ...doc.summary, exitCode: 2 } };
-  t.throws(() => parseDocument('results', JSON.stringify(broken), 'report.json', 'fix'), { message: /\/summary\/exitCode: must be equal to one of the allowed values/ });
+  t.throws(() => parseDocument('results', JSON.stringify(broken), 'report.json', 'fix'), {
+    message: /\/summary\/exitCode: must be equal to one of the allowed values/,
+  });
 });
 
 test('A/B mode end to end: arms interleaved in one run, B judged against A, variants recorded', (t) => {

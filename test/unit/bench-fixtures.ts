@@ -3,29 +3,82 @@
  * all four probes, per-run values drawn (seeded) around figures measured on the development
  * machines, with a real overlay throughput regression and a bridge latency improvement.
  */
-import { buildSchedule, mulberry32, suiteCells, type Arm } from '../../src/bench/plan/schedule.ts';
+
 import { BASELINE_KIND, BASELINE_SCHEMA_VERSION, type BaselineDocument, type SuiteParameters } from '../../src/bench/judge/baseline.ts';
-import { buildResults, type ResultsDocument } from '../../src/bench/report/results.ts';
-import { decide, DEFAULT_DECISION_SETTINGS } from '../../src/bench/judge/verdict.ts';
-import { PROBES, type MetricId, type ProbeKind, splitKey } from '../../src/bench/plan/metrics.ts';
+import { comparisonCells, samplesByCell } from '../../src/bench/judge/cells.ts';
+import { DEFAULT_DECISION_SETTINGS, decide } from '../../src/bench/judge/verdict.ts';
 import type { RunValues } from '../../src/bench/measure/extract.ts';
 import type { Fingerprint } from '../../src/bench/measure/fingerprint.ts';
-import { comparisonCells, samplesByCell } from '../../src/bench/judge/cells.ts';
-import type { ProbeSettings } from '../../src/bench/plan/suite.ts';
 import type { RunRecord } from '../../src/bench/measure/run-record.ts';
+import { type MetricId, PROBES, type ProbeKind, splitKey } from '../../src/bench/plan/metrics.ts';
+import { type Arm, buildSchedule, mulberry32, suiteCells } from '../../src/bench/plan/schedule.ts';
+import type { ProbeSettings } from '../../src/bench/plan/suite.ts';
+import { buildResults, type ResultsDocument } from '../../src/bench/report/results.ts';
 
 export const PATHS = ['loopback', 'host', 'bridge', 'overlay'] as const;
 
 /** Typical medians per path and metric (loopback ceiling, LAN host path, docker0 bridge, vxlan overlay). */
 const TYPICAL: Record<(typeof PATHS)[number], Record<MetricId, number>> = {
-  loopback: { 'tcp.throughput': 38, 'tcp.retransmits': 0, 'udp.goodput': 1000, 'udp.loss': 0, 'udp.jitter': 0.004, 'ping.rtt': 22, 'ping.loss': 0, 'rr.p50': 30, 'rr.p99': 95, 'rr.mean': 35 },
-  host: { 'tcp.throughput': 12.8, 'tcp.retransmits': 0, 'udp.goodput': 998, 'udp.loss': 0, 'udp.jitter': 0.011, 'ping.rtt': 80, 'ping.loss': 0, 'rr.p50': 70, 'rr.p99': 160, 'rr.mean': 78 },
-  bridge: { 'tcp.throughput': 21, 'tcp.retransmits': 0, 'udp.goodput': 999, 'udp.loss': 0, 'udp.jitter': 0.007, 'ping.rtt': 45, 'ping.loss': 0, 'rr.p50': 52, 'rr.p99': 130, 'rr.mean': 58 },
-  overlay: { 'tcp.throughput': 9, 'tcp.retransmits': 0, 'udp.goodput': 995, 'udp.loss': 0, 'udp.jitter': 0.02, 'ping.rtt': 200, 'ping.loss': 0, 'rr.p50': 180, 'rr.p99': 420, 'rr.mean': 195 },
+  loopback: {
+    'tcp.throughput': 38,
+    'tcp.retransmits': 0,
+    'udp.goodput': 1000,
+    'udp.loss': 0,
+    'udp.jitter': 0.004,
+    'ping.rtt': 22,
+    'ping.loss': 0,
+    'rr.p50': 30,
+    'rr.p99': 95,
+    'rr.mean': 35,
+  },
+  host: {
+    'tcp.throughput': 12.8,
+    'tcp.retransmits': 0,
+    'udp.goodput': 998,
+    'udp.loss': 0,
+    'udp.jitter': 0.011,
+    'ping.rtt': 80,
+    'ping.loss': 0,
+    'rr.p50': 70,
+    'rr.p99': 160,
+    'rr.mean': 78,
+  },
+  bridge: {
+    'tcp.throughput': 21,
+    'tcp.retransmits': 0,
+    'udp.goodput': 999,
+    'udp.loss': 0,
+    'udp.jitter': 0.007,
+    'ping.rtt': 45,
+    'ping.loss': 0,
+    'rr.p50': 52,
+    'rr.p99': 130,
+    'rr.mean': 58,
+  },
+  overlay: {
+    'tcp.throughput': 9,
+    'tcp.retransmits': 0,
+    'udp.goodput': 995,
+    'udp.loss': 0,
+    'udp.jitter': 0.02,
+    'ping.rtt': 200,
+    'ping.loss': 0,
+    'rr.p50': 180,
+    'rr.p99': 420,
+    'rr.mean': 195,
+  },
 };
 
 /** Per-run coefficient of variation of each metric. */
-const CV: Partial<Record<MetricId, number>> = { 'tcp.throughput': 0.03, 'udp.goodput': 0.002, 'ping.rtt': 0.04, 'rr.p50': 0.03, 'rr.p99': 0.08, 'rr.mean': 0.03, 'udp.jitter': 0.1 };
+const CV: Partial<Record<MetricId, number>> = {
+  'tcp.throughput': 0.03,
+  'udp.goodput': 0.002,
+  'ping.rtt': 0.04,
+  'rr.p50': 0.03,
+  'rr.p99': 0.08,
+  'rr.mean': 0.03,
+  'udp.jitter': 0.1,
+};
 
 export const FINGERPRINT: Fingerprint = {
   kernel: '6.18.0-labbench',
@@ -63,7 +116,14 @@ function runValues(path: (typeof PATHS)[number], probe: ProbeKind, factor: (metr
 }
 
 /** Run records of one night for a schedule (stored mode: arm null; A/B: both arms). */
-export function simulateNight(options: { seed: number; effects?: Effects; arms?: Arm[]; confirmation?: boolean; paths?: readonly (typeof PATHS)[number][]; startedAt?: number }): RunRecord[] {
+export function simulateNight(options: {
+  seed: number;
+  effects?: Effects;
+  arms?: Arm[];
+  confirmation?: boolean;
+  paths?: readonly (typeof PATHS)[number][];
+  startedAt?: number;
+}): RunRecord[] {
   const paths = options.paths ?? PATHS;
   const random = mulberry32(options.seed ^ 0x9e3779b9);
   const canary = options.arms ? {} : { canary: 'loopback' };

@@ -1,11 +1,11 @@
-import test from 'ava';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appendAcceptMark, appendNight, readHistory } from '../../src/bench/history/store.ts';
+import test from 'ava';
 import { nightId } from '../../src/bench/history/night.ts';
+import { appendAcceptMark, appendNight, readHistory } from '../../src/bench/history/store.ts';
 import { syntheticNight } from './night-fixtures.ts';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'labbench-history-'));
@@ -24,7 +24,11 @@ test('a night appended is read back as it was written; marks too; other testbeds
   t.is(history.marks[0]?.night, a.id);
   t.is(readHistory(dir).nights.length, 2);
   t.deepEqual(readHistory(join(dir, 'missing')).nights, [], 'a missing directory is an empty history');
-  t.deepEqual(readdirSync(join(dir, 'nights')).filter((f) => f.startsWith('.')), [], 'nothing is left aside');
+  t.deepEqual(
+    readdirSync(join(dir, 'nights')).filter((f) => f.startsWith('.')),
+    [],
+    'nothing is left aside',
+  );
 });
 
 test('an entry is never overwritten', (t) => {
@@ -74,7 +78,9 @@ test('two runs appending at once: every night of both is there, each whole', asy
       appendNight(process.argv[1], { ...night, id: nightId(night.startedAt) + '-' + process.pid });
     }`;
   const run = () =>
-    new Promise<number | null>((resolve) => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], { stdio: 'inherit' }).on('close', resolve));
+    new Promise<number | null>((resolve) =>
+      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], { stdio: 'inherit' }).on('close', resolve),
+    );
   t.deepEqual(await Promise.all([run(), run()]), [0, 0]);
   const history = readHistory(dir);
   t.is(history.nights.length, 50);

@@ -1,7 +1,7 @@
-import test from 'ava';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test from 'ava';
 
 /**
  * src/bench is a pipeline: plan → measure → judge → report, with `shared` below all of them and
@@ -99,6 +99,11 @@ test('the statistics primitives stay a leaf', (t) => {
 });
 
 test('the cycle finder finds a cycle', (t) => {
-  const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+  const graph = new Map([
+    ['a', ['b']],
+    ['b', ['c']],
+    ['c', ['a']],
+    ['d', ['a']],
+  ]);
   t.deepEqual(cycles(graph), [['a', 'b', 'c', 'a']]);
 });

@@ -20,7 +20,13 @@ function bruteForceUpperTail(n: number, m: number, u: number): number {
   return tail / total;
 }
 
-for (const [n, m] of [[3, 3], [4, 5], [5, 4], [6, 6], [2, 7]] as const) {
+for (const [n, m] of [
+  [3, 3],
+  [4, 5],
+  [5, 4],
+  [6, 6],
+  [2, 7],
+] as const) {
   test(`exact distribution matches enumeration for n=${n}, m=${m}, every U`, (t) => {
     for (let u = 0; u <= n * m; u++) {
       t.true(Math.abs(exactUpperTail(n, m, u) - bruteForceUpperTail(n, m, u)) < 1e-12, `u=${u}`);
@@ -41,7 +47,11 @@ test('smallest exact one-sided p-values: 1/C(n+m, n)', (t) => {
 
 // Published critical values of U for n1 = n2 = 10 (one-tailed): α 0.05 → 27, α 0.01 → 19, α 0.005 → 16.
 // P(U ≤ c) ≤ α < P(U ≤ c + 1), i.e. by symmetry P(U ≥ 100 − c) ≤ α < P(U ≥ 99 − c).
-for (const [alpha, critical] of [[0.05, 27], [0.01, 19], [0.005, 16]] as const) {
+for (const [alpha, critical] of [
+  [0.05, 27],
+  [0.01, 19],
+  [0.005, 16],
+] as const) {
   test(`exact tail agrees with the table: n1=n2=10, one-tailed α=${alpha}, U=${critical}`, (t) => {
     t.true(exactUpperTail(10, 10, 100 - critical) <= alpha);
     t.true(exactUpperTail(10, 10, 99 - critical) > alpha);

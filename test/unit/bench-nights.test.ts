@@ -1,20 +1,20 @@
 import test from 'ava';
-import { DEFAULT_NIGHTS_SETTINGS, judgeAcrossNights, planReferences, type NightsContext } from '../../src/bench/judge/across-nights.ts';
+import type { MarkRecord, NightRecord } from '../../src/bench/history/night.ts';
+import { DEFAULT_NIGHTS_SETTINGS, judgeAcrossNights, type NightsContext, planReferences } from '../../src/bench/judge/across-nights.ts';
 import { attribute, describeAttribution } from '../../src/bench/judge/attribution.ts';
+import type { SuiteParameters } from '../../src/bench/judge/baseline.ts';
 import { bestSplit, eDivisive } from '../../src/bench/judge/change-points.ts';
 import { analyseHistory } from '../../src/bench/judge/history-analysis.ts';
-import type { MarkRecord, NightRecord } from '../../src/bench/history/night.ts';
 import { DEFAULT_DECISION_SETTINGS } from '../../src/bench/judge/verdict.ts';
-import type { SuiteParameters } from '../../src/bench/judge/baseline.ts';
+import type { BenchExecutor } from '../../src/bench/measure/executor.ts';
 import type { RunValues } from '../../src/bench/measure/extract.ts';
 import type { Fingerprint } from '../../src/bench/measure/fingerprint.ts';
-import type { BenchExecutor } from '../../src/bench/measure/executor.ts';
-import { mulberry32, type Arm, type ScheduleCell } from '../../src/bench/plan/schedule.ts';
+import { type Arm, mulberry32, type ScheduleCell } from '../../src/bench/plan/schedule.ts';
 import { BENCH_PROBE_SETTINGS, CANARY_PATH } from '../../src/bench/plan/suite.ts';
-import { renderConsole } from '../../src/bench/report/console.ts';
-import { schemaErrors } from '../../src/bench/shared/schema.ts';
-import { nightOfResults, runBench, type BenchPlan, type TonightFacts } from '../../src/bench/runner.ts';
 import { baselineFromResults } from '../../src/bench/report/baseline-record.ts';
+import { renderConsole } from '../../src/bench/report/console.ts';
+import { type BenchPlan, nightOfResults, runBench, type TonightFacts } from '../../src/bench/runner.ts';
+import { schemaErrors } from '../../src/bench/shared/schema.ts';
 import { MACHINE_A, MACHINE_B, nights, SOFTWARE, syntheticNight } from './night-fixtures.ts';
 
 const series = (values: number[]) => values;
@@ -46,7 +46,10 @@ test('change points: none in a series without a step, normal or heavy-tailed (20
 
 test('change points: a step in heavy-tailed noise is still found', (t) => {
   const values = [...noisy(15, 7, 0, 0.02, 0.1), ...noisy(5, 8, 0.12, 0.02, 0.1)];
-  t.deepEqual(eDivisive(values).map((c) => c.index), [15]);
+  t.deepEqual(
+    eDivisive(values).map((c) => c.index),
+    [15],
+  );
 });
 
 test('change points: the permutation test is seeded, so a replay gives the same p', (t) => {
@@ -62,7 +65,10 @@ test('change points: the permutation test is seeded, so a replay gives the same 
 test('change points: two steps, a segment too short to split, a constant series', (t) => {
   // A drift in two steps, each found where it happened.
   const two = [...noisy(10, 5, 0), ...noisy(10, 6, -0.1), ...noisy(10, 7, -0.2)];
-  t.deepEqual(eDivisive(two).map((c) => c.index), [10, 20]);
+  t.deepEqual(
+    eDivisive(two).map((c) => c.index),
+    [10, 20],
+  );
   t.is(bestSplit(series([1, 2, 3]), 2), null);
   t.deepEqual(eDivisive(series([1, 1, 1, 1, 1, 1])), []);
 });
@@ -81,7 +87,10 @@ test('attribution: machine, method, configuration, software, labbench and packag
     at.changes.map((c) => `${c.kind}:${c.field}`),
     ['machine:kernel', 'machine:machineId', 'method:probe.tcp', 'configuration:backend', 'software:docker', 'labbench:labbench', 'packages:docker.io'],
   );
-  t.regex(describeAttribution(at), /^kernel 6\.18\.44-fc-v669 → 6\.18\.44-fc-v1272, machineId .*; probe\.tcp .*; backend vxlan → udp; docker 20\.10\.24\+dfsg1 → 24\.0\.7; labbench c0ffee000000 → deadbeef0000; 1 package \(docker\.io 20\.10\.24\+dfsg1-1 → 24\.0\.7-1\)$/);
+  t.regex(
+    describeAttribution(at),
+    /^kernel 6\.18\.44-fc-v669 → 6\.18\.44-fc-v1272, machineId .*; probe\.tcp .*; backend vxlan → udp; docker 20\.10\.24\+dfsg1 → 24\.0\.7; labbench c0ffee000000 → deadbeef0000; 1 package \(docker\.io 20\.10\.24\+dfsg1-1 → 24\.0\.7-1\)$/,
+  );
   const same = attribute(a, syntheticNight({ day: 2, commit: null, packages: null }));
   t.deepEqual(same.changes, []);
   t.is(describeAttribution(same), 'nothing recorded changed; not recorded on both nights: labbench, packages');
@@ -110,10 +119,22 @@ test('across nights: a −7 % step that persists FAILs from its second night on,
 test('across nights: accepting the night of the change makes it the new normal', (t) => {
   const all = nights(14, (day) => (day >= 10 ? { effect: { 'overlay/tcp.throughput': 0.9 } } : {}));
   t.is(cellOf(acrossNights(all.slice(0, 13), all[13] as NightRecord).outcome)?.verdict, 'FAIL');
-  const accept: MarkRecord = { kind: 'labbench.bench.mark', schemaVersion: 1, mark: 'accept', night: 'night-010', testbed: 'local', at: '2026-12-01T00:00:00Z', note: null };
+  const accept: MarkRecord = {
+    kind: 'labbench.bench.mark',
+    schemaVersion: 1,
+    mark: 'accept',
+    night: 'night-010',
+    testbed: 'local',
+    at: '2026-12-01T00:00:00Z',
+    note: null,
+  };
   const { outcome, references } = acrossNights(all.slice(0, 13), all[13] as NightRecord, [accept]);
   t.is(cellOf(outcome)?.verdict, null);
-  t.deepEqual(references.cells.find((c) => c.key === 'overlay/tcp.throughput')?.nights, ['night-010', 'night-011', 'night-012'], 'tonight is compared with the accepted nights');
+  t.deepEqual(
+    references.cells.find((c) => c.key === 'overlay/tcp.throughput')?.nights,
+    ['night-010', 'night-011', 'night-012'],
+    'tonight is compared with the accepted nights',
+  );
 });
 
 test('across nights: an improvement is not a FAIL; without a step there is nothing to say', (t) => {
@@ -140,15 +161,27 @@ test('across nights: a machine change is a new series, never a change point; a s
   t.is(cellOf(later.outcome)?.verdict, null, 'the machine change itself is no change point');
   const end = acrossNights(all.slice(0, 19), all[19] as NightRecord);
   t.is(cellOf(end.outcome)?.verdict, 'FAIL');
-  t.deepEqual(cellOf(end.outcome)?.series?.changePoints.map((c) => c.night), ['night-016']);
+  t.deepEqual(
+    cellOf(end.outcome)?.series?.changePoints.map((c) => c.night),
+    ['night-016'],
+  );
   t.regex(cellOf(end.outcome)?.reason ?? '', /labbench c0ffee000000 → bad000000000/);
   const page = analyseHistory({ testbed: 'local', source: 'test', nights: all, marks: [], canary: CANARY_PATH });
   const overlay = page.cells.find((c) => c.key === 'overlay/tcp.throughput');
-  t.deepEqual(overlay?.transitions.map((x) => x.night), ['night-008']);
+  t.deepEqual(
+    overlay?.transitions.map((x) => x.night),
+    ['night-008'],
+  );
   t.regex(overlay?.transitions[0]?.description ?? '', /^kernel 6\.18\.44-fc-v669 → 6\.18\.44-fc-v1272/);
   t.true((overlay?.transitions[0]?.shift ?? 0) < -0.15);
-  t.deepEqual(overlay?.changePoints.map((c) => c.night), ['night-016']);
-  t.deepEqual(page.machines.map((m) => m.nights), [8, 12]);
+  t.deepEqual(
+    overlay?.changePoints.map((c) => c.night),
+    ['night-016'],
+  );
+  t.deepEqual(
+    page.machines.map((m) => m.nights),
+    [8, 12],
+  );
 });
 
 /** A lab stand-in for whole bench runs: loopback at a machine-dependent level, paths at their ratio × effect, 2 % per run. */
@@ -186,14 +219,27 @@ const benchPlan = (comparison: BenchPlan['comparison'], seed: number): BenchPlan
   requirementOf: () => null,
   initialRequirement: null,
 });
-const facts = (id: string, commit = 'c0ffee000000'): TonightFacts => ({ id, revision: { commit, dirty: false }, packages: { 'docker.io': '20.10.24+dfsg1-1' } });
+const facts = (id: string, commit = 'c0ffee000000'): TonightFacts => ({
+  id,
+  revision: { commit, dirty: false },
+  packages: { 'docker.io': '20.10.24+dfsg1-1' },
+});
 
 /** Nights of whole bench runs on a machine, each appended as pnpm bench would. */
-async function benchNights(n: number, fingerprint: Fingerprint, seed: number, history: NightRecord[] = [], lab: { canaryFactor?: number; effect?: Record<string, number> } = {}): Promise<NightRecord[]> {
+async function benchNights(
+  n: number,
+  fingerprint: Fingerprint,
+  seed: number,
+  history: NightRecord[] = [],
+  lab: { canaryFactor?: number; effect?: Record<string, number> } = {},
+): Promise<NightRecord[]> {
   const out = [...history];
   for (let i = 0; i < n; i++) {
     const id = `run-${seed}-${i}`;
-    const doc = await runBench(benchPlan({ mode: 'history', context: context(out), night: facts(id) }, seed + i), new NightLab(seed + i, fingerprint, lab.canaryFactor, lab.effect));
+    const doc = await runBench(
+      benchPlan({ mode: 'history', context: context(out), night: facts(id) }, seed + i),
+      new NightLab(seed + i, fingerprint, lab.canaryFactor, lab.effect),
+    );
     const night = nightOfResults(doc, facts(id));
     out.push({ ...night, startedAt: new Date(Date.UTC(2026, 10, 1 + out.length)).toISOString() });
   }
@@ -212,7 +258,10 @@ test('gate: same software on a new machine whose canary ratios moved by a fifth 
   for (const key of ['bridge/tcp.throughput', 'overlay/tcp.throughput']) {
     const cell = doc.cells.find((c) => c.key === key);
     t.is(cell?.verdict, 'WARN', key);
-    t.regex(cell?.reason ?? '', /÷canary .*\(-19\.\d%.*moved with the machine change \(kernel 6\.18\.44-fc-v669 → 6\.18\.44-fc-v1272, machineId aaaaaaaaaaaa → bbbbbbbbbbbb\): reported, not judged/);
+    t.regex(
+      cell?.reason ?? '',
+      /÷canary .*\(-19\.\d%.*moved with the machine change \(kernel 6\.18\.44-fc-v669 → 6\.18\.44-fc-v1272, machineId aaaaaaaaaaaa → bbbbbbbbbbbb\): reported, not judged/,
+    );
   }
   t.regex(renderConsole(doc), /note: a machine this history has not seen/);
   t.deepEqual(schemaErrors('results', JSON.parse(JSON.stringify(doc))), []);
@@ -231,7 +280,10 @@ test('gate: same software on a new machine whose canary ratios moved by a fifth 
 test('gate: a regression on an unchanged machine FAILs (exit 1), naming what changed since the nights it was compared with', async (t) => {
   const onA = { ...MACHINE_A, ...SOFTWARE };
   const history = await benchNights(3, onA, 20);
-  const doc = await runBench(benchPlan({ mode: 'history', context: context(history), night: facts('tonight', 'bad000000000') }, 31), new NightLab(31, onA, 1, { 'overlay/tcp.throughput': 0.7 }));
+  const doc = await runBench(
+    benchPlan({ mode: 'history', context: context(history), night: facts('tonight', 'bad000000000') }, 31),
+    new NightLab(31, onA, 1, { 'overlay/tcp.throughput': 0.7 }),
+  );
   t.is(doc.summary.exitCode, 1);
   const cell = doc.cells.find((c) => c.key === 'overlay/tcp.throughput');
   t.is(cell?.verdict, 'FAIL');
@@ -243,10 +295,16 @@ test('gate: a runner whose machine changes every night cannot be judged (exit 3)
   const machine = (id: string, kernel: string) => ({ ...MACHINE_A, kernel, machineId: id, ...SOFTWARE });
   let history: NightRecord[] = [];
   for (const [i, m] of [machine('m1', 'k1'), machine('m2', 'k2'), machine('m3', 'k3')].entries()) history = await benchNights(1, m, 60 + i, history);
-  const doc = await runBench(benchPlan({ mode: 'history', context: context(history), night: facts('tonight', 'bad000000000') }, 64), new NightLab(64, machine('m4', 'k4')));
+  const doc = await runBench(
+    benchPlan({ mode: 'history', context: context(history), night: facts('tonight', 'bad000000000') }, 64),
+    new NightLab(64, machine('m4', 'k4')),
+  );
   t.is(doc.summary.exitCode, 3);
   t.regex(doc.summary.notes.join('\n'), /the last 3 nights each ran on a machine the history had not seen.*stable \(self-hosted\) runner/);
-  t.regex(doc.summary.notes.join('\n'), /the machine and the software changed together .*labbench c0ffee000000 → bad000000000.*cannot be told apart; to separate them, run the previous night's labbench \(c0ffee000000\) on this machine/);
+  t.regex(
+    doc.summary.notes.join('\n'),
+    /the machine and the software changed together .*labbench c0ffee000000 → bad000000000.*cannot be told apart; to separate them, run the previous night's labbench \(c0ffee000000\) on this machine/,
+  );
 });
 
 test('gate: the first night of an empty history judges nothing and passes; every night is a valid night record', async (t) => {
@@ -260,7 +318,7 @@ test('gate: the first night of an empty history judges nothing and passes; every
   t.is(night.cells.find((c) => c.path === 'loopback' && c.metric === 'tcp.throughput')?.values.length, 20, 'the canary runs beside two paths');
 });
 
-test('the default settings are Otava\'s test and strictness with MongoDB\'s seed', (t) => {
+test("the default settings are Otava's test and strictness with MongoDB's seed", (t) => {
   t.is(DEFAULT_NIGHTS_SETTINGS.changePoints.test, 't-test');
   t.is(DEFAULT_NIGHTS_SETTINGS.changePoints.pValue, 0.001);
   t.is(DEFAULT_NIGHTS_SETTINGS.changePoints.seed, 1234);

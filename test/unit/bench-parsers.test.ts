@@ -1,13 +1,22 @@
 import test from 'ava';
-import { parseIperf3Tcp, parseIperf3Udp } from '../../src/bench/measure/parsers/iperf3.ts';
-import { parsePing } from '../../src/parsers/ping.ts';
-import { parseRrOutput } from '../../src/bench/measure/parsers/rr.ts';
-import { ProbeOutputError } from '../../src/parsers/probe-output-error.ts';
 import { pingRunValues, rrRunValues, tcpRunValues, udpRunValues } from '../../src/bench/measure/extract.ts';
+import { parseIperf3Tcp, parseIperf3Udp } from '../../src/bench/measure/parsers/iperf3.ts';
+import { parseRrOutput } from '../../src/bench/measure/parsers/rr.ts';
+import { parsePing } from '../../src/parsers/ping.ts';
+import { ProbeOutputError } from '../../src/parsers/probe-output-error.ts';
 
 /** An interval as iperf 3.12 prints it (one stream, sum only carries what the parser needs plus real neighbours). */
 function interval(start: number, bps: number, omitted: boolean, udp = false) {
-  const sum = { start, end: start + 1, seconds: 1, bytes: Math.round(bps / 8), bits_per_second: bps, omitted, sender: true, ...(udp ? { packets: 89000 } : { retransmits: 0 }) };
+  const sum = {
+    start,
+    end: start + 1,
+    seconds: 1,
+    bytes: Math.round(bps / 8),
+    bits_per_second: bps,
+    omitted,
+    sender: true,
+    ...(udp ? { packets: 89000 } : { retransmits: 0 }),
+  };
   return { streams: [{ socket: 5, ...sum }], sum };
 }
 
@@ -25,17 +34,41 @@ function tcpDoc() {
       sock_bufsize: 0,
       sndbuf_actual: 16384,
       rcvbuf_actual: 131072,
-      test_start: { protocol: 'TCP', num_streams: 1, blksize: 131072, omit: 2, duration: 10, bytes: 0, blocks: 0, reverse: 0, tos: 0, target_bitrate: 0, bidir: 0, fqrate: 0, interval: 1 },
+      test_start: {
+        protocol: 'TCP',
+        num_streams: 1,
+        blksize: 131072,
+        omit: 2,
+        duration: 10,
+        bytes: 0,
+        blocks: 0,
+        reverse: 0,
+        tos: 0,
+        target_bitrate: 0,
+        bidir: 0,
+        fqrate: 0,
+        interval: 1,
+      },
     },
-    intervals: [
-      interval(0, 9.1e9, true),
-      interval(1, 12.1e9, true),
-      ...Array.from({ length: 10 }, (_, i) => interval(i, 12.8e9 + i * 1e7, false)),
-    ],
+    intervals: [interval(0, 9.1e9, true), interval(1, 12.1e9, true), ...Array.from({ length: 10 }, (_, i) => interval(i, 12.8e9 + i * 1e7, false))],
     end: {
       streams: [
         {
-          sender: { socket: 5, start: 0, end: 10.000046, seconds: 10.000046, bytes: 16047349760, bits_per_second: 12837820683.2, retransmits: 12, max_snd_cwnd: 3140544, max_snd_wnd: 3137536, max_rtt: 312, min_rtt: 21, mean_rtt: 96, sender: true },
+          sender: {
+            socket: 5,
+            start: 0,
+            end: 10.000046,
+            seconds: 10.000046,
+            bytes: 16047349760,
+            bits_per_second: 12837820683.2,
+            retransmits: 12,
+            max_snd_cwnd: 3140544,
+            max_snd_wnd: 3137536,
+            max_rtt: 312,
+            min_rtt: 21,
+            mean_rtt: 96,
+            sender: true,
+          },
           receiver: { socket: 5, start: 0, end: 10.000101, seconds: 10.000046, bytes: 16045252608, bits_per_second: 12836072010.5, sender: true },
         },
       ],
@@ -72,7 +105,12 @@ test('iperf3 TCP without sender retransmits (non-Linux sender) gives null and no
 });
 
 test('iperf3 error field becomes a clear ProbeOutputError with a hint', (t) => {
-  const doc = { start: { connected: [], version: 'iperf 3.12', system_info: 'Linux', test_start: { protocol: 'TCP' } }, intervals: [], end: {}, error: 'unable to connect to server: Connection refused' };
+  const doc = {
+    start: { connected: [], version: 'iperf 3.12', system_info: 'Linux', test_start: { protocol: 'TCP' } },
+    intervals: [],
+    end: {},
+    error: 'unable to connect to server: Connection refused',
+  };
   const err = t.throws(() => parseIperf3Tcp(JSON.stringify(doc)), { instanceOf: ProbeOutputError });
   t.is(err?.message, 'iperf3 failed: unable to connect to server: Connection refused');
   t.regex(err?.hint ?? '', /iperf3 -s/);
@@ -88,18 +126,86 @@ test('iperf3 output that is not JSON, or lacks fields, or is the other protocol,
 
 /** `iperf3 -J -u -b 1G -l 1400 -c … -t 10 -O 2`, iperf 3.12. */
 function udpDoc(legacyOnly = false) {
-  const sum = { start: 0, end: 10.000206, seconds: 10.000206, bytes: 1249948800, bits_per_second: 999938633.1, jitter_ms: 0.011, lost_packets: 1893, packets: 892821, lost_percent: 0.212024, sender: true };
+  const sum = {
+    start: 0,
+    end: 10.000206,
+    seconds: 10.000206,
+    bytes: 1249948800,
+    bits_per_second: 999938633.1,
+    jitter_ms: 0.011,
+    lost_packets: 1893,
+    packets: 892821,
+    lost_percent: 0.212024,
+    sender: true,
+  };
   const end: Record<string, unknown> = {
-    streams: [{ udp: { socket: 5, start: 0, end: 10.000206, seconds: 10.000206, bytes: 1249948800, bits_per_second: 999938633.1, jitter_ms: 0.011, lost_packets: 1893, packets: 892821, lost_percent: 0.212024, out_of_order: 0, sender: true } }],
+    streams: [
+      {
+        udp: {
+          socket: 5,
+          start: 0,
+          end: 10.000206,
+          seconds: 10.000206,
+          bytes: 1249948800,
+          bits_per_second: 999938633.1,
+          jitter_ms: 0.011,
+          lost_packets: 1893,
+          packets: 892821,
+          lost_percent: 0.212024,
+          out_of_order: 0,
+          sender: true,
+        },
+      },
+    ],
     sum,
     cpu_utilization_percent: { host_total: 38.5, host_user: 3.1, host_system: 35.4, remote_total: 22.7, remote_user: 2.2, remote_system: 20.5 },
   };
   if (!legacyOnly) {
-    end['sum_sent'] = { start: 0, end: 10.000206, seconds: 10.000206, bytes: 1249949400, bits_per_second: 999939113.1, jitter_ms: 0, lost_packets: 0, packets: 892821, lost_percent: 0, sender: true };
-    end['sum_received'] = { start: 0, end: 10.000383, seconds: 10.000383, bytes: 1247298000, bits_per_second: 997803003.6, jitter_ms: 0.0112, lost_packets: 1893, packets: 892821, lost_percent: 0.212024, sender: false };
+    end['sum_sent'] = {
+      start: 0,
+      end: 10.000206,
+      seconds: 10.000206,
+      bytes: 1249949400,
+      bits_per_second: 999939113.1,
+      jitter_ms: 0,
+      lost_packets: 0,
+      packets: 892821,
+      lost_percent: 0,
+      sender: true,
+    };
+    end['sum_received'] = {
+      start: 0,
+      end: 10.000383,
+      seconds: 10.000383,
+      bytes: 1247298000,
+      bits_per_second: 997803003.6,
+      jitter_ms: 0.0112,
+      lost_packets: 1893,
+      packets: 892821,
+      lost_percent: 0.212024,
+      sender: false,
+    };
   }
   return {
-    start: { version: 'iperf 3.12', system_info: 'Linux hostA', test_start: { protocol: 'UDP', num_streams: 1, blksize: 1400, omit: 2, duration: 10, bytes: 0, blocks: 0, reverse: 0, tos: 0, target_bitrate: 1000000000, bidir: 0, fqrate: 0, interval: 1 } },
+    start: {
+      version: 'iperf 3.12',
+      system_info: 'Linux hostA',
+      test_start: {
+        protocol: 'UDP',
+        num_streams: 1,
+        blksize: 1400,
+        omit: 2,
+        duration: 10,
+        bytes: 0,
+        blocks: 0,
+        reverse: 0,
+        tos: 0,
+        target_bitrate: 1000000000,
+        bidir: 0,
+        fqrate: 0,
+        interval: 1,
+      },
+    },
     intervals: [interval(0, 1e9, true, true), interval(1, 1e9, true, true), ...Array.from({ length: 10 }, (_, i) => interval(i, 0.9999e9, false, true))],
     end,
   };
@@ -174,7 +280,9 @@ pipe 3
 });
 
 test('iputils fractional loss is read as printed (%g)', (t) => {
-  const run = parsePing('--- h ping statistics ---\n3 packets transmitted, 2 received, 33.3333% packet loss, time 2003ms\nrtt min/avg/max/mdev = 0.045/0.050/0.055/0.005 ms\n');
+  const run = parsePing(
+    '--- h ping statistics ---\n3 packets transmitted, 2 received, 33.3333% packet loss, time 2003ms\nrtt min/avg/max/mdev = 0.045/0.050/0.055/0.005 ms\n',
+  );
   t.is(run.lossPercent, 33.3333);
 });
 
@@ -207,7 +315,9 @@ test('BusyBox ping with duplicates and no reply', (t) => {
   const run = parsePing('--- 10.0.0.9 ping statistics ---\n4 packets transmitted, 0 packets received, 100% packet loss\n');
   t.is(run.flavor, 'busybox');
   t.is(run.summary, null);
-  const dup = parsePing('--- h ping statistics ---\n2 packets transmitted, 2 packets received, 1 duplicates, 0% packet loss\nround-trip min/avg/max = 0.1/0.2/0.3 ms\n');
+  const dup = parsePing(
+    '--- h ping statistics ---\n2 packets transmitted, 2 packets received, 1 duplicates, 0% packet loss\nround-trip min/avg/max = 0.1/0.2/0.3 ms\n',
+  );
   t.is(dup.duplicates, 1);
 });
 
@@ -219,7 +329,9 @@ test('ping output without statistics (unknown host, translated output) is refuse
 });
 
 test('request-response client line', (t) => {
-  const run = parseRrOutput('warming up\n{"probe":"rr","unit":"us","p50":29.854,"p99":95.05,"mean":35.27,"samples":56700,"payloadBytes":64,"node":"v18.20.4"}\n');
+  const run = parseRrOutput(
+    'warming up\n{"probe":"rr","unit":"us","p50":29.854,"p99":95.05,"mean":35.27,"samples":56700,"payloadBytes":64,"node":"v18.20.4"}\n',
+  );
   t.deepEqual(run, { p50: 29.854, p99: 95.05, mean: 35.27, samples: 56700, payloadBytes: 64, node: 'v18.20.4' });
   t.deepEqual(rrRunValues(run), { 'rr.p50': 29.854, 'rr.p99': 95.05, 'rr.mean': 35.27 });
   t.throws(() => parseRrOutput(''), { instanceOf: ProbeOutputError, message: /no result line/ });

@@ -11,7 +11,15 @@ test('pairedShift and pairedChange take the median over off/on pairs, so one slo
     { off: 180, on: 60 }, // a slow spell during the "off" block
   ];
   t.is(pairedShift(pairs), 25);
-  t.true(Math.abs(pairedChange([{ off: 10, on: 6.6 }, { off: 10, on: 9 }, { off: 5, on: 3.3 }]) - -0.34) < 1e-9);
+  t.true(
+    Math.abs(
+      pairedChange([
+        { off: 10, on: 6.6 },
+        { off: 10, on: 9 },
+        { off: 5, on: 3.3 },
+      ]) - -0.34,
+    ) < 1e-9,
+  );
   t.throws(() => pairedShift([]), { message: /no off\/on pairs/ });
 });
 

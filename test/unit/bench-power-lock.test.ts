@@ -1,8 +1,8 @@
-import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import test from 'ava';
 import { LockBudget, underLock } from '../../bench/lib/power/lock.ts';
 
 const hasFlock = (() => {
@@ -40,7 +40,10 @@ run(title('underLock holds the lock for the step only: a second step waits for t
 
 run(title('underLock releases the lock when the step throws, and an abort stops the wait for it'), async (t) => {
   const file = join(dir, 'b.lock');
-  await t.throwsAsync(underLock(file, async () => Promise.reject(new Error('step failed'))), { message: 'step failed' });
+  await t.throwsAsync(
+    underLock(file, async () => Promise.reject(new Error('step failed'))),
+    { message: 'step failed' },
+  );
   t.notThrows(() => execFileSync('flock', ['-n', file, 'true']));
   const abort = new AbortController();
   let ran = false;

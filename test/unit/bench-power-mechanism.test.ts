@@ -1,7 +1,7 @@
 import test from 'ava';
 import { chainRestoreInput, jumpRules, normaliseRules, POWER_CHAIN, presentJumps, stateDifferences } from '../../bench/lib/power/mechanism.ts';
 
-test('jumpRules send only the path\'s forwarded packets through the chain', (t) => {
+test("jumpRules send only the path's forwarded packets through the chain", (t) => {
   t.deepEqual(jumpRules('bridge', 'flannel.1'), [['-i', 'docker0', '-o', 'docker0', '-j', POWER_CHAIN]]);
   t.deepEqual(jumpRules('overlay', 'flannel.1'), [
     ['-i', 'docker0', '-o', 'flannel.1', '-j', POWER_CHAIN],
@@ -17,7 +17,12 @@ test('chainRestoreInput creates the chain with N rules that never match', (t) =>
 });
 
 test('presentJumps finds our jumps in `iptables -S FORWARD` (to delete them after an interrupted run) and nothing else', (t) => {
-  const listing = ['-P FORWARD ACCEPT', '-A FORWARD -i docker0 -o flannel.1 -j LABBENCH-POWER', '-A FORWARD -o docker0 -j DOCKER', '-A FORWARD -i flannel.1 -o docker0 -j LABBENCH-POWER'].join('\n');
+  const listing = [
+    '-P FORWARD ACCEPT',
+    '-A FORWARD -i docker0 -o flannel.1 -j LABBENCH-POWER',
+    '-A FORWARD -o docker0 -j DOCKER',
+    '-A FORWARD -i flannel.1 -o docker0 -j LABBENCH-POWER',
+  ].join('\n');
   t.deepEqual(presentJumps(listing), [
     ['-i', 'docker0', '-o', 'flannel.1', '-j', 'LABBENCH-POWER'],
     ['-i', 'flannel.1', '-o', 'docker0', '-j', 'LABBENCH-POWER'],
@@ -39,7 +44,15 @@ test('normaliseRules ignores counters, comments and a table that only appeared (
   const changed = SAVE_BEFORE.replace('[10:800]', '[99:12345]').replaceAll('09:12:00', '09:14:07');
   const later = `${changed}*mangle\n:PREROUTING ACCEPT [5:300]\n:FORWARD ACCEPT [2:100]\nCOMMIT\n`;
   t.deepEqual(stateDifferences(normaliseRules(SAVE_BEFORE), normaliseRules(later)), []);
-  const residue = later.replace('*mangle\n', `*mangle\n:${POWER_CHAIN} - [0:0]\n`).replace('COMMIT\n', '').concat('-A FORWARD -i docker0 -o docker0 -j LABBENCH-POWER\nCOMMIT\n');
-  t.deepEqual(stateDifferences(normaliseRules(SAVE_BEFORE), normaliseRules(residue)), [`+ mangle :${POWER_CHAIN} -`, '+ mangle -A FORWARD -i docker0 -o docker0 -j LABBENCH-POWER']);
-  t.deepEqual(stateDifferences(normaliseRules(SAVE_BEFORE), normaliseRules(SAVE_BEFORE.replace(':FORWARD DROP', ':FORWARD ACCEPT'))), ['− filter :FORWARD DROP']);
+  const residue = later
+    .replace('*mangle\n', `*mangle\n:${POWER_CHAIN} - [0:0]\n`)
+    .replace('COMMIT\n', '')
+    .concat('-A FORWARD -i docker0 -o docker0 -j LABBENCH-POWER\nCOMMIT\n');
+  t.deepEqual(stateDifferences(normaliseRules(SAVE_BEFORE), normaliseRules(residue)), [
+    `+ mangle :${POWER_CHAIN} -`,
+    '+ mangle -A FORWARD -i docker0 -o docker0 -j LABBENCH-POWER',
+  ]);
+  t.deepEqual(stateDifferences(normaliseRules(SAVE_BEFORE), normaliseRules(SAVE_BEFORE.replace(':FORWARD DROP', ':FORWARD ACCEPT'))), [
+    '− filter :FORWARD DROP',
+  ]);
 });

@@ -15,7 +15,13 @@ test('parseInjections reads path/metric:sizes, one injection per size', (t) => {
 });
 
 test('parseInjections lists every problem and returns no injection then', (t) => {
-  const { injections, problems } = parseInjections(['loopback/rr.p50:15', 'overlay/ping.rtt:10', 'overlay/tcp.throughput:100', 'bridge-rr-15', 'overlay/rr.p50:15']);
+  const { injections, problems } = parseInjections([
+    'loopback/rr.p50:15',
+    'overlay/ping.rtt:10',
+    'overlay/tcp.throughput:100',
+    'bridge-rr-15',
+    'overlay/rr.p50:15',
+  ]);
   t.deepEqual(injections, []);
   t.is(problems.length, 4);
   t.regex(problems[0]!, /path must be bridge or overlay/);
@@ -41,9 +47,25 @@ test('trialSchedule: every round has each group A/A and each injection once, shu
   t.is(a.length, 10 * 5);
   const key = (x: (typeof a)[number]) => (x.injection ? `${x.injection.path}/${x.injection.metric}` : `aa-${x.group}`);
   for (let round = 1; round <= 10; round++) {
-    t.deepEqual(a.filter((x) => x.round === round).map(key).sort(), ['aa-rr', 'aa-tcp', 'bridge/rr.p50', 'overlay/rr.p50', 'overlay/tcp.throughput']);
+    t.deepEqual(
+      a
+        .filter((x) => x.round === round)
+        .map(key)
+        .sort(),
+      ['aa-rr', 'aa-tcp', 'bridge/rr.p50', 'overlay/rr.p50', 'overlay/tcp.throughput'],
+    );
   }
   t.deepEqual(trialSchedule(groups, 10, 42), a);
   t.notDeepEqual(trialSchedule(groups, 10, 43).map(key), a.map(key));
-  t.true(new Set(Array.from({ length: 10 }, (_, r) => a.slice(r * 5, r * 5 + 5).map(key).join())).size > 1, 'orders differ between rounds');
+  t.true(
+    new Set(
+      Array.from({ length: 10 }, (_, r) =>
+        a
+          .slice(r * 5, r * 5 + 5)
+          .map(key)
+          .join(),
+      ),
+    ).size > 1,
+    'orders differ between rounds',
+  );
 });

@@ -1,11 +1,19 @@
 import test from 'ava';
 import { parseInjections, type Trial } from '../../bench/lib/power/plan.ts';
-import { aaSummary, readGateCells, renderCurves, renderPowerTable, tallyPower, type GateCell, type TrialOutcome } from '../../bench/lib/power/tally.ts';
+import { aaSummary, type GateCell, readGateCells, renderCurves, renderPowerTable, type TrialOutcome, tallyPower } from '../../bench/lib/power/tally.ts';
 
-test('readGateCells takes path, metric, verdict, the medians (summary or raw samples) and the gate\'s shift estimate of a report.json cell', (t) => {
+test("readGateCells takes path, metric, verdict, the medians (summary or raw samples) and the gate's shift estimate of a report.json cell", (t) => {
   const report = {
     cells: [
-      { key: 'bridge/rr.p50', path: 'bridge', metric: 'rr.p50', verdict: 'FAIL', baseline: { samples: [50, 60, 55], summary: { median: 55 } }, current: { samples: [70, 64, 66], summary: null }, stats: { basis: 'canary-ratio', change: 0.21 } },
+      {
+        key: 'bridge/rr.p50',
+        path: 'bridge',
+        metric: 'rr.p50',
+        verdict: 'FAIL',
+        baseline: { samples: [50, 60, 55], summary: { median: 55 } },
+        current: { samples: [70, 64, 66], summary: null },
+        stats: { basis: 'canary-ratio', change: 0.21 },
+      },
       { key: 'overlay/tcp.throughput', verdict: 'PASS', baseline: { samples: [] }, current: {} },
     ],
   };
@@ -19,7 +27,14 @@ test('readGateCells takes path, metric, verdict, the medians (summary or raw sam
 
 const { injections } = parseInjections(['bridge/rr.p50:10,15', 'overlay/tcp.throughput:10']);
 const [bridge10, bridge15, tcp10] = injections as [NonNullable<Trial['injection']>, NonNullable<Trial['injection']>, NonNullable<Trial['injection']>];
-const cell = (path: string, metric: string, verdict: string, baselineMedian = 100, currentMedian = 100, judgedChange: number | null = null): GateCell => ({ path, metric, verdict, baselineMedian, currentMedian, judgedChange });
+const cell = (path: string, metric: string, verdict: string, baselineMedian = 100, currentMedian = 100, judgedChange: number | null = null): GateCell => ({
+  path,
+  metric,
+  verdict,
+  baselineMedian,
+  currentMedian,
+  judgedChange,
+});
 const outcome = (round: number, group: 'rr' | 'tcp', injection: Trial['injection'], cells: GateCell[], verifiedPct: number | null = null): TrialOutcome => ({
   trial: { round, group, injection },
   exitCode: cells.some((c) => c.verdict === 'FAIL') ? 1 : 0,

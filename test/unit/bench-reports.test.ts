@@ -1,13 +1,13 @@
-import test from 'ava';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import test from 'ava';
 import { renderConsole } from '../../src/bench/report/console.ts';
 import { renderHtml } from '../../src/bench/report/html.ts';
 import { renderJson } from '../../src/bench/report/json.ts';
 import { renderMarkdown } from '../../src/bench/report/markdown.ts';
-import { writeReports } from '../../src/bench/report/write.ts';
 import { stripPlot } from '../../src/bench/report/svg.ts';
+import { writeReports } from '../../src/bench/report/write.ts';
 import { syntheticResults } from './bench-fixtures.ts';
 
 const doc = syntheticResults();
@@ -24,7 +24,17 @@ test('console: fixed-width table with verdicts, medians, change, p, fractions; f
   const verdictAt = (header ?? '').indexOf('VERDICT');
   t.true(rows.every((r) => /^[A-Z]/.test(r.slice(verdictAt)) && r[verdictAt - 1] === ' '));
   const changeEnd = (header ?? '').indexOf('CHANGE') + 'CHANGE'.length;
-  t.true(rows.every((r) => r[changeEnd - 1] === '%' || r[changeEnd - 1] === 'p' || r.slice(changeEnd - 8, changeEnd).trim().endsWith('segments')));
+  t.true(
+    rows.every(
+      (r) =>
+        r[changeEnd - 1] === '%' ||
+        r[changeEnd - 1] === 'p' ||
+        r
+          .slice(changeEnd - 8, changeEnd)
+          .trim()
+          .endsWith('segments'),
+    ),
+  );
   const overlay = rows.find((r) => r.startsWith('overlay') && r.includes('TCP throughput'));
   t.regex(overlay ?? '', /FAIL\s+8\.91\s+6\.98\s+Gbit\/s\s+-23\.9%\s+-26\.8% … -21\.1%\s+÷ canary\s+5\.4e-6\s+18%\s+0\.55×$/);
   t.regex(text, /^FAIL {9}overlay\/tcp\.throughput: median 8\.91 → 6\.98 Gbit\/s, ÷canary 0\.235 → 0\.181 .*confirmed by re-run/m);
@@ -44,7 +54,10 @@ test('markdown: heading with outcome, one table row per cell, findings, fingerpr
   t.true(md.startsWith('## labbench bench: ❌ FAIL — 40 of 40 cells judged · exit 1\n'));
   const tableRows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| field') && !l.startsWith('| path'));
   t.is(tableRows.filter((l) => /^\| (loopback|host|bridge|overlay) \|/.test(l)).length, 40);
-  t.regex(md, /\| overlay \| TCP throughput \| ❌ FAIL \| 8\.91 \| 6\.98 \| Gbit\/s \| -23\.9% \| -26\.8% … -21\.1% \| ÷ canary \| 5\.4e-6 \| 18% \| 0\.55× \|/);
+  t.regex(
+    md,
+    /\| overlay \| TCP throughput \| ❌ FAIL \| 8\.91 \| 6\.98 \| Gbit\/s \| -23\.9% \| -26\.8% … -21\.1% \| ÷ canary \| 5\.4e-6 \| 18% \| 0\.55× \|/,
+  );
   t.regex(md, /^- ❌ \*\*FAIL\*\* `overlay\/tcp\.throughput`: median/m);
   t.regex(md, /\| kernel \| 6\.18\.0-labbench \|/);
   t.regex(md, /\|:---\|:---\|:---\|---:\|---:\|:---\|---:\|---:\|:---\|---:\|---:\|---:\|/);
@@ -84,7 +97,11 @@ test('strip plot: dots at the right heights and a median tick per set', (t) => {
   );
   // Range 10..30 padded by 8 % → 8.4..31.6 over the 94 px plot (140 − 20 − 26): y(10) = 20 + 94·(1 − 1.6/23.2).
   const cy = [...svg.matchAll(/<circle class="run" cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));
-  t.deepEqual(cy, [Number((20 + 94 * (1 - 1.6 / 23.2)).toFixed(1)), Number((20 + 94 * (1 - 11.6 / 23.2)).toFixed(1)), Number((20 + 94 * (1 - 21.6 / 23.2)).toFixed(1))]);
+  t.deepEqual(cy, [
+    Number((20 + 94 * (1 - 1.6 / 23.2)).toFixed(1)),
+    Number((20 + 94 * (1 - 11.6 / 23.2)).toFixed(1)),
+    Number((20 + 94 * (1 - 21.6 / 23.2)).toFixed(1)),
+  ]);
   t.is((svg.match(/<line class="median"/g) ?? []).length, 2);
   t.regex(svg, /<title>baseline run 2: 20 µs<\/title>/);
 });

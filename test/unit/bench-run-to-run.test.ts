@@ -1,6 +1,6 @@
 import test from 'ava';
-import { renderSpread, runToRunSpread } from '../../src/bench/report/run-to-run.ts';
 import type { ResultsDocument } from '../../src/bench/report/results.ts';
+import { renderSpread, runToRunSpread } from '../../src/bench/report/run-to-run.ts';
 
 /** Just enough of a results document: per cell, its current samples. */
 function doc(cells: Record<string, number[]>): ResultsDocument {
@@ -12,7 +12,7 @@ function doc(cells: Record<string, number[]>): ResultsDocument {
   } as unknown as ResultsDocument;
 }
 
-test('per path × metric: each run\'s median, their range and robust σ relative to their median, the typical within-run CV', (t) => {
+test("per path × metric: each run's median, their range and robust σ relative to their median, the typical within-run CV", (t) => {
   const runs = [
     doc({ 'host/tcp.throughput': [9, 10, 11], 'host/udp.loss': [0, 0, 0] }),
     doc({ 'host/tcp.throughput': [10, 11, 12], 'host/udp.loss': [0, 0.1, 0] }),
@@ -42,10 +42,13 @@ test('a relative metric whose median is 0 has no relative spread', (t) => {
 test('cells missing from any run are left out; no runs, no rows', (t) => {
   t.deepEqual(runToRunSpread([]), []);
   const rows = runToRunSpread([doc({ 'host/tcp.throughput': [1, 2], 'bridge/tcp.throughput': [3] }), doc({ 'host/tcp.throughput': [1, 2] })]);
-  t.deepEqual(rows.map((r) => r.path), ['host']);
+  t.deepEqual(
+    rows.map((r) => r.path),
+    ['host'],
+  );
 });
 
-test('the table shows the figures and each metric\'s fail tolerance', (t) => {
+test("the table shows the figures and each metric's fail tolerance", (t) => {
   const table = renderSpread(runToRunSpread([doc({ 'host/tcp.throughput': [10] }), doc({ 'host/tcp.throughput': [11] })]));
   t.regex(table, /^path +metric +unit +run medians +range +robust σ +within-run CV +fail tolerance$/m);
   t.regex(table, /^host +TCP throughput +Gbit\/s +10 11 +9\.5% +7\.1% +0\.0% +10%$/m);

@@ -1,22 +1,30 @@
 import test from 'ava';
+import type { BenchExecutor } from '../../src/bench/measure/executor.ts';
 import type { RunValues } from '../../src/bench/measure/extract.ts';
 import type { Fingerprint } from '../../src/bench/measure/fingerprint.ts';
-import { metricsOfProbe, type MetricId } from '../../src/bench/plan/metrics.ts';
+import { type MetricId, metricsOfProbe } from '../../src/bench/plan/metrics.ts';
+import { type Arm, mulberry32, type ScheduleCell } from '../../src/bench/plan/schedule.ts';
+import { BENCH_PROBE_SETTINGS } from '../../src/bench/plan/suite.ts';
+import { baselineFromResults } from '../../src/bench/report/baseline-record.ts';
 import { renderConsole } from '../../src/bench/report/console.ts';
 import { renderHtml } from '../../src/bench/report/html.ts';
 import { renderJson } from '../../src/bench/report/json.ts';
 import { renderMarkdown } from '../../src/bench/report/markdown.ts';
 import type { ResultsDocument } from '../../src/bench/report/results.ts';
-import { comparableBaseline, runBench, type BenchPlan } from '../../src/bench/runner.ts';
-import { mulberry32, type Arm, type ScheduleCell } from '../../src/bench/plan/schedule.ts';
-import { BENCH_PROBE_SETTINGS } from '../../src/bench/plan/suite.ts';
-import { baselineFromResults } from '../../src/bench/report/baseline-record.ts';
-import type { BenchExecutor } from '../../src/bench/measure/executor.ts';
+import { type BenchPlan, comparableBaseline, runBench } from '../../src/bench/runner.ts';
 
 const PATHS = ['loopback', 'host', 'bridge', 'overlay'];
 const TYPICAL: Record<MetricId, number> = {
-  'tcp.throughput': 10, 'tcp.retransmits': 0, 'udp.goodput': 100, 'udp.loss': 0, 'udp.jitter': 0.01,
-  'ping.rtt': 40, 'ping.loss': 0, 'rr.p50': 100, 'rr.p99': 400, 'rr.mean': 110,
+  'tcp.throughput': 10,
+  'tcp.retransmits': 0,
+  'udp.goodput': 100,
+  'udp.loss': 0,
+  'udp.jitter': 0.01,
+  'ping.rtt': 40,
+  'ping.loss': 0,
+  'rr.p50': 100,
+  'rr.p99': 400,
+  'rr.mean': 110,
 };
 const FINGERPRINT: Fingerprint = { kernel: '6.18', cpuCores: 2, iperf3: 'iperf 3.12', backend: 'vxlan', 'mtu.overlay': 1450 };
 
@@ -84,7 +92,10 @@ test('a first run without a baseline: every figure reported, nothing judged (exi
   t.is(doc.runs.length, ROUND * 11);
   t.is(doc.runs.filter((r) => r.warmup).length, ROUND);
   t.true(doc.cells.every((c) => c.verdict === 'INCONCLUSIVE'));
-  t.true(doc.cells.every((c) => c.current.samples.length === (c.path === 'loopback' ? 30 : 10)), 'the canary runs beside the three paths are loopback\'s samples');
+  t.true(
+    doc.cells.every((c) => c.current.samples.length === (c.path === 'loopback' ? 30 : 10)),
+    "the canary runs beside the three paths are loopback's samples",
+  );
   t.is(doc.summary.judged, 0);
   t.is(doc.summary.exitCode, 3);
   t.deepEqual(doc.summary.notes, ['no baseline to compare with (pnpm bench --update-baseline records one)']);
@@ -141,9 +152,15 @@ test('a fresh machine (another kernel build, 40 % slower, bursts of noise): judg
     return metric.endsWith('throughput') || metric.endsWith('goodput') ? 1 / factor : metric.includes('loss') || metric.includes('retransmits') ? 1 : factor;
   };
   const lab = new FakeLab(909, machine, { current: { ...FINGERPRINT, kernel: '6.18.44-fc-v782' } });
-  const doc = await runBench(plan({ mode: 'stored', source: 'b.json', baseline: { ...baseline, fingerprint: { ...FINGERPRINT, kernel: '6.18.44-fc-v595' } } }), lab);
+  const doc = await runBench(
+    plan({ mode: 'stored', source: 'b.json', baseline: { ...baseline, fingerprint: { ...FINGERPRINT, kernel: '6.18.44-fc-v595' } } }),
+    lab,
+  );
   const loopback = doc.cells.filter((c) => c.path === 'loopback');
-  t.true(loopback.every((c) => c.verdict === 'INCONCLUSIVE'), 'the canary measures the machine, which changed');
+  t.true(
+    loopback.every((c) => c.verdict === 'INCONCLUSIVE'),
+    'the canary measures the machine, which changed',
+  );
   t.is(doc.summary.judged, doc.cells.length - loopback.length);
   t.is(doc.summary.counts.FAIL, 0);
   t.is(doc.summary.exitCode, 0);
@@ -151,7 +168,10 @@ test('a fresh machine (another kernel build, 40 % slower, bursts of noise): judg
     t.is(verdictOf(doc, `${path}/rr.p50`), 'PASS', path);
     t.is(verdictOf(doc, `${path}/tcp.throughput`), 'PASS', path);
   }
-  t.deepEqual(doc.baseline?.machineDifferences.map((d) => d.field), ['kernel']);
+  t.deepEqual(
+    doc.baseline?.machineDifferences.map((d) => d.field),
+    ['kernel'],
+  );
   t.deepEqual(doc.baseline?.softwareDifferences, []);
   const note = /the machine differs from the baseline's \(kernel 6\.18\.44-fc-v595 → 6\.18\.44-fc-v782\): compared through the canary ratios only/;
   t.true(doc.summary.notes.some((n) => note.test(n)));
@@ -185,31 +205,48 @@ test('other software or configuration: INCONCLUSIVE naming it, never FAIL even w
 test('fields the run cannot speak for are left out of the environment check', async (t) => {
   const baseline = baselineFromResults(await recordedBaseline());
   const lab = new FakeLab(606, () => 1, { current: { kernel: '6.18', cpuCores: 2, iperf3: 'iperf 3.12' } });
-  const narrow = plan({ mode: 'stored', source: 'b.json', baseline }, { paths: ['host'], probes: ['tcp'], ignoreFields: (b, c) => Object.keys(b).filter((f) => !(f in c)) });
+  const narrow = plan(
+    { mode: 'stored', source: 'b.json', baseline },
+    { paths: ['host'], probes: ['tcp'], ignoreFields: (b, c) => Object.keys(b).filter((f) => !(f in c)) },
+  );
   const doc = await runBench(narrow, lab);
   t.deepEqual(doc.baseline?.differences, []);
   // The canary is measured beside the one path even when --paths does not name it.
-  t.deepEqual(doc.cells.map((c) => c.key), ['host/tcp.throughput', 'host/tcp.retransmits', 'loopback/tcp.throughput', 'loopback/tcp.retransmits']);
+  t.deepEqual(
+    doc.cells.map((c) => c.key),
+    ['host/tcp.throughput', 'host/tcp.retransmits', 'loopback/tcp.throughput', 'loopback/tcp.retransmits'],
+  );
   t.is(doc.summary.judged, 4);
   const comparable = comparableBaseline(baseline, narrow, { kernel: '6.18', cpuCores: 2, iperf3: 'iperf 3.12' });
-  t.deepEqual(comparable.samples.map((s) => `${s.path}/${s.metric}`).sort(), ['host/tcp.retransmits', 'host/tcp.throughput', 'loopback/tcp.retransmits', 'loopback/tcp.throughput']);
+  t.deepEqual(comparable.samples.map((s) => `${s.path}/${s.metric}`).sort(), [
+    'host/tcp.retransmits',
+    'host/tcp.throughput',
+    'loopback/tcp.retransmits',
+    'loopback/tcp.throughput',
+  ]);
   t.deepEqual(Object.keys(comparable.fingerprint).sort(), ['cpuCores', 'iperf3', 'kernel']);
 });
 
-test('A/B over two backends: blocks with one reconfiguration per round; B\'s regression caught; controls PASS', async (t) => {
+test("A/B over two backends: blocks with one reconfiguration per round; B's regression caught; controls PASS", async (t) => {
   const lab = new FakeLab(707, (cell, metric) => (cell.arm === 'B' ? halveOverlayThroughput(cell, metric) : 1), {
     current: { ...FINGERPRINT, backend: 'udp', 'mtu.overlay': 1472 },
     A: FINGERPRINT,
   });
-  const ab = plan({ mode: 'ab', labels: { A: 'vxlan', B: 'udp' } }, {
-    requirementOf: (path, arm) => (path === 'overlay' ? (arm === 'A' ? 'vxlan' : 'udp') : null),
-    initialRequirement: 'vxlan',
-  });
+  const ab = plan(
+    { mode: 'ab', labels: { A: 'vxlan', B: 'udp' } },
+    {
+      requirementOf: (path, arm) => (path === 'overlay' ? (arm === 'A' ? 'vxlan' : 'udp') : null),
+      initialRequirement: 'vxlan',
+    },
+  );
   const doc = await runBench(ab, lab);
   t.is(doc.mode, 'ab');
   t.is(verdictOf(doc, 'overlay/tcp.throughput'), 'FAIL');
   t.is(verdictOf(doc, 'host/tcp.throughput'), 'PASS');
-  t.deepEqual(doc.variants?.differences.map((d) => d.field), ['backend', 'mtu.overlay']);
+  t.deepEqual(
+    doc.variants?.differences.map((d) => d.field),
+    ['backend', 'mtu.overlay'],
+  );
   // 11 rounds with one switch each, then the confirmation's 11 rounds.
   t.true(lab.prepared.length <= 11 + 11 + 1, `${lab.prepared.length} reconfigurations`);
   t.is(doc.summary.exitCode, 1);
@@ -218,7 +255,12 @@ test('A/B over two backends: blocks with one reconfiguration per round; B\'s reg
 
 test('a failed run is recorded with its error and leaves its cell one sample short', async (t) => {
   const baseline = baselineFromResults(await recordedBaseline());
-  const lab = new FakeLab(808, () => 1, { current: FINGERPRINT }, (cell, call) => cell.path === 'host' && cell.probe === 'udp' && call > 150 && call < 210);
+  const lab = new FakeLab(
+    808,
+    () => 1,
+    { current: FINGERPRINT },
+    (cell, call) => cell.path === 'host' && cell.probe === 'udp' && call > 150 && call < 210,
+  );
   const doc = await runBench(plan({ mode: 'stored', source: 'b.json', baseline }), lab);
   const failed = doc.runs.filter((r) => r.error !== null);
   t.true(failed.length >= 1);

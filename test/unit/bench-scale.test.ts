@@ -1,6 +1,6 @@
 import test from 'ava';
-import { linearFit } from '../../src/bench/judge/stats.ts';
 import { parseMemUsage } from '../../bench/lib/host-memory.ts';
+import { linearFit } from '../../src/bench/judge/stats.ts';
 
 test('linearFit: the least-squares line through (N, cost) points', (t) => {
   t.deepEqual(linearFit([2, 4, 8, 16], [5, 7, 11, 19]), { slope: 1, intercept: 3 });

@@ -58,7 +58,10 @@ test('mulberry32 is deterministic, in [0, 1), and roughly uniform', (t) => {
   t.true(xs.every((x) => x >= 0 && x < 1));
   const buckets = [0, 0, 0, 0];
   for (const x of xs) buckets[Math.floor(x * 4)]! += 1;
-  t.true(buckets.every((n) => n > 2300 && n < 2700), JSON.stringify(buckets));
+  t.true(
+    buckets.every((n) => n > 2300 && n < 2700),
+    JSON.stringify(buckets),
+  );
 });
 
 test('bad run counts are refused', (t) => {
@@ -82,7 +85,10 @@ test('confirmation re-run: each flagged path × probe once, both arms in A/B mod
 test('with a canary: every path cell of a round runs right beside the canary of its probe, on a random side', (t) => {
   const schedule = buildSchedule({ cells, runs: 10, seed: 42, canary: 'loopback' });
   t.is(schedule.length, 3 * 4 * 2 * 11, 'host, bridge, overlay × 4 probes, each paired, × 11 rounds');
-  t.false(schedule.some((s) => s.path === 'loopback' && s.canaryOf === null), "the canary's own cells are its paired runs");
+  t.false(
+    schedule.some((s) => s.path === 'loopback' && s.canaryOf === null),
+    "the canary's own cells are its paired runs",
+  );
   const sides = { before: 0, after: 0 };
   schedule.forEach((run, i) => {
     if (run.canaryOf === null) return;
@@ -104,5 +110,8 @@ test('with a canary: every path cell of a round runs right beside the canary of 
 
 test('with a canary and only the canary path: its cells run alone', (t) => {
   const schedule = buildSchedule({ cells: suiteCells(['loopback'], ['tcp']), runs: 3, seed: 1, canary: 'loopback' });
-  t.deepEqual(schedule.map((s) => `${s.path}:${s.canaryOf}`), Array(4).fill('loopback:null'));
+  t.deepEqual(
+    schedule.map((s) => `${s.path}:${s.canaryOf}`),
+    Array(4).fill('loopback:null'),
+  );
 });

@@ -1,7 +1,16 @@
 import test from 'ava';
+import { containerName, corePlan, slotOf } from '../../src/bench/measure/paths.ts';
+import {
+  BENCH_PROBE_SETTINGS,
+  backendsNeeded,
+  overlayNeeds,
+  parseVariant,
+  parseVariants,
+  pathKind,
+  planSuite,
+  probeSettingsProblems,
+} from '../../src/bench/plan/suite.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { BENCH_PROBE_SETTINGS, backendsNeeded, overlayNeeds, parseVariant, parseVariants, pathKind, planSuite, probeSettingsProblems } from '../../src/bench/plan/suite.ts';
-import { corePlan, slotOf, containerName } from '../../src/bench/measure/paths.ts';
 
 test('default suite: the four paths, the four probes, the overlay over vxlan', (t) => {
   const plan = planSuite({});

@@ -1,7 +1,7 @@
 import test from 'ava';
-import { metricsOfProbe, resolveMetrics } from '../../src/bench/plan/metrics.ts';
-import { decide, overallVerdict, type CellSamples, type DecisionInput, type Verdict } from '../../src/bench/judge/verdict.ts';
 import { robustCv } from '../../src/bench/judge/stats.ts';
+import { type CellSamples, type DecisionInput, decide, overallVerdict, type Verdict } from '../../src/bench/judge/verdict.ts';
+import { metricsOfProbe, resolveMetrics } from '../../src/bench/plan/metrics.ts';
 
 /** n evenly spaced distinct values around `center` (median = center, robust CV ≈ 3.7·step). */
 function series(center: number, step = 0.01, n = 10): number[] {
@@ -13,7 +13,12 @@ function cell(path: string, metric: CellSamples['metric'], baseline: number[], c
 }
 
 /** A cell whose runs each have the canary's value of the same round beside them. */
-function paired(path: string, metric: CellSamples['metric'], baseline: { path: number[]; canary: number[] }, current: { path: number[]; canary: number[] }): CellSamples {
+function paired(
+  path: string,
+  metric: CellSamples['metric'],
+  baseline: { path: number[]; canary: number[] },
+  current: { path: number[]; canary: number[] },
+): CellSamples {
   return { path, metric, baseline: baseline.path, current: current.path, baselineCanary: baseline.canary, currentCanary: current.canary };
 }
 
@@ -35,13 +40,13 @@ function unchangedNight(values: number[], jitter = [1.03, 0.98, 1.01, 0.97, 1.02
 
 const steady = [cell('host', 'ping.rtt', series(80), series(80.4)), cell('bridge', 'ping.rtt', series(45), series(44.8))];
 
-test('the issue\'s ten-round ping run: judged on the per-round ratio to the canary, an unchanged night PASSes despite the burst rounds', (t) => {
+test("the issue's ten-round ping run: judged on the per-round ratio to the canary, an unchanged night PASSes despite the burst rounds", (t) => {
   const canaryTonight = unchangedNight(ISSUE_ROUNDS.loopback, Array(10).fill(1));
   const cells = (['host', 'overlay'] as const).map((path) =>
     paired(path, 'ping.rtt', { path: ISSUE_ROUNDS[path], canary: ISSUE_ROUNDS.loopback }, { path: unchangedNight(ISSUE_ROUNDS[path]), canary: canaryTonight }),
   );
   const ratios = ISSUE_ROUNDS.overlay.map((v, i) => v / (ISSUE_ROUNDS.loopback[i] as number));
-  t.true(Math.min(...ratios) >= 3.6 && Math.max(...ratios) <= 4.9, 'the issue\'s figure: the ratio stays between 3.7 and 4.9');
+  t.true(Math.min(...ratios) >= 3.6 && Math.max(...ratios) <= 4.9, "the issue's figure: the ratio stays between 3.7 and 4.9");
 
   const d = decide({ mode: 'stored', canary: 'loopback', cells: [...cells, cell('loopback', 'ping.rtt', ISSUE_ROUNDS.loopback, canaryTonight)] });
   const [host, overlay, loopback] = d.cells;
@@ -79,7 +84,10 @@ test('a +146 % median shift is never PASS, even when the runs cannot show it bey
   t.true((c?.stats?.pWorse ?? 0) > 0.01, 'and the test alone cannot show it');
   t.not(c?.verdict, 'PASS');
   t.is(c?.verdict, 'INCONCLUSIVE');
-  t.regex(c?.reason ?? '', /the median moved beyond the \+15% fail tolerance, but not clearly beyond the noise \(p 0\.\d+ > 0\.01, quartiles overlap\): re-run$/);
+  t.regex(
+    c?.reason ?? '',
+    /the median moved beyond the \+15% fail tolerance, but not clearly beyond the noise \(p 0\.\d+ > 0\.01, quartiles overlap\): re-run$/,
+  );
 });
 
 test('a shift that also makes the runs noisier still FAILs (overlay request-response p50 73.9 → 150 µs, robust CV 28 %)', (t) => {
@@ -94,7 +102,7 @@ test('a shift that also makes the runs noisier still FAILs (overlay request-resp
   t.is(final.cells[0]?.verdict, 'FAIL');
 });
 
-test('a noisy night judged by the baseline\'s spread: a shift clear of the baseline\'s quartiles counts even when the test does not', (t) => {
+test("a noisy night judged by the baseline's spread: a shift clear of the baseline's quartiles counts even when the test does not", (t) => {
   // Six runs a side, with one of tonight's runs at the baseline's level: p > 0.01, but the quartiles are far apart.
   const d = decide({ mode: 'stored', cells: [cell('host', 'rr.p50', [70, 71, 72, 73, 74, 75], [72, 130, 140, 150, 160, 170])] });
   t.true((d.cells[0]?.stats?.pWorse ?? 0) > 0.01);
@@ -118,7 +126,10 @@ test('fewer TCP retransmits because the throughput fell are not an improvement',
   });
   t.is(d.cells[1]?.verdict, 'PASS');
   t.regex(d.cells[1]?.reason ?? '', /lower because TCP throughput got worse, not an improvement$/);
-  const alone = decide({ mode: 'ab', cells: [cell('overlay', 'tcp.throughput', series(9), series(9.01)), cell('overlay', 'tcp.retransmits', series(40, 0.05), series(5, 0.05))] });
+  const alone = decide({
+    mode: 'ab',
+    cells: [cell('overlay', 'tcp.throughput', series(9), series(9.01)), cell('overlay', 'tcp.retransmits', series(40, 0.05), series(5, 0.05))],
+  });
   t.is(alone.cells[1]?.verdict, 'IMPROVED');
 });
 
@@ -129,7 +140,10 @@ test('A/B: a −15% throughput drop is flagged, WARN until a confirmation re-run
   t.is(overlay?.verdict, 'WARN');
   t.true(overlay?.flagged);
   t.deepEqual(first.needsConfirmation, ['overlay/tcp.throughput']);
-  t.regex(overlay?.reason ?? '', /^median 9 → 7\.65 Gbit\/s \(-15%, CI -17\.4% … -12\.5%, p 5\.4e-6\); beyond the -5% warning tolerance; FAIL conditions met, awaiting a confirmation re-run$/);
+  t.regex(
+    overlay?.reason ?? '',
+    /^median 9 → 7\.65 Gbit\/s \(-15%, CI -17\.4% … -12\.5%, p 5\.4e-6\); beyond the -5% warning tolerance; FAIL conditions met, awaiting a confirmation re-run$/,
+  );
   t.deepEqual(overlay?.confirmationState, {
     stage: 'awaiting',
     firstPassReason: 'median 9 → 7.65 Gbit/s (-15%, CI -17.4% … -12.5%, p 5.4e-6); beyond the -5% warning tolerance',
@@ -168,19 +182,42 @@ test('a flagged cell without re-run samples never FAILs', (t) => {
   t.is(final.cells[0]?.verdict, 'WARN');
   t.regex(final.cells[0]?.reason ?? '', /no confirmation re-run was made$/);
   t.is(final.cells[0]?.confirmationState?.stage, 'not-re-run');
-  t.false(final.cells[0]?.reason.includes('awaiting'), 'the first pass\'s note is gone');
+  t.false(final.cells[0]?.reason.includes('awaiting'), "the first pass's note is gone");
 });
 
 test('verdict table: effect, significance, floors and gates', (t) => {
   const cases: { name: string; c: CellSamples; verdict: Verdict; reason: RegExp; flagged?: boolean }[] = [
     { name: 'within the warning tolerance', c: cell('host', 'tcp.throughput', series(12.8), series(12.4)), verdict: 'PASS', reason: /within tolerance$/ },
     // A gated relative metric acts from its warn tolerance on: a regression of the fail tolerance itself must be caught.
-    { name: 'between warn and fail', c: cell('host', 'tcp.throughput', series(12.8), series(11.9)), verdict: 'WARN', reason: /\(-7%.*beyond the -5% warning tolerance; FAIL conditions met/, flagged: true },
-    { name: 'latency +20%', c: cell('host', 'rr.p50', series(70), series(84)), verdict: 'WARN', reason: /\+20%.*beyond the \+7\.5% warning tolerance; FAIL conditions met/, flagged: true },
+    {
+      name: 'between warn and fail',
+      c: cell('host', 'tcp.throughput', series(12.8), series(11.9)),
+      verdict: 'WARN',
+      reason: /\(-7%.*beyond the -5% warning tolerance; FAIL conditions met/,
+      flagged: true,
+    },
+    {
+      name: 'latency +20%',
+      c: cell('host', 'rr.p50', series(70), series(84)),
+      verdict: 'WARN',
+      reason: /\+20%.*beyond the \+7\.5% warning tolerance; FAIL conditions met/,
+      flagged: true,
+    },
     { name: 'latency +20% but under the 2 µs floor', c: cell('loopback', 'rr.p50', series(5), series(6)), verdict: 'PASS', reason: /within tolerance$/ },
-    { name: 'improvement', c: cell('bridge', 'ping.rtt', series(45), series(36)), verdict: 'IMPROVED', reason: /-20%.*significant improvement, consider re-baselining$/ },
+    {
+      name: 'improvement',
+      c: cell('bridge', 'ping.rtt', series(45), series(36)),
+      verdict: 'IMPROVED',
+      reason: /-20%.*significant improvement, consider re-baselining$/,
+    },
     { name: 'warn-only jitter', c: cell('overlay', 'udp.jitter', series(0.02), series(0.05)), verdict: 'WARN', reason: /\(warn-only metric\)$/ },
-    { name: 'loss 0 → ~2 %', c: cell('overlay', 'udp.loss', Array(10).fill(0), series(2)), verdict: 'WARN', reason: /median 0 → 2 % \(\+2 pp.*beyond the \+1 pp fail tolerance/, flagged: true },
+    {
+      name: 'loss 0 → ~2 %',
+      c: cell('overlay', 'udp.loss', Array(10).fill(0), series(2)),
+      verdict: 'WARN',
+      reason: /median 0 → 2 % \(\+2 pp.*beyond the \+1 pp fail tolerance/,
+      flagged: true,
+    },
     { name: 'loss 1.0 → 1.5 % (not doubled)', c: cell('overlay', 'udp.loss', series(1), series(1.5)), verdict: 'PASS', reason: /within tolerance$/ },
   ];
   for (const k of cases) {
@@ -231,7 +268,12 @@ test('another kernel build: the paths are judged through the canary ratios, the 
   const slower = (values: number[]) => values.map((v) => Number((v * 1.4).toFixed(3)));
   const canaryTonight = slower(unchangedNight(ISSUE_ROUNDS.loopback, Array(10).fill(1)));
   const cells = [
-    paired('overlay', 'ping.rtt', { path: ISSUE_ROUNDS.overlay, canary: ISSUE_ROUNDS.loopback }, { path: slower(unchangedNight(ISSUE_ROUNDS.overlay)), canary: canaryTonight }),
+    paired(
+      'overlay',
+      'ping.rtt',
+      { path: ISSUE_ROUNDS.overlay, canary: ISSUE_ROUNDS.loopback },
+      { path: slower(unchangedNight(ISSUE_ROUNDS.overlay)), canary: canaryTonight },
+    ),
     cell('loopback', 'ping.rtt', ISSUE_ROUNDS.loopback, canaryTonight),
     cell('overlay', 'ping.loss', Array(10).fill(0), Array(10).fill(0)),
     cell('host', 'rr.p50', series(70), series(98)),
@@ -242,7 +284,10 @@ test('another kernel build: the paths are judged through the canary ratios, the 
   t.is(overlay?.stats?.basis, 'canary-ratio');
   t.is(loss?.verdict, 'PASS', 'an absolute metric (loss) is still compared');
   t.is(loopback?.verdict, 'INCONCLUSIVE');
-  t.is(loopback?.reason, 'loopback is the canary: it measures the machine itself, and the machine differs from the baseline\'s (kernel 6.18.44-fc-v595 → 6.18.44-fc-v782)');
+  t.is(
+    loopback?.reason,
+    "loopback is the canary: it measures the machine itself, and the machine differs from the baseline's (kernel 6.18.44-fc-v595 → 6.18.44-fc-v782)",
+  );
   t.is(unpaired?.verdict, 'INCONCLUSIVE');
   t.regex(unpaired?.reason ?? '', /and no canary was measured beside this path to normalise with$/);
 });

@@ -4,17 +4,18 @@
  * outside the lab. Runs the real server on loopback with a lab inventory that has no reachable
  * hosts (nothing here needs one).
  */
-import test from 'ava';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import test from 'ava';
 import { WebSocket } from 'ws';
 import { admit, hostHeaders, isLoopback, newToken } from '../../src/course/serve/access.ts';
-import { renderPage } from '../../src/course/serve/page.ts';
 import { createDesk } from '../../src/course/serve/desk.ts';
 import { labConnection } from '../../src/course/serve/lab-connection.ts';
-import { startServer, type Seat } from '../../src/course/serve/server.ts';
+import { renderPage } from '../../src/course/serve/page.ts';
+import { type Seat, startServer } from '../../src/course/serve/server.ts';
 import { parseTerminalMessage } from '../../src/course/serve/terminal.ts';
 import type { Inventory } from '../../src/inventory.ts';
 import { LOCAL_HOST_OFFERS } from '../../src/providers/local/provider.ts';
@@ -50,9 +51,21 @@ test('admit: token, Host header and WebSocket Origin', (t) => {
   t.true(ok.ok);
   t.deepEqual(admit({ url: '/', host: '127.0.0.1:8000', upgrade: false }, token, hosts), { ok: false, status: 401, reason: 'no token' });
   t.deepEqual(admit({ url: `/?token=${token}x`, host: '127.0.0.1:8000', upgrade: false }, token, hosts), { ok: false, status: 401, reason: 'wrong token' });
-  t.deepEqual(admit({ url: `/?token=${token}`, host: 'evil.example:8000', upgrade: false }, token, hosts), { ok: false, status: 403, reason: 'unexpected Host header' });
-  t.deepEqual(admit({ url: `/ws?token=${token}`, host: 'localhost:8000', upgrade: true }, token, hosts), { ok: false, status: 403, reason: 'WebSocket without Origin' });
-  t.deepEqual(admit({ url: `/ws?token=${token}`, host: 'localhost:8000', origin: 'http://evil.example', upgrade: true }, token, hosts), { ok: false, status: 403, reason: 'WebSocket from another origin' });
+  t.deepEqual(admit({ url: `/?token=${token}`, host: 'evil.example:8000', upgrade: false }, token, hosts), {
+    ok: false,
+    status: 403,
+    reason: 'unexpected Host header',
+  });
+  t.deepEqual(admit({ url: `/ws?token=${token}`, host: 'localhost:8000', upgrade: true }, token, hosts), {
+    ok: false,
+    status: 403,
+    reason: 'WebSocket without Origin',
+  });
+  t.deepEqual(admit({ url: `/ws?token=${token}`, host: 'localhost:8000', origin: 'http://evil.example', upgrade: true }, token, hosts), {
+    ok: false,
+    status: 403,
+    reason: 'WebSocket from another origin',
+  });
   t.true(admit({ url: `/ws?token=${token}`, host: 'localhost:8000', origin: 'http://localhost:8000', upgrade: true }, token, hosts).ok);
   t.true(isLoopback('127.0.0.1') && isLoopback('::1') && !isLoopback('0.0.0.0') && !isLoopback('192.168.1.5'));
 });
@@ -147,7 +160,7 @@ test('a port in use is one clear error', async (t) => {
   }
 });
 
-test('a class: a student token opens only that student\'s lab; the teacher\'s watches and opens no shell', async (t) => {
+test("a class: a student token opens only that student's lab; the teacher's watches and opens no shell", async (t) => {
   const [alice, bob, teacher] = [newToken(), newToken(), newToken()];
   const desks = { alice: deskFor('alice', 'unit-alice'), bob: deskFor('bob', 'unit-bob') };
   const feed = {
@@ -174,7 +187,15 @@ test('a class: a student token opens only that student\'s lab; the teacher\'s wa
     t.deepEqual(await get(p, `/?token=${bob}`), { status: 200, body: 'page of bob on unit-bob' });
     t.deepEqual(await get(p, `/?token=${teacher}`), { status: 200, body: 'dashboard' });
     // Bob's token on anything of Alice's: refused, whichever way it is asked.
-    for (const path of [`/?student=alice&token=${bob}`, `/api/topology?student=alice&token=${bob}`, `/api/course?student=alice&token=${bob}`, `/api/recordings?student=alice&token=${bob}`, `/api/student/alice/topology?token=${bob}`, `/api/student/alice/recordings?token=${bob}`, `/api/class?token=${bob}`]) {
+    for (const path of [
+      `/?student=alice&token=${bob}`,
+      `/api/topology?student=alice&token=${bob}`,
+      `/api/course?student=alice&token=${bob}`,
+      `/api/recordings?student=alice&token=${bob}`,
+      `/api/student/alice/topology?token=${bob}`,
+      `/api/student/alice/recordings?token=${bob}`,
+      `/api/class?token=${bob}`,
+    ]) {
       const r = await get(p, path);
       t.is(r.status, 403, path);
       t.false(r.body.includes('unit-alice'), `${path}: nothing of alice's lab in the refusal`);

@@ -1,12 +1,12 @@
-import test from 'ava';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import test from 'ava';
 import { findExercise, listExercises, stepOf } from '../../src/course/exercises.ts';
 import { assertNotSolving, readProgress, solvingNow, withSolvingLock, writeProgress } from '../../src/course/progress.ts';
 import { renderCheck, renderExerciseList, renderStatus, renderTask } from '../../src/course/render.ts';
-import { flannelControl, flannelDebName, packagesStanza, PACKAGED_SYSCONFIG } from '../../src/flannel/package.ts';
+import { flannelControl, flannelDebName, PACKAGED_SYSCONFIG, packagesStanza } from '../../src/flannel/package.ts';
 import { parseEnvironmentFile } from '../../src/flannel/sysconfig.ts';
 import { addressIn } from '../../src/net/ipv4.ts';
 import { HOST_IMAGE_FILES } from '../../src/providers/local/host-image/files.ts';
@@ -15,7 +15,10 @@ import { renderTable } from '../../src/text-table.ts';
 
 test('every chapter of the document 1–4 is an exercise whose steps carry the document heading, a summary, a host and a hint', async (t) => {
   const exercises = await listExercises();
-  t.deepEqual(exercises.map((e) => e.name), ['bridge-basics', 'icc', 'link', 'network-modes', 'daemon-config', 'custom-network', 'connect-networks', 'flannel-two-host']);
+  t.deepEqual(
+    exercises.map((e) => e.name),
+    ['bridge-basics', 'icc', 'link', 'network-modes', 'daemon-config', 'custom-network', 'connect-networks', 'flannel-two-host'],
+  );
   for (const e of exercises) {
     for (const s of e.steps) {
       t.regex(s.doc.heading, /[\u4e00-\u9fff]/, `${e.name} step ${s.index}: a Chinese heading`);
@@ -24,7 +27,10 @@ test('every chapter of the document 1–4 is an exercise whose steps carry the d
     }
   }
   const flannel = await findExercise('flannel-two-host');
-  t.deepEqual(flannel.steps.map((s) => s.on), ['A', 'A', 'A', 'B', 'A+B', 'A+B', 'A+B']);
+  t.deepEqual(
+    flannel.steps.map((s) => s.on),
+    ['A', 'A', 'A', 'B', 'A+B', 'A+B', 'A+B'],
+  );
 });
 
 test('unknown exercises, scenarios that are not exercises and bad steps are one clear error each', async (t) => {
@@ -43,10 +49,15 @@ test('progress is kept with the lab; the solving lock stops a check and is relea
     t.is(readProgress('lab1', env), undefined);
     writeProgress({ lab: 'lab1', exercise: 'icc', step: 2, startedAt: 1, started: 'now', steps: { 1: { passed: true, checkedAt: 'then', failed: [] } } }, env);
     t.is(readProgress('lab1', env)?.step, 2);
-    await withSolvingLock('lab1', 'course solve icc --step 2', async () => {
-      t.is(solvingNow('lab1', env)?.pid, process.pid);
-      t.throws(() => assertNotSolving('lab1', env), { message: /lab "lab1" is being changed right now \(pid \d+: course solve icc --step 2\)/ });
-    }, env);
+    await withSolvingLock(
+      'lab1',
+      'course solve icc --step 2',
+      async () => {
+        t.is(solvingNow('lab1', env)?.pid, process.pid);
+        t.throws(() => assertNotSolving('lab1', env), { message: /lab "lab1" is being changed right now \(pid \d+: course solve icc --step 2\)/ });
+      },
+      env,
+    );
     t.is(solvingNow('lab1', env), undefined);
     // A lock left by a process that is gone does not block.
     writeFileSync(join(home, 'labs', 'lab1', 'course', 'solving.lock'), '999999999 course start icc\n');
@@ -63,18 +74,37 @@ test('renderers: the exercise list, a task with the document text, a check with 
   t.true(task.includes('1.2 容器间的通信'));
   t.true(task.includes('  │ docker run -itd --name centos01 centos:7.9'));
   t.true(task.includes('Work on: pnpm lab shell hostB'));
-  const check = renderCheck({ exercise: 'icc', step: 2, title: 't', passed: false, checks: [
-    { label: 'daemon.json icc', ok: false, expected: 'false', actual: 'true', hint: 'add "icc": false' },
-    { label: 'ok one', ok: true },
-  ] });
+  const check = renderCheck({
+    exercise: 'icc',
+    step: 2,
+    title: 't',
+    passed: false,
+    checks: [
+      { label: 'daemon.json icc', ok: false, expected: 'false', actual: 'true', hint: 'add "icc": false' },
+      { label: 'ok one', ok: true },
+    ],
+  });
   t.is(check, 'icc — step 2: t\n  ✗ daemon.json icc (expected false, got true)\n      hint: add "icc": false\n  ✓ ok one\n  ⇒ step 2 is not done yet\n');
-  const status = renderStatus(icc, { lab: 'l', exercise: 'icc', step: 2, startedAt: 1, started: 'x', steps: { 1: { passed: true, checkedAt: 'T', failed: [] } } });
+  const status = renderStatus(icc, {
+    lab: 'l',
+    exercise: 'icc',
+    step: 2,
+    startedAt: 1,
+    started: 'x',
+    steps: { 1: { passed: true, checkedAt: 'T', failed: [] } },
+  });
   t.regex(status, /→ 2/);
   t.regex(status, /passed T/);
 });
 
 test('renderTable pads columns; addressIn takes addresses and blocks with or without host bits', (t) => {
-  t.is(renderTable([['A', 'BB'], ['ccc', 'd']]), 'A    BB\nccc  d\n');
+  t.is(
+    renderTable([
+      ['A', 'BB'],
+      ['ccc', 'd'],
+    ]),
+    'A    BB\nccc  d\n',
+  );
   t.true(addressIn('172.20.9.7', '172.20.9.1/24'));
   t.true(addressIn('10.0.0.3/24', '10.0.0.0/24'));
   t.false(addressIn('10.0.1.3', '10.0.0.1/24'));
@@ -116,10 +146,21 @@ test('the yum stand-in says what it is, maps etcd and flannel, and refuses unkno
 test('the hosts a step works on, and the shell commands the task names', async (t) => {
   const { hostsOf, shellCommands } = await import('../../src/course/course.ts');
   const host = (name: string, os: string) => ({ name, info: { os } });
-  const lab = (name: string) => ({ inventory: { lab: name }, hosts: [host('hostA', 'rocky-8.10'), host('hostB', 'ubuntu-24.04')] }) as unknown as import('../../src/lab.ts').Lab;
-  t.deepEqual(hostsOf(lab('x'), 'document').map((h) => h.name), ['hostB'], "the single-host chapters run on the document's Ubuntu host");
-  t.deepEqual(hostsOf(lab('x'), 'A').map((h) => h.name), ['hostA']);
-  t.deepEqual(hostsOf(lab('x'), 'A+B').map((h) => h.name), ['hostA', 'hostB']);
+  const lab = (name: string) =>
+    ({ inventory: { lab: name }, hosts: [host('hostA', 'rocky-8.10'), host('hostB', 'ubuntu-24.04')] }) as unknown as import('../../src/lab.ts').Lab;
+  t.deepEqual(
+    hostsOf(lab('x'), 'document').map((h) => h.name),
+    ['hostB'],
+    "the single-host chapters run on the document's Ubuntu host",
+  );
+  t.deepEqual(
+    hostsOf(lab('x'), 'A').map((h) => h.name),
+    ['hostA'],
+  );
+  t.deepEqual(
+    hostsOf(lab('x'), 'A+B').map((h) => h.name),
+    ['hostA', 'hostB'],
+  );
   t.deepEqual(shellCommands(lab('labbench'), 'B'), ['pnpm lab shell hostB']);
   t.deepEqual(shellCommands(lab('alice'), 'A+B'), ['pnpm lab shell hostA --name alice', 'pnpm lab shell hostB --name alice']);
 });

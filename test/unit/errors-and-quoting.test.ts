@@ -25,7 +25,15 @@ test('a command error names the host, the command, the exit code and the stderr 
   t.regex(err.message, /^command on hostA exited with code 1: systemctl start etcd/);
   t.true(err.message.includes('line 20'));
   t.false(err.message.includes('line 8\n'), 'only the tail of stderr');
-  const killed = new CommandError({ host: 'hostB', command: 'sleep 99', exitCode: null, signal: 'timeout after 1000ms', stdout: '', stderr: '', durationMs: 1000 });
+  const killed = new CommandError({
+    host: 'hostB',
+    command: 'sleep 99',
+    exitCode: null,
+    signal: 'timeout after 1000ms',
+    stdout: '',
+    stderr: '',
+    durationMs: 1000,
+  });
   t.is(killed.message, 'command on hostB was killed (timeout after 1000ms): sleep 99');
 });
 

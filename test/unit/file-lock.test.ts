@@ -1,9 +1,10 @@
 /** The flock(2)-based lock between labbench commands, with real processes (util-linux flock). */
-import test from 'ava';
+
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import test from 'ava';
 import { acquireFileLock, isLocked, setCommandDescription } from '../../src/machine/file-lock.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labbench-lock-'));
@@ -16,7 +17,11 @@ setCommandDescription(${JSON.stringify(command)});
 await acquireFileLock(${JSON.stringify(lockPath)}, { wait: true });
 console.log('held');
 setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
   return new Promise((resolve) => {
     child.stdout!.once('data', () =>
       resolve({

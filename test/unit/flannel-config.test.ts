@@ -35,13 +35,25 @@ test('Backend omitted means udp on port 8285 (flannel code, not its docs)', (t) 
 
 test('vxlan defaults: VNI 1, kernel port 8472, no learning', (t) => {
   t.deepEqual(summary('{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan"}}').backend, {
-    type: 'vxlan', vni: 1, port: 8472, learning: false, gbp: false, directRouting: false, mtu: 0,
+    type: 'vxlan',
+    vni: 1,
+    port: 8472,
+    learning: false,
+    gbp: false,
+    directRouting: false,
+    mtu: 0,
   });
 });
 
 test('vxlan options are read case-insensitively', (t) => {
   t.deepEqual(summary('{"Network":"10.5.0.0/16","backend":{"type":"vxlan","vni":4,"port":4789,"directrouting":true,"MTU":9000}}').backend, {
-    type: 'vxlan', vni: 4, port: 4789, learning: false, gbp: false, directRouting: true, mtu: 9000,
+    type: 'vxlan',
+    vni: 4,
+    port: 4789,
+    learning: false,
+    gbp: false,
+    directRouting: true,
+    mtu: 9000,
   });
 });
 
@@ -82,6 +94,10 @@ test('FLANNEL_MTU per backend on a 1500-byte interface: udp 1472, vxlan 1450 (or
   t.is(mtu('{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan"}}'), 1450);
   t.is(mtu('{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","MTU":9000}}'), 8950);
   t.is(mtu('{"Network":"10.5.0.0/16","Backend":{"Type":"host-gw"}}'), 1500);
-  const names = ['{"Network":"10.5.0.0/16"}', '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","VNI":7}}', '{"Network":"10.5.0.0/16","Backend":{"Type":"host-gw"}}'].map((j) => backendDeviceName(parseNetworkConfig(j).backend));
+  const names = [
+    '{"Network":"10.5.0.0/16"}',
+    '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","VNI":7}}',
+    '{"Network":"10.5.0.0/16","Backend":{"Type":"host-gw"}}',
+  ].map((j) => backendDeviceName(parseNetworkConfig(j).backend));
   t.deepEqual(names, ['flannel0', 'flannel.7', undefined]);
 });

@@ -1,8 +1,8 @@
-import test from 'ava';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import test from 'ava';
 import { relayRoutesMessage } from '../../src/flannel/agent/udp-relay.ts';
-import { EtcdError, EtcdHttp, describeFetchFailure } from '../../src/flannel/etcd/http.ts';
+import { describeFetchFailure, EtcdError, EtcdHttp } from '../../src/flannel/etcd/http.ts';
 import { decideEtcdApi } from '../../src/flannel/etcd/select.ts';
 import { classifyV2Response, leasesFromV2Dir, V2_DISABLED } from '../../src/flannel/etcd/v2.ts';
 import { b64, leasesFromV3Kvs, prefixRangeEnd, watchMessageEndsWait } from '../../src/flannel/etcd/v3.ts';
@@ -44,8 +44,18 @@ test('neither: a diagnosis of what each API said, and how to create the config',
 // ---- v2 and v3 answers (captured from etcd 3.4.23) ----
 
 test('v2 answers: node, etcd error, and the plain 404 of a disabled v2 API', (t) => {
-  t.deepEqual(classifyV2Response(404, '{"errorCode":100,"message":"Key not found","cause":"/atomic.io/network/subnets","index":4}\n', '4'), { kind: 'error', code: 100, message: 'Key not found', index: '4' });
-  t.deepEqual(classifyV2Response(412, '{"errorCode":105,"message":"Key already exists","cause":"/k","index":9}', '9'), { kind: 'error', code: 105, message: 'Key already exists', index: '9' });
+  t.deepEqual(classifyV2Response(404, '{"errorCode":100,"message":"Key not found","cause":"/atomic.io/network/subnets","index":4}\n', '4'), {
+    kind: 'error',
+    code: 100,
+    message: 'Key not found',
+    index: '4',
+  });
+  t.deepEqual(classifyV2Response(412, '{"errorCode":105,"message":"Key already exists","cause":"/k","index":9}', '9'), {
+    kind: 'error',
+    code: 105,
+    message: 'Key already exists',
+    index: '9',
+  });
   t.deepEqual(classifyV2Response(404, '404 page not found\n', null), { kind: 'not-v2', status: 404, body: '404 page not found\n' });
   t.like(classifyV2Response(200, '{"action":"get","node":{"key":"/k","value":"v"}}', '12'), { kind: 'node', index: '12' });
 });
@@ -61,7 +71,13 @@ test('v2 directory listing → leases; no TTL means reservation; non-lease keys 
       { key: '/atomic.io/network/subnets/dir', dir: true },
     ],
   });
-  t.deepEqual(leases.map((l) => [formatCidr(l.subnet), l.reservation]), [['172.20.24.0/24', false], ['172.20.30.0/24', true]]);
+  t.deepEqual(
+    leases.map((l) => [formatCidr(l.subnet), l.reservation]),
+    [
+      ['172.20.24.0/24', false],
+      ['172.20.30.0/24', true],
+    ],
+  );
 });
 
 test('v3 range kvs → leases; no lease ID means reservation', (t) => {
@@ -70,10 +86,13 @@ test('v3 range kvs → leases; no lease ID means reservation', (t) => {
     { key: b64('/coreos.com/network/subnets/10.5.53.0-24'), value: b64('{"PublicIP":"10.0.0.2"}') },
     { key: b64('/coreos.com/network/subnets/'), value: b64('x') },
   ]);
-  t.deepEqual(leases.map((l) => [formatCidr(l.subnet), l.value, l.reservation]), [
-    ['10.5.52.0/24', '{"PublicIP":"10.0.0.1"}', false],
-    ['10.5.53.0/24', '{"PublicIP":"10.0.0.2"}', true],
-  ]);
+  t.deepEqual(
+    leases.map((l) => [formatCidr(l.subnet), l.value, l.reservation]),
+    [
+      ['10.5.52.0/24', '{"PublicIP":"10.0.0.1"}', false],
+      ['10.5.53.0/24', '{"PublicIP":"10.0.0.2"}', true],
+    ],
+  );
 });
 
 test('v3 prefix range end and base64', (t) => {
@@ -164,7 +183,10 @@ test('fetch failures are described from their errno', (t) => {
 // ---- small agent pieces ----
 
 test('retry backoff: 1 s doubling, capped at 10 s', (t) => {
-  t.deepEqual([0, 1, 2, 3, 4, 5, 50].map((a) => backoffDelayMs(a)), [1000, 2000, 4000, 8000, 10000, 10000, 10000]);
+  t.deepEqual(
+    [0, 1, 2, 3, 4, 5, 50].map((a) => backoffDelayMs(a)),
+    [1000, 2000, 4000, 8000, 10000, 10000, 10000],
+  );
 });
 
 test('udp relay table message', (t) => {

@@ -3,7 +3,8 @@ import { supportsRandomFully } from '../../src/flannel/agent/iptables.ts';
 import { chainsOf, deletePayload, forwardRules, masqRules, restorePayload } from '../../src/flannel/iptables-rules.ts';
 import { parseCidr } from '../../src/net/ipv4.ts';
 
-const asCommands = (rules: ReturnType<typeof forwardRules>) => rules.map((r) => `-t ${r.table} -A ${r.chain} ${r.spec.map((w) => (w.includes(' ') ? `"${w}"` : w)).join(' ')}`);
+const asCommands = (rules: ReturnType<typeof forwardRules>) =>
+  rules.map((r) => `-t ${r.table} -A ${r.chain} ${r.spec.map((w) => (w.includes(' ') ? `"${w}"` : w)).join(' ')}`);
 
 test('FORWARD rules as flanneld v0.20+ adds them', (t) => {
   t.deepEqual(asCommands(forwardRules(parseCidr('172.20.0.0/16'))), [
@@ -36,16 +37,19 @@ test('chains are flannel’s own only', (t) => {
 
 test('iptables-restore payload re-adds in order, deleting present copies first', (t) => {
   const rules = forwardRules(parseCidr('10.5.0.0/16'));
-  t.is(restorePayload(rules, [true, false, true]), [
-    '*filter',
-    '-D FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD',
-    '-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD',
-    '-A FLANNEL-FWD -s 10.5.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
-    '-D FLANNEL-FWD -d 10.5.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
-    '-A FLANNEL-FWD -d 10.5.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
-    'COMMIT',
-    '',
-  ].join('\n'));
+  t.is(
+    restorePayload(rules, [true, false, true]),
+    [
+      '*filter',
+      '-D FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD',
+      '-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD',
+      '-A FLANNEL-FWD -s 10.5.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
+      '-D FLANNEL-FWD -d 10.5.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
+      '-A FLANNEL-FWD -d 10.5.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
+      'COMMIT',
+      '',
+    ].join('\n'),
+  );
   t.is(deletePayload(rules, [false, true, false]), '*filter\n-D FLANNEL-FWD -s 10.5.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT\nCOMMIT\n');
   t.is(deletePayload(rules, [false, false, false]), '');
 });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { chooseSubnet, freeSubnets, OutOfSubnetsError, type ExistingLease } from '../../src/flannel/allocate.ts';
+import { chooseSubnet, type ExistingLease, freeSubnets, OutOfSubnetsError } from '../../src/flannel/allocate.ts';
 import { parseNetworkConfig } from '../../src/flannel/config.ts';
 import { configKey, decodeLeaseAttrs, encodeLeaseAttrs, leaseServedBy, parseSubnetKey, subnetKey } from '../../src/flannel/lease.ts';
 import { parseSubnetEnv, renderSubnetEnv } from '../../src/flannel/subnet-env.ts';
@@ -21,17 +21,25 @@ test('lease keys use flannel’s a.b.c.d-len names', (t) => {
 });
 
 test('lease values are byte-exact per backend', (t) => {
-  t.is(encodeLeaseAttrs({ backend: 'vxlan', publicIp: parseIp('192.168.64.3'), vni: 1, vtepMac: 'c6:d2:32:6f:8f:44' }),
-    '{"PublicIP":"192.168.64.3","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"c6:d2:32:6f:8f:44"}}');
+  t.is(
+    encodeLeaseAttrs({ backend: 'vxlan', publicIp: parseIp('192.168.64.3'), vni: 1, vtepMac: 'c6:d2:32:6f:8f:44' }),
+    '{"PublicIP":"192.168.64.3","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"c6:d2:32:6f:8f:44"}}',
+  );
   t.is(encodeLeaseAttrs({ backend: 'host-gw', publicIp: A }), '{"PublicIP":"192.168.100.12","PublicIPv6":null,"BackendType":"host-gw"}');
   t.is(encodeLeaseAttrs({ backend: 'udp', publicIp: A }), '{"PublicIP":"192.168.100.12","PublicIPv6":null}');
 });
 
 test('lease values from any flannel version decode', (t) => {
-  t.deepEqual(decodeLeaseAttrs('{"PublicIP":"10.37.7.195","BackendType":"vxlan","BackendData":{"VtepMAC":"82:4B:b6:2f:54:4e"}}'),
-    { publicIp: parseIp('10.37.7.195'), backendType: 'vxlan', vxlan: { vtepMac: '82:4b:b6:2f:54:4e' } });
-  t.deepEqual(decodeLeaseAttrs('{"PublicIP":"192.168.64.3","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"c6:d2:32:6f:8f:44"}}'),
-    { publicIp: parseIp('192.168.64.3'), backendType: 'vxlan', vxlan: { vni: 1, vtepMac: 'c6:d2:32:6f:8f:44' } });
+  t.deepEqual(decodeLeaseAttrs('{"PublicIP":"10.37.7.195","BackendType":"vxlan","BackendData":{"VtepMAC":"82:4B:b6:2f:54:4e"}}'), {
+    publicIp: parseIp('10.37.7.195'),
+    backendType: 'vxlan',
+    vxlan: { vtepMac: '82:4b:b6:2f:54:4e' },
+  });
+  t.deepEqual(decodeLeaseAttrs('{"PublicIP":"192.168.64.3","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"c6:d2:32:6f:8f:44"}}'), {
+    publicIp: parseIp('192.168.64.3'),
+    backendType: 'vxlan',
+    vxlan: { vni: 1, vtepMac: 'c6:d2:32:6f:8f:44' },
+  });
   t.deepEqual(decodeLeaseAttrs('{"publicip":"10.0.0.1"}'), { publicIp: parseIp('10.0.0.1'), backendType: '' });
   t.is(decodeLeaseAttrs('v'), undefined);
   t.is(decodeLeaseAttrs('{"PublicIP":"nope"}'), undefined);
@@ -57,7 +65,12 @@ const lease = (cidr: string, publicIp: number | undefined, reservation = false):
 });
 
 test('a lease carrying this host’s PublicIP is reused', (t) => {
-  const choice = chooseSubnet(config, [lease('172.20.7.0/24', B), lease('172.20.24.0/24', A)], { publicIp: A, previousSubnet: parseCidr('172.20.9.0/24') }, () => 0);
+  const choice = chooseSubnet(
+    config,
+    [lease('172.20.7.0/24', B), lease('172.20.24.0/24', A)],
+    { publicIp: A, previousSubnet: parseCidr('172.20.9.0/24') },
+    () => 0,
+  );
   t.deepEqual(choice, { action: 'reuse', subnet: parseCidr('172.20.24.0/24'), reservation: false });
 });
 
@@ -114,10 +127,14 @@ test('exhaustion: every subnet leased gives "out of subnets"', (t) => {
 // ---- subnet.env ----
 
 test('subnet.env is rendered in flannel’s order with the first usable address', (t) => {
-  t.is(renderSubnetEnv({ network: parseCidr('172.20.0.0/16'), subnet: parseCidr('172.20.24.0/24'), mtu: 1472, ipMasq: false }),
-    'FLANNEL_NETWORK=172.20.0.0/16\nFLANNEL_SUBNET=172.20.24.1/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=false\n');
-  t.is(renderSubnetEnv({ network: parseCidr('10.5.0.0/16'), subnet: parseCidr('10.5.72.0/24'), mtu: 1450, ipMasq: true }),
-    'FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.72.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n');
+  t.is(
+    renderSubnetEnv({ network: parseCidr('172.20.0.0/16'), subnet: parseCidr('172.20.24.0/24'), mtu: 1472, ipMasq: false }),
+    'FLANNEL_NETWORK=172.20.0.0/16\nFLANNEL_SUBNET=172.20.24.1/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=false\n',
+  );
+  t.is(
+    renderSubnetEnv({ network: parseCidr('10.5.0.0/16'), subnet: parseCidr('10.5.72.0/24'), mtu: 1450, ipMasq: true }),
+    'FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.72.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n',
+  );
 });
 
 test('subnet.env read back gives masked network and subnet', (t) => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ConfigError } from '../../src/errors.ts';
-import { flagEnvName, parseAgentCommand, type AgentOptions } from '../../src/flannel/options.ts';
+import { type AgentOptions, flagEnvName, parseAgentCommand } from '../../src/flannel/options.ts';
 import { expandExecArgs, parseEnvironmentFile, renderSysconfig, splitWords } from '../../src/flannel/sysconfig.ts';
 import { EXEC_START_ARGS, renderFlanneldUnit } from '../../src/flannel/unit.ts';
 
@@ -27,13 +27,26 @@ test('flanneld defaults', (t) => {
 });
 
 test('Go flag syntax: -a=b, --a=b, -a b, bare and explicit booleans, repeated -iface', (t) => {
-  const o = run(['-etcd-endpoints=http://192.168.100.12:2379', '--etcd-prefix', '/atomic.io/network', '-iface', 'eth1', '--iface=10.0.0.5', '-ip-masq', '-iptables-forward-rules=false', '-public-ip=192.168.100.12', '-subnet-lease-renew-margin', '30', '-v=2']);
+  const o = run([
+    '-etcd-endpoints=http://192.168.100.12:2379',
+    '--etcd-prefix',
+    '/atomic.io/network',
+    '-iface',
+    'eth1',
+    '--iface=10.0.0.5',
+    '-ip-masq',
+    '-iptables-forward-rules=false',
+    '-public-ip=192.168.100.12',
+    '-subnet-lease-renew-margin',
+    '30',
+    '-v=2',
+  ]);
   t.deepEqual(o.etcdEndpoints, ['http://192.168.100.12:2379']);
   t.is(o.etcdPrefix, '/atomic.io/network');
   t.deepEqual(o.ifaces, ['eth1', '10.0.0.5']);
   t.is(o.ipMasq, true);
   t.is(o.iptablesForwardRules, false);
-  t.is(o.publicIp, (192 << 24 >>> 0) + (168 << 16) + (100 << 8) + 12);
+  t.is(o.publicIp, ((192 << 24) >>> 0) + (168 << 16) + (100 << 8) + 12);
   t.is(o.subnetLeaseRenewMargin, 30);
   t.is(o.verbosity, 2);
 });
@@ -115,11 +128,17 @@ test('environment file quoting, escapes, comments and continuations', (t) => {
 test('renderSysconfig round-trips through parseEnvironmentFile', (t) => {
   t.is(renderSysconfig({ etcdEndpoints: 'http://192.168.100.12:2379', etcdPrefix: '/atomic.io/network' }), RPM_DEFAULT);
   const text = renderSysconfig({ etcdEndpoints: 'http://a:2379,http://b:2379', etcdPrefix: '/p', options: '-iface=eth1 -ip-masq' });
-  t.deepEqual(parseEnvironmentFile(text), { FLANNEL_ETCD_ENDPOINTS: 'http://a:2379,http://b:2379', FLANNEL_ETCD_PREFIX: '/p', FLANNEL_OPTIONS: '-iface=eth1 -ip-masq' });
+  t.deepEqual(parseEnvironmentFile(text), {
+    FLANNEL_ETCD_ENDPOINTS: 'http://a:2379,http://b:2379',
+    FLANNEL_ETCD_PREFIX: '/p',
+    FLANNEL_OPTIONS: '-iface=eth1 -ip-masq',
+  });
 });
 
 test('the unit’s ExecStart expands the sysconfig file into flanneld’s argv', (t) => {
-  const env = parseEnvironmentFile(renderSysconfig({ etcdEndpoints: 'http://192.168.100.12:2379', etcdPrefix: '/atomic.io/network', options: '-iface=eth1  -ip-masq' }));
+  const env = parseEnvironmentFile(
+    renderSysconfig({ etcdEndpoints: 'http://192.168.100.12:2379', etcdPrefix: '/atomic.io/network', options: '-iface=eth1  -ip-masq' }),
+  );
   const argv = expandExecArgs(EXEC_START_ARGS, env);
   t.deepEqual(argv, ['/usr/local/bin/flanneld', '-etcd-endpoints=http://192.168.100.12:2379', '-etcd-prefix=/atomic.io/network', '-iface=eth1', '-ip-masq']);
   const o = run(argv.slice(1), env);

@@ -24,7 +24,15 @@ function source(values: Record<string, unknown>): ConfigSource {
 
 test('defaults give the document lab: Rocky 8.10 at .12 and Ubuntu 24.04 at .13 on 192.168.100.0/24', (t) => {
   const c = readLabConfig(source({ sshPublicKey: KEY }), 'dev', '/home/u');
-  t.like(c, { labName: 'dev', hypervisorUri: 'qemu:///system', domainType: 'kvm', lanCidr: '192.168.100.0/24', networkMode: 'nat', storagePool: 'dev', storagePoolPath: '/var/lib/libvirt/images/dev' });
+  t.like(c, {
+    labName: 'dev',
+    hypervisorUri: 'qemu:///system',
+    domainType: 'kvm',
+    lanCidr: '192.168.100.0/24',
+    networkMode: 'nat',
+    storagePool: 'dev',
+    storagePoolPath: '/var/lib/libvirt/images/dev',
+  });
   t.is(c.sshPrivateKeyPath, '/home/u/.ssh/id_ed25519');
   t.is(c.imageCacheDir, '/home/u/.cache/labbench/images');
   t.deepEqual(
@@ -41,8 +49,14 @@ test('defaults give the document lab: Rocky 8.10 at .12 and Ubuntu 24.04 at .13 
 
 test('another LAN moves both hosts, keeping host numbers .12/.13', (t) => {
   const c = readLabConfig(source({ sshPublicKey: KEY, lanCidr: '10.213.77.0/24' }), 'dev', '/root');
-  t.deepEqual(c.hosts.map((h) => h.address), ['10.213.77.12', '10.213.77.13']);
-  t.deepEqual(c.hosts.map((h) => h.mac), ['52:54:00:d5:4d:0c', '52:54:00:d5:4d:0d']);
+  t.deepEqual(
+    c.hosts.map((h) => h.address),
+    ['10.213.77.12', '10.213.77.13'],
+  );
+  t.deepEqual(
+    c.hosts.map((h) => h.mac),
+    ['52:54:00:d5:4d:0c', '52:54:00:d5:4d:0d'],
+  );
 });
 
 test('overrides: hosts, sizes, domain type, URI, images, pool', (t) => {
@@ -125,7 +139,9 @@ test('Pulumi.yaml: project labbench, nodejs with pnpm and tsx, main infra/', (t)
 
 test('Pulumi.yaml: scalar keys typed (string/integer/boolean), structured keys untyped, all described', (t) => {
   const jsType: Record<string, 'string' | 'number' | 'boolean'> = { string: 'string', integer: 'number', boolean: 'boolean' };
-  const untyped = Object.entries(project.config).filter(([, d]) => d.type === undefined).map(([k]) => k);
+  const untyped = Object.entries(project.config)
+    .filter(([, d]) => d.type === undefined)
+    .map(([k]) => k);
   t.deepEqual(untyped, ['hosts', 'images', 'hostKeys']);
   t.true(project.config['hostKeys']!.secret);
   for (const [key, decl] of Object.entries(project.config)) {
@@ -138,7 +154,9 @@ test('Pulumi.yaml: scalar keys typed (string/integer/boolean), structured keys u
 
 test('Pulumi.yaml defaults are the defaults the program applies', (t) => {
   for (const [key, value] of Object.entries(CONFIG_DEFAULTS)) t.is(project.config[key]?.default, value, key);
-  const documented = Object.entries(project.config).filter(([, d]) => d.default !== undefined).map(([k]) => k);
+  const documented = Object.entries(project.config)
+    .filter(([, d]) => d.default !== undefined)
+    .map(([k]) => k);
   t.deepEqual(documented.sort(), Object.keys(CONFIG_DEFAULTS).sort());
 });
 
@@ -150,7 +168,10 @@ test('the example stack infra/Pulumi.dev.yaml is a valid config for the document
     values[k.slice('labbench:'.length)] = v;
   }
   const c = readLabConfig(source(values), 'dev', '/root');
-  t.deepEqual(c.hosts.map((h) => `${h.name} ${h.address} ${h.os} ${h.roles.join(',')}`), ['hostA 192.168.100.12 rocky-8.10 etcd,flannel', 'hostB 192.168.100.13 ubuntu-24.04 flannel']);
+  t.deepEqual(
+    c.hosts.map((h) => `${h.name} ${h.address} ${h.os} ${h.roles.join(',')}`),
+    ['hostA 192.168.100.12 rocky-8.10 etcd,flannel', 'hostB 192.168.100.13 ubuntu-24.04 flannel'],
+  );
   for (const key of Object.keys(values)) t.truthy(project.config[key], `${key} is not declared in Pulumi.yaml`);
   // Integer keys hold numbers in the stack file, as their declared type says.
   for (const [key, decl] of Object.entries(project.config)) if (decl.type === 'integer' && key in values) t.is(typeof values[key], 'number', key);
@@ -158,7 +179,18 @@ test('the example stack infra/Pulumi.dev.yaml is a valid config for the document
 
 test('every key labbench writes for `lab up` is declared in Pulumi.yaml (the CLI rejects undeclared project keys)', (t) => {
   const keys = { privateKeyPath: '/k', publicKey: KEY, knownHostsPath: '/kh', hostKeys: {} };
-  const everyOption = { hypervisorUri: 'qemu:///system', domainType: 'qemu', networkMode: 'nat', vcpus: 1, memoryMiB: 512, diskGiB: 5, storagePool: 'p', storagePoolPath: '/p', imageCacheDir: '/c', images: {} } as const;
+  const everyOption = {
+    hypervisorUri: 'qemu:///system',
+    domainType: 'qemu',
+    networkMode: 'nat',
+    vcpus: 1,
+    memoryMiB: 512,
+    diskGiB: 5,
+    storagePool: 'p',
+    storagePoolPath: '/p',
+    imageCacheDir: '/c',
+    images: {},
+  } as const;
   const written = Object.keys(stackConfigFor(documentSpec(), everyOption, keys));
   for (const key of written) {
     t.true(key.startsWith('labbench:'), key);

@@ -3,12 +3,12 @@
  * in place, which force a replacement (`replaces`), and how inputs are defaulted and validated.
  */
 import test from 'ava';
-import { checkCloudInitDiskInputs, CLOUD_INIT_DISK_DIFF } from '../../infra/libvirt/cloud-init-disk.ts';
+import { CLOUD_INIT_DISK_DIFF, checkCloudInitDiskInputs } from '../../infra/libvirt/cloud-init-disk.ts';
 import { canonicalJson, decideDiff } from '../../infra/libvirt/diff.ts';
-import { checkDomainInputs, DOMAIN_DIFF, domainProvider, type DomainInputs } from '../../infra/libvirt/domain.ts';
-import { checkNetworkInputs, NETWORK_DIFF, networkProvider, type NetworkInputs } from '../../infra/libvirt/network.ts';
+import { checkDomainInputs, DOMAIN_DIFF, type DomainInputs, domainProvider } from '../../infra/libvirt/domain.ts';
+import { checkNetworkInputs, NETWORK_DIFF, type NetworkInputs, networkProvider } from '../../infra/libvirt/network.ts';
 import { checkPoolInputs, POOL_DIFF } from '../../infra/libvirt/pool.ts';
-import { checkVolumeInputs, VOLUME_DIFF, volumeProvider, type VolumeOutputs } from '../../infra/libvirt/volume.ts';
+import { checkVolumeInputs, VOLUME_DIFF, type VolumeOutputs, volumeProvider } from '../../infra/libvirt/volume.ts';
 
 const network: NetworkInputs = {
   uri: 'qemu:///system',
@@ -22,7 +22,11 @@ const networkState = { ...network, uuid: 'u-1', bridgeName: 'virbr1' };
 
 const networkCases: [string, Partial<NetworkInputs>, { changes: boolean; replaces: string[] }][] = [
   ['nothing changed', {}, { changes: false, replaces: [] }],
-  ['a DHCP lease added: in place', { dhcpHosts: [...network.dhcpHosts, { mac: '52:54:00:a8:64:0d', name: 'hostB', ip: '192.168.100.13' }] }, { changes: true, replaces: [] }],
+  [
+    'a DHCP lease added: in place',
+    { dhcpHosts: [...network.dhcpHosts, { mac: '52:54:00:a8:64:0d', name: 'hostB', ip: '192.168.100.13' }] },
+    { changes: true, replaces: [] },
+  ],
   ['autostart toggled: in place', { autostart: true }, { changes: true, replaces: [] }],
   ['another subnet: replace', { addresses: ['10.0.0.0/24'] }, { changes: true, replaces: ['addresses'] }],
   ['another name and mode: replace both', { name: 'x', mode: 'none' }, { changes: true, replaces: ['name', 'mode'] }],
@@ -117,7 +121,12 @@ test('diff policies list only inputs their check knows', (t) => {
 });
 
 test('network check: defaults and failures', (t) => {
-  const ok = checkNetworkInputs({ uri: 'qemu:///system', name: 'lab-lan', addresses: ['10.0.0.0/24'], dhcpHosts: [{ mac: '52:54:00:AA:BB:CC', name: 'h', ip: '10.0.0.2' }] });
+  const ok = checkNetworkInputs({
+    uri: 'qemu:///system',
+    name: 'lab-lan',
+    addresses: ['10.0.0.0/24'],
+    dhcpHosts: [{ mac: '52:54:00:AA:BB:CC', name: 'h', ip: '10.0.0.2' }],
+  });
   t.is(ok.failures, undefined);
   t.like(ok.inputs, { mode: 'nat', autostart: false });
   t.is(ok.inputs!.dhcpHosts[0]!.mac, '52:54:00:aa:bb:cc');
@@ -141,7 +150,10 @@ const volumeChecks: [string, Parameters<typeof checkVolumeInputs>[0], string[]][
 ];
 for (const [name, news, failing] of volumeChecks) {
   test(`volume check: ${name}`, (t) => {
-    t.deepEqual((checkVolumeInputs(news).failures ?? []).map((f) => f.property), failing);
+    t.deepEqual(
+      (checkVolumeInputs(news).failures ?? []).map((f) => f.property),
+      failing,
+    );
   });
 }
 
@@ -153,15 +165,32 @@ test('domain check: defaults like @pulumi/libvirt (512 MiB, 1 vCPU, running) and
   const ok = checkDomainInputs({ uri: 'u', name: 'vm', disks: [{ volumeId: '/d' }], networkInterfaces: [] });
   t.is(ok.failures, undefined);
   t.like(ok.inputs, { type: 'kvm', vcpu: 1, memory: 512, arch: 'x86_64', machine: 'q35', running: true, autostart: false });
-  const bad = checkDomainInputs({ uri: 'u', name: 'vm', type: 'xen' as never, vcpu: 0, memory: 16, disks: [], networkInterfaces: [{ networkName: 'n', mac: 'zz' }] });
-  t.deepEqual(bad.failures!.map((f) => f.property), ['type', 'vcpu', 'memory', 'disks', 'networkInterfaces']);
+  const bad = checkDomainInputs({
+    uri: 'u',
+    name: 'vm',
+    type: 'xen' as never,
+    vcpu: 0,
+    memory: 16,
+    disks: [],
+    networkInterfaces: [{ networkName: 'n', mac: 'zz' }],
+  });
+  t.deepEqual(
+    bad.failures!.map((f) => f.property),
+    ['type', 'vcpu', 'memory', 'disks', 'networkInterfaces'],
+  );
 });
 
 test('seed and pool checks', (t) => {
   t.is(checkCloudInitDiskInputs({ uri: 'u', name: 's.iso', pool: 'p', userData: '#cloud-config\n', metaData: 'instance-id: x\n' }).failures, undefined);
-  t.deepEqual(checkCloudInitDiskInputs({ uri: 'u', name: 's.iso', pool: 'p', userData: 'hostname: x', metaData: 'local-hostname: x' }).failures!.map((f) => f.property), ['userData', 'metaData']);
+  t.deepEqual(
+    checkCloudInitDiskInputs({ uri: 'u', name: 's.iso', pool: 'p', userData: 'hostname: x', metaData: 'local-hostname: x' }).failures!.map((f) => f.property),
+    ['userData', 'metaData'],
+  );
   t.is(checkPoolInputs({ uri: 'u', name: 'lab', path: '/var/lib/libvirt/images/lab' }).failures, undefined);
-  t.deepEqual(checkPoolInputs({ uri: 'u', name: 'lab', path: 'relative/dir' }).failures!.map((f) => f.property), ['path']);
+  t.deepEqual(
+    checkPoolInputs({ uri: 'u', name: 'lab', path: 'relative/dir' }).failures!.map((f) => f.property),
+    ['path'],
+  );
 });
 
 test('domain check: direct kernel boot needs the kernel and a command line; a new kernel replaces the VM', (t) => {
@@ -169,7 +198,13 @@ test('domain check: direct kernel boot needs the kernel and a command line; a ne
   const direct = checkDomainInputs({ ...vm, kernel: '/p/k', initrd: '/p/i', cmdline: 'root=/dev/vda rw' });
   t.is(direct.failures, undefined);
   t.like(direct.inputs, { kernel: '/p/k', initrd: '/p/i', cmdline: 'root=/dev/vda rw' });
-  t.deepEqual(checkDomainInputs({ ...vm, initrd: '/p/i' }).failures!.map((f) => f.property), ['kernel']);
-  t.deepEqual(checkDomainInputs({ ...vm, kernel: '/p/k' }).failures!.map((f) => f.property), ['cmdline']);
+  t.deepEqual(
+    checkDomainInputs({ ...vm, initrd: '/p/i' }).failures!.map((f) => f.property),
+    ['kernel'],
+  );
+  t.deepEqual(
+    checkDomainInputs({ ...vm, kernel: '/p/k' }).failures!.map((f) => f.property),
+    ['cmdline'],
+  );
   t.deepEqual(decideDiff({ ...direct.inputs! }, { ...direct.inputs!, kernel: '/p/k2' }, DOMAIN_DIFF).replaces, ['kernel']);
 });

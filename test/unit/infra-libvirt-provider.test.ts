@@ -52,7 +52,12 @@ test.serial('up rejects at once naming the missing pulumi CLI, and touches nothi
 });
 
 test.serial('preflight, inventory, status and down reject the same way', async (t) => {
-  for (const run of [() => provider.preflight(documentSpec()), () => provider.inventory('labbench'), () => provider.status('labbench'), () => provider.down('labbench', createProgress())]) {
+  for (const run of [
+    () => provider.preflight(documentSpec()),
+    () => provider.inventory('labbench'),
+    () => provider.status('labbench'),
+    () => provider.down('labbench', createProgress()),
+  ]) {
     assertMissingCli(t, await t.throwsAsync(run(), { instanceOf: ProviderError }));
   }
   t.false(existsSync(stateDir));

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { readLabConfig } from '../../infra/config.ts';
-import { isLocalHypervisor, preflightLab, preflightProblems, type PreflightProbes } from '../../infra/preflight.ts';
+import { isLocalHypervisor, type PreflightProbes, preflightLab, preflightProblems } from '../../infra/preflight.ts';
 import { ConfigError } from '../../src/errors.ts';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBQ user@lab';
@@ -14,8 +14,14 @@ const DISK = { path: '/img/debian-12.qcow2', sha256: 'a'.repeat(64) };
 const KERNEL = { path: '/img/vmlinuz', sha256: 'b'.repeat(64) };
 const INITRD = { path: '/img/initrd.img', sha256: 'c'.repeat(64) };
 const debianImage = {
-  source: DISK.path, sha256: DISK.sha256, user: 'debian',
-  kernel: KERNEL.path, kernelSha256: KERNEL.sha256, initrd: INITRD.path, initrdSha256: INITRD.sha256, cmdline: 'root=/dev/vda rw',
+  source: DISK.path,
+  sha256: DISK.sha256,
+  user: 'debian',
+  kernel: KERNEL.path,
+  kernelSha256: KERNEL.sha256,
+  initrd: INITRD.path,
+  initrdSha256: INITRD.sha256,
+  cmdline: 'root=/dev/vda rw',
 };
 
 function config(values: Record<string, unknown>) {

@@ -7,7 +7,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import test from 'ava';
-import { readLabConfig, type ConfigSource } from '../../infra/config.ts';
+import { type ConfigSource, readLabConfig } from '../../infra/config.ts';
 import { declareLab } from '../../infra/lab.ts';
 import type { LabStackOutputs } from '../../infra/outputs.ts';
 import { inventoryFromStackOutputs, LIBVIRT_HOST_OFFERS } from '../../src/providers/libvirt/stack-outputs.ts';
@@ -234,7 +234,10 @@ test('config overrides reach the resources: other CIDR, addresses, memory, domai
   const seed = byName('alt', 'CloudInitDisk', 'alt-hostA-seed').inputs;
   t.false(seed.networkConfig.includes('routes'));
   t.false(seed.userData.includes('ssh_keys'));
-  t.deepEqual((outputs['hosts'] as { address: string }[]).map((h) => h.address), ['10.213.0.20', '10.213.0.21']);
+  t.deepEqual(
+    (outputs['hosts'] as { address: string }[]).map((h) => h.address),
+    ['10.213.0.20', '10.213.0.21'],
+  );
   // Each VM is one component: its domain is a child of the LabVm.
   const urn = await outputValue(lab.vms[0]!.domain.urn);
   t.regex(urn, /labbench:libvirt:LabVm\$pulumi-nodejs:dynamic\/libvirt:Domain::alt-hostA$/);

@@ -66,7 +66,10 @@ test('LAN layout rejects host bits and tiny subnets', (t) => {
 });
 
 test('a DHCP host element escapes hostile names', (t) => {
-  t.is(renderDhcpHostXml({ mac: '52:54:00:00:00:01', name: "a'<b>&", ip: '10.0.0.2' }), "<host mac='52:54:00:00:00:01' name='a&apos;&lt;b&gt;&amp;' ip='10.0.0.2'/>");
+  t.is(
+    renderDhcpHostXml({ mac: '52:54:00:00:00:01', name: "a'<b>&", ip: '10.0.0.2' }),
+    "<host mac='52:54:00:00:00:01' name='a&apos;&lt;b&gt;&amp;' ip='10.0.0.2'/>",
+  );
   t.is(escapeXml(`<"'&>`), '&lt;&quot;&apos;&amp;&gt;');
 });
 
@@ -109,9 +112,30 @@ test('a KVM domain: size, q35, host CPU, boot disk, seed CD-ROM, NIC with fixed 
 });
 
 test('direct kernel boot: kernel, initrd and command line in <os>; the serial console logged to a file', (t) => {
-  const xml = renderDomainXml({ ...domain, kernel: '/pool/hosta-kernel', initrd: '/pool/hosta-initrd', cmdline: 'root=/dev/vda rw console=ttyS0', consoleLog: '/var/log/libvirt/qemu/hosta-console.log' });
-  t.true(xml.includes(["  <os>", "    <type arch='x86_64' machine='q35'>hvm</type>", '    <kernel>/pool/hosta-kernel</kernel>', '    <initrd>/pool/hosta-initrd</initrd>', '    <cmdline>root=/dev/vda rw console=ttyS0</cmdline>', '  </os>'].join('\n')));
-  t.true(xml.includes(["    <serial type='pty'>", "      <log file='/var/log/libvirt/qemu/hosta-console.log' append='off'/>", "      <target port='0'/>"].join('\n')));
+  const xml = renderDomainXml({
+    ...domain,
+    kernel: '/pool/hosta-kernel',
+    initrd: '/pool/hosta-initrd',
+    cmdline: 'root=/dev/vda rw console=ttyS0',
+    consoleLog: '/var/log/libvirt/qemu/hosta-console.log',
+  });
+  t.true(
+    xml.includes(
+      [
+        '  <os>',
+        "    <type arch='x86_64' machine='q35'>hvm</type>",
+        '    <kernel>/pool/hosta-kernel</kernel>',
+        '    <initrd>/pool/hosta-initrd</initrd>',
+        '    <cmdline>root=/dev/vda rw console=ttyS0</cmdline>',
+        '  </os>',
+      ].join('\n'),
+    ),
+  );
+  t.true(
+    xml.includes(
+      ["    <serial type='pty'>", "      <log file='/var/log/libvirt/qemu/hosta-console.log' append='off'/>", "      <target port='0'/>"].join('\n'),
+    ),
+  );
   t.false(renderDomainXml(domain).includes('<kernel>'), 'no kernel element for images with a boot loader');
 });
 
@@ -127,7 +151,10 @@ const seed: CloudInitSpec = {
   instanceId: 'labbench-hosta',
   hostname: 'hostA',
   sshAuthorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBQ labbench-labbench'],
-  hostKey: { privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n-----END OPENSSH PRIVATE KEY-----', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHK hostA.labbench\n' },
+  hostKey: {
+    privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n-----END OPENSSH PRIVATE KEY-----',
+    publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHK hostA.labbench\n',
+  },
   mac: '52:54:00:A8:64:0C',
   addressCidr: '192.168.100.12/24',
   gateway: '192.168.100.1',

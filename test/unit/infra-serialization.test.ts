@@ -44,7 +44,11 @@ function callSerialised(text: string, method: string, args: unknown[]): { ok?: u
       try { console.log(JSON.stringify({ ok: await provider[method](...args) })); }
       catch (e) { console.log(JSON.stringify({ error: e.message, hint: e.hint })); }
     });`;
-  const r = spawnSync(process.execPath, ['-e', script], { input: JSON.stringify({ text, method, args }), encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+  const r = spawnSync(process.execPath, ['-e', script], {
+    input: JSON.stringify({ text, method, args }),
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '' },
+  });
   if (r.status !== 0) throw new Error(`child node failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { ok?: unknown; error?: string; hint?: string };
 }
@@ -78,7 +82,16 @@ const domain = {
 const roundTrips: [string, string, string, unknown[]][] = [
   ['Network', 'check', 'valid', [{}, network]],
   ['Network', 'check', 'invalid', [{}, { ...network, mode: 'bridge', addresses: ['10.0.0.1/24'] }]],
-  ['Network', 'diff', 'replace', ['u', { ...network, mode: 'nat', autostart: false, uuid: 'u', bridgeName: 'virbr9' }, { ...network, mode: 'nat', autostart: false, addresses: ['10.0.0.0/24'] }]],
+  [
+    'Network',
+    'diff',
+    'replace',
+    [
+      'u',
+      { ...network, mode: 'nat', autostart: false, uuid: 'u', bridgeName: 'virbr9' },
+      { ...network, mode: 'nat', autostart: false, addresses: ['10.0.0.0/24'] },
+    ],
+  ],
   ['Domain', 'check', 'defaults', [{}, domain]],
   ['Domain', 'diff', 'in place', ['d', { ...domain, uuid: 'd' }, { ...domain, memory: 512 }]],
   ['Volume', 'check', 'no checksum', [{}, { uri: 'u', name: 'v', pool: 'p', source: '/x.qcow2' }]],
@@ -101,7 +114,9 @@ test('serialised Volume.create fails a wrong checksum with the clear message, be
   writeFileSync(image, 'not really an image');
   const fn = await serialise(volumeProvider);
   // A hypervisor URI that cannot exist: reaching virsh would fail differently.
-  const result = callSerialised(fn.text, 'create', [{ uri: 'test+unix:///nonexistent', name: 'v', pool: 'p', format: 'qcow2', source: image, sha256: '0'.repeat(64) }]);
+  const result = callSerialised(fn.text, 'create', [
+    { uri: 'test+unix:///nonexistent', name: 'v', pool: 'p', format: 'qcow2', source: image, sha256: '0'.repeat(64) },
+  ]);
   t.regex(result.error ?? '', new RegExp(`^sha256 mismatch for ${image}: expected 0{64}, got [0-9a-f]{64}`));
   t.regex(result.hint ?? '', /labbench:images/);
 });

@@ -6,7 +6,7 @@ import test from 'ava';
 import { readLabConfig } from '../../infra/config.ts';
 import { ProviderError } from '../../src/errors.ts';
 import { describeEngineEvent } from '../../src/providers/libvirt/engine-events.ts';
-import { stackConfigFor, type LabKeys } from '../../src/providers/libvirt/stack-config.ts';
+import { type LabKeys, stackConfigFor } from '../../src/providers/libvirt/stack-config.ts';
 import { inventoryFromStackOutputs, plainOutputs } from '../../src/providers/libvirt/stack-outputs.ts';
 import { documentSpec } from '../../src/testbed/testbed.ts';
 
@@ -18,8 +18,26 @@ const outputs = {
   sshKeyPath: '/s/id_ed25519',
   knownHostsPath: '/s/known_hosts',
   hosts: [
-    { name: 'hostA', address: '10.213.77.12', os: 'rocky-8.10', family: 'rhel', user: 'rocky', roles: ['etcd', 'flannel'], domain: 'course-hosta', mac: '52:54:00:d5:4d:0c' },
-    { name: 'hostB', address: '10.213.77.13', os: 'ubuntu-24.04', family: 'debian', user: 'ubuntu', roles: ['flannel'], domain: 'course-hostb', mac: '52:54:00:d5:4d:0d' },
+    {
+      name: 'hostA',
+      address: '10.213.77.12',
+      os: 'rocky-8.10',
+      family: 'rhel',
+      user: 'rocky',
+      roles: ['etcd', 'flannel'],
+      domain: 'course-hosta',
+      mac: '52:54:00:d5:4d:0c',
+    },
+    {
+      name: 'hostB',
+      address: '10.213.77.13',
+      os: 'ubuntu-24.04',
+      family: 'debian',
+      user: 'ubuntu',
+      roles: ['flannel'],
+      domain: 'course-hostb',
+      mac: '52:54:00:d5:4d:0d',
+    },
   ],
 };
 
@@ -70,19 +88,34 @@ test('the config written for a spec is what the program reads: same hosts, sizes
   t.is(config['labbench:vcpus'], undefined, 'unset options keep the program defaults');
   // Read it back the way pulumi.Config would: strings, objects parsed from JSON.
   const values = Object.fromEntries(Object.entries(config).map(([k, e]) => [k.slice('labbench:'.length), e.value]));
-  const read = readLabConfig({ get: (k) => values[k], getObject: <T>(k: string) => (values[k] === undefined ? undefined : (JSON.parse(values[k]!) as T)) }, 'other-stack', '/root');
-  t.like(read, { labName: 'lab', lanCidr: '10.213.77.0/24', domainType: 'qemu', sshPrivateKeyPath: '/state/lab/id_ed25519', knownHostsPath: '/state/lab/known_hosts' });
+  const read = readLabConfig(
+    { get: (k) => values[k], getObject: <T>(k: string) => (values[k] === undefined ? undefined : (JSON.parse(values[k]!) as T)) },
+    'other-stack',
+    '/root',
+  );
+  t.like(read, {
+    labName: 'lab',
+    lanCidr: '10.213.77.0/24',
+    domainType: 'qemu',
+    sshPrivateKeyPath: '/state/lab/id_ed25519',
+    knownHostsPath: '/state/lab/known_hosts',
+  });
   t.is(read.sshPublicKey, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBQ labbench-lab');
-  t.deepEqual(read.hosts.map((h) => [h.name, h.address, h.os, h.roles, h.memoryMiB, h.vcpus]), [
-    ['hostA', '10.213.77.12', 'rocky-8.10', ['etcd', 'flannel'], 1024, 2],
-    ['hostB', '10.213.77.13', 'ubuntu-24.04', ['flannel'], 1024, 2],
-  ]);
+  t.deepEqual(
+    read.hosts.map((h) => [h.name, h.address, h.os, h.roles, h.memoryMiB, h.vcpus]),
+    [
+      ['hostA', '10.213.77.12', 'rocky-8.10', ['etcd', 'flannel'], 1024, 2],
+      ['hostB', '10.213.77.13', 'ubuntu-24.04', ['flannel'], 1024, 2],
+    ],
+  );
   t.deepEqual(JSON.parse(config['labbench:hostKeys']!.value), keys.hostKeys);
 });
 
 test('engine events become one progress note per finished resource step', (t) => {
   const event = (op: string, type: string, name: string) =>
-    ({ sequence: 1, timestamp: 0, resOutputsEvent: { metadata: { op, type, urn: `urn:pulumi:lab::labbench::${type}::${name}` } } }) as unknown as Parameters<typeof describeEngineEvent>[0];
+    ({ sequence: 1, timestamp: 0, resOutputsEvent: { metadata: { op, type, urn: `urn:pulumi:lab::labbench::${type}::${name}` } } }) as unknown as Parameters<
+      typeof describeEngineEvent
+    >[0];
   t.is(describeEngineEvent(event('create', 'pulumi-nodejs:dynamic/libvirt:Domain', 'lab-hostA')), 'create libvirt:Domain lab-hostA');
   t.is(describeEngineEvent(event('delete', 'labbench:libvirt:LabVm', 'lab-hostB')), 'delete labbench:libvirt:LabVm lab-hostB');
   t.is(describeEngineEvent(event('same', 'pulumi-nodejs:dynamic/libvirt:Network', 'lab-lan')), undefined);

@@ -3,9 +3,9 @@ import test from 'ava';
 import { hostCount, specFromFlags } from '../../src/cli/lab-spec.ts';
 import { renderList } from '../../src/cli/lab-status.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { inotifyLimitNeeded } from '../../src/providers/local/inotify.ts';
 import type { Provider } from '../../src/providers/provider.ts';
 import { documentSpec, pickFreeSubnet } from '../../src/testbed/testbed.ts';
-import { inotifyLimitNeeded } from '../../src/providers/local/inotify.ts';
 
 const local = { kind: 'local' } as Provider;
 
@@ -35,7 +35,10 @@ test('bad --hosts: out of range, not a number, with --spec, or too many for the 
     t.regex(err.hint!, /from 2 \(the document's host A and host B\) to 64/);
   }
   t.throws(() => specFromFlags({ hosts: 'six' }, local), { instanceOf: ConfigError, message: '--hosts "six" is not a number of hosts' });
-  t.throws(() => specFromFlags({ hosts: '4', spec: 'eight.json' }, local), { instanceOf: ConfigError, message: '--hosts and --spec both say which hosts the lab has' });
+  t.throws(() => specFromFlags({ hosts: '4', spec: 'eight.json' }, local), {
+    instanceOf: ConfigError,
+    message: '--hosts and --spec both say which hosts the lab has',
+  });
   t.throws(() => hostCount({ hosts: '4' }, { ...local, kind: 'ssh', fixedSpec: documentSpec() }), { message: /does not apply to the ssh provider/ });
   const small = t.throws(() => specFromFlags({ hosts: '6', subnet: '10.9.0.0/28' }, local), { instanceOf: ConfigError });
   t.is(small.message, "subnet 10.9.0.0/28 is too small for 6 hosts: from .12 (the document's host A) on it has room for 3");
@@ -48,15 +51,32 @@ test('a new lab gets the next free /24 when the default is taken; reserved netwo
   t.is(pickFreeSubnet('192.168.100.0/24', [{ cidr: '192.168.100.0/24' }, { cidr: '192.168.101.0/24' }]), '192.168.102.0/24');
   t.is(pickFreeSubnet('192.168.100.0/24', [{ cidr: '192.168.96.0/20' }]), '192.168.112.0/24');
   const all = Array.from({ length: 256 }, (_, i) => ({ cidr: `192.168.${i}.0/24` }));
-  t.is(pickFreeSubnet('192.168.100.0/24', all.filter((c) => c.cidr !== '192.168.7.0/24')), '192.168.7.0/24', 'wraps round within the /16');
+  t.is(
+    pickFreeSubnet(
+      '192.168.100.0/24',
+      all.filter((c) => c.cidr !== '192.168.7.0/24'),
+    ),
+    '192.168.7.0/24',
+    'wraps round within the /16',
+  );
   t.is(pickFreeSubnet('192.168.100.0/24', all), undefined);
   t.is(pickFreeSubnet('192.168.100.0/24', [{ cidr: '192.168.100.0/22' }]), '192.168.104.0/24');
   t.is(pickFreeSubnet('172.20.5.0/24', []), undefined, "inside the document's flannel network: nothing to pick");
 });
 
 test('lab list: one row per lab', (t) => {
-  const lab = (name: string, subnet: string, hosts: number, state: 'up' | 'partial') => ({ name, provider: 'local' as const, subnet, state, hosts: Array.from({ length: hosts }, () => ({ name: 'h', address: '', os: '', platform: '', state: 'running' })), details: {} });
-  t.is(renderList([lab('class-01', '192.168.100.0/24', 2, 'up'), lab('big', '192.168.101.0/24', 16, 'partial')]), 'LAB       PROVIDER  SUBNET            HOSTS  STATE\nclass-01  local     192.168.100.0/24  2      up\nbig       local     192.168.101.0/24  16     partial\n');
+  const lab = (name: string, subnet: string, hosts: number, state: 'up' | 'partial') => ({
+    name,
+    provider: 'local' as const,
+    subnet,
+    state,
+    hosts: Array.from({ length: hosts }, () => ({ name: 'h', address: '', os: '', platform: '', state: 'running' })),
+    details: {},
+  });
+  t.is(
+    renderList([lab('class-01', '192.168.100.0/24', 2, 'up'), lab('big', '192.168.101.0/24', 16, 'partial')]),
+    'LAB       PROVIDER  SUBNET            HOSTS  STATE\nclass-01  local     192.168.100.0/24  2      up\nbig       local     192.168.101.0/24  16     partial\n',
+  );
   t.is(renderList([]), 'no labs (pnpm lab up creates one)\n');
 });
 

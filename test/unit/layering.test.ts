@@ -22,7 +22,13 @@ const KNOWN: Record<string, string> = {};
 
 test('the import graph covers the tree', (t) => {
   t.true(graph.size > 200, `${graph.size} files`);
-  t.deepEqual(graph.get('src/host.ts')?.sort(), ['src/errors.ts', 'src/inventory.ts', 'src/os/releases.ts', 'src/shell-quote.ts', 'src/transports/transport.ts']);
+  t.deepEqual(graph.get('src/host.ts')?.sort(), [
+    'src/errors.ts',
+    'src/inventory.ts',
+    'src/os/releases.ts',
+    'src/shell-quote.ts',
+    'src/transports/transport.ts',
+  ]);
   t.true(graph.get('infra/lab.ts')?.includes('infra/outputs.ts'), 'type-only imports count');
 });
 

@@ -17,7 +17,21 @@ test('the manifest hash is stable, ignores key order and the mirror, and changes
 
 test('the manifest lists the packages a host needs, sorted', (t) => {
   const m = hostImageManifest();
-  for (const p of ['systemd', 'docker.io', 'etcd-server', 'etcd-client', 'iperf3', 'iproute2', 'iptables', 'bridge-utils', 'net-tools', 'iputils-ping', 'openssh-server', 'nodejs', 'python3']) {
+  for (const p of [
+    'systemd',
+    'docker.io',
+    'etcd-server',
+    'etcd-client',
+    'iperf3',
+    'iproute2',
+    'iptables',
+    'bridge-utils',
+    'net-tools',
+    'iputils-ping',
+    'openssh-server',
+    'nodejs',
+    'python3',
+  ]) {
     t.true(m.packages.includes(p), p);
   }
   t.deepEqual(m.packages, [...m.packages].sort());
@@ -55,7 +69,10 @@ test('host container flags: --privileged when nothing is missing, an explicit se
 
 test('known_hosts: format, parse, and lookup by address and port', (t) => {
   const key = parsePublicKeyLine('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey root@hostA');
-  const text = formatKnownHosts([{ hosts: ['192.168.100.12'], ...key }, { hosts: ['[10.0.0.5]:2222'], type: 'ssh-ed25519', key: 'OTHER' }]);
+  const text = formatKnownHosts([
+    { hosts: ['192.168.100.12'], ...key },
+    { hosts: ['[10.0.0.5]:2222'], type: 'ssh-ed25519', key: 'OTHER' },
+  ]);
   t.is(text, '192.168.100.12 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey\n[10.0.0.5]:2222 ssh-ed25519 OTHER\n');
   const parsed = parseKnownHosts(`# comment\n${text}`);
   t.deepEqual(pinnedFor(parsed, '192.168.100.12'), ['AAAAC3NzaC1lZDI1NTE5AAAAIKey']);

@@ -4,12 +4,20 @@
  */
 import { NIGHT_KIND, NIGHT_SCHEMA_VERSION, type NightRecord } from '../../src/bench/history/night.ts';
 import type { Fingerprint } from '../../src/bench/measure/fingerprint.ts';
-import { mulberry32 } from '../../src/bench/plan/schedule.ts';
 import type { MetricId } from '../../src/bench/plan/metrics.ts';
+import { mulberry32 } from '../../src/bench/plan/schedule.ts';
 
 export const MACHINE_A: Fingerprint = { kernel: '6.18.44-fc-v669', cpuModel: 'AMD EPYC', cpuCores: 2, machineId: 'aaaaaaaaaaaa' };
 export const MACHINE_B: Fingerprint = { kernel: '6.18.44-fc-v1272', cpuModel: 'AMD EPYC', cpuCores: 2, machineId: 'bbbbbbbbbbbb' };
-export const SOFTWARE: Fingerprint = { docker: '20.10.24+dfsg1', etcd: '3.4.23', iperf3: 'iperf 3.12', backend: 'vxlan', 'mtu.overlay': 1450, 'probe.tcp': 'iperf3 -t 1', 'probe.rr': 'rr 64 B' };
+export const SOFTWARE: Fingerprint = {
+  docker: '20.10.24+dfsg1',
+  etcd: '3.4.23',
+  iperf3: 'iperf 3.12',
+  backend: 'vxlan',
+  'mtu.overlay': 1450,
+  'probe.tcp': 'iperf3 -t 1',
+  'probe.rr': 'rr 64 B',
+};
 
 /** Typical loopback (canary) figures, and each path's ratio to it. */
 const CANARY: Partial<Record<MetricId, number>> = { 'tcp.throughput': 21, 'rr.p50': 100 };
@@ -53,7 +61,10 @@ export function syntheticNight(spec: NightSpec): NightRecord {
   const at = new Date(Date.UTC(2026, 10, 1) + spec.day * 86_400_000).toISOString();
   const cells: NightRecord['cells'] = [];
   for (const metric of metrics) {
-    const canaryRounds = Array.from({ length: paths.length * rounds }, () => (CANARY[metric] as number) * (spec.canaryFactor ?? 1) * Math.exp(0.05 * gauss(random)));
+    const canaryRounds = Array.from(
+      { length: paths.length * rounds },
+      () => (CANARY[metric] as number) * (spec.canaryFactor ?? 1) * Math.exp(0.05 * gauss(random)),
+    );
     cells.push({ path: 'loopback', metric, values: canaryRounds, canary: null, verdict: null });
     paths.forEach((path, p) => {
       const night = Math.exp((spec.nightNoise ?? 0.01) * gauss(random));

@@ -2,23 +2,36 @@
  * os-release texts exactly as the distributions ship them (test/fixtures/os-release), and the
  * decisions labbench makes from them: family, version, label checks, the errors and status text.
  */
-import test from 'ava';
+
 import { readFileSync } from 'node:fs';
+import test from 'ava';
 import { ConfigError } from '../../src/errors.ts';
-import { checkHostOs, describeLabel, describeMachine, hostOsError, machineOsOf, type HostOsFailure } from '../../src/os/host-os.ts';
-import { SSH_HOST_OFFERS } from '../../src/providers/ssh/inventory-file.ts';
+import { checkHostOs, describeLabel, describeMachine, type HostOsFailure, hostOsError, machineOsOf } from '../../src/os/host-os.ts';
 import { parseOsRelease, parseOsReleaseFields } from '../../src/os/os-release.ts';
 import { decideOs, labelDescribes, labelFamily, parseOsLabel, supportedSummary } from '../../src/os/releases.ts';
+import { SSH_HOST_OFFERS } from '../../src/providers/ssh/inventory-file.ts';
 import { familyOf, validateSpec } from '../../src/testbed/testbed.ts';
 
 const shipped = (name: string) => readFileSync(new URL(`../fixtures/os-release/${name}`, import.meta.url), 'utf8');
 const release = (name: string) => parseOsRelease(shipped(name));
 
 test('parses os-release as Rocky 8.10, Ubuntu 24.04, Debian 12, AlmaLinux 9 and Alpine ship it', (t) => {
-  t.deepEqual(release('rocky-8.10'), { id: 'rocky', idLike: ['rhel', 'centos', 'fedora'], name: 'Rocky Linux', versionId: '8.10', prettyName: 'Rocky Linux 8.10 (Green Obsidian)' });
+  t.deepEqual(release('rocky-8.10'), {
+    id: 'rocky',
+    idLike: ['rhel', 'centos', 'fedora'],
+    name: 'Rocky Linux',
+    versionId: '8.10',
+    prettyName: 'Rocky Linux 8.10 (Green Obsidian)',
+  });
   t.deepEqual(release('ubuntu-24.04'), { id: 'ubuntu', idLike: ['debian'], name: 'Ubuntu', versionId: '24.04', prettyName: 'Ubuntu 24.04.1 LTS' });
   t.deepEqual(release('debian-12'), { id: 'debian', idLike: [], name: 'Debian GNU/Linux', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' });
-  t.deepEqual(release('almalinux-9.4'), { id: 'almalinux', idLike: ['rhel', 'centos', 'fedora'], name: 'AlmaLinux', versionId: '9.4', prettyName: 'AlmaLinux 9.4 (Seafoam Ocelot)' });
+  t.deepEqual(release('almalinux-9.4'), {
+    id: 'almalinux',
+    idLike: ['rhel', 'centos', 'fedora'],
+    name: 'AlmaLinux',
+    versionId: '9.4',
+    prettyName: 'AlmaLinux 9.4 (Seafoam Ocelot)',
+  });
   t.deepEqual(release('alpine-3.20'), { id: 'alpine', idLike: [], name: 'Alpine Linux', versionId: '3.20.3', prettyName: 'Alpine Linux v3.20' });
   t.deepEqual(release('arch'), { id: 'arch', idLike: [], name: 'Arch Linux', versionId: '', prettyName: 'Arch Linux' });
 });
@@ -28,7 +41,10 @@ test('every assignment is read: bare, quoted, after a blank line; comments and j
   t.is(f.SUPPORT_END, '2032-06-01', 'bare value after the blank line');
   t.is(f.ALMALINUX_MANTISBT_PROJECT, 'AlmaLinux-9');
   t.is(Object.keys(f).length, 18);
-  t.deepEqual(parseOsReleaseFields('# comment\nNAME=\'Single quoted\'\nPRETTY_NAME="say \\"hi\\" for \\$5"\nnot an assignment\n'), { NAME: 'Single quoted', PRETTY_NAME: 'say "hi" for $5' });
+  t.deepEqual(parseOsReleaseFields('# comment\nNAME=\'Single quoted\'\nPRETTY_NAME="say \\"hi\\" for \\$5"\nnot an assignment\n'), {
+    NAME: 'Single quoted',
+    PRETTY_NAME: 'say "hi" for $5',
+  });
 });
 
 test('missing keys take the defaults os-release(5) gives them', (t) => {
@@ -62,8 +78,14 @@ test('an OS labbench has no path for is refused, saying why', (t) => {
 test('labels: accepted forms, their family, and whether they describe a machine', (t) => {
   t.deepEqual(parseOsLabel('rocky-8.10'), { id: 'rocky', version: '8.10' });
   t.is(parseOsLabel('rocky'), undefined);
-  t.deepEqual([labelFamily('rocky-8.10'), labelFamily('almalinux-9.4'), labelFamily('rocky-9'), labelFamily('ubuntu-24.04'), labelFamily('debian-12')], ['rhel', 'rhel', 'rhel', 'debian', 'debian']);
-  t.deepEqual([labelFamily('centos-7.9'), labelFamily('debian-13'), labelFamily('ubuntu-22.04'), labelFamily('alpine-3.20')], [undefined, undefined, undefined, undefined]);
+  t.deepEqual(
+    [labelFamily('rocky-8.10'), labelFamily('almalinux-9.4'), labelFamily('rocky-9'), labelFamily('ubuntu-24.04'), labelFamily('debian-12')],
+    ['rhel', 'rhel', 'rhel', 'debian', 'debian'],
+  );
+  t.deepEqual(
+    [labelFamily('centos-7.9'), labelFamily('debian-13'), labelFamily('ubuntu-22.04'), labelFamily('alpine-3.20')],
+    [undefined, undefined, undefined, undefined],
+  );
   t.true(labelDescribes('rocky-8.10', release('rocky-8.10')));
   t.true(labelDescribes('rocky-8', release('rocky-8.10')), 'a label as precise as it wants to be');
   t.false(labelDescribes('rocky-8.1', release('rocky-8.10')), 'no prefix match inside a number');
@@ -76,8 +98,13 @@ test('labels: accepted forms, their family, and whether they describe a machine'
 });
 
 test('a spec with an unknown label says which labels there are', (t) => {
-  const err = t.throws(() => validateSpec({ name: 'x', subnet: '10.9.0.0/24', hosts: [{ name: 'h', address: '10.9.0.5', os: 'alpine-3.20', roles: [] }] }), { instanceOf: ConfigError });
-  t.regex(err!.message, /os "alpine-3\.20" is not one of the OS labels labbench has a path for: <distribution>-<version> for Rocky Linux 8 or 9, AlmaLinux 8 or 9, Debian 12, Ubuntu 24\.04/);
+  const err = t.throws(() => validateSpec({ name: 'x', subnet: '10.9.0.0/24', hosts: [{ name: 'h', address: '10.9.0.5', os: 'alpine-3.20', roles: [] }] }), {
+    instanceOf: ConfigError,
+  });
+  t.regex(
+    err!.message,
+    /os "alpine-3\.20" is not one of the OS labels labbench has a path for: <distribution>-<version> for Rocky Linux 8 or 9, AlmaLinux 8 or 9, Debian 12, Ubuntu 24\.04/,
+  );
 });
 
 test('a label contradicting the machine is one error naming host, label, machine and the fix', (t) => {
@@ -94,7 +121,10 @@ test('a label contradicting the machine is one error naming host, label, machine
 });
 
 test('several hosts: one error listing each, mismatch and unsupported hints together', (t) => {
-  const failures = [checkHostOs({ name: 'hostA', os: 'rocky-8.10' }, release('almalinux-9.4')), checkHostOs({ name: 'hostB', os: 'ubuntu-24.04' }, release('alpine-3.20'))] as HostOsFailure[];
+  const failures = [
+    checkHostOs({ name: 'hostA', os: 'rocky-8.10' }, release('almalinux-9.4')),
+    checkHostOs({ name: 'hostB', os: 'ubuntu-24.04' }, release('alpine-3.20')),
+  ] as HostOsFailure[];
   const err = hostOsError('course', SSH_HOST_OFFERS.labelSource, failures);
   t.is(
     err.message,
@@ -102,7 +132,10 @@ test('several hosts: one error listing each, mismatch and unsupported hints toge
       '  - hostA is labelled rocky-8.10, but the machine runs AlmaLinux 9.4 (Seafoam Ocelot) (ID=almalinux, VERSION_ID=9.4)\n' +
       '  - hostB (labelled ubuntu-24.04) runs Alpine Linux v3.20 (ID=alpine, VERSION_ID=3.20.3): neither debian- nor rhel-family; labbench has no path for it',
   );
-  t.regex(err.hint!, /hostA: os: almalinux-9\.4; labbench has paths for rhel family \(dnf\): Rocky Linux 8, 9, AlmaLinux 8, 9; debian family \(apt\): Debian 12, Ubuntu 24\.04; use such a machine for hostB; no step was run/);
+  t.regex(
+    err.hint!,
+    /hostA: os: almalinux-9\.4; labbench has paths for rhel family \(dnf\): Rocky Linux 8, 9, AlmaLinux 8, 9; debian family \(apt\): Debian 12, Ubuntu 24\.04; use such a machine for hostB; no step was run/,
+  );
 });
 
 test('the right label passes; a stand-in passes with the document label; an unsupported stand-in does not', (t) => {
@@ -117,7 +150,15 @@ test('the right label passes; a stand-in passes with the document label; an unsu
 test('status shows the label and the machine side by side', (t) => {
   const standIn = { name: 'hostA', os: 'rocky-8.10', standIn: true };
   const debian = machineOsOf(standIn, release('debian-12'));
-  t.deepEqual(debian, { name: 'Debian GNU/Linux 12', prettyName: 'Debian GNU/Linux 12 (bookworm)', id: 'debian', versionId: '12', family: 'debian', supported: true, matchesLabel: false });
+  t.deepEqual(debian, {
+    name: 'Debian GNU/Linux 12',
+    prettyName: 'Debian GNU/Linux 12 (bookworm)',
+    id: 'debian',
+    versionId: '12',
+    family: 'debian',
+    supported: true,
+    matchesLabel: false,
+  });
   t.is(describeLabel('rocky-8.10', true, debian), 'rocky-8.10 (stand-in: Debian GNU/Linux 12)');
   t.is(describeMachine(standIn, debian), 'Debian GNU/Linux 12 (bookworm), debian family');
   const labelled = { name: 'hostA', os: 'rocky-8.10' };

@@ -45,6 +45,14 @@ test('processes are started by the runner, or by a file listed with its reason',
   const files = ['src', 'bench', 'scripts', 'infra', 'scenarios'].flatMap(sources);
   t.true(files.length > 200, `${files.length} files`);
   const starting = files.filter((f) => startsProcesses(readFileSync(join(REPO_ROOT, f), 'utf8')));
-  t.deepEqual(starting.filter((f) => !(f in OWN_CHILDREN)), [], 'use runLocal/pipeLocal (src/machine/run.ts) or runLabbench (src/machine/labbench-cli.ts)');
-  t.deepEqual(Object.keys(OWN_CHILDREN).filter((f) => !starting.includes(f)), [], 'listed but no longer starting a process: drop the line');
+  t.deepEqual(
+    starting.filter((f) => !(f in OWN_CHILDREN)),
+    [],
+    'use runLocal/pipeLocal (src/machine/run.ts) or runLabbench (src/machine/labbench-cli.ts)',
+  );
+  t.deepEqual(
+    Object.keys(OWN_CHILDREN).filter((f) => !starting.includes(f)),
+    [],
+    'listed but no longer starting a process: drop the line',
+  );
 });

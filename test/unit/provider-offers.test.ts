@@ -38,13 +38,20 @@ test("ssh: existing machines; neither stop/start nor snapshots, each with the re
   const dir = mkdtempSync(join(home, 'ssh-'));
   for (const f of ['id', 'known_hosts']) writeFileSync(join(dir, f), '');
   const file = join(dir, 'inventory.yaml');
-  writeFileSync(file, 'lab: e\nsubnet: 10.1.0.0/24\nknownHosts: ./known_hosts\nhosts:\n  - { name: h1, address: 10.1.0.5, os: debian-12, user: root, key: ./id }\n');
+  writeFileSync(
+    file,
+    'lab: e\nsubnet: 10.1.0.0/24\nknownHosts: ./known_hosts\nhosts:\n  - { name: h1, address: 10.1.0.5, os: debian-12, user: root, key: ./id }\n',
+  );
   const ssh = new SshProvider(file);
   t.like(ssh.offers, { standIn: false, online: true, labelSource: 'the inventory file (--inventory)', packages: { yumStandIn: false, flannel: false } });
   t.false(ssh.power.available);
   t.regex(!ssh.power.available ? ssh.power.reason : '', /existing machines .* neither powers them off nor on/);
   t.false(ssh.snapshots.available);
-  t.deepEqual(parseInventoryFile(`lab: e\nsubnet: 10.1.0.0/24\nknownHosts: /k\nhosts:\n  - { name: h1, address: 10.1.0.5, os: debian-12, user: root, key: /id }\n`, file).inventory.offers, ssh.offers);
+  t.deepEqual(
+    parseInventoryFile(`lab: e\nsubnet: 10.1.0.0/24\nknownHosts: /k\nhosts:\n  - { name: h1, address: 10.1.0.5, os: debian-12, user: root, key: /id }\n`, file)
+      .inventory.offers,
+    ssh.offers,
+  );
 });
 
 test("the registry's locking wrapper keeps what the provider offers, and leaves an unavailable capability as it is", (t) => {
@@ -55,7 +62,10 @@ test("the registry's locking wrapper keeps what the provider offers, and leaves 
   t.true(locked.power.available && locked.power.stop !== (local.power as { stop: unknown }).stop, 'stop goes through the lab lock');
   const dir = mkdtempSync(join(home, 'ssh2-'));
   for (const f of ['id', 'known_hosts']) writeFileSync(join(dir, f), '');
-  writeFileSync(join(dir, 'i.yaml'), 'subnet: 10.1.0.0/24\nknownHosts: ./known_hosts\nhosts:\n  - { name: h1, address: 10.1.0.5, os: debian-12, user: root, key: ./id }\n');
+  writeFileSync(
+    join(dir, 'i.yaml'),
+    'subnet: 10.1.0.0/24\nknownHosts: ./known_hosts\nhosts:\n  - { name: h1, address: 10.1.0.5, os: debian-12, user: root, key: ./id }\n',
+  );
   const ssh = new SshProvider(join(dir, 'i.yaml'));
   t.is(lockingLabs(ssh, env).power, ssh.power);
 });

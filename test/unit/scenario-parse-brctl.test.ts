@@ -15,10 +15,13 @@ test('brctl show from the document (3.5): continuation lines and a bridge withou
     '',
   ].join('\n');
   const bridges = parseBrctlShow(text);
-  t.deepEqual(bridges.map((b) => [b.name, b.interfaces]), [
-    ['br-2c0661a197a8', ['veth5b54a72', 'veth936b53e']],
-    ['docker0', []],
-  ]);
+  t.deepEqual(
+    bridges.map((b) => [b.name, b.interfaces]),
+    [
+      ['br-2c0661a197a8', ['veth5b54a72', 'veth936b53e']],
+      ['docker0', []],
+    ],
+  );
   t.deepEqual(bridgeInterfaces(bridges, 'docker0'), []);
   t.is(bridgeInterfaces(bridges, 'br-missing'), undefined);
 });

@@ -73,15 +73,33 @@ test('ip -o link: backslash-joined lines parse like the multi-line form', (t) =>
 });
 
 test('link names that are not ifN: NONE and a parent name give no peer index', (t) => {
-  const ifaces = parseIpInterfaces('5: tunl0@NONE: <NOARP> mtu 1480 qdisc noop state DOWN\n6: eth0.10@eth0: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN\n');
-  t.deepEqual(ifaces.map((i) => [i.name, i.link, i.peerIndex]), [['tunl0', 'NONE', undefined], ['eth0.10', 'eth0', undefined]]);
+  const ifaces = parseIpInterfaces(
+    '5: tunl0@NONE: <NOARP> mtu 1480 qdisc noop state DOWN\n6: eth0.10@eth0: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN\n',
+  );
+  t.deepEqual(
+    ifaces.map((i) => [i.name, i.link, i.peerIndex]),
+    [
+      ['tunl0', 'NONE', undefined],
+      ['eth0.10', 'eth0', undefined],
+    ],
+  );
   t.deepEqual(parseIpInterfaces(''), []);
 });
 
 test('addedInterfaces: what a docker run added to the host', (t) => {
-  const before = parseIpInterfaces(ONE_LINE.split('\n').filter((l) => !l.startsWith('4:')).join('\n'));
-  t.deepEqual(addedInterfaces(before, parseIpInterfaces(ONE_LINE)).map((i) => i.name), ['veth2beaeae']);
+  const before = parseIpInterfaces(
+    ONE_LINE.split('\n')
+      .filter((l) => !l.startsWith('4:'))
+      .join('\n'),
+  );
+  t.deepEqual(
+    addedInterfaces(before, parseIpInterfaces(ONE_LINE)).map((i) => i.name),
+    ['veth2beaeae'],
+  );
   t.deepEqual(addedInterfaces(parseIpInterfaces(ONE_LINE), parseIpInterfaces(ONE_LINE)), []);
   // A re-created interface with a new index counts as added.
-  t.deepEqual(addedInterfaces(parseIpInterfaces(ONE_LINE), parseIpInterfaces(ONE_LINE.replace('2: docker0', '25: docker0'))).map((i) => i.index), [25]);
+  t.deepEqual(
+    addedInterfaces(parseIpInterfaces(ONE_LINE), parseIpInterfaces(ONE_LINE.replace('2: docker0', '25: docker0'))).map((i) => i.index),
+    [25],
+  );
 });

@@ -26,11 +26,12 @@ test('iputils ping from the document (3.5) and a run without replies', (t) => {
 rtt min/avg/max/mdev = 0.077/0.089/0.113/0.018 ms
 `;
   t.deepEqual(pingOutcome('773f2514acf3', doc, ''), { target: '773f2514acf3', address: '172.10.0.2', transmitted: 3, received: 3 });
-  const lost = 'PING 172.10.0.2 (172.10.0.2): 56 data bytes\n\n--- 172.10.0.2 ping statistics ---\n2 packets transmitted, 0 packets received, 100% packet loss\n';
+  const lost =
+    'PING 172.10.0.2 (172.10.0.2): 56 data bytes\n\n--- 172.10.0.2 ping statistics ---\n2 packets transmitted, 0 packets received, 100% packet loss\n';
   t.is(describePing(pingOutcome('172.10.0.2', lost, '')), '0/2 replies');
 });
 
-test('a name that does not resolve: no packets, ping\'s own message', (t) => {
+test("a name that does not resolve: no packets, ping's own message", (t) => {
   const p = pingOutcome('server01', '', "ping: bad address 'server01'\n");
   t.deepEqual(p, { target: 'server01', transmitted: 0, received: 0, error: "ping: bad address 'server01'" });
   t.is(describePing(p), "ping: bad address 'server01'");

@@ -17,12 +17,15 @@ Destination     Gateway         Genmask         Flags Metric Ref    Use Iface
 `;
 
 test('route -n from the document (3.5): rows with their CIDR', (t) => {
-  t.deepEqual(parseRouteN(HOST_3_5).map((r) => [r.cidr, r.gateway, r.flags, r.iface]), [
-    ['0.0.0.0/0', '192.168.100.2', 'UG', 'ens33'],
-    ['10.0.0.0/24', '0.0.0.0', 'U', 'docker0'],
-    ['172.10.0.0/24', '0.0.0.0', 'U', 'br-2c0661a197a8'],
-    ['192.168.100.0/24', '0.0.0.0', 'U', 'ens33'],
-  ]);
+  t.deepEqual(
+    parseRouteN(HOST_3_5).map((r) => [r.cidr, r.gateway, r.flags, r.iface]),
+    [
+      ['0.0.0.0/0', '192.168.100.2', 'UG', 'ens33'],
+      ['10.0.0.0/24', '0.0.0.0', 'U', 'docker0'],
+      ['172.10.0.0/24', '0.0.0.0', 'U', 'br-2c0661a197a8'],
+      ['192.168.100.0/24', '0.0.0.0', 'U', 'ens33'],
+    ],
+  );
 });
 
 test('default route and a route to a subnet (server03 in 3.6)', (t) => {
@@ -35,7 +38,14 @@ test('default route and a route to a subnet (server03 in 3.6)', (t) => {
 });
 
 test('prefixOfMask', (t) => {
-  for (const [mask, prefix] of [['0.0.0.0', 0], ['255.0.0.0', 8], ['255.255.0.0', 16], ['255.255.255.0', 24], ['255.255.255.252', 30], ['255.255.255.255', 32]] as const) {
+  for (const [mask, prefix] of [
+    ['0.0.0.0', 0],
+    ['255.0.0.0', 8],
+    ['255.255.0.0', 16],
+    ['255.255.255.0', 24],
+    ['255.255.255.252', 30],
+    ['255.255.255.255', 32],
+  ] as const) {
     t.is(prefixOfMask(mask), prefix, mask);
   }
 });

@@ -20,7 +20,14 @@ test('overlapping and firstClearAddress: bip candidates against the networks in 
 });
 
 test('isInterfaceAddress: bip is an address with a prefix, not a network', (t) => {
-  for (const [text, ok] of [['192.168.100.1/24', true], ['10.0.0.1/24', true], ['10.0.0.0/24', false], ['10.0.0.1', false], ['10.0.0.1/31', false], ['x/24', false]] as const) {
+  for (const [text, ok] of [
+    ['192.168.100.1/24', true],
+    ['10.0.0.1/24', true],
+    ['10.0.0.0/24', false],
+    ['10.0.0.1', false],
+    ['10.0.0.1/31', false],
+    ['x/24', false],
+  ] as const) {
     t.is(isInterfaceAddress(text), ok, text);
   }
 });

@@ -18,13 +18,23 @@ const silent = (ip: string) => `PING ${ip} (${ip}): 56 data bytes
 
 test('one exec per source: every target pinged in the background, outputs under headers', (t) => {
   const script = meshPingScript(['172.20.5.2', '172.20.9.2']);
-  t.true(script.startsWith('for ip in 172.20.5.2 172.20.9.2; do (ping -c 3 -W 2 "$ip" > /tmp/labbench-mesh.$ip 2>&1; echo "exit $?" >> /tmp/labbench-mesh.$ip) & done; wait; '));
+  t.true(
+    script.startsWith(
+      'for ip in 172.20.5.2 172.20.9.2; do (ping -c 3 -W 2 "$ip" > /tmp/labbench-mesh.$ip 2>&1; echo "exit $?" >> /tmp/labbench-mesh.$ip) & done; wait; ',
+    ),
+  );
   const printed = `### ping 172.20.5.2\n${reply('172.20.5.2')}exit 0\n### ping 172.20.9.2\n${silent('172.20.9.2')}exit 1\n`;
   const parts = splitMeshOutput(printed);
   t.deepEqual([...parts.keys()], ['172.20.5.2', '172.20.9.2']);
   t.is(parts.get('172.20.5.2'), reply('172.20.5.2'));
   const ok = meshCell('hostA', 'hostB', '172.20.5.2', parts.get('172.20.5.2'));
-  t.deepEqual(ok, { from: 'hostA', to: 'hostB', ok: true, rttMs: 0.333, outcome: { target: '172.20.5.2', address: '172.20.5.2', transmitted: 3, received: 3 } });
+  t.deepEqual(ok, {
+    from: 'hostA',
+    to: 'hostB',
+    ok: true,
+    rttMs: 0.333,
+    outcome: { target: '172.20.5.2', address: '172.20.5.2', transmitted: 3, received: 3 },
+  });
   const lost = meshCell('hostA', 'hostC', '172.20.9.2', parts.get('172.20.9.2'));
   t.false(lost.ok);
   t.is(lost.rttMs, undefined);

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { mergeDaemonJson, parseDaemonJson, renderDaemonJson } from '../../src/scenario/lib/docker-json.ts';
-import { scenarioVerdict, stepVerdict, type StepReport } from '../../src/scenario/report.ts';
+import { type StepReport, scenarioVerdict, stepVerdict } from '../../src/scenario/report.ts';
 import { renderCheck, renderCommandOutput, renderSummaryTable, renderTranscript } from '../../src/scenario/transcript.ts';
 
 test('daemon.json: set keys, keep the others, remove with undefined', (t) => {
@@ -16,7 +16,16 @@ const stepOf = (verdict: StepReport['verdict']): StepReport => ({ index: 1, titl
 
 test('verdicts: a failed check or an error fails a step; a failed step or cleanup fails the scenario', (t) => {
   t.is(stepVerdict([{ label: 'a', ok: true }], undefined), 'PASS');
-  t.is(stepVerdict([{ label: 'a', ok: true }, { label: 'b', ok: false }], undefined), 'FAIL');
+  t.is(
+    stepVerdict(
+      [
+        { label: 'a', ok: true },
+        { label: 'b', ok: false },
+      ],
+      undefined,
+    ),
+    'FAIL',
+  );
   t.is(stepVerdict([], 'boom'), 'FAIL');
   t.is(scenarioVerdict([stepOf('PASS'), stepOf('SKIPPED')]), 'PASS');
   t.is(scenarioVerdict([stepOf('PASS'), stepOf('FAIL')]), 'FAIL');
@@ -26,21 +35,45 @@ test('verdicts: a failed check or an error fails a step; a failed step or cleanu
 
 test('transcript: command, output, checks, verdict, like the document', (t) => {
   const text = renderTranscript({
-    scenario: 'flannel-two-host', section: '4', title: 'flannel', lab: 'labbench', provider: 'local', params: {}, verdict: 'FAIL', durationMs: 1500,
+    scenario: 'flannel-two-host',
+    section: '4',
+    title: 'flannel',
+    lab: 'labbench',
+    provider: 'local',
+    params: {},
+    verdict: 'FAIL',
+    durationMs: 1500,
     hosts: [
       { name: 'hostA', os: 'rocky-8.10', standIn: true, machine: 'Debian GNU/Linux 12', family: 'debian' },
       { name: 'hostB', os: 'ubuntu-24.04', machine: 'Ubuntu 24.04', family: 'debian' },
     ],
     steps: [
       {
-        index: 1, title: 'subnet.env', verdict: 'FAIL', reason: 'check failed: FLANNEL_MTU', durationMs: 1200,
-        commands: [{ host: 'hostA', command: 'cat /run/flannel/subnet.env', exitCode: 0, stdout: 'FLANNEL_NETWORK=172.20.0.0/16\nFLANNEL_MTU=1450\n', stderr: '', durationMs: 5 }],
+        index: 1,
+        title: 'subnet.env',
+        verdict: 'FAIL',
+        reason: 'check failed: FLANNEL_MTU',
+        durationMs: 1200,
+        commands: [
+          {
+            host: 'hostA',
+            command: 'cat /run/flannel/subnet.env',
+            exitCode: 0,
+            stdout: 'FLANNEL_NETWORK=172.20.0.0/16\nFLANNEL_MTU=1450\n',
+            stderr: '',
+            durationMs: 5,
+          },
+        ],
         checks: [{ label: 'FLANNEL_MTU', ok: false, expected: '1472', actual: '1450' }],
         notes: ['backend omitted: udp'],
       },
     ],
   });
-  t.true(text.includes('   lab "labbench" (local)\n   hostA: rocky-8.10 (stand-in: Debian GNU/Linux 12), debian family\n   hostB: ubuntu-24.04 (Ubuntu 24.04), debian family\n'));
+  t.true(
+    text.includes(
+      '   lab "labbench" (local)\n   hostA: rocky-8.10 (stand-in: Debian GNU/Linux 12), debian family\n   hostB: ubuntu-24.04 (Ubuntu 24.04), debian family\n',
+    ),
+  );
   t.true(text.includes('hostA # cat /run/flannel/subnet.env\nFLANNEL_NETWORK=172.20.0.0/16\nFLANNEL_MTU=1450\n'));
   t.true(text.includes('   ✗ FLANNEL_MTU (expected 1472, got 1450)'));
   t.true(text.includes('⇒ FAIL (1.2s) — check failed: FLANNEL_MTU'));
@@ -55,7 +88,17 @@ test('command output shows a non-zero exit and trims long output', (t) => {
 });
 
 test('summary table for scenario all', (t) => {
-  const r = (scenario: string, verdict: 'PASS' | 'SKIPPED') => ({ scenario, section: '3.1', title: '', lab: 'l', provider: 'local', params: {}, verdict, durationMs: 2000, steps: [stepOf('PASS'), stepOf('PASS')] });
+  const r = (scenario: string, verdict: 'PASS' | 'SKIPPED') => ({
+    scenario,
+    section: '3.1',
+    title: '',
+    lab: 'l',
+    provider: 'local',
+    params: {},
+    verdict,
+    durationMs: 2000,
+    steps: [stepOf('PASS'), stepOf('PASS')],
+  });
   t.is(
     renderSummaryTable([r('network-modes', 'PASS'), r('ipvlan', 'SKIPPED')]),
     'SCENARIO       SECTION  STEPS  VERDICT  TIME\nnetwork-modes  §3.1     2/2    PASS     2.0s\nipvlan         §3.1     2/2    SKIPPED  2.0s\n',

@@ -25,19 +25,33 @@ hosts:
 test('an inventory file becomes a spec and an inventory with resolved paths', (t) => {
   const { spec, inventory } = parseInventoryFile(yaml, '/labs/course/inventory.yaml');
   t.is(spec.name, 'course');
-  t.deepEqual(spec.hosts.map((h) => [h.name, h.address, h.os, h.roles]), [
-    ['hostA', '192.168.100.12', 'rocky-8.10', ['etcd', 'flannel']],
-    ['hostB', '192.168.100.13', 'ubuntu-24.04', ['flannel']],
-  ]);
+  t.deepEqual(
+    spec.hosts.map((h) => [h.name, h.address, h.os, h.roles]),
+    [
+      ['hostA', '192.168.100.12', 'rocky-8.10', ['etcd', 'flannel']],
+      ['hostB', '192.168.100.13', 'ubuntu-24.04', ['flannel']],
+    ],
+  );
   t.is(inventory.provider, 'ssh');
-  t.deepEqual(inventory.hosts.map((h) => [h.platform, h.ssh]), [
-    ['existing machine', { host: '192.168.100.12', port: 22, user: 'rocky', keyPath: '/labs/course/keys/id_ed25519', knownHostsPath: '/labs/course/known_hosts' }],
-    ['existing machine', { host: '192.168.100.13', port: 2222, user: 'root', keyPath: '/abs/key', knownHostsPath: '/labs/course/known_hosts' }],
-  ]);
+  t.deepEqual(
+    inventory.hosts.map((h) => [h.platform, h.ssh]),
+    [
+      [
+        'existing machine',
+        { host: '192.168.100.12', port: 22, user: 'rocky', keyPath: '/labs/course/keys/id_ed25519', knownHostsPath: '/labs/course/known_hosts' },
+      ],
+      ['existing machine', { host: '192.168.100.13', port: 2222, user: 'root', keyPath: '/abs/key', knownHostsPath: '/labs/course/known_hosts' }],
+    ],
+  );
 });
 
 test('JSON works as well (it is YAML)', (t) => {
-  const json = JSON.stringify({ lab: 'j', subnet: '10.1.0.0/24', knownHosts: '/k', hosts: [{ name: 'h1', address: '10.1.0.5', os: 'debian-12', user: 'root', key: '/id' }] });
+  const json = JSON.stringify({
+    lab: 'j',
+    subnet: '10.1.0.0/24',
+    knownHosts: '/k',
+    hosts: [{ name: 'h1', address: '10.1.0.5', os: 'debian-12', user: 'root', key: '/id' }],
+  });
   t.is(parseInventoryFile(json, '/x/inv.json').inventory.hosts[0]!.ssh!.keyPath, '/id');
 });
 

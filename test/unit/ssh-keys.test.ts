@@ -1,8 +1,8 @@
-import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import test from 'ava';
 import { generateEd25519, isWellFormedEd25519 } from '../../src/transports/ssh-keys.ts';
 
 /** A pair as ssh2 wrote it when the public key began with a zero byte: OpenSSH refuses it. */
@@ -23,7 +23,7 @@ test('a pair with a 31-byte public key (ssh2 dropped its leading zero) is recogn
   t.false(isWellFormedEd25519(TRUNCATED));
 });
 
-test('2000 generated pairs are all well formed (one in 256 of ssh2\'s is not), and ssh-keygen accepts a sample', (t) => {
+test("2000 generated pairs are all well formed (one in 256 of ssh2's is not), and ssh-keygen accepts a sample", (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'labbench-keys-'));
   try {
     for (let i = 0; i < 2000; i++) {

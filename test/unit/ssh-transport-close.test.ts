@@ -107,7 +107,13 @@ test.serial('close() during the handshake drops the connection at once and the p
   const silent = createServer((s) => accepted.push(s.on('error', () => {})));
   const port = await listen(silent);
   writeFileSync(join(dir, 'known_hosts_silent'), '');
-  const ssh = new SshTransport('hostA', { host: '127.0.0.1', port, user: 'root', keyPath: join(dir, 'id_ed25519'), knownHostsPath: join(dir, 'known_hosts_silent') });
+  const ssh = new SshTransport('hostA', {
+    host: '127.0.0.1',
+    port,
+    user: 'root',
+    keyPath: join(dir, 'id_ed25519'),
+    knownHostsPath: join(dir, 'known_hosts_silent'),
+  });
   const pending = ssh.exec('true');
   await new Promise((r) => setTimeout(r, 200));
   await ssh.close();

@@ -25,7 +25,10 @@ test("the document's spec: host A 192.168.100.12 rocky-8.10 etcd+flannel, host B
 
 test('another subnet keeps the host numbers .12 and .13', (t) => {
   const spec = documentSpec({ name: 'lab2', subnet: '10.77.3.0/24' });
-  t.deepEqual(spec.hosts.map((h) => h.address), ['10.77.3.12', '10.77.3.13']);
+  t.deepEqual(
+    spec.hosts.map((h) => h.address),
+    ['10.77.3.12', '10.77.3.13'],
+  );
 });
 
 test('a valid spec comes back normalised', (t) => {

@@ -4,9 +4,10 @@
  * their @ifN indices, bridges named by their Docker network, a container on two bridges, each
  * host's flannel subnet and its route to the other's.
  */
-import test from 'ava';
+
 import { readFileSync } from 'node:fs';
-import { parseCapture, type HostCapture } from '../../src/topology/collect.ts';
+import test from 'ava';
+import { type HostCapture, parseCapture } from '../../src/topology/collect.ts';
 import { layoutTopology, type Scene } from '../../src/topology/layout.ts';
 import { buildTopology, type HostNode, type Topology } from '../../src/topology/model.ts';
 import { renderTopologySvg } from '../../src/topology/svg.ts';
@@ -22,7 +23,8 @@ const build = (f: Fixture): Topology => buildTopology(f.captures, { lan: f.subne
 const host = (t: Topology, name: string): HostNode => t.hosts.find((h) => h.name === name)!;
 
 test('parseCapture splits the collector output by section, with each container namespace', (t) => {
-  const out = '\n@@labbench-topology addr\n[{"ifindex":1}]\n@@labbench-topology route\n[]\n@@labbench-topology netns server01\n[{"ifindex":4}]\n@@labbench-topology end\n';
+  const out =
+    '\n@@labbench-topology addr\n[{"ifindex":1}]\n@@labbench-topology route\n[]\n@@labbench-topology netns server01\n[{"ifindex":4}]\n@@labbench-topology end\n';
   const c = parseCapture('hostB', out);
   t.is(c.addr, '[{"ifindex":1}]');
   t.is(c.route, '[]');
@@ -41,7 +43,9 @@ test('§3.5: network01 is br-<id> with both servers, each joined by the veth who
       ['br-f8a973079832', '172.10.0.1/24', 'network01'],
     ],
   );
-  const servers = Object.fromEntries(b.containers.map((c) => [c.name, c.interfaces.map((i) => [i.label, i.addresses.join(' '), i.hostPeer?.label, i.hostPeer?.bridge, i.network])]));
+  const servers = Object.fromEntries(
+    b.containers.map((c) => [c.name, c.interfaces.map((i) => [i.label, i.addresses.join(' '), i.hostPeer?.label, i.hostPeer?.bridge, i.network])]),
+  );
   t.deepEqual(servers, {
     server01: [['eth0@if5', '172.10.0.2/24', 'vethcc3d306@if4', 'br-f8a973079832', 'network01']],
     server02: [['eth0@if7', '172.10.0.3/24', 'vethafd586d@if6', 'br-f8a973079832', 'network01']],
@@ -64,7 +68,10 @@ test('§3.6: server01 and server03 each have an interface on network01 and on ne
     }
   }
   const server02 = b.containers.find((x) => x.name === 'server02')!;
-  t.deepEqual(server02.interfaces.map((i) => i.network), ['network01']);
+  t.deepEqual(
+    server02.interfaces.map((i) => i.network),
+    ['network01'],
+  );
 });
 
 test('flannel: each host has its subnet from subnet.env and a route to the other host’s', (t) => {
@@ -103,7 +110,8 @@ const inside = (s: Scene, inner: string, outer: string) => {
 test('layout: every part lies inside its host, hosts do not overlap, each veth wire ends on its bridge', async (t) => {
   const topo = build(fixture('connect-networks'));
   const scene = await layoutTopology(topo);
-  for (const box of scene.boxes.filter((b) => b.kind !== 'host' && b.kind !== 'lan')) t.true(inside(scene, box.id, `host:${box.host}`), `${box.id} inside its host`);
+  for (const box of scene.boxes.filter((b) => b.kind !== 'host' && b.kind !== 'lan'))
+    t.true(inside(scene, box.id, `host:${box.host}`), `${box.id} inside its host`);
   const [ha, hb] = ['host:hostA', 'host:hostB'].map((id) => scene.boxes.find((b) => b.id === id)!);
   t.true(ha!.x + ha!.width <= hb!.x || hb!.x + hb!.width <= ha!.x || ha!.y + ha!.height <= hb!.y || hb!.y + hb!.height <= ha!.y, 'hosts apart');
   const veths = scene.edges.filter((e) => e.kind === 'veth');

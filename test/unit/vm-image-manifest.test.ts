@@ -4,9 +4,9 @@
  */
 import test from 'ava';
 import { readLabConfig } from '../../infra/config.ts';
-import { HOST_PACKAGES, hostImageManifest, manifestHash } from '../../src/providers/local/host-image/manifest.ts';
 import { KERNEL_CMDLINE } from '../../src/providers/libvirt/vm-image/files.ts';
-import { stackImageEntry, VM_EXTRA_PACKAGES, vmImageHash, vmImageManifest, type BuiltVmImage } from '../../src/providers/libvirt/vm-image/manifest.ts';
+import { type BuiltVmImage, stackImageEntry, VM_EXTRA_PACKAGES, vmImageHash, vmImageManifest } from '../../src/providers/libvirt/vm-image/manifest.ts';
+import { HOST_PACKAGES, hostImageManifest, manifestHash } from '../../src/providers/local/host-image/manifest.ts';
 
 test('the VM image has every host image package plus kernel, initramfs, udev and cloud-init', (t) => {
   const m = vmImageManifest();
@@ -31,18 +31,34 @@ test('the hash names the recipe: stable, mirror-independent, different from the 
 test('a built image yields a labbench:images entry the stack config accepts for debian-12', (t) => {
   const artifact = (path: string, digit: string) => ({ path, sha256: digit.repeat(64), bytes: 1 });
   const built: BuiltVmImage = {
-    ...vmImageManifest(), hash: 'h', builtAt: '', kernelRelease: '6.1.0-x-amd64', packageVersions: {},
-    disk: artifact('/v/debian-12.qcow2', 'a'), kernel: artifact('/v/vmlinuz', 'b'), initrd: artifact('/v/initrd.img', 'c'),
+    ...vmImageManifest(),
+    hash: 'h',
+    builtAt: '',
+    kernelRelease: '6.1.0-x-amd64',
+    packageVersions: {},
+    disk: artifact('/v/debian-12.qcow2', 'a'),
+    kernel: artifact('/v/vmlinuz', 'b'),
+    initrd: artifact('/v/initrd.img', 'c'),
   };
   const entry = stackImageEntry(built);
   const config = readLabConfig(
     {
-      get: (key) => ({ sshPublicKey: 'ssh-ed25519 AAAAC3Nz x' } as Record<string, string>)[key],
-      getObject: <T>(key: string) => ({ hosts: [{ name: 'hostA', address: '192.168.100.12', os: 'debian-12', roles: [] }], images: { 'debian-12': entry } } as Record<string, unknown>)[key] as T,
+      get: (key) => (({ sshPublicKey: 'ssh-ed25519 AAAAC3Nz x' }) as Record<string, string>)[key],
+      getObject: <T>(key: string) =>
+        (({ hosts: [{ name: 'hostA', address: '192.168.100.12', os: 'debian-12', roles: [] }], images: { 'debian-12': entry } }) as Record<string, unknown>)[
+          key
+        ] as T,
     },
     'v',
     '/root',
   );
-  t.like(config.hosts[0]!.image, { source: '/v/debian-12.qcow2', sha256: 'a'.repeat(64), user: 'debian', kernel: '/v/vmlinuz', initrd: '/v/initrd.img', cmdline: KERNEL_CMDLINE });
+  t.like(config.hosts[0]!.image, {
+    source: '/v/debian-12.qcow2',
+    sha256: 'a'.repeat(64),
+    user: 'debian',
+    kernel: '/v/vmlinuz',
+    initrd: '/v/initrd.img',
+    cmdline: KERNEL_CMDLINE,
+  });
   t.is(config.hosts[0]!.user, 'debian');
 });

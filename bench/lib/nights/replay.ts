@@ -5,15 +5,15 @@
  * judgeAcrossNights), with the method's settings as the only knob.
  */
 import { join } from 'node:path';
-import { readHistory } from '../../../src/bench/history/store.ts';
 import type { MarkRecord, NightRecord } from '../../../src/bench/history/night.ts';
-import { DEFAULT_NIGHTS_SETTINGS, judgeAcrossNights, planReferences, type NightsSettings } from '../../../src/bench/judge/across-nights.ts';
-import { DEFAULT_DECISION_SETTINGS } from '../../../src/bench/judge/verdict.ts';
+import { readHistory } from '../../../src/bench/history/store.ts';
+import { DEFAULT_NIGHTS_SETTINGS, judgeAcrossNights, type NightsSettings, planReferences } from '../../../src/bench/judge/across-nights.ts';
 import type { SuiteParameters } from '../../../src/bench/judge/baseline.ts';
 import { median } from '../../../src/bench/judge/stats.ts';
+import { DEFAULT_DECISION_SETTINGS } from '../../../src/bench/judge/verdict.ts';
 import { mulberry32 } from '../../../src/bench/plan/schedule.ts';
 import { BENCH_PROBE_SETTINGS, CANARY_PATH } from '../../../src/bench/plan/suite.ts';
-import { injectionLabel, type Injection } from '../power/plan.ts';
+import { type Injection, injectionLabel } from '../power/plan.ts';
 
 /** One night the sweep ran. */
 export interface CollectedNight {
@@ -49,8 +49,14 @@ export interface Method {
 
 export const METHODS: Method[] = [
   { label: 't-test p ≤ 0.001 (Otava)', settings: DEFAULT_NIGHTS_SETTINGS },
-  { label: 'permutation p ≤ 0.01', settings: { ...DEFAULT_NIGHTS_SETTINGS, changePoints: { ...DEFAULT_NIGHTS_SETTINGS.changePoints, test: 'permutation', pValue: 0.01, permutations: 199 } } },
-  { label: 'permutation p ≤ 0.05 (MongoDB)', settings: { ...DEFAULT_NIGHTS_SETTINGS, changePoints: { ...DEFAULT_NIGHTS_SETTINGS.changePoints, test: 'permutation', pValue: 0.05, permutations: 199 } } },
+  {
+    label: 'permutation p ≤ 0.01',
+    settings: { ...DEFAULT_NIGHTS_SETTINGS, changePoints: { ...DEFAULT_NIGHTS_SETTINGS.changePoints, test: 'permutation', pValue: 0.01, permutations: 199 } },
+  },
+  {
+    label: 'permutation p ≤ 0.05 (MongoDB)',
+    settings: { ...DEFAULT_NIGHTS_SETTINGS, changePoints: { ...DEFAULT_NIGHTS_SETTINGS.changePoints, test: 'permutation', pValue: 0.05, permutations: 199 } },
+  },
 ];
 
 /** Per injected cell and method: when the regression was found, and the false alarms. */
@@ -121,7 +127,10 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
 }
 
 /** Analyses a recorded sweep with every method. */
-export function analyseSweep(sweep: Sweep, options: { prefix: number; replays: number; replayNights: number; seed: number; methods?: Method[] }): SweepAnalysis {
+export function analyseSweep(
+  sweep: Sweep,
+  options: { prefix: number; replays: number; replayNights: number; seed: number; methods?: Method[] },
+): SweepAnalysis {
   const nights = loadNights(sweep);
   const record = (c: CollectedNight) => {
     const n = nights.get(c.night);
@@ -143,7 +152,10 @@ export function analyseSweep(sweep: Sweep, options: { prefix: number; replays: n
       for (const s of sequences) {
         const own = mine.filter((n) => n.sequence === s).sort((a, b) => a.index - b.index);
         const first = record(own[0] as CollectedNight);
-        const pool = shuffled(aaNights.filter((n) => n.sequence !== s), random).slice(0, options.prefix);
+        const pool = shuffled(
+          aaNights.filter((n) => n.sequence !== s),
+          random,
+        ).slice(0, options.prefix);
         const t0 = Date.parse(first.startedAt);
         const prefix = pool.map((n, k) => restamp(record(n), `prefix-${k}-${n.night}`, t0 - (pool.length - k) * 86_400_000));
         const series = [...prefix, ...own.map(record)];
@@ -180,7 +192,15 @@ export function analyseSweep(sweep: Sweep, options: { prefix: number; replays: n
             if (failing.length > 0) {
               alarmsAnyCell++;
               // The operator looks, finds nothing changed, and accepts the night.
-              marks.push({ kind: 'labbench.bench.mark', schemaVersion: 1, mark: 'accept', night: tonight.id, testbed: tonight.testbed, at: tonight.startedAt, note: 'replay' });
+              marks.push({
+                kind: 'labbench.bench.mark',
+                schemaVersion: 1,
+                mark: 'accept',
+                night: tonight.id,
+                testbed: tonight.testbed,
+                at: tonight.startedAt,
+                note: 'replay',
+              });
             }
           }
           replay.push(tonight);
@@ -207,10 +227,14 @@ const within = (found: readonly (number | null)[], nights: number) => found.filt
 /** The tables: detection within 1, 2, 3 injected nights, and false alarms per 100 A/A nights, per method. */
 export function renderSweep(sweep: Sweep, analysis: SweepAnalysis): string {
   const lines: string[] = [];
-  lines.push(`power over nights (${sweep.machine}); ${sweep.settings.rounds} rounds a night; each sequence after ${analysis.prefix} A/A nights drawn from the other sequences;`);
+  lines.push(
+    `power over nights (${sweep.machine}); ${sweep.settings.rounds} rounds a night; each sequence after ${analysis.prefix} A/A nights drawn from the other sequences;`,
+  );
   lines.push(`A/A: ${analysis.replays} replays of ${analysis.replayNights} nights, each a recorded A/A night with its rounds resampled; seed ${analysis.seed}`);
   lines.push('');
-  lines.push('| injected | method | verified (median) | found by the series gate within 1 / 2 / 3 nights | found by either gate within 1 / 2 / 3 nights | single-night FAIL (real) | A/A alarms of the cell | per 100 A/A nights | any gated cell |');
+  lines.push(
+    '| injected | method | verified (median) | found by the series gate within 1 / 2 / 3 nights | found by either gate within 1 / 2 / 3 nights | single-night FAIL (real) | A/A alarms of the cell | per 100 A/A nights | any gated cell |',
+  );
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const c of analysis.cells) {
     const n = c.sequences;

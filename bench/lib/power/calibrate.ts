@@ -34,10 +34,13 @@ export const MAX_RULES = 200_000;
 export function rulesForTarget(targetUs: number, probeShiftUs: number, probeRules: number): number {
   if (!(targetUs > 0)) throw new RangeError(`target latency increase must be positive, got ${targetUs} µs`);
   if (!(probeShiftUs > 0)) {
-    throw new RangeError(`the calibration chain of ${probeRules} rules added ${probeShiftUs.toFixed(1)} µs per round trip: it is not on the path or too short to see`);
+    throw new RangeError(
+      `the calibration chain of ${probeRules} rules added ${probeShiftUs.toFixed(1)} µs per round trip: it is not on the path or too short to see`,
+    );
   }
   const rules = Math.max(1, Math.round((targetUs * probeRules) / probeShiftUs));
-  if (rules > MAX_RULES) throw new RangeError(`${rules} rules needed for +${targetUs.toFixed(1)} µs (more than ${MAX_RULES}): the per-rule cost measured is implausibly small`);
+  if (rules > MAX_RULES)
+    throw new RangeError(`${rules} rules needed for +${targetUs.toFixed(1)} µs (more than ${MAX_RULES}): the per-rule cost measured is implausibly small`);
   return rules;
 }
 
@@ -54,7 +57,9 @@ export function latencyTargetUs(rrP50Us: number, sizePct: number): number {
 export function rulesForSlowdown(sizePct: number, probeChange: number, probeRules: number): number {
   if (!(sizePct > 0 && sizePct < 100)) throw new RangeError(`size must be between 0 and 100 %, got ${sizePct}`);
   if (!(probeChange < 0 && probeChange > -1)) {
-    throw new RangeError(`the calibration chain of ${probeRules} rules changed the throughput by ${(probeChange * 100).toFixed(1)} %: it is not on the path or too short to see`);
+    throw new RangeError(
+      `the calibration chain of ${probeRules} rules changed the throughput by ${(probeChange * 100).toFixed(1)} %: it is not on the path or too short to see`,
+    );
   }
   const perRule = (1 / (1 + probeChange) - 1) / probeRules;
   const rules = Math.max(1, Math.round((1 / (1 - sizePct / 100) - 1) / perRule));

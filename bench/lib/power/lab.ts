@@ -3,16 +3,17 @@
  * on host A, the residue check, and the plain measurements that verify their size (ping RTT p50 and an
  * iperf3 TCP run between two containers of the path's own, independent of the gate's code).
  */
-import type { Host } from '../../../src/host.ts';
-import { LabbenchError } from '../../../src/errors.ts';
-import { openLab, type Lab } from '../../../src/lab.ts';
-import { createProvider } from '../../../src/providers/registry.ts';
-import { ensureBoxImage, BOX_IMAGE } from '../../../src/scenario/lib/box.ts';
-import { benchHosts } from '../../../src/bench/session.ts';
-import { parsePing } from '../../../src/parsers/ping.ts';
+
+import { median } from '../../../src/bench/judge/stats.ts';
 import { parseIperf3Tcp } from '../../../src/bench/measure/parsers/iperf3.ts';
 import { enterNetns } from '../../../src/bench/measure/probes/invocation.ts';
-import { median } from '../../../src/bench/judge/stats.ts';
+import { benchHosts } from '../../../src/bench/session.ts';
+import { LabbenchError } from '../../../src/errors.ts';
+import type { Host } from '../../../src/host.ts';
+import { type Lab, openLab } from '../../../src/lab.ts';
+import { parsePing } from '../../../src/parsers/ping.ts';
+import { createProvider } from '../../../src/providers/registry.ts';
+import { BOX_IMAGE, ensureBoxImage } from '../../../src/scenario/lib/box.ts';
 import type { BlockPair } from './calibrate.ts';
 import { chainRestoreInput, jumpRules, normaliseRules, POWER_CHAIN, presentJumps } from './mechanism.ts';
 import type { PowerPath } from './plan.ts';
@@ -102,7 +103,9 @@ export async function withProbePair<T>(lab: PowerLab, path: PowerPath, use: (pai
     const src = await start(lab.a, 'labbench-power-src');
     const dst = await start(dstHost, 'labbench-power-dst');
     await dstHost.$({ nothrow: true, quiet: true })`systemctl stop ${`${IPERF3_UNIT}.service`}; systemctl reset-failed ${`${IPERF3_UNIT}.service`}`;
-    await dstHost.$({ quiet: true })`systemd-run --quiet --collect --unit ${IPERF3_UNIT} taskset -c 1 ${enterNetns(dst.pid)} iperf3 -s -B ${dst.address} -p ${IPERF3_PORT}`;
+    await dstHost.$({
+      quiet: true,
+    })`systemd-run --quiet --collect --unit ${IPERF3_UNIT} taskset -c 1 ${enterNetns(dst.pid)} iperf3 -s -B ${dst.address} -p ${IPERF3_PORT}`;
     for (let i = 0; !(await dstHost.$({ nothrow: true, quiet: true })`${enterNetns(dst.pid)} ss -Hltn ${`sport = :${IPERF3_PORT}`}`).text(); i++) {
       if (i > 50) throw new LabbenchError(`the probe iperf3 server on ${dstHost.name} did not listen within 10 s`);
       await new Promise((r) => setTimeout(r, 200));
@@ -124,7 +127,9 @@ export async function pingP50Us(pair: ProbePair, count = 150): Promise<number> {
 
 /** Receiver TCP throughput in bit/s of one iperf3 run (1 s after 1 s omitted, client and server on separate cores). */
 export async function tcpBitsPerSecond(pair: ProbePair): Promise<number> {
-  const out = await pair.source.host.$({ quiet: true })`taskset -c 0 ${enterNetns(pair.source.pid)} iperf3 -c ${pair.destination.address} -p ${IPERF3_PORT} -J -t 1 -O 1`;
+  const out = await pair.source.host.$({
+    quiet: true,
+  })`taskset -c 0 ${enterNetns(pair.source.pid)} iperf3 -c ${pair.destination.address} -p ${IPERF3_PORT} -J -t 1 -O 1`;
   return parseIperf3Tcp(out.stdout).receivedBitsPerSecond;
 }
 
@@ -150,4 +155,3 @@ export async function alternatingPairs(blocks: number, measure: () => Promise<nu
     if (on) await set(false);
   }
 }
-

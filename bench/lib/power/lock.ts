@@ -69,10 +69,16 @@ async function acquire(file: string, signal?: AbortSignal): Promise<() => Promis
   signal?.addEventListener('abort', stopWaiting, { once: true });
   const closed = new Promise<void>((resolve) => holder.on('close', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    holder.on('error', (err) => reject(new LabbenchError(`could not run flock on ${file}: ${err.message}`, { hint: 'install util-linux (flock) or run without --lock' })));
+    holder.on('error', (err) =>
+      reject(new LabbenchError(`could not run flock on ${file}: ${err.message}`, { hint: 'install util-linux (flock) or run without --lock' })),
+    );
     holder.stdout.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('locked') && resolve());
     holder.on('close', (code) =>
-      reject(new LabbenchError(signal?.aborted ? `interrupted while waiting for the lock on ${file}` : `flock on ${file} ended (exit ${code}) before taking the lock`)),
+      reject(
+        new LabbenchError(
+          signal?.aborted ? `interrupted while waiting for the lock on ${file}` : `flock on ${file} ended (exit ${code}) before taking the lock`,
+        ),
+      ),
     );
   });
   signal?.removeEventListener('abort', stopWaiting);

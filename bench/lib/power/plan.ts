@@ -63,7 +63,8 @@ export function parseInjections(entries: readonly string[]): { injections: Injec
       continue;
     }
     const [, path, metric, sizes] = m as unknown as [string, string, string, string];
-    if (path !== 'bridge' && path !== 'overlay') problems.push(`--inject "${entry}": path must be bridge or overlay (the loopback canary and the host path are never injected)`);
+    if (path !== 'bridge' && path !== 'overlay')
+      problems.push(`--inject "${entry}": path must be bridge or overlay (the loopback canary and the host path are never injected)`);
     if (metric !== 'rr.p50' && metric !== 'tcp.throughput') problems.push(`--inject "${entry}": metric must be rr.p50 or tcp.throughput`);
     for (const text of sizes.split(',')) {
       const size = Number(text);
@@ -96,7 +97,10 @@ export function trialSchedule(groups: readonly TrialGroup[], rounds: number, see
   const random = mulberry32(seed);
   const trials: Trial[] = [];
   for (let round = 1; round <= rounds; round++) {
-    const own: Trial[] = groups.flatMap((g) => [{ round, group: g.probe, injection: null }, ...g.injections.map((injection) => ({ round, group: g.probe, injection }))]);
+    const own: Trial[] = groups.flatMap((g) => [
+      { round, group: g.probe, injection: null },
+      ...g.injections.map((injection) => ({ round, group: g.probe, injection })),
+    ]);
     for (let i = own.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [own[i], own[j]] = [own[j] as Trial, own[i] as Trial];

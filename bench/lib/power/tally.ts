@@ -5,7 +5,7 @@
  * as the power table and, when an injection was run at several sizes, the detection curve.
  */
 import { median } from '../../../src/bench/judge/stats.ts';
-import { formatPct, injectionLabel, PROBE_OF, type Injection, type PowerProbe, type Trial } from './plan.ts';
+import { formatPct, type Injection, injectionLabel, type PowerProbe, PROBE_OF, type Trial } from './plan.ts';
 
 /** One cell of a gate report, as far as the sweep needs it. */
 export interface GateCell {
@@ -43,7 +43,14 @@ export function readGateCells(report: unknown): GateCell[] {
     const verdict = c['verdict'];
     if (!path || !metric || typeof verdict !== 'string') throw new TypeError(`cell ${i} of the gate report has no path, metric or verdict`);
     const change = (c['stats'] as Json | null | undefined)?.['change'];
-    return { path, metric, verdict, baselineMedian: blockMedian(c['baseline']), currentMedian: blockMedian(c['current']), judgedChange: typeof change === 'number' ? change : null };
+    return {
+      path,
+      metric,
+      verdict,
+      baselineMedian: blockMedian(c['baseline']),
+      currentMedian: blockMedian(c['current']),
+      judgedChange: typeof change === 'number' ? change : null,
+    };
   });
 }
 
@@ -107,13 +114,19 @@ export function tallyPower(injections: readonly Injection[], outcomes: readonly 
       observedPct: changes.length > 0 ? median(changes) : null,
       verifiedPct: verified.length > 0 ? median(verified) : null,
       aa: { trials: aa.length, fails: aa.filter((o) => verdictOf(o.cells, injection.path, injection.metric) === 'FAIL').length },
-      otherCellFails: own.reduce((n, o) => n + o.cells.filter((c) => c.verdict === 'FAIL' && !(c.path === injection.path && c.metric === injection.metric)).length, 0),
+      otherCellFails: own.reduce(
+        (n, o) => n + o.cells.filter((c) => c.verdict === 'FAIL' && !(c.path === injection.path && c.metric === injection.metric)).length,
+        0,
+      ),
     };
   });
 }
 
 /** A/A trials of a group: how many had any FAIL cell (a false alarm of the whole gate). */
-export function aaSummary(group: PowerProbe, outcomes: readonly TrialOutcome[]): { trials: number; anyFail: number; failedCells: string[]; exitCodes: number[] } {
+export function aaSummary(
+  group: PowerProbe,
+  outcomes: readonly TrialOutcome[],
+): { trials: number; anyFail: number; failedCells: string[]; exitCodes: number[] } {
   const aa = outcomes.filter((o) => o.trial.injection === null && o.trial.group === group);
   const failedCells = aa.flatMap((o) => o.cells.filter((c) => c.verdict === 'FAIL').map((c) => `${c.path}/${c.metric}`));
   return { trials: aa.length, anyFail: aa.filter((o) => o.cells.some((c) => c.verdict === 'FAIL')).length, failedCells, exitCodes: aa.map((o) => o.exitCode) };
@@ -134,7 +147,9 @@ export function renderPowerTable(rows: readonly PowerRow[], options: { markdown?
     signed(r.observedPct),
     `${r.fails}/${r.trials}`,
     String(r.warns),
-    Object.entries(r.others).map(([v, n]) => `${n} ${v}`).join(', ') || '–',
+    Object.entries(r.others)
+      .map(([v, n]) => `${n} ${v}`)
+      .join(', ') || '–',
     `${r.aa.fails}/${r.aa.trials}`,
     String(r.otherCellFails),
   ]);
@@ -143,7 +158,11 @@ export function renderPowerTable(rows: readonly PowerRow[], options: { markdown?
     return lines([line(header), line(header.map(() => '---')), ...body.map(line)]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   return lines([line(header), ...body.map(line)]);
 }
 

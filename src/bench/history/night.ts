@@ -76,7 +76,9 @@ export function timeStamp(iso: string): string {
 
 /** A new night's id: its start time and a random suffix, so two runs started in the same second differ. */
 export function nightId(startedAt: string, random: () => number = Math.random): string {
-  const suffix = Math.floor(random() * 0x10000).toString(16).padStart(4, '0');
+  const suffix = Math.floor(random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0');
   return `${timeStamp(startedAt)}-${suffix}`;
 }
 

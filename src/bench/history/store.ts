@@ -14,7 +14,7 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readF
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.ts';
 import { parseDocument } from '../shared/schema.ts';
-import { byTime, MARK_KIND, MARK_SCHEMA_VERSION, timeStamp, type MarkRecord, type NightRecord } from './night.ts';
+import { byTime, MARK_KIND, MARK_SCHEMA_VERSION, type MarkRecord, type NightRecord, timeStamp } from './night.ts';
 
 /** What a history directory holds (for one testbed, when asked). */
 export interface History {
@@ -30,7 +30,9 @@ const MARKS = 'marks';
 
 function entries(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort();
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
+      .sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new ConfigError(`cannot read the bench history at ${dir}: ${(err as Error).message}`, { cause: err });

@@ -16,14 +16,14 @@
  */
 import type { MarkRecord, NightRecord } from '../history/night.ts';
 import { describeDifferences, type FingerprintDifference } from '../measure/fingerprint.ts';
-import { cellKey, DEFAULT_METRICS, splitKey, type CellKey, type MetricId, type MetricSpec, type MetricTable } from '../plan/metrics.ts';
-import { attribute, describeAttribution, machineChanged, type Attribution } from './attribution.ts';
+import { type CellKey, cellKey, DEFAULT_METRICS, type MetricId, type MetricSpec, type MetricTable, splitKey } from '../plan/metrics.ts';
+import { type Attribution, attribute, describeAttribution, machineChanged } from './attribution.ts';
 import { BASELINE_KIND, BASELINE_SCHEMA_VERSION, type BaselineDocument, type SuiteParameters } from './baseline.ts';
-import { DEFAULT_CHANGE_POINT_SETTINGS, eDivisive, type ChangePointSettings } from './change-points.ts';
+import { type ChangePointSettings, DEFAULT_CHANGE_POINT_SETTINGS, eDivisive } from './change-points.ts';
 import { formatTolerance } from './format.ts';
-import { cellSeries, describeMachine, machineKey, seriesKey, type NightPoint } from './night-series.ts';
+import { cellSeries, describeMachine, machineKey, type NightPoint, seriesKey } from './night-series.ts';
 import { median } from './stats.ts';
-import { decide, type CellDecision, type CellSamples, type Decision, type DecisionInput, type Verdict } from './verdict.ts';
+import { type CellDecision, type CellSamples, type Decision, type DecisionInput, decide, type Verdict } from './verdict.ts';
 
 /** Knobs of the judgement across nights. */
 export interface NightsSettings {
@@ -149,7 +149,10 @@ export function seriesNights(nights: readonly NightRecord[], marks: readonly Mar
 /** Change points of a cell's series (within the window), measured and attributed. */
 export function analyseSeries(key: CellKey, all: readonly NightPoint[], spec: MetricSpec, settings: NightsSettings): SeriesAnalysis {
   const points = all.slice(-settings.window);
-  const found = eDivisive(points.map((p) => p.value), settings.changePoints);
+  const found = eDivisive(
+    points.map((p) => p.value),
+    settings.changePoints,
+  );
   const bounds = [0, ...found.map((c) => c.index), points.length];
   const changePoints = found.map((c, i): FoundChange => {
     const before = points.slice(bounds[i], c.index).map((p) => p.value);
@@ -194,7 +197,10 @@ function pooled(nights: readonly NightRecord[], path: string, metric: MetricId):
 function latestSegment(points: readonly NightPoint[], spec: MetricSpec, key: CellKey, settings: NightsSettings): NightRecord[] {
   const analysis = analyseSeries(key, points, spec, settings);
   const start = analysis.changePoints.at(-1)?.index ?? 0;
-  return analysis.points.slice(start).slice(-settings.referenceNights).map((p) => p.night);
+  return analysis.points
+    .slice(start)
+    .slice(-settings.referenceNights)
+    .map((p) => p.night);
 }
 
 /** Chooses what each of tonight's cells is compared with, and pools those rounds. */
@@ -270,7 +276,18 @@ export function decideAgainstReferences(
   const moved = `moved with the machine change (${describeDifferences(machineDifferences)}): reported, not judged; this machine starts its own series`;
   const otherMachine = decide({ mode: 'stored', cells: of('other-machine'), fingerprintDifferences: machineDifferences, capAtWarn: moved, ...common });
   const firstOf = (kind: ReferenceKind, reason: string): CellDecision[] =>
-    of(kind).map((c) => ({ key: cellKey(c.path, c.metric), path: c.path, metric: c.metric, verdict: 'INCONCLUSIVE', reason, n: { current: c.current.length, baseline: 0 }, stats: null, flagged: false, confirmation: null, confirmationState: null }));
+    of(kind).map((c) => ({
+      key: cellKey(c.path, c.metric),
+      path: c.path,
+      metric: c.metric,
+      verdict: 'INCONCLUSIVE',
+      reason,
+      n: { current: c.current.length, baseline: 0 },
+      stats: null,
+      flagged: false,
+      confirmation: null,
+      confirmationState: null,
+    }));
   const order = new Map(cells.map((c, i) => [cellKey(c.path, c.metric), i]));
   const all = [
     ...series.cells,
@@ -278,7 +295,13 @@ export function decideAgainstReferences(
     ...firstOf('other-method', 'the first night measured this way on this machine (the probe settings changed): it starts a new series'),
     ...firstOf('none', 'the first night of this cell: nothing to compare with yet'),
   ].sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));
-  return { mode: 'stored', settings: series.settings, cells: all, needsConfirmation: series.needsConfirmation, confirmationApplied: series.confirmationApplied };
+  return {
+    mode: 'stored',
+    settings: series.settings,
+    cells: all,
+    needsConfirmation: series.needsConfirmation,
+    confirmationApplied: series.confirmationApplied,
+  };
 }
 
 /**
@@ -298,7 +321,13 @@ export function judgeAcrossNights(
     const [path, metric] = splitKey(reference.key);
     const spec = metrics[metric];
     const newest = [...context.nights].reverse().find((n) => reference.nights.includes(n.id));
-    const base = { key: reference.key, path, metric, reference, sinceReference: newest ? `${newest.id}: ${describeAttribution(attribute(newest, tonight))}` : null };
+    const base = {
+      key: reference.key,
+      path,
+      metric,
+      reference,
+      sinceReference: newest ? `${newest.id}: ${describeAttribution(attribute(newest, tonight))}` : null,
+    };
     if (reference.kind !== 'series' || path === canary || !isGated(spec)) {
       cells.push({ ...base, series: null, verdict: null, reason: null });
       continue;
@@ -321,7 +350,12 @@ export function judgeAcrossNights(
       const reason = `the series of nights moved ${signed(net)} from its accepted normal (since ${since}), beyond the ${formatTolerance(spec, spec.warn)} warning tolerance: ${points}; if this is the new normal: pnpm bench:history accept ${(found.at(-1) as FoundChange).night}`;
       cells.push({ ...base, series, verdict: 'FAIL', reason });
     } else if (-netWorsening >= spec.warn) {
-      cells.push({ ...base, series, verdict: 'IMPROVED', reason: `the series of nights improved ${signed(net)} since ${since}: ${points}; consider accepting it: pnpm bench:history accept ${(found.at(-1) as FoundChange).night}` });
+      cells.push({
+        ...base,
+        series,
+        verdict: 'IMPROVED',
+        reason: `the series of nights improved ${signed(net)} since ${since}: ${points}; consider accepting it: pnpm bench:history accept ${(found.at(-1) as FoundChange).night}`,
+      });
     } else {
       cells.push({ ...base, series, verdict: null, reason: `change points within the tolerance: ${points}` });
     }
@@ -330,7 +364,9 @@ export function judgeAcrossNights(
   const newMachine = context.nights.length > 0 && plan.lastOfMachine === null;
   const notes: string[] = [];
   const judged = plan.cells.filter((c) => c.kind === 'series').length;
-  notes.push(`history ${context.source}: ${context.nights.length + 1} nights with tonight; ${judged} of ${plan.cells.length} cells compared with their own series' latest nights`);
+  notes.push(
+    `history ${context.source}: ${context.nights.length + 1} nights with tonight; ${judged} of ${plan.cells.length} cells compared with their own series' latest nights`,
+  );
   if (newMachine && plan.previous) {
     notes.push(
       `a machine this history has not seen (${describeMachine(tonight.fingerprint)}; before: ${describeMachine(plan.previous.fingerprint)}): shifts against the previous machine's nights came with the machine change and are reported, not judged; tonight starts this machine's series`,
@@ -348,7 +384,17 @@ export function judgeAcrossNights(
     );
   }
   for (const c of cells) if (c.verdict === 'FAIL') notes.push(`${c.key}: ${c.reason}`);
-  return { source: context.source, tonight: tonight.id, nights: context.nights.length + 1, machine: describeMachine(tonight.fingerprint), newMachine, unjudgeableRunner, sincePrevious, cells, notes };
+  return {
+    source: context.source,
+    tonight: tonight.id,
+    nights: context.nights.length + 1,
+    machine: describeMachine(tonight.fingerprint),
+    newMachine,
+    unjudgeableRunner,
+    sincePrevious,
+    cells,
+    notes,
+  };
 }
 
 /** How many nights in a row, ending tonight, each were the first of their machine. */

@@ -6,7 +6,7 @@
  * around it; nothing recorded changing is an answer too.
  */
 import type { NightRecord } from '../history/night.ts';
-import { MACHINE_FIELDS, type FingerprintValue } from '../measure/fingerprint.ts';
+import { type FingerprintValue, MACHINE_FIELDS } from '../measure/fingerprint.ts';
 
 /** The kinds of change, in the order they are named. */
 export const CHANGE_KINDS = ['machine', 'method', 'configuration', 'software', 'labbench', 'packages'] as const;

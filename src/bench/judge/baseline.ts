@@ -5,11 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../errors.ts';
+import { NIGHT_KIND, NIGHT_SCHEMA_VERSION, type NightRecord, timeStamp } from '../history/night.ts';
 import type { Fingerprint } from '../measure/fingerprint.ts';
 import type { MetricId, ProbeKind, ToleranceOverrides } from '../plan/metrics.ts';
 import type { ProbeSettings } from '../plan/suite.ts';
 import { parseDocument } from '../shared/schema.ts';
-import { NIGHT_KIND, NIGHT_SCHEMA_VERSION, timeStamp, type NightRecord } from '../history/night.ts';
 import type { DecisionSettings } from './verdict.ts';
 
 /** `kind` of a baseline document. */

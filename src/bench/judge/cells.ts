@@ -4,7 +4,7 @@
  * canary value measured beside it in the same round. Pure.
  */
 import type { RunRecord } from '../measure/run-record.ts';
-import { cellKey, METRIC_IDS, splitKey, type CellKey } from '../plan/metrics.ts';
+import { type CellKey, cellKey, METRIC_IDS, splitKey } from '../plan/metrics.ts';
 import type { Arm } from '../plan/schedule.ts';
 import type { BaselineDocument } from './baseline.ts';
 import type { CellSamples, ComparisonMode } from './verdict.ts';

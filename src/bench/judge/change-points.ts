@@ -83,7 +83,8 @@ export function bestSplit(values: readonly number[], minSegment: number): Split 
       sums[i * w + j] = (sums[(i - 1) * w + j] as number) + row;
     }
   }
-  const block = (a: number, b: number, c: number, d: number) => (sums[b * w + d] as number) - (sums[a * w + d] as number) - (sums[b * w + c] as number) + (sums[a * w + c] as number);
+  const block = (a: number, b: number, c: number, d: number) =>
+    (sums[b * w + d] as number) - (sums[a * w + d] as number) - (sums[b * w + c] as number) + (sums[a * w + c] as number);
   const within = (a: number, b: number) => block(a, b, a, b) / 2;
   const withinLeft = (t: number) => within(0, t);
   let best: Split | null = null;
@@ -117,11 +118,21 @@ export function eDivisive(series: readonly number[], settings: Partial<ChangePoi
     }
     if (chosen === null || !(chosen.split.q > 0)) break;
     const values = series.slice(chosen.segment[0], chosen.segment[1]);
-    const p = s.test === 'permutation' ? permutationP(values, chosen.split.q, s, random) : robustStudentP(values.slice(0, chosen.split.at), values.slice(chosen.split.at));
+    const p =
+      s.test === 'permutation'
+        ? permutationP(values, chosen.split.q, s, random)
+        : robustStudentP(values.slice(0, chosen.split.at), values.slice(chosen.split.at));
     if (p > s.pValue) break;
     const index = chosen.segment[0] + chosen.split.at;
     found.push({ index, p, statistic: chosen.split.q });
-    segments = segments.flatMap((seg): [number, number][] => (seg === chosen.segment ? [[seg[0], index], [index, seg[1]]] : [seg]));
+    segments = segments.flatMap((seg): [number, number][] =>
+      seg === chosen.segment
+        ? [
+            [seg[0], index],
+            [index, seg[1]],
+          ]
+        : [seg],
+    );
   }
   return found.sort((a, b) => a.index - b.index);
 }
@@ -234,7 +245,10 @@ function betaFraction(x: number, a: number, b: number): number {
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9). */
 export function logGamma(x: number): number {
   const g = 7;
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   const z = x - 1;
   let sum = c[0] as number;

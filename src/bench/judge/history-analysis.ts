@@ -6,10 +6,10 @@
  * same functions the gate uses (across-nights.ts), so the page shows what the gate saw. Pure.
  */
 import type { MarkRecord, NightRecord } from '../history/night.ts';
-import { cellKey, DEFAULT_METRICS, METRIC_IDS, type CellKey, type MetricId, type MetricTable } from '../plan/metrics.ts';
+import { type CellKey, cellKey, DEFAULT_METRICS, METRIC_IDS, type MetricId, type MetricTable } from '../plan/metrics.ts';
 import { analyseSeries, DEFAULT_NIGHTS_SETTINGS, type FoundChange, type NightsSettings } from './across-nights.ts';
-import { attribute, describeAttribution, type Attribution } from './attribution.ts';
-import { cellSeries, describeMachine, machineKey, seriesKey, type NightPoint } from './night-series.ts';
+import { type Attribution, attribute, describeAttribution } from './attribution.ts';
+import { cellSeries, describeMachine, machineKey, type NightPoint, seriesKey } from './night-series.ts';
 import { median } from './stats.ts';
 import type { Basis } from './verdict.ts';
 
@@ -148,7 +148,14 @@ function machineSpans(nights: readonly NightRecord[]): MachineSpan[] {
   return spans.map(({ key: _key, ...span }) => span);
 }
 
-function cellHistory(key: CellKey, nights: readonly NightRecord[], accepted: ReadonlySet<string>, canary: string, metrics: MetricTable, settings: NightsSettings): CellHistory {
+function cellHistory(
+  key: CellKey,
+  nights: readonly NightRecord[],
+  accepted: ReadonlySet<string>,
+  canary: string,
+  metrics: MetricTable,
+  settings: NightsSettings,
+): CellHistory {
   const [path, metric] = split(key);
   const spec = metrics[metric];
   const points = cellSeries(nights, path, metric, spec, canary);
@@ -180,7 +187,13 @@ function cellHistory(key: CellKey, nights: readonly NightRecord[], accepted: Rea
     const first = after[0] as NightPoint;
     const jump = median(after.slice(0, 3).map((q) => q.value)) - median(before.slice(-3).map((q) => q.value));
     const attribution = attribute((before.at(-1) as NightPoint).night, first.night);
-    return { night: first.night.id, startedAt: first.night.startedAt, shift: spec.change === 'relative' ? Math.exp(jump) - 1 : jump, attribution, description: describeAttribution(attribution) };
+    return {
+      night: first.night.id,
+      startedAt: first.night.startedAt,
+      shift: spec.change === 'relative' ? Math.exp(jump) - 1 : jump,
+      attribution,
+      description: describeAttribution(attribution),
+    };
   });
   const verdictOf = (n: NightRecord) => n.cells.find((c) => c.path === path && c.metric === metric)?.verdict ?? null;
   const lastNight = [...nights].reverse().find((n) => n.cells.some((c) => c.path === path && c.metric === metric));

@@ -13,10 +13,10 @@
  * and configuration do not: their changes are what the series is there to attribute.
  */
 import type { NightCell, NightRecord } from '../history/night.ts';
-import { MACHINE_FIELDS, type Fingerprint } from '../measure/fingerprint.ts';
+import { type Fingerprint, MACHINE_FIELDS } from '../measure/fingerprint.ts';
 import type { MetricId, MetricSpec } from '../plan/metrics.ts';
-import type { Basis } from './verdict.ts';
 import { median, quantile } from './stats.ts';
+import type { Basis } from './verdict.ts';
 
 /** One night of a cell's series. */
 export interface NightPoint {

@@ -29,8 +29,8 @@
  * INCONCLUSIVE. A machine difference (kernel build, CPU, cores) does not: the canary ratios are
  * what travel between machines; only the cells that cannot be normalised are INCONCLUSIVE.
  */
-import { describeDifferences, splitDifferences, type FingerprintDifference } from '../measure/fingerprint.ts';
-import { cellKey, DEFAULT_METRICS, type CellKey, type MetricId, type MetricSpec, type MetricTable } from '../plan/metrics.ts';
+import { describeDifferences, type FingerprintDifference, splitDifferences } from '../measure/fingerprint.ts';
+import { type CellKey, cellKey, DEFAULT_METRICS, type MetricId, type MetricSpec, type MetricTable } from '../plan/metrics.ts';
 import { formatChange, formatNumber, formatP, formatTolerance } from './format.ts';
 import { mannWhitneyGreater, shiftInterval } from './mann-whitney.ts';
 import { median, quantile, robustCv } from './stats.ts';
@@ -323,12 +323,26 @@ interface Classification {
 }
 
 function classify(a: Assessment, all: readonly Assessment[], ctx: Context): CellDecision {
-  const base = { key: cellKey(a.cell.path, a.cell.metric), path: a.cell.path, metric: a.cell.metric, n: a.n, stats: a.stats, confirmation: null, confirmationState: null };
+  const base = {
+    key: cellKey(a.cell.path, a.cell.metric),
+    path: a.cell.path,
+    metric: a.cell.metric,
+    n: a.n,
+    stats: a.stats,
+    confirmation: null,
+    confirmationState: null,
+  };
   if (a.blocked !== null || !a.stats) return { ...base, verdict: 'INCONCLUSIVE', reason: a.blocked ?? 'not comparable', flagged: false };
   const c = judge(a, driverWorsened(a, all), ctx);
   if (c.failConditions && ctx.input.capAtWarn) return { ...base, verdict: 'WARN', reason: `${c.reason}; ${ctx.input.capAtWarn}`, flagged: false };
   const reason = c.failConditions ? `${c.reason}${AWAITING_CONFIRMATION}` : c.reason;
-  return { ...base, verdict: c.verdict, reason, flagged: c.failConditions, confirmationState: c.failConditions ? { stage: 'awaiting', firstPassReason: c.reason } : null };
+  return {
+    ...base,
+    verdict: c.verdict,
+    reason,
+    flagged: c.failConditions,
+    confirmationState: c.failConditions ? { stage: 'awaiting', firstPassReason: c.reason } : null,
+  };
 }
 
 /** For a metric that follows another (retransmits follow throughput): the driver's label when it got worse on the same path. */
@@ -354,12 +368,19 @@ function judge(a: Assessment, driver: string | null, ctx: Context): Classificati
     if (s.pWorse > alpha && !s.separated) {
       // Beyond the fail tolerance nothing is PASS; below it, an unshown shift is judged as unchanged or not.
       if (spec.fail !== null && s.worsening < spec.fail) return unchangedOrNot(spec, s, summary, floorOk, failText);
-      return inconclusive(`${summary}; the median moved beyond the ${failText}, but not clearly beyond the noise (p ${formatP(s.pWorse)} > ${alpha}, quartiles overlap): re-run`);
+      return inconclusive(
+        `${summary}; the median moved beyond the ${failText}, but not clearly beyond the noise (p ${formatP(s.pWorse)} > ${alpha}, quartiles overlap): re-run`,
+      );
     }
-    const shown = s.pWorse <= alpha ? '' : ' (tonight\'s quartiles clear the baseline\'s by the tolerance)';
+    const shown = s.pWorse <= alpha ? '' : " (tonight's quartiles clear the baseline's by the tolerance)";
     const beyond = `${summary}; beyond the ${barText}${shown}`;
     if (spec.fail === null) return { verdict: 'WARN', reason: `${beyond} (warn-only metric)`, failConditions: false };
-    if (isCanary) return { verdict: 'WARN', reason: `${beyond}, but ${a.cell.path} is the canary: the machine itself is slower than at the baseline (the paths are judged relative to it)`, failConditions: false };
+    if (isCanary)
+      return {
+        verdict: 'WARN',
+        reason: `${beyond}, but ${a.cell.path} is the canary: the machine itself is slower than at the baseline (the paths are judged relative to it)`,
+        failConditions: false,
+      };
     if (n.current < minSamplesForFail || n.baseline < minSamplesForFail) {
       return { verdict: 'WARN', reason: `${beyond}, but a FAIL needs ≥ ${minSamplesForFail} runs on each side`, failConditions: false };
     }
@@ -370,7 +391,12 @@ function judge(a: Assessment, driver: string | null, ctx: Context): Classificati
   }
   if (-s.worsening >= spec.warn && floorOk && ratioOk(spec, s, 'better') && s.pBetter <= alpha) {
     if (driver) return pass(`${summary}; lower because ${driver} got worse, not an improvement`);
-    if (isCanary) return { verdict: 'IMPROVED', reason: `${summary}; ${a.cell.path} is the canary: the machine itself is faster than at the baseline`, failConditions: false };
+    if (isCanary)
+      return {
+        verdict: 'IMPROVED',
+        reason: `${summary}; ${a.cell.path} is the canary: the machine itself is faster than at the baseline`,
+        failConditions: false,
+      };
     return { verdict: 'IMPROVED', reason: `${summary}; significant improvement, consider re-baselining`, failConditions: false };
   }
   return unchangedOrNot(spec, s, summary, floorOk, failText);
@@ -444,8 +470,15 @@ function applyConfirmations(first: readonly CellDecision[], confirmations: reado
     const state = (stage: ConfirmationStage): ConfirmationState => ({ stage, firstPassReason: original });
     const outcome = outcomes.get(cell.key);
     if (!outcome) return { ...cell, reason: `${original}; FAIL conditions met but no confirmation re-run was made`, confirmationState: state('not-re-run') };
-    if (outcome.held) return { ...cell, verdict: 'FAIL', reason: `${original}; confirmed by ${outcome.reason}`, confirmation: outcome, confirmationState: state('confirmed') };
-    return { ...cell, verdict: 'WARN', reason: `${original}; not confirmed by ${outcome.reason}`, confirmation: outcome, confirmationState: state('not-confirmed') };
+    if (outcome.held)
+      return { ...cell, verdict: 'FAIL', reason: `${original}; confirmed by ${outcome.reason}`, confirmation: outcome, confirmationState: state('confirmed') };
+    return {
+      ...cell,
+      verdict: 'WARN',
+      reason: `${original}; not confirmed by ${outcome.reason}`,
+      confirmation: outcome,
+      confirmationState: state('not-confirmed'),
+    };
   });
 }
 

@@ -5,9 +5,9 @@
  * The parsing and merging are pure; `collectHostFacts` is the only effect.
  */
 import type { Host } from '../../host.ts';
-import type { Fingerprint, FingerprintValue } from './fingerprint.ts';
 import type { ProbeKind } from '../plan/metrics.ts';
 import type { ProbeSettings } from '../plan/suite.ts';
+import type { Fingerprint, FingerprintValue } from './fingerprint.ts';
 
 /** Facts of one host, by fingerprint field. */
 export type HostFacts = Record<string, FingerprintValue>;
@@ -82,7 +82,9 @@ export function mergeHostFacts(byHost: readonly { host: string; facts: HostFacts
   for (const field of fields) {
     const values = byHost.map((h) => h.facts[field] ?? null);
     const first = values[0] ?? null;
-    merged[field] = values.every((v) => v === first) ? first : byHost.map((h, i) => `${h.host}: ${values[i] === null ? '(unknown)' : String(values[i])}`).join('; ');
+    merged[field] = values.every((v) => v === first)
+      ? first
+      : byHost.map((h, i) => `${h.host}: ${values[i] === null ? '(unknown)' : String(values[i])}`).join('; ');
   }
   return merged;
 }

@@ -2,11 +2,12 @@
  * From one parsed probe run to the per-run values of its metrics (the unit of analysis: one
  * run, one sample per metric). Units follow the metric table.
  */
+
+import type { PingRun } from '../../parsers/ping.ts';
+import { median } from '../judge/stats.ts';
 import type { MetricId } from '../plan/metrics.ts';
 import type { Iperf3TcpRun, Iperf3UdpRun } from './parsers/iperf3.ts';
-import type { PingRun } from '../../parsers/ping.ts';
 import type { RrRun } from './parsers/rr.ts';
-import { median } from '../judge/stats.ts';
 
 /** Metric values of one run; a metric the run could not yield is absent. */
 export type RunValues = Partial<Record<MetricId, number>>;

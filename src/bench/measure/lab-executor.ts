@@ -6,23 +6,23 @@
  */
 import { LabbenchError } from '../../errors.ts';
 import type { Lab } from '../../lab.ts';
+import { excerpt, ProbeOutputError } from '../../parsers/probe-output-error.ts';
 import type { RunObserver } from '../../scenario/runner.ts';
 import { quoteArg } from '../../shell-quote.ts';
+import type { Arm, ScheduleCell } from '../plan/schedule.ts';
+import { type Backend, backendsNeeded, CANARY_PATH, overlayNeeds, type ProbeSettings, type SuitePlan } from '../plan/suite.ts';
 import { collectHostFacts, mergeHostFacts, overlayFields, probeFields } from './env-fingerprint.ts';
+import type { BenchExecutor } from './executor.ts';
 import type { RunValues } from './extract.ts';
 import type { Fingerprint } from './fingerprint.ts';
-import { machineIdentity } from './provenance.ts';
 import { ensureOverlay, overlayState } from './overlay.ts';
-import { ProbeOutputError, excerpt } from '../../parsers/probe-output-error.ts';
-import { corePlan, setUpPath, slotOf, tearDownPath, type BenchHosts, type CorePlan, type LivePath } from './paths.ts';
+import { type BenchHosts, type CorePlan, corePlan, type LivePath, setUpPath, slotOf, tearDownPath } from './paths.ts';
 import { buildProbeBundles } from './probes/bundle.ts';
 import type { ProbeInvocation } from './probes/invocation.ts';
 import { iperf3TcpRun, iperf3UdpRun } from './probes/run-iperf3.ts';
 import { pingRun } from './probes/run-ping.ts';
 import { PROBE_DIR, rrRun } from './probes/run-rr.ts';
-import type { Arm, ScheduleCell } from '../plan/schedule.ts';
-import { backendsNeeded, CANARY_PATH, overlayNeeds, type Backend, type SuitePlan, type ProbeSettings } from '../plan/suite.ts';
-import type { BenchExecutor } from './executor.ts';
+import { machineIdentity } from './provenance.ts';
 
 /** Programs every host must have; the bench downloads nothing. */
 export const REQUIRED_TOOLS = ['iperf3', 'ping', 'node', 'nsenter', 'taskset', 'ss', 'docker', 'systemd-run'] as const;
@@ -86,7 +86,9 @@ export class LabExecutor implements BenchExecutor {
     }
     const cores = Number((await this.hosts.a.$({ quiet: true })`nproc`).text());
     this.cores = corePlan(cores);
-    this.observer.onSetup?.(`probes pinned: ${this.cores.client === null ? 'no (1 core)' : `client on core ${this.cores.client}, servers on core ${this.cores.server}`} (${cores} cores)`);
+    this.observer.onSetup?.(
+      `probes pinned: ${this.cores.client === null ? 'no (1 core)' : `client on core ${this.cores.client}, servers on core ${this.cores.server}`} (${cores} cores)`,
+    );
     if (firstBackend !== null) await this.prepare(firstBackend);
     // A stored-mode run measures the canary beside every path, named in --paths or not.
     const paths = new Set([...this.plan.paths, ...(this.plan.variants ? [] : [CANARY_PATH])]);
@@ -102,7 +104,8 @@ export class LabExecutor implements BenchExecutor {
     if (requirement === null || requirement === this.backend) return;
     const backend = requirement as Backend;
     const before = await overlayState(this.hosts);
-    if (!(before.ready && before.backend === backend)) this.observer.onSetup?.(`configuring flannel with the ${backend} backend (the flannel-two-host scenario)`);
+    if (!(before.ready && before.backend === backend))
+      this.observer.onSetup?.(`configuring flannel with the ${backend} backend (the flannel-two-host scenario)`);
     const started = performance.now();
     const reconfigured = await ensureOverlay(this.lab, before, backend, this.observer.scenario);
     if (reconfigured) {
@@ -117,7 +120,9 @@ export class LabExecutor implements BenchExecutor {
     this.backend = backend;
     // Only a reconfiguration changes what flannel hands out.
     this.flannelMtu.set(backend, (reconfigured ? await overlayState(this.hosts) : before).mtu);
-    this.observer.onSetup?.(`flannel ${backend} ${reconfigured ? `configured in ${((performance.now() - started) / 1000).toFixed(1)}s` : 'already configured'} (FLANNEL_MTU ${this.flannelMtu.get(backend) ?? '?'})`);
+    this.observer.onSetup?.(
+      `flannel ${backend} ${reconfigured ? `configured in ${((performance.now() - started) / 1000).toFixed(1)}s` : 'already configured'} (FLANNEL_MTU ${this.flannelMtu.get(backend) ?? '?'})`,
+    );
   }
 
   async run(cell: ScheduleCell): Promise<RunValues> {
@@ -129,7 +134,8 @@ export class LabExecutor implements BenchExecutor {
       return invocation.parse(out.stdout);
     } catch (err) {
       // A probe that printed nothing usable says why on stderr.
-      if (out.stdout.trim() === '' && out.stderr.trim() !== '') throw new ProbeOutputError(`${cell.probe} on ${cell.path} exited ${out.exitCode}: ${excerpt(out.stderr)}`);
+      if (out.stdout.trim() === '' && out.stderr.trim() !== '')
+        throw new ProbeOutputError(`${cell.probe} on ${cell.path} exited ${out.exitCode}: ${excerpt(out.stderr)}`);
       throw err;
     }
   }
@@ -173,7 +179,9 @@ export class LabExecutor implements BenchExecutor {
     const started = performance.now();
     const live = await setUpPath(this.hosts, slot, this.cores);
     this.live.set(slot.key, live);
-    this.observer.onSetup?.(`path ${slot.key}: ${live.source.label} → ${live.address} (${live.destination.label})${slot.mtu ? `, MTU ${slot.mtu}` : ''} ready in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+    this.observer.onSetup?.(
+      `path ${slot.key}: ${live.source.label} → ${live.address} (${live.destination.label})${slot.mtu ? `, MTU ${slot.mtu}` : ''} ready in ${((performance.now() - started) / 1000).toFixed(1)}s`,
+    );
     return live;
   }
 
@@ -186,7 +194,7 @@ export class LabExecutor implements BenchExecutor {
     }
     if (missing.length > 0) {
       throw new BenchSetupError(`probe tools missing on the lab hosts (${missing.join('; ')})`, {
-        hint: 'the local provider\'s host image has them all; on other hosts install iperf3, iputils-ping, nodejs (≥ 18), util-linux, iproute2 and docker',
+        hint: "the local provider's host image has them all; on other hosts install iperf3, iputils-ping, nodejs (≥ 18), util-linux, iproute2 and docker",
       });
     }
   }

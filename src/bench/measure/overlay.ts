@@ -9,7 +9,7 @@ import { configKey } from '../../flannel/lease.ts';
 import { DEFAULT_SUBNET_FILE } from '../../flannel/subnet-env.ts';
 import { parseEnvironmentFile } from '../../flannel/sysconfig.ts';
 import type { Lab } from '../../lab.ts';
-import { runScenario, type RunObserver } from '../../scenario/runner.ts';
+import { type RunObserver, runScenario } from '../../scenario/runner.ts';
 import type { Backend } from '../plan/suite.ts';
 import type { BenchHosts } from './paths.ts';
 
@@ -61,9 +61,12 @@ export async function ensureOverlay(lab: Lab, state: OverlayState, backend: Back
   const report = await runScenario(flannelTwoHost, lab, { backend, overrides: {} }, observer, { cleanup: false });
   if (report.verdict !== 'PASS') {
     const failed = report.steps.find((s) => s.verdict === 'FAIL');
-    throw new LabbenchError(`configuring flannel with the ${backend} backend failed${failed ? ` at "${failed.title}": ${failed.reason ?? 'a check failed'}` : ''}`, {
-      hint: `run \`pnpm scenario ${flannelTwoHost.name} --backend ${backend} --name ${lab.inventory.lab} --keep\` to see the whole transcript`,
-    });
+    throw new LabbenchError(
+      `configuring flannel with the ${backend} backend failed${failed ? ` at "${failed.title}": ${failed.reason ?? 'a check failed'}` : ''}`,
+      {
+        hint: `run \`pnpm scenario ${flannelTwoHost.name} --backend ${backend} --name ${lab.inventory.lab} --keep\` to see the whole transcript`,
+      },
+    );
   }
   return true;
 }

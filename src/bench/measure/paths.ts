@@ -15,12 +15,12 @@
  */
 import { LabbenchError, TimeoutError } from '../../errors.ts';
 import type { Host } from '../../host.ts';
-import { ensureBoxImage, BOX_IMAGE } from '../../scenario/lib/box.ts';
+import { BOX_IMAGE, ensureBoxImage } from '../../scenario/lib/box.ts';
+import type { Arm } from '../plan/schedule.ts';
+import { type Backend, overlayNeeds, type PathKind, pathKind, type SuitePlan } from '../plan/suite.ts';
 import { enterNetns, type Placement, type ServerCommand } from './probes/invocation.ts';
 import { iperf3Server } from './probes/run-iperf3.ts';
 import { echoServer } from './probes/run-rr.ts';
-import type { Arm } from '../plan/schedule.ts';
-import { overlayNeeds, pathKind, type Backend, type PathKind, type SuitePlan } from '../plan/suite.ts';
 
 /** One setup to measure: a path, or one arm's own overlay pair in an A/B run. */
 export interface PathSlot {
@@ -120,7 +120,11 @@ export async function setUpPath(hosts: BenchHosts, slot: PathSlot, cores: CorePl
         const src = await startContainer(live, hosts.a, containerName(slot, 'src'), slot.mtu);
         const dst = await startContainer(live, dstHost, containerName(slot, 'dst'), slot.mtu);
         live.source = { host: hosts.a, placement: { enter: enterNetns(src.pid), core: cores.client }, label: `${containerName(slot, 'src')}@${hosts.a.name}` };
-        live.destination = { host: dstHost, placement: { enter: enterNetns(dst.pid), core: cores.server }, label: `${containerName(slot, 'dst')}@${dstHost.name}` };
+        live.destination = {
+          host: dstHost,
+          placement: { enter: enterNetns(dst.pid), core: cores.server },
+          label: `${containerName(slot, 'dst')}@${dstHost.name}`,
+        };
         live.address = dst.address;
         break;
       }
@@ -170,9 +174,12 @@ async function startServer(live: LivePath, server: ServerCommand): Promise<void>
   while ((await host.$({ nothrow: true, quiet: true })`${listening}`).text() === '') {
     if (Date.now() > deadline) {
       const log = (await host.$({ nothrow: true, quiet: true })`journalctl -u ${unit} -n 5 --no-pager -o cat`).text();
-      throw new TimeoutError(`${server.name} server for path ${live.slot.path} did not listen on ${live.address}:${server.port} in ${live.destination.label} within ${SERVER_READY_TIMEOUT_MS / 1000}s`, {
-        hint: log ? `its log: ${log.split('\n').join(' | ')}` : `see \`journalctl -u ${unit}\` on ${host.name}`,
-      });
+      throw new TimeoutError(
+        `${server.name} server for path ${live.slot.path} did not listen on ${live.address}:${server.port} in ${live.destination.label} within ${SERVER_READY_TIMEOUT_MS / 1000}s`,
+        {
+          hint: log ? `its log: ${log.split('\n').join(' | ')}` : `see \`journalctl -u ${unit}\` on ${host.name}`,
+        },
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -63,7 +63,9 @@ export function mergePackages(byHost: readonly { host: string; packages: Record<
   const merged: Record<string, string> = {};
   for (const name of names) {
     const versions = byHost.map((h) => h.packages[name] ?? null);
-    merged[name] = versions.every((v) => v === versions[0]) ? (versions[0] as string) : byHost.map((h, i) => `${h.host}: ${versions[i] ?? '(absent)'}`).join('; ');
+    merged[name] = versions.every((v) => v === versions[0])
+      ? (versions[0] as string)
+      : byHost.map((h, i) => `${h.host}: ${versions[i] ?? '(absent)'}`).join('; ');
   }
   return merged;
 }

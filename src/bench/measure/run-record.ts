@@ -1,6 +1,7 @@
 /** The record of one executed probe run: where it sat in the schedule, what it measured, how long it took. */
-import type { Arm } from '../plan/schedule.ts';
+
 import type { ProbeKind } from '../plan/metrics.ts';
+import type { Arm } from '../plan/schedule.ts';
 import type { RunValues } from './extract.ts';
 
 /** One executed run, as the runner records it. */

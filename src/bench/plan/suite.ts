@@ -120,7 +120,8 @@ function variantError(text: string, why: string): ConfigError {
 /** Parses `--ab A,B` into two variants that differ from each other. */
 export function parseVariants(text: string): { A: Variant; B: Variant } {
   const parts = text.split(',');
-  if (parts.length !== 2) throw new ConfigError(`--ab takes two variants separated by a comma, got "${text}"`, { hint: 'e.g. --ab vxlan,udp or --ab mtu=1450,mtu=600' });
+  if (parts.length !== 2)
+    throw new ConfigError(`--ab takes two variants separated by a comma, got "${text}"`, { hint: 'e.g. --ab vxlan,udp or --ab mtu=1450,mtu=600' });
   const A = parseVariant(parts[0] as string);
   const B = parseVariant(parts[1] as string);
   if (A.backend === B.backend && A.mtu === B.mtu) {
@@ -131,7 +132,10 @@ export function parseVariants(text: string): { A: Variant; B: Variant } {
 
 /** Splits a comma list, trimming and dropping empty items. */
 function list(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** One ConfigError for bad bench options: the problem itself, or a list of them. */
@@ -156,7 +160,8 @@ export function resolveSuite(request: SuiteRequest): { plan: SuitePlan | null; p
   for (const p of probes) if (!(PROBES as readonly string[]).includes(p)) problems.push(`unknown probe "${p}" (probes are ${PROBES.join(', ')})`);
   if (probes.length === 0) problems.push('--probes names no probe');
   const backendsGiven = [...new Set(request.backends ?? [])];
-  for (const b of backendsGiven) if (!(BACKENDS as readonly string[]).includes(b)) problems.push(`unknown flannel backend "${b}" (backends are ${BACKENDS.join(', ')})`);
+  for (const b of backendsGiven)
+    if (!(BACKENDS as readonly string[]).includes(b)) problems.push(`unknown flannel backend "${b}" (backends are ${BACKENDS.join(', ')})`);
   let variants: SuitePlan['variants'] = null;
   if (request.ab !== undefined) {
     try {
@@ -218,8 +223,12 @@ export function backendsNeeded(plan: SuitePlan): Backend[] {
 export function probeSettingsProblems(s: ProbeSettings): string[] {
   const problems: string[] = [];
   // iperf3 parses -t and -O with atoi: fractions are cut, and -t 0 runs forever.
-  for (const [probe, v] of [['tcp', s.tcp], ['udp', s.udp]] as const) {
-    if (!(Number.isInteger(v.durationS) && v.durationS >= 1)) problems.push(`${probe}.durationS must be a whole number of seconds ≥ 1 (iperf3 -t), got ${v.durationS}`);
+  for (const [probe, v] of [
+    ['tcp', s.tcp],
+    ['udp', s.udp],
+  ] as const) {
+    if (!(Number.isInteger(v.durationS) && v.durationS >= 1))
+      problems.push(`${probe}.durationS must be a whole number of seconds ≥ 1 (iperf3 -t), got ${v.durationS}`);
     if (!(Number.isInteger(v.omitS) && v.omitS >= 0)) problems.push(`${probe}.omitS must be a whole number of seconds ≥ 0 (iperf3 -O), got ${v.omitS}`);
   }
   if (!(Number.isInteger(s.tcp.streams) && s.tcp.streams >= 1)) problems.push(`tcp.streams must be an integer ≥ 1, got ${s.tcp.streams}`);

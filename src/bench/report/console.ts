@@ -1,6 +1,6 @@
 /** Console report: a fixed-width table of every path × metric, then the findings and the outcome. */
 import type { ResultsDocument } from './results.ts';
-import { COLUMNS, contextLine, countsLine, environmentLine, findings, judgedLine, reportRows, type ReportRow } from './rows.ts';
+import { COLUMNS, contextLine, countsLine, environmentLine, findings, judgedLine, type ReportRow, reportRows } from './rows.ts';
 
 /** Renders the console report (plain text, no colour codes, ends with a newline). */
 export function renderConsole(doc: ResultsDocument): string {

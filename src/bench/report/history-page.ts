@@ -7,8 +7,8 @@
  * under it.
  */
 import * as echarts from 'echarts';
-import type { CellHistory, HistoryAnalysis, NightSummary } from '../judge/history-analysis.ts';
 import { formatNumber } from '../judge/format.ts';
+import type { CellHistory, HistoryAnalysis, NightSummary } from '../judge/history-analysis.ts';
 import { escapeXml as esc } from './svg.ts';
 
 /** Where a run's reports keep the history page, relative to report.html. */
@@ -24,7 +24,9 @@ body { margin: 0; padding: 24px; font: 14px/1.45 system-ui, -apple-system, "Sego
 h1 { font-size: 22px; margin: 0 0 6px; } h2 { font-size: 18px; margin: 26px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 .muted { color: var(--muted); }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-weight: 600; font-size: 12px; }
-${Object.entries(COLOURS).map(([v, c]) => `.v-${v} { background: ${c}; }`).join(' ')}
+${Object.entries(COLOURS)
+  .map(([v, c]) => `.v-${v} { background: ${c}; }`)
+  .join(' ')}
 .v-none { background: #afb8c1; }
 table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; font-size: 12px; }
 th, td { padding: 2px 8px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
@@ -54,7 +56,8 @@ export function renderHistoryPage(history: HistoryAnalysis, options: { latestRep
     `<p class="muted">Each dot is a night's median of its rounds (coloured by that night's verdict), the box around it the middle half of its rounds; a red line marks a change point for the worse, a blue one for the better, a dashed line where a new series begins (another machine, or the probe measured another way) or a night was accepted. Paths are shown as their ratio to the loopback canary measured beside them; loopback itself in its unit.</p>`,
   );
   body.push('<p class="legend">');
-  for (const [i, m] of history.machines.entries()) body.push(`<span><span class="swatch" style="background:${SHADES[i % 2]}"></span>${esc(m.machine)} (${m.nights} night${m.nights === 1 ? '' : 's'})</span>`);
+  for (const [i, m] of history.machines.entries())
+    body.push(`<span><span class="swatch" style="background:${SHADES[i % 2]}"></span>${esc(m.machine)} (${m.nights} night${m.nights === 1 ? '' : 's'})</span>`);
   body.push('</p>');
   const gated = history.cells.filter((c) => c.gated);
   const moved = gated.filter((c) => c.changePoints.length > 0 || c.latest?.verdict === 'FAIL');
@@ -87,10 +90,13 @@ function card(cell: CellHistory, history: HistoryAnalysis, columns: readonly str
   out.push(`<h3><span>${esc(cell.label)} <span class="muted">(${esc(cell.scale)})</span></span>${badge(cell.latest?.verdict ?? null)}</h3>`);
   out.push(chart(cell, history, columns));
   const notes: string[] = [];
-  for (const c of cell.changePoints) notes.push(`change point at ${esc(short(c.startedAt))} (${esc(c.night)}): ${percent(c.shift)}, p ${c.p.toPrecision(2)} — ${esc(c.description)}`);
+  for (const c of cell.changePoints)
+    notes.push(`change point at ${esc(short(c.startedAt))} (${esc(c.night)}): ${percent(c.shift)}, p ${c.p.toPrecision(2)} — ${esc(c.description)}`);
   for (const t of cell.transitions) notes.push(`new series at ${esc(short(t.startedAt))}: ${percent(t.shift)} across it — ${esc(t.description)}`);
   if (notes.length > 0) out.push(`<ul>${notes.map((n) => `<li>${n}</li>`).join('')}</ul>`);
-  out.push('<details><summary>the nights\' figures</summary><table><tr><th>night</th><th class="num">median</th><th class="num">quartiles</th><th class="num">rounds</th><th class="num">raw median</th><th>verdict</th></tr>');
+  out.push(
+    '<details><summary>the nights\' figures</summary><table><tr><th>night</th><th class="num">median</th><th class="num">quartiles</th><th class="num">rounds</th><th class="num">raw median</th><th>verdict</th></tr>',
+  );
   for (const p of cell.points) {
     out.push(
       `<tr><td>${esc(short(p.startedAt))}</td><td class="num">${formatNumber(p.value)}</td><td class="num">${formatNumber(p.low)} … ${formatNumber(p.high)}</td><td class="num">${p.rounds}</td><td class="num">${Number.isFinite(p.median) ? `${formatNumber(p.median)} ${esc(cell.unit)}` : '–'}</td><td>${esc(p.verdict ?? '–')}</td></tr>`,
@@ -155,7 +161,11 @@ function chart(cell: CellHistory, history: HistoryAnalysis, columns: readonly st
           const [x, low, high] = [api.value(0), api.value(1), api.value(2)];
           const top = api.coord([x, high]);
           const bottom = api.coord([x, low]);
-          return { type: 'rect', shape: { x: (top[0] as number) - 5, y: top[1], width: 10, height: Math.max(1, (bottom[1] as number) - (top[1] as number)) }, style: { fill: 'rgba(9,105,218,0.14)', stroke: '#8c959f' } };
+          return {
+            type: 'rect',
+            shape: { x: (top[0] as number) - 5, y: top[1], width: 10, height: Math.max(1, (bottom[1] as number) - (top[1] as number)) },
+            style: { fill: 'rgba(9,105,218,0.14)', stroke: '#8c959f' },
+          };
         },
         markArea: { silent: true, data: spans },
         z: 1,
@@ -177,9 +187,11 @@ function chart(cell: CellHistory, history: HistoryAnalysis, columns: readonly st
 }
 
 function nightsTable(nights: readonly NightSummary[]): string {
-  const rows = [...nights].reverse().map(
-    (n) =>
-      `<tr><td>${esc(n.startedAt)}</td><td>${esc(n.id)}</td><td>${esc(n.origin)}</td><td>${esc(n.machine)}</td><td>${esc(n.commit?.slice(0, 12) ?? '(unknown)')}</td><td>${badge(n.verdict)}${n.exitCode === null ? '' : ` exit ${n.exitCode}`}${n.accepted ? ' · accepted' : ''}</td></tr>`,
-  );
+  const rows = [...nights]
+    .reverse()
+    .map(
+      (n) =>
+        `<tr><td>${esc(n.startedAt)}</td><td>${esc(n.id)}</td><td>${esc(n.origin)}</td><td>${esc(n.machine)}</td><td>${esc(n.commit?.slice(0, 12) ?? '(unknown)')}</td><td>${badge(n.verdict)}${n.exitCode === null ? '' : ` exit ${n.exitCode}`}${n.accepted ? ' · accepted' : ''}</td></tr>`,
+    );
   return `<table><tr><th>started</th><th>night</th><th>origin</th><th>machine</th><th>labbench</th><th>verdict</th></tr>${rows.join('')}</table>`;
 }

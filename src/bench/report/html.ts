@@ -3,10 +3,10 @@
  * the baseline's (and the confirmation re-run's). Opens offline: no scripts, fonts or links out.
  */
 import { DEFAULT_METRICS } from '../plan/metrics.ts';
+import { HISTORY_PAGE } from './history-page.ts';
 import type { ResultCell, ResultsDocument } from './results.ts';
 import { COLUMNS, contextLine, countsLine, environmentLine, findings, judgedLine, reportRows } from './rows.ts';
-import { escapeXml as esc, stripPlot, type StripSet } from './svg.ts';
-import { HISTORY_PAGE } from './history-page.ts';
+import { escapeXml as esc, type StripSet, stripPlot } from './svg.ts';
 
 const STYLE = `
 :root { --pass:#1a7f37; --warn:#9a6700; --fail:#cf222e; --improved:#0969da; --inconclusive:#6e7781; --ink:#1f2328; --muted:#59636e; --line:#d0d7de; }
@@ -39,7 +39,8 @@ export function renderHtml(doc: ResultsDocument): string {
   body.push(`<h1>labbench bench <span class="badge v-${doc.summary.overall}">${doc.summary.overall}</span></h1>`);
   body.push(`<p>${esc(judgedLine(doc))}: ${esc(countsLine(doc))} · exit ${doc.summary.exitCode}</p>`);
   for (const note of doc.summary.notes) body.push(`<p class="note">${esc(note)}</p>`);
-  if (doc.history) body.push(`<p><a href="${HISTORY_PAGE}">The history of nights</a>: every path × metric over the nights, the change points and what changed at each.</p>`);
+  if (doc.history)
+    body.push(`<p><a href="${HISTORY_PAGE}">The history of nights</a>: every path × metric over the nights, the change points and what changed at each.</p>`);
   body.push(`<p class="muted">${esc(contextLine(doc))}<br>${esc(environmentLine(doc))}<br>${esc(doc.startedAt)} – ${esc(doc.finishedAt)}</p>`);
   body.push(summaryTable(doc));
   const notable = findings(doc);

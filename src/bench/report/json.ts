@@ -1,7 +1,7 @@
 /** JSON report: the results document itself, checked against bench/schema/results.schema.json. */
 import { LabbenchError } from '../../errors.ts';
-import type { ResultsDocument } from './results.ts';
 import { schemaErrors } from '../shared/schema.ts';
+import type { ResultsDocument } from './results.ts';
 
 /** Serialises the results document; refuses (LabbenchError) a document that breaks its own schema. */
 export function renderJson(doc: ResultsDocument): string {

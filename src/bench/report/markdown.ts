@@ -1,6 +1,7 @@
 /** Markdown report for a CI job summary: outcome, table, findings, environment. */
-import type { ResultsDocument } from './results.ts';
+
 import { HISTORY_PAGE } from './history-page.ts';
+import type { ResultsDocument } from './results.ts';
 import { COLUMNS, contextLine, countsLine, environmentLine, findings, judgedLine, reportRows } from './rows.ts';
 
 const ICON: Record<string, string> = { PASS: '✅', WARN: '⚠️', FAIL: '❌', IMPROVED: '🚀', INCONCLUSIVE: '❔' };

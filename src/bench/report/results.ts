@@ -5,14 +5,15 @@
  * runner's run records; how the comparison was made (notes every report prints); the exit-code
  * rule of `pnpm bench` (0, 1 FAIL, 2 not run, 3 at most half of the cells judged).
  */
-import type { BaselineDocument, SuiteParameters } from '../judge/baseline.ts';
-import { deriveFigures, type DerivedFigure } from './derived.ts';
-import type { RunRecord } from '../measure/run-record.ts';
-import { describeDifferences, diffFingerprints, splitDifferences, type Fingerprint, type FingerprintDifference } from '../measure/fingerprint.ts';
-import { DEFAULT_METRICS, METRIC_IDS, type MetricId, type MetricTable, type ProbeKind, cellKey, type CellKey } from '../plan/metrics.ts';
-import { summarize, type SampleSummary } from '../judge/stats.ts';
-import { overallVerdict, VERDICTS, type CellSamples, type CellStatistics, type ComparisonMode, type Decision, type Verdict } from '../judge/verdict.ts';
+
 import type { CellReference, NightsOutcome } from '../judge/across-nights.ts';
+import type { BaselineDocument, SuiteParameters } from '../judge/baseline.ts';
+import { type SampleSummary, summarize } from '../judge/stats.ts';
+import { type CellSamples, type CellStatistics, type ComparisonMode, type Decision, overallVerdict, VERDICTS, type Verdict } from '../judge/verdict.ts';
+import { describeDifferences, diffFingerprints, type Fingerprint, type FingerprintDifference, splitDifferences } from '../measure/fingerprint.ts';
+import type { RunRecord } from '../measure/run-record.ts';
+import { type CellKey, cellKey, DEFAULT_METRICS, METRIC_IDS, type MetricId, type MetricTable, type ProbeKind } from '../plan/metrics.ts';
+import { type DerivedFigure, deriveFigures } from './derived.ts';
 
 /** `kind` of a results document. */
 export const RESULTS_KIND = 'labbench.bench.results';
@@ -153,7 +154,8 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
     return i === -1 ? input.suite.paths.length : i;
   };
   const ordered = [...input.decision.cells].sort(
-    (a, b) => pathRank(a.path) - pathRank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || METRIC_IDS.indexOf(a.metric) - METRIC_IDS.indexOf(b.metric),
+    (a, b) =>
+      pathRank(a.path) - pathRank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || METRIC_IDS.indexOf(a.metric) - METRIC_IDS.indexOf(b.metric),
   );
   const cells: ResultCell[] = ordered.map((d) => {
     const spec = metrics[d.metric];
@@ -172,7 +174,11 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
       baseline: block(s?.baseline ?? [], s?.baselineCanary),
       confirmation: conf && d.flagged ? { current: block(conf.current, conf.currentCanary), baseline: block(conf.baseline, conf.baselineCanary) } : null,
       verdict: failsAcross ? 'FAIL' : d.verdict,
-      reason: [d.reason, d.verdict === 'FAIL' && across?.sinceReference ? `what changed since ${across.sinceReference}` : null, across?.reason ? `across nights: ${across.reason}` : null]
+      reason: [
+        d.reason,
+        d.verdict === 'FAIL' && across?.sinceReference ? `what changed since ${across.sinceReference}` : null,
+        across?.reason ? `across nights: ${across.reason}` : null,
+      ]
         .filter((x) => x !== null)
         .join('; '),
       flagged: d.flagged,
@@ -188,7 +194,13 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
   const { machine, software } = splitDifferences(differences);
   const judged = cells.filter((c) => c.verdict !== 'INCONCLUSIVE').length;
   const history = input.history ? { ...input.history.outcome, references: input.history.references } : null;
-  const exitCode = history ? historyExitCode(cells, history) : counts.FAIL > 0 ? EXIT_REGRESSION : cells.length > 0 && judged * 2 <= cells.length ? EXIT_UNJUDGED : EXIT_OK;
+  const exitCode = history
+    ? historyExitCode(cells, history)
+    : counts.FAIL > 0
+      ? EXIT_REGRESSION
+      : cells.length > 0 && judged * 2 <= cells.length
+        ? EXIT_UNJUDGED
+        : EXIT_OK;
   return {
     kind: RESULTS_KIND,
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -229,13 +241,24 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
 }
 
 /** What every report says about how the run was compared. */
-function comparisonNotes(r: { cells: readonly ResultCell[]; machine: FingerprintDifference[]; software: FingerprintDifference[]; judged: number; exitCode: number; stored: boolean }): string[] {
+function comparisonNotes(r: {
+  cells: readonly ResultCell[];
+  machine: FingerprintDifference[];
+  software: FingerprintDifference[];
+  judged: number;
+  exitCode: number;
+  stored: boolean;
+}): string[] {
   const notes: string[] = [];
   const canaryJudged = r.cells.some((c) => c.stats?.basis === 'canary-ratio');
-  if (canaryJudged) notes.push('paths judged by their per-round ratio to the loopback canary measured beside them (the absolute figures are shown for reference)');
-  if (r.stored && r.software.length > 0) notes.push(`software or configuration differs from the baseline (${describeDifferences(r.software)}): not comparable, re-baseline`);
+  if (canaryJudged)
+    notes.push('paths judged by their per-round ratio to the loopback canary measured beside them (the absolute figures are shown for reference)');
+  if (r.stored && r.software.length > 0)
+    notes.push(`software or configuration differs from the baseline (${describeDifferences(r.software)}): not comparable, re-baseline`);
   if (r.stored && r.machine.length > 0) {
-    notes.push(`the machine differs from the baseline's (${describeDifferences(r.machine)}): compared through the canary ratios only; the canary's own cells are not judged`);
+    notes.push(
+      `the machine differs from the baseline's (${describeDifferences(r.machine)}): compared through the canary ratios only; the canary's own cells are not judged`,
+    );
   }
   if (r.exitCode === EXIT_UNJUDGED) notes.push(`only ${r.judged} of ${r.cells.length} cells could be judged: exit ${EXIT_UNJUDGED}, not a pass`);
   return notes;
@@ -263,11 +286,13 @@ function historyExitCode(cells: readonly ResultCell[], history: HistoryJudgement
 
 function historyNotes(cells: readonly ResultCell[], history: HistoryJudgement, exitCode: number): string[] {
   const notes: string[] = [];
-  if (cells.some((c) => c.stats?.basis === 'canary-ratio')) notes.push('paths judged by their per-round ratio to the loopback canary measured beside them (the absolute figures are shown for reference)');
+  if (cells.some((c) => c.stats?.basis === 'canary-ratio'))
+    notes.push('paths judged by their per-round ratio to the loopback canary measured beside them (the absolute figures are shown for reference)');
   notes.push(...history.notes);
   const own = seriesCells(cells, history);
   const judged = own.filter((c) => c.verdict !== 'INCONCLUSIVE').length;
-  if (exitCode === EXIT_UNJUDGED && !history.unjudgeableRunner) notes.push(`only ${judged} of ${own.length} cells with a series of their own could be judged: exit ${EXIT_UNJUDGED}, not a pass`);
+  if (exitCode === EXIT_UNJUDGED && !history.unjudgeableRunner)
+    notes.push(`only ${judged} of ${own.length} cells with a series of their own could be judged: exit ${EXIT_UNJUDGED}, not a pass`);
   return notes;
 }
 

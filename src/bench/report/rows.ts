@@ -3,11 +3,11 @@
  * already formatted, so console and Markdown show the same text.
  */
 import { describeAttribution } from '../judge/attribution.ts';
-import { describeDifferences } from '../measure/fingerprint.ts';
 import { formatChange, formatNumber, formatP } from '../judge/format.ts';
-import { DEFAULT_METRICS, cellKey } from '../plan/metrics.ts';
-import type { ResultCell, ResultsDocument } from './results.ts';
 import { sideP, type Verdict } from '../judge/verdict.ts';
+import { describeDifferences } from '../measure/fingerprint.ts';
+import { cellKey, DEFAULT_METRICS } from '../plan/metrics.ts';
+import type { ResultCell, ResultsDocument } from './results.ts';
 
 /** One formatted row. */
 export interface ReportRow {
@@ -60,7 +60,10 @@ export function reportRows(doc: ResultsDocument): ReportRow[] {
       baseline: cell.baseline.summary ? formatNumber(cell.baseline.summary.median) : DASH,
       current: cell.current.summary ? formatNumber(cell.current.summary.median) : DASH,
       change: cell.stats ? formatChange(spec, cell.stats.change) : DASH,
-      interval: cell.stats && cell.stats.changeLow !== null && cell.stats.changeHigh !== null ? `${formatChange(spec, cell.stats.changeLow)} … ${formatChange(spec, cell.stats.changeHigh)}` : DASH,
+      interval:
+        cell.stats && cell.stats.changeLow !== null && cell.stats.changeHigh !== null
+          ? `${formatChange(spec, cell.stats.changeLow)} … ${formatChange(spec, cell.stats.changeHigh)}`
+          : DASH,
       basis: cell.stats ? (cell.stats.basis === 'canary-ratio' ? '÷ canary' : 'raw') : DASH,
       p: pText(cell),
       ofLoopback: d?.fractionOfLoopback != null ? `${(d.fractionOfLoopback * 100).toFixed(0)}%` : DASH,
@@ -81,8 +84,8 @@ export function contextLine(doc: ResultsDocument): string {
       : doc.history
         ? `history ${doc.history.source} (${doc.history.nights} nights with tonight, ${doc.history.tonight})`
         : doc.baseline
-        ? `baseline ${doc.baseline.source} (${doc.baseline.createdAt})`
-        : 'no baseline';
+          ? `baseline ${doc.baseline.source} (${doc.baseline.createdAt})`
+          : 'no baseline';
   const { runs, warmups, seed } = doc.suite;
   return `testbed ${doc.testbed} · ${compared} · ${runs} rounds + ${warmups} warm-up · seed ${seed}`;
 }
@@ -111,7 +114,9 @@ export function environmentLine(doc: ResultsDocument): string {
   const show = (v: unknown) => (v === null ? '(unknown)' : String(v));
   if (doc.mode === 'ab' && doc.variants) {
     const diffs = doc.variants.differences;
-    return diffs.length === 0 ? 'variants share one environment' : `variants differ in ${diffs.map((d) => `${d.field} (A ${show(d.baseline)}, B ${show(d.current)})`).join(', ')}`;
+    return diffs.length === 0
+      ? 'variants share one environment'
+      : `variants differ in ${diffs.map((d) => `${d.field} (A ${show(d.baseline)}, B ${show(d.current)})`).join(', ')}`;
   }
   if (doc.history) {
     const since = doc.history.sincePrevious;

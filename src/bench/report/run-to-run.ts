@@ -4,11 +4,12 @@
  * are the figures that calibrate the gate's tolerances (research/regression-detection.md
  * §3.5: δ_fail should sit above about 3 robust σ of the night-to-night spread). Pure.
  */
-import { formatNumber } from '../judge/format.ts';
-import { DEFAULT_METRICS, type MetricId } from '../plan/metrics.ts';
+
 import { renderTable } from '../../text-table.ts';
+import { formatNumber } from '../judge/format.ts';
+import { MAD_TO_SIGMA, mad, median, robustCv } from '../judge/stats.ts';
+import { DEFAULT_METRICS, type MetricId } from '../plan/metrics.ts';
 import type { ResultsDocument } from './results.ts';
-import { mad, MAD_TO_SIGMA, median, robustCv } from '../judge/stats.ts';
 
 /** The spread of one path × metric over the runs. */
 export interface SpreadRow {
@@ -66,7 +67,12 @@ export function renderSpread(rows: readonly SpreadRow[]): string {
     ['path', 'metric', 'unit', 'run medians', 'range', 'robust σ', 'within-run CV', 'fail tolerance'],
     ...rows.map((r) => {
       const spec = DEFAULT_METRICS[r.metric];
-      const tolerance = r.failTolerance === null ? 'warn-only' : spec.change === 'relative' ? `${(r.failTolerance * 100).toFixed(0)}%` : `${r.failTolerance} ${spec.unit === '%' ? 'pp' : spec.unit}`;
+      const tolerance =
+        r.failTolerance === null
+          ? 'warn-only'
+          : spec.change === 'relative'
+            ? `${(r.failTolerance * 100).toFixed(0)}%`
+            : `${r.failTolerance} ${spec.unit === '%' ? 'pp' : spec.unit}`;
       return [r.path, spec.label, r.unit, r.medians.map(formatNumber).join(' '), spread(r, r.range), spread(r, r.robustSigma), pct(r.withinRunCv), tolerance];
     }),
   ];

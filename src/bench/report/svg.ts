@@ -57,7 +57,9 @@ export function stripPlot(sets: readonly StripSet[], options: StripPlotOptions):
     if (set.values.length > 0) {
       const m = median(set.values);
       const half = columnW * 0.32;
-      parts.push(`<line class="median" x1="${(cx - half).toFixed(1)}" x2="${(cx + half).toFixed(1)}" y1="${y(m).toFixed(1)}" y2="${y(m).toFixed(1)}"><title>median ${escapeXml(formatNumber(m))} ${escapeXml(options.unit)}</title></line>`);
+      parts.push(
+        `<line class="median" x1="${(cx - half).toFixed(1)}" x2="${(cx + half).toFixed(1)}" y1="${y(m).toFixed(1)}" y2="${y(m).toFixed(1)}"><title>median ${escapeXml(formatNumber(m))} ${escapeXml(options.unit)}</title></line>`,
+      );
     }
     set.values.forEach((v, i) => {
       // Deterministic horizontal spread so equal values stay visible.

@@ -1,12 +1,12 @@
 /** Writes a run's reports into a directory: report.json, report.md and report.html. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ResultsDocument } from './results.ts';
+import type { HistoryAnalysis } from '../judge/history-analysis.ts';
+import { HISTORY_PAGE, renderHistoryPage } from './history-page.ts';
 import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
 import { renderMarkdown } from './markdown.ts';
-import type { HistoryAnalysis } from '../judge/history-analysis.ts';
-import { HISTORY_PAGE, renderHistoryPage } from './history-page.ts';
+import type { ResultsDocument } from './results.ts';
 
 /** Paths of the written reports. */
 export interface WrittenReports {
@@ -19,11 +19,7 @@ export interface WrittenReports {
 export async function writeReports(dir: string, doc: ResultsDocument): Promise<WrittenReports> {
   await mkdir(dir, { recursive: true });
   const written = { json: join(dir, 'report.json'), markdown: join(dir, 'report.md'), html: join(dir, 'report.html') };
-  await Promise.all([
-    writeFile(written.json, renderJson(doc)),
-    writeFile(written.markdown, renderMarkdown(doc)),
-    writeFile(written.html, renderHtml(doc)),
-  ]);
+  await Promise.all([writeFile(written.json, renderJson(doc)), writeFile(written.markdown, renderMarkdown(doc)), writeFile(written.html, renderHtml(doc))]);
   return written;
 }
 

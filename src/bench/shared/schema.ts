@@ -3,12 +3,13 @@
  * (draft 2020-12), and the loader rule shared by every document: right kind, right version,
  * valid shape, or one ConfigError that says which and how to fix it.
  */
-import Ajv2020 from 'ajv/dist/2020.js';
+
 import type { ErrorObject } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020.js';
 import baselineSchema from '../../../bench/schema/baseline.schema.json' with { type: 'json' };
-import resultsSchema from '../../../bench/schema/results.schema.json' with { type: 'json' };
-import nightSchema from '../../../bench/schema/night.schema.json' with { type: 'json' };
 import markSchema from '../../../bench/schema/mark.schema.json' with { type: 'json' };
+import nightSchema from '../../../bench/schema/night.schema.json' with { type: 'json' };
+import resultsSchema from '../../../bench/schema/results.schema.json' with { type: 'json' };
 import { ConfigError } from '../../errors.ts';
 
 const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true });

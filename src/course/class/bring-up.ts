@@ -38,7 +38,10 @@ export async function prepareStudentLab(plan: StudentPlan, options: Pick<BringUp
   const progress = running ? readProgress(plan.lab, options.env) : undefined;
   if (running && progress?.exercise === plan.exercise) return { kept: true };
   if (plan.from) {
-    if (!options.fromSnapshot) throw new ConfigError(`starting ${plan.student} from ${plan.from} needs lab snapshots, which this build does not have`, { hint: 'leave --from out: the steps before the start step are solved with the reference commands' });
+    if (!options.fromSnapshot)
+      throw new ConfigError(`starting ${plan.student} from ${plan.from} needs lab snapshots, which this build does not have`, {
+        hint: 'leave --from out: the steps before the start step are solved with the reference commands',
+      });
     await options.fromSnapshot(plan, provider);
     return { kept: false };
   }
@@ -66,7 +69,9 @@ export async function bringUpClass(plans: readonly StudentPlan[], options: Bring
       const seconds = (performance.now() - started) / 1000;
       outcomes.set(plan.student, { ok: true, kept, seconds });
       done++;
-      const what = kept ? `kept as it was (${plan.exercise}, ${readProgress(plan.lab, options.env)?.step ? `on step ${readProgress(plan.lab, options.env)!.step}` : 'started'})` : `${plan.exercise} from step ${plan.at}`;
+      const what = kept
+        ? `kept as it was (${plan.exercise}, ${readProgress(plan.lab, options.env)?.step ? `on step ${readProgress(plan.lab, options.env)!.step}` : 'started'})`
+        : `${plan.exercise} from step ${plan.at}`;
       out.write(` ✓ [${done}/${plans.length}] ${plan.student.padEnd(width)}  lab ${plan.lab} ${plan.subnet}  ${what}  ${formatDuration(seconds * 1000)}\n`);
     } catch (err) {
       const seconds = (performance.now() - started) / 1000;

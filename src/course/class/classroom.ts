@@ -8,7 +8,7 @@ import { findExercise, readCheckHistory, readProgress } from '../index.ts';
 import type { Desk } from '../serve/desk.ts';
 import type { ClassFeed } from '../serve/server.ts';
 import type { StudentPlan } from './roster.ts';
-import { DEFAULT_STUCK_RULE, studentRow, type StudentRow, type StuckRule } from './status.ts';
+import { DEFAULT_STUCK_RULE, type StuckRule, type StudentRow, studentRow } from './status.ts';
 
 export interface ExerciseColumns {
   name: string;

@@ -4,7 +4,7 @@
  * and exercise. Pure: text and facts in, a plan or one clear error out.
  */
 import { ConfigError } from '../../errors.ts';
-import { formatCidr, overlaps, size, tryParseCidr, type Cidr } from '../../net/ipv4.ts';
+import { type Cidr, formatCidr, overlaps, size, tryParseCidr } from '../../net/ipv4.ts';
 import { DEFAULT_SUBNET, pickFreeSubnet, RESERVED_NETWORKS } from '../../testbed/testbed.ts';
 
 export interface RosterEntry {
@@ -59,7 +59,10 @@ export function parseRoster(text: string, file: string): RosterEntry[] {
     const problem = readLine(raw, i);
     if (problem) problems.push(problem);
   }
-  if (problems.length > 0) throw new ConfigError(`the roster has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`, { hint: 'one student a line: NAME [EXERCISE [STEP]]; # starts a comment' });
+  if (problems.length > 0)
+    throw new ConfigError(`the roster has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`, {
+      hint: 'one student a line: NAME [EXERCISE [STEP]]; # starts a comment',
+    });
   if (entries.length === 0) throw new ConfigError(`the roster ${file} names no student`, { hint: 'write one student name a line' });
   return entries;
 }
@@ -94,12 +97,14 @@ export function planClass(roster: readonly RosterEntry[], options: ClassOptions,
   for (const r of roster) {
     const lab = labNameOf(options.prefix, r.name);
     if (lab.length > LAB_NAME_MAX) problems.push(`${r.name}: the lab name ${lab} is longer than ${LAB_NAME_MAX} characters (a shorter --prefix or name)`);
-    if (!r.exercise && !options.exercise && !options.anyExercise) problems.push(`${r.name}: no exercise (give --exercise NAME for the class, or one on the student's roster line)`);
+    if (!r.exercise && !options.exercise && !options.anyExercise)
+      problems.push(`${r.name}: no exercise (give --exercise NAME for the class, or one on the student's roster line)`);
   }
   let pool: Cidr | undefined;
   if (options.subnets !== undefined) {
     pool = tryParseCidr(options.subnets);
-    if (!pool || pool.prefix > 24) problems.push(`--subnets ${options.subnets} must be an IPv4 network of /24 or larger (one /24 per student), e.g. 10.124.0.0/16`);
+    if (!pool || pool.prefix > 24)
+      problems.push(`--subnets ${options.subnets} must be an IPv4 network of /24 or larger (one /24 per student), e.g. 10.124.0.0/16`);
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n  '), { hint: 'fix the roster or the flags; nothing was created' });
 
@@ -112,7 +117,9 @@ export function planClass(roster: readonly RosterEntry[], options: ClassOptions,
     let subnet = existing.find((l) => l.name === lab)?.subnet;
     if (!subnet || subnet === '?') subnet = pool ? nextFrom(pool, () => next++, taken) : pickFreeSubnet(DEFAULT_SUBNET, taken);
     if (!subnet) {
-      throw new ConfigError(`no free /24 left for ${r.name}${pool ? ` in ${options.subnets}` : ''}: the other students' and labs' LANs fill it`, { hint: 'give a larger --subnets, or remove labs with pnpm lab down --name N' });
+      throw new ConfigError(`no free /24 left for ${r.name}${pool ? ` in ${options.subnets}` : ''}: the other students' and labs' LANs fill it`, {
+        hint: 'give a larger --subnets, or remove labs with pnpm lab down --name N',
+      });
     }
     taken.push({ cidr: subnet });
     plans.push({

@@ -85,7 +85,15 @@ export function studentRow(f: StudentFacts, now: number, rule: StuckRule = DEFAU
   const count = f.stepCount ?? 0;
   for (let n = 1; n <= count; n++) {
     const last = p?.steps[String(n)];
-    const state: CellState = f.checking.has(n) ? 'checking' : last ? (last.passed ? 'passed' : 'failed') : p && n < p.startedAt ? 'solved-at-start' : 'unchecked';
+    const state: CellState = f.checking.has(n)
+      ? 'checking'
+      : last
+        ? last.passed
+          ? 'passed'
+          : 'failed'
+        : p && n < p.startedAt
+          ? 'solved-at-start'
+          : 'unchecked';
     steps.push({ n, state, ...(last ? { at: last.checkedAt } : {}), ...(last && !last.passed ? { failed: last.failed } : {}) });
   }
   const finished = count > 0 && steps.every((s) => s.state === 'passed' || s.state === 'solved-at-start');

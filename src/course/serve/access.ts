@@ -36,7 +36,11 @@ export function admit(request: RequestFacts, token: string, hosts: readonly stri
  * an admitted request says whose token it carried, as its index in `tokens`. Every token is
  * compared in constant time, so the time taken says nothing about which one nearly matched.
  */
-export function admitAny(request: RequestFacts, tokens: readonly string[], hosts: readonly string[]): ({ ok: true; path: string; params: URLSearchParams; seat: number }) | Extract<Verdict, { ok: false }> {
+export function admitAny(
+  request: RequestFacts,
+  tokens: readonly string[],
+  hosts: readonly string[],
+): { ok: true; path: string; params: URLSearchParams; seat: number } | Extract<Verdict, { ok: false }> {
   const url = new URL(request.url, 'http://server.invalid');
   if (!request.host || !hosts.includes(request.host.toLowerCase())) return { ok: false, status: 403, reason: 'unexpected Host header' };
   const given = url.searchParams.get('token') ?? '';

@@ -3,7 +3,19 @@
  * lab, its steps with the document's text, and check / hint / solve / reset on the served lab.
  */
 import { LabbenchError } from '../../errors.ts';
-import { checkStep, findExercise, hintFor, hostsOf, readProgress, requireProgress, resetExercise, solveStep, stepOf, type Exercise, type StepCheck } from '../index.ts';
+import {
+  checkStep,
+  type Exercise,
+  findExercise,
+  hintFor,
+  hostsOf,
+  readProgress,
+  requireProgress,
+  resetExercise,
+  type StepCheck,
+  solveStep,
+  stepOf,
+} from '../index.ts';
 import type { CheckOutcome, CourseBackend, CourseState } from './course-backend.ts';
 import type { LabConnection } from './lab-connection.ts';
 
@@ -18,14 +30,25 @@ export function courseBackend(labName: string, lab: LabConnection): CourseBacken
   const outcome = (r: StepCheck): CheckOutcome => ({
     step: r.step,
     passed: r.passed,
-    checks: r.checks.map(({ label, ok, hint, hosts, elsewhere }) => ({ label, ok, ...(hint ? { hint } : {}), ...(hosts ? { hosts } : {}), ...(elsewhere ? { elsewhere } : {}) })),
+    checks: r.checks.map(({ label, ok, hint, hosts, elsewhere }) => ({
+      label,
+      ok,
+      ...(hint ? { hint } : {}),
+      ...(hosts ? { hosts } : {}),
+      ...(elsewhere ? { elsewhere } : {}),
+    })),
     ...(r.elsewhere ? { elsewhere: r.elsewhere } : {}),
   });
 
   return {
     async state(): Promise<CourseState> {
       const progress = readProgress(labName);
-      if (!progress) return { steps: [], passed: [], message: `no exercise is started on lab "${labName}": run pnpm course start <exercise> --name ${labName} (pnpm course list shows them), then reload` };
+      if (!progress)
+        return {
+          steps: [],
+          passed: [],
+          message: `no exercise is started on lab "${labName}": run pnpm course start <exercise> --name ${labName} (pnpm course list shows them), then reload`,
+        };
       const exercise = await findExercise(progress.exercise);
       return lab.use(async (l) => ({
         exercise: { name: exercise.name, section: exercise.section, title: exercise.title },
@@ -34,10 +57,14 @@ export function courseBackend(labName: string, lab: LabConnection): CourseBacken
           title: s.title.split(' — ')[0]!,
           text: [s.doc.heading, s.doc.text].filter(Boolean).join('\n'),
           english: s.summary,
-          host: hostsOf(l, s.on).map((h) => h.name).join(', '),
+          host: hostsOf(l, s.on)
+            .map((h) => h.name)
+            .join(', '),
         })),
         current: progress.step,
-        passed: Object.entries(progress.steps).filter(([, p]) => p.passed).map(([n]) => Number(n)),
+        passed: Object.entries(progress.steps)
+          .filter(([, p]) => p.passed)
+          .map(([n]) => Number(n)),
       }));
     },
     async check(step) {
@@ -57,7 +84,13 @@ export function courseBackend(labName: string, lab: LabConnection): CourseBacken
       const n = pick(exercise, at, step);
       const result = await lab.use((l) => solveStep(l, exercise, n));
       lastChecks.set(`${exercise.name}/${n}`, result);
-      if (!result.passed) throw new LabbenchError(`step ${n} was solved but its checks still fail: ${result.checks.filter((c) => !c.ok).map((c) => c.label).join('; ')}`);
+      if (!result.passed)
+        throw new LabbenchError(
+          `step ${n} was solved but its checks still fail: ${result.checks
+            .filter((c) => !c.ok)
+            .map((c) => c.label)
+            .join('; ')}`,
+        );
       return { step: n, message: `step ${n} solved with the document's commands; every check passes` };
     },
     async reset() {

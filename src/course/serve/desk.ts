@@ -9,7 +9,7 @@ import { readTopology, singleFlight, type TopologyView } from '../../topology/vi
 import { courseDir, readProgress } from '../progress.ts';
 import type { CheckOutcome, CourseBackend } from './course-backend.ts';
 import type { LabConnection } from './lab-connection.ts';
-import { recordingStore, type RecordingStore } from './recording.ts';
+import { type RecordingStore, recordingStore } from './recording.ts';
 import { TerminalHub } from './terminal-hub.ts';
 
 export type DeskPhase = 'ready' | 'failed';

@@ -5,7 +5,7 @@
  */
 import { ConfigError, HostKeyError, ProviderError } from '../../errors.ts';
 import type { Inventory } from '../../inventory.ts';
-import { openLab, type Lab } from '../../lab.ts';
+import { type Lab, openLab } from '../../lab.ts';
 
 export interface LabConnection {
   /** The inventory as it is now; one clear error when the lab is down. */

@@ -5,10 +5,11 @@
  * session ran). Kept with the student's progress in the lab's course directory. The line
  * formats are pure; RecordingWriter and the store are the file edges.
  */
+
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { randomBytes } from 'node:crypto';
 
 export interface CastHeader {
   version: 2;
@@ -91,12 +92,23 @@ export class RecordingWriter {
 
   constructor(dir: string, host: string, title: string, size: { cols: number; rows: number }, now = new Date()) {
     mkdirSync(dir, { recursive: true });
-    const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     this.id = `${stamp}-${host.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 32)}-${randomBytes(3).toString('hex')}`;
     this.startedMs = now.getTime();
     this.stream = createWriteStream(join(dir, `${this.id}.cast`), { flags: 'wx', mode: 0o600 });
     // Unknown header keys are allowed by asciicast v2; the host is kept for the listing.
-    const header = { version: 2, width: size.cols, height: size.rows, timestamp: Math.floor(this.startedMs / 1000), title, env: { TERM: 'xterm-256color', SHELL: '/bin/bash' }, labbench: { host, started: now.toISOString() } };
+    const header = {
+      version: 2,
+      width: size.cols,
+      height: size.rows,
+      timestamp: Math.floor(this.startedMs / 1000),
+      title,
+      env: { TERM: 'xterm-256color', SHELL: '/bin/bash' },
+      labbench: { host, started: now.toISOString() },
+    };
     this.stream.write(`${JSON.stringify(header)}\n`);
   }
 

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { ConfigError, formatError, LabbenchError } from '../../errors.ts';
 import type { TopologyView } from '../../topology/view.ts';
 import { admitAny, hostHeaders } from './access.ts';
@@ -64,7 +64,10 @@ const SECURITY_HEADERS = {
 
 /** A request that its seat may not make: 403 with the reason. */
 class Refused extends Error {
-  constructor(readonly status: 403 | 404, reason: string) {
+  constructor(
+    readonly status: 403 | 404,
+    reason: string,
+  ) {
     super(reason);
   }
 }
@@ -108,7 +111,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (route === 'GET /api/topology') return json(res, 200, await desk.topology());
     if (route === 'GET /api/recordings') return json(res, 200, desk.recordings.list());
     if (route.startsWith('GET /api/recordings/')) return recording(desk, route.slice('GET /api/recordings/'.length), res);
-    if (route.startsWith('GET /api/student/') || route === 'GET /api/class') throw new Refused(403, "this page is the teacher's: a student's token opens only the student's own lab");
+    if (route.startsWith('GET /api/student/') || route === 'GET /api/class')
+      throw new Refused(403, "this page is the teacher's: a student's token opens only the student's own lab");
     if (route.includes(' /api/course')) return courseAction(desk, route, req, res);
     return json(res, 404, { error: `no such page: ${route.split(' ')[1]}` });
   }
@@ -120,7 +124,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (route === 'GET /api/class') return json(res, 200, dashboard.feed.snapshot());
     const m = /^GET \/api\/student\/([^/]+)\/(topology|recordings|checks)(?:\/(.+))?$/.exec(route);
     if (!m) {
-      if (route.includes(' /api/course') || route.startsWith('GET /api/topology')) throw new Refused(403, "the teacher's token watches the labs: it checks and types in none (use a student's page)");
+      if (route.includes(' /api/course') || route.startsWith('GET /api/topology'))
+        throw new Refused(403, "the teacher's token watches the labs: it checks and types in none (use a student's page)");
       return json(res, 404, { error: `no such page: ${route.split(' ')[1]}` });
     }
     const name = decodeURIComponent(m[1]!);
@@ -177,7 +182,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     try {
       if (seat.role === 'student') {
         const desk = ownDesk(seat.desk, params);
-        if (verdict.path !== '/ws/terminal') throw new Refused(verdict.path === '/ws/class' || verdict.path === '/ws/watch' ? 403 : 404, verdict.path === '/ws/class' || verdict.path === '/ws/watch' ? "the teacher's socket: a student's token opens only the student's own terminals" : 'no such socket');
+        if (verdict.path !== '/ws/terminal')
+          throw new Refused(
+            verdict.path === '/ws/class' || verdict.path === '/ws/watch' ? 403 : 404,
+            verdict.path === '/ws/class' || verdict.path === '/ws/watch'
+              ? "the teacher's socket: a student's token opens only the student's own terminals"
+              : 'no such socket',
+          );
         return terminal(desk, params, accept, socket);
       }
       const dashboard = options.dashboard;
@@ -223,8 +234,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new ConfigError(`port ${options.port} on ${options.bind} is already in use`, { hint: 'pass another --port, or --port 0 for any free one' }));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new ConfigError(`cannot listen on ${options.bind}: no such local address`, { hint: 'give --host an address of this machine' }));
+      if (err.code === 'EADDRINUSE')
+        reject(new ConfigError(`port ${options.port} on ${options.bind} is already in use`, { hint: 'pass another --port, or --port 0 for any free one' }));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+        reject(new ConfigError(`cannot listen on ${options.bind}: no such local address`, { hint: 'give --host an address of this machine' }));
       else if (err.code === 'EACCES') reject(new ConfigError(`not allowed to listen on port ${options.port}`, { hint: 'use a port above 1023' }));
       else reject(err);
     });

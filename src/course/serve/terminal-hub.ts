@@ -100,7 +100,18 @@ export class TerminalHub {
       await ssh.close();
       return;
     }
-    const session: Session = { id: randomBytes(9).toString('base64url'), host: host.name, started: Date.now(), cols: size.cols, rows: size.rows, tail: [], tailBytes: 0, shell, ssh, ended: false };
+    const session: Session = {
+      id: randomBytes(9).toString('base64url'),
+      host: host.name,
+      started: Date.now(),
+      cols: size.cols,
+      rows: size.rows,
+      tail: [],
+      tailBytes: 0,
+      shell,
+      ssh,
+      ended: false,
+    };
     if (this.options.recordings) {
       try {
         session.recording = new RecordingWriter(this.options.recordings, host.name, this.options.title(host.name), size);

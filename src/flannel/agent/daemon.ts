@@ -7,23 +7,32 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
-import { ConfigError, LabbenchError, formatError } from '../../errors.ts';
-import { formatCidr, formatIp, sameCidr, type Cidr } from '../../net/ipv4.ts';
+import { ConfigError, formatError, LabbenchError } from '../../errors.ts';
+import { type Cidr, formatCidr, formatIp, sameCidr } from '../../net/ipv4.ts';
 import { backendMtu } from '../backend.ts';
-import { parseNetworkConfig, type NetworkConfig } from '../config.ts';
+import { type NetworkConfig, parseNetworkConfig } from '../config.ts';
 import { diffDataplane, diffDevice } from '../dataplane/diff.ts';
-import { deviceSpec, isManagedAddress, isManagedRoute, planDataplane, type DataplaneContext, type DeviceSpec, type RouteEntry, type VxlanDeviceSpec } from '../dataplane/plan.ts';
+import {
+  type DataplaneContext,
+  type DeviceSpec,
+  deviceSpec,
+  isManagedAddress,
+  isManagedRoute,
+  planDataplane,
+  type RouteEntry,
+  type VxlanDeviceSpec,
+} from '../dataplane/plan.ts';
 import { EtcdHttp } from '../etcd/http.ts';
 import { SUBNET_TTL_SECONDS, type SubnetRegistry } from '../etcd/registry.ts';
 import { decideEtcdApi } from '../etcd/select.ts';
 import { EtcdV2Registry } from '../etcd/v2.ts';
 import { EtcdV3Registry } from '../etcd/v3.ts';
 import { chooseExternalInterface, type ExternalInterface } from '../iface.ts';
-import { forwardRules, masqRules, type IptablesRule } from '../iptables-rules.ts';
+import { forwardRules, type IptablesRule, masqRules } from '../iptables-rules.ts';
 import { decodeLeaseAttrs, encodeLeaseAttrs, type OwnLeaseAttrs } from '../lease.ts';
 import type { AgentOptions } from '../options.ts';
 import { backoffDelayMs, sleep } from '../retry.ts';
-import { parseSubnetEnv, renderSubnetEnv, type PreviousSubnetEnv } from '../subnet-env.ts';
+import { type PreviousSubnetEnv, parseSubnetEnv, renderSubnetEnv } from '../subnet-env.ts';
 import { agentVersionText } from '../version.ts';
 import type { CommandRunner } from './exec.ts';
 import { deleteRules, ensureRules, installRules, iptablesSupportsRandomFully } from './iptables.ts';
@@ -54,7 +63,12 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
   log.info(agentVersionText());
   await rm(options.readyFile, { force: true });
 
-  const ext = chooseExternalInterface({ ...(await readInterfaces(runner)), ifaces: options.ifaces, ifaceRegexes: options.ifaceRegexes, publicIp: options.publicIp });
+  const ext = chooseExternalInterface({
+    ...(await readInterfaces(runner)),
+    ifaces: options.ifaces,
+    ifaceRegexes: options.ifaceRegexes,
+    publicIp: options.publicIp,
+  });
   log.info(`Using interface with name ${ext.name} and address ${formatIp(ext.address)} (${ext.reason})`);
   log.info(`Using ${formatIp(ext.publicIp)} as external address`);
 
@@ -63,9 +77,12 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
   if (!connected) return 0;
   const { registry, config } = connected;
   if (config.backend.type === 'host-gw' && ext.publicIp !== ext.address) {
-    throw new ConfigError(`your PublicIP (${formatIp(ext.publicIp)}) differs from interface IP (${formatIp(ext.address)}), meaning that probably you're on a NAT, which is not supported by host-gw backend`, {
-      hint: 'drop -public-ip, or use the vxlan backend',
-    });
+    throw new ConfigError(
+      `your PublicIP (${formatIp(ext.publicIp)}) differs from interface IP (${formatIp(ext.address)}), meaning that probably you're on a NAT, which is not supported by host-gw backend`,
+      {
+        hint: 'drop -public-ip, or use the vxlan backend',
+      },
+    );
   }
 
   const base: Omit<DataplaneContext, 'ownSubnet'> = {
@@ -101,7 +118,16 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
   const server = options.healthzPort > 0 ? startHealthz(options, status, log) : undefined;
   const relay =
     config.backend.type === 'udp'
-      ? new UdpRelay({ scriptPath: deps.relayScriptPath, device: device!.name, bindAddress: formatIp(ext.address), port: config.backend.port, tunAddress: formatIp(held.subnet.network) }, log)
+      ? new UdpRelay(
+          {
+            scriptPath: deps.relayScriptPath,
+            device: device!.name,
+            bindAddress: formatIp(ext.address),
+            port: config.backend.port,
+            tunAddress: formatIp(held.subnet.network),
+          },
+          log,
+        )
       : undefined;
 
   const ctx: DataplaneContext = { ...base, ownSubnet: held.subnet };
@@ -198,7 +224,9 @@ async function connect(http: EtcdHttp, options: AgentOptions, log: AgentLog): Pr
   if (decision.note) log.warn(decision.note);
   const config = parseNetworkConfig(decision.config);
   log.info(`Using etcd ${decision.api} API at ${http.endpoints.join(',')}, prefix ${options.etcdPrefix}`);
-  log.info(`Network config: ${decision.config.trim()} → backend ${config.backend.type}, SubnetLen ${config.subnetLen}, SubnetMin ${formatIp(config.subnetMin)}, SubnetMax ${formatIp(config.subnetMax)}`);
+  log.info(
+    `Network config: ${decision.config.trim()} → backend ${config.backend.type}, SubnetLen ${config.subnetLen}, SubnetMin ${formatIp(config.subnetMin)}, SubnetMax ${formatIp(config.subnetMax)}`,
+  );
   return { registry: decision.api === 'v2' ? v2 : v3, config };
 }
 
@@ -262,13 +290,22 @@ async function writeAtomically(path: string, content: string): Promise<void> {
 }
 
 /** Installs the masquerade and FORWARD rules flanneld would; errors are logged and left to the resync loop. */
-async function setUpIptables(runner: CommandRunner, log: AgentLog, options: AgentOptions, config: NetworkConfig, subnet: Cidr, previous: PreviousSubnetEnv): Promise<IptablesRule[][]> {
+async function setUpIptables(
+  runner: CommandRunner,
+  log: AgentLog,
+  options: AgentOptions,
+  config: NetworkConfig,
+  subnet: Cidr,
+  previous: PreviousSubnetEnv,
+): Promise<IptablesRule[][]> {
   const sets: IptablesRule[][] = [];
   try {
     if (options.ipMasq) {
       const randomFully = await iptablesSupportsRandomFully(runner);
       if (previous.network && previous.subnet && (!sameCidr(previous.network, config.network) || !sameCidr(previous.subnet, subnet))) {
-        log.info(`Current network or subnet (${formatCidr(config.network)}, ${formatCidr(subnet)}) is not equal to previous one (${formatCidr(previous.network)}, ${formatCidr(previous.subnet)}), trying to recycle old iptables rules`);
+        log.info(
+          `Current network or subnet (${formatCidr(config.network)}, ${formatCidr(subnet)}) is not equal to previous one (${formatCidr(previous.network)}, ${formatCidr(previous.subnet)}), trying to recycle old iptables rules`,
+        );
         await deleteRules(runner, masqRules(previous.network, previous.subnet, randomFully));
       }
       log.info('Setting up masking rules');
@@ -304,7 +341,14 @@ async function iptablesLoop(runner: CommandRunner, sets: readonly IptablesRule[]
 }
 
 /** Renews the lease `margin` minutes before expiry; on failure tries again after a minute. */
-async function renewLoop(registry: SubnetRegistry, lease: HeldLease, state: { attrs: OwnLeaseAttrs }, options: AgentOptions, log: AgentLog, signal: AbortSignal): Promise<void> {
+async function renewLoop(
+  registry: SubnetRegistry,
+  lease: HeldLease,
+  state: { attrs: OwnLeaseAttrs },
+  options: AgentOptions,
+  log: AgentLog,
+  signal: AbortSignal,
+): Promise<void> {
   const marginMs = options.subnetLeaseRenewMargin * 60_000;
   if (lease.reservation || lease.expiresAt === undefined) return;
   let delay = lease.expiresAt - Date.now() - marginMs;
@@ -338,4 +382,3 @@ function startHealthz(options: AgentOptions, status: { ready: boolean }, log: Ag
   server.listen(options.healthzPort, options.healthzIp, () => log.info(`healthz server listening on ${options.healthzIp}:${options.healthzPort}`));
   return server;
 }
-

@@ -37,10 +37,12 @@ export function localRunner(): CommandRunner {
           (error, stdout, stderr) => {
             const failure = error as (NodeJS.ErrnoException & { code?: number | string; signal?: string | null }) | null;
             if (failure && typeof failure.code === 'string') {
-              reject(new CommandError(
-                { host, command: argv.join(' '), exitCode: null, signal: null, stdout: '', stderr: failure.message, durationMs: Date.now() - started },
-                { hint: failure.code === 'ENOENT' ? `install ${file} (iproute2 / iptables) on this host` : undefined },
-              ));
+              reject(
+                new CommandError(
+                  { host, command: argv.join(' '), exitCode: null, signal: null, stdout: '', stderr: failure.message, durationMs: Date.now() - started },
+                  { hint: failure.code === 'ENOENT' ? `install ${file} (iproute2 / iptables) on this host` : undefined },
+                ),
+              );
               return;
             }
             const result: CommandResult = {

@@ -3,7 +3,7 @@
  * or flushed, the rules installed in order with iptables-restore --noflush; every resync period
  * they are checked with `-C`, and if any is missing all are re-installed in order.
  */
-import { chainsOf, deletePayload, restorePayload, type IptablesRule } from '../iptables-rules.ts';
+import { chainsOf, deletePayload, type IptablesRule, restorePayload } from '../iptables-rules.ts';
 import type { CommandRunner } from './exec.ts';
 import type { AgentLog } from './log.ts';
 

@@ -3,10 +3,10 @@
  * `bridge -j`, and run the operations a diff produced.
  */
 import { CommandError, LabbenchError } from '../../errors.ts';
-import { opCommand, type KernelOp } from '../dataplane/diff.ts';
+import { type KernelOp, opCommand } from '../dataplane/diff.ts';
 import type { DesiredDataplane } from '../dataplane/plan.ts';
-import { parseAddrJson, parseFdbJson, parseLinkJson, parseNeighJson, parseRouteJson, type CurrentDataplane, type CurrentDevice } from '../dataplane/state.ts';
-import { parseDefaultRouteDevice, parseIpAddrJson, type HostInterface } from '../iface.ts';
+import { type CurrentDataplane, type CurrentDevice, parseAddrJson, parseFdbJson, parseLinkJson, parseNeighJson, parseRouteJson } from '../dataplane/state.ts';
+import { type HostInterface, parseDefaultRouteDevice, parseIpAddrJson } from '../iface.ts';
 import type { CommandRunner } from './exec.ts';
 import type { AgentLog } from './log.ts';
 

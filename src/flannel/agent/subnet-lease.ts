@@ -4,10 +4,10 @@
  * up to 10 times.
  */
 import { LabbenchError } from '../../errors.ts';
-import { formatCidr, type Cidr } from '../../net/ipv4.ts';
+import { type Cidr, formatCidr } from '../../net/ipv4.ts';
 import { chooseSubnet, describeChoice, type ExistingLease } from '../allocate.ts';
 import type { NetworkConfig } from '../config.ts';
-import { SUBNET_TTL_SECONDS, type StoredLease, type SubnetRegistry } from '../etcd/registry.ts';
+import { type StoredLease, SUBNET_TTL_SECONDS, type SubnetRegistry } from '../etcd/registry.ts';
 import { decodeLeaseAttrs, encodeLeaseAttrs, type OwnLeaseAttrs } from '../lease.ts';
 import type { AgentLog } from './log.ts';
 

@@ -2,7 +2,7 @@
  * Driving the udp backend's python3 relay (udp-relay.py): start it, wait until flannel0 exists,
  * send it the subnet→PublicIP table whenever that changes, restart it if it dies.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { LabbenchError, TimeoutError } from '../../errors.ts';
 import type { RelayRoute } from '../dataplane/plan.ts';
 import type { AgentLog } from './log.ts';
@@ -64,7 +64,11 @@ export class UdpRelay {
       let out = '';
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new TimeoutError(`udp relay did not open ${s.device} within ${RELAY_START_TIMEOUT_MS / 1000}s`, { hint: 'check that python3 is installed and /dev/net/tun exists' }));
+        reject(
+          new TimeoutError(`udp relay did not open ${s.device} within ${RELAY_START_TIMEOUT_MS / 1000}s`, {
+            hint: 'check that python3 is installed and /dev/net/tun exists',
+          }),
+        );
       }, RELAY_START_TIMEOUT_MS);
       child.stdout!.setEncoding('utf8');
       child.stdout!.on('data', (chunk: string) => {
@@ -80,9 +84,11 @@ export class UdpRelay {
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new LabbenchError(`udp relay exited before it was ready (${signal ?? `code ${code}`}): ${stderr.trim().split('\n').pop() ?? ''}`, {
-          hint: `check ${s.scriptPath}, /dev/net/tun, and that nothing else uses ${s.device} or UDP port ${s.port}`,
-        }));
+        reject(
+          new LabbenchError(`udp relay exited before it was ready (${signal ?? `code ${code}`}): ${stderr.trim().split('\n').pop() ?? ''}`, {
+            hint: `check ${s.scriptPath}, /dev/net/tun, and that nothing else uses ${s.device} or UDP port ${s.port}`,
+          }),
+        );
       });
     });
     this.log.info(`udp relay started: ${s.device} ⇄ udp ${s.bindAddress}:${s.port}`);

@@ -35,7 +35,10 @@ export function diffDevice(desired: DesiredDataplane['device'], current: Current
   if (desired.kind === 'tun') {
     // The relay owns flannel0's lifetime; without it there is nothing to adjust yet.
     if (!current) return [];
-    return [...(current.mtu !== desired.mtu ? [{ kind: 'link-mtu' as const, name: desired.name, mtu: desired.mtu }] : []), ...(current.up ? [] : [{ kind: 'link-up' as const, name: desired.name }])];
+    return [
+      ...(current.mtu !== desired.mtu ? [{ kind: 'link-mtu' as const, name: desired.name, mtu: desired.mtu }] : []),
+      ...(current.up ? [] : [{ kind: 'link-up' as const, name: desired.name }]),
+    ];
   }
   const ops: KernelOp[] = [];
   if (current && !vxlanCompatible(desired, current)) ops.push({ kind: 'link-del', name: desired.name });
@@ -52,7 +55,14 @@ export function diffDevice(desired: DesiredDataplane['device'], current: Current
 export function vxlanCompatible(desired: VxlanDeviceSpec, current: CurrentDevice): boolean {
   const v = current.vxlan;
   if (current.kind !== 'vxlan' || !v) return false;
-  return v.vni === desired.vni && v.local === desired.local && v.link === desired.link && v.port === desired.port && v.gbp === desired.gbp && v.learning === desired.learning;
+  return (
+    v.vni === desired.vni &&
+    v.local === desired.local &&
+    v.link === desired.link &&
+    v.port === desired.port &&
+    v.gbp === desired.gbp &&
+    v.learning === desired.learning
+  );
 }
 
 /** All operations turning `current` into `desired`. */
@@ -116,7 +126,26 @@ export function opCommand(op: KernelOp): string[] {
   switch (op.kind) {
     case 'link-add': {
       const d = op.device;
-      return ['ip', 'link', 'add', d.name, 'mtu', String(d.mtu), 'type', 'vxlan', 'id', String(d.vni), 'local', d.local, 'dev', d.link, 'dstport', String(d.port), d.learning ? 'learning' : 'nolearning', ...(d.gbp ? ['gbp'] : [])];
+      return [
+        'ip',
+        'link',
+        'add',
+        d.name,
+        'mtu',
+        String(d.mtu),
+        'type',
+        'vxlan',
+        'id',
+        String(d.vni),
+        'local',
+        d.local,
+        'dev',
+        d.link,
+        'dstport',
+        String(d.port),
+        d.learning ? 'learning' : 'nolearning',
+        ...(d.gbp ? ['gbp'] : []),
+      ];
     }
     case 'link-del':
       return ['ip', 'link', 'del', op.name];
@@ -137,7 +166,16 @@ export function opCommand(op: KernelOp): string[] {
     case 'fdb-del':
       return ['bridge', 'fdb', 'del', op.entry.mac, 'dev', op.entry.dev, 'dst', op.entry.dst, 'self'];
     case 'route-replace':
-      return ['ip', 'route', 'replace', op.route.dst, ...(op.route.gateway ? ['via', op.route.gateway] : []), 'dev', op.route.dev, ...(op.route.onlink ? ['onlink'] : [])];
+      return [
+        'ip',
+        'route',
+        'replace',
+        op.route.dst,
+        ...(op.route.gateway ? ['via', op.route.gateway] : []),
+        'dev',
+        op.route.dev,
+        ...(op.route.onlink ? ['onlink'] : []),
+      ];
     case 'route-del':
       return ['ip', 'route', 'del', op.route.dst, ...(op.route.gateway ? ['via', op.route.gateway] : []), 'dev', op.route.dev];
   }

@@ -4,10 +4,10 @@
  * flannel programs (vxlan: neigh + fdb + onlink route; host-gw: route via the PublicIP; udp:
  * one network route into flannel0 and a subnet→PublicIP table for the relay). Pure.
  */
-import { contains, formatCidr, formatIp, maskOf, sameCidr, tryParseCidr, type Cidr } from '../../net/ipv4.ts';
+import { type Cidr, contains, formatCidr, formatIp, maskOf, sameCidr, tryParseCidr } from '../../net/ipv4.ts';
 import { backendDeviceName, backendMtu } from '../backend.ts';
 import type { BackendConfig } from '../config.ts';
-import { leaseServedBy, type LeaseAttrs } from '../lease.ts';
+import { type LeaseAttrs, leaseServedBy } from '../lease.ts';
 
 /** A route in the main table. `dst` is always a.b.c.d/len. */
 export interface RouteEntry {

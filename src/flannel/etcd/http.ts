@@ -34,7 +34,10 @@ export class EtcdHttp {
   readonly endpoints: readonly string[];
   private preferred = 0;
 
-  constructor(endpoints: readonly string[], private readonly defaultTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS) {
+  constructor(
+    endpoints: readonly string[],
+    private readonly defaultTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  ) {
     if (endpoints.length === 0) throw new EtcdError('no etcd endpoints given', { hint: 'set FLANNEL_ETCD_ENDPOINTS, e.g. http://192.168.100.12:2379' });
     this.endpoints = endpoints.map((e) => e.replace(/\/+$/, ''));
   }

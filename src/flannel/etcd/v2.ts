@@ -23,7 +23,10 @@ interface V2Node {
 }
 
 /** What a v2 answer means, decided from status and body. Pure. */
-export type V2Outcome = { kind: 'node'; node: V2Node; index: string } | { kind: 'error'; code: number; message: string; index: string } | { kind: 'not-v2'; status: number; body: string };
+export type V2Outcome =
+  | { kind: 'node'; node: V2Node; index: string }
+  | { kind: 'error'; code: number; message: string; index: string }
+  | { kind: 'not-v2'; status: number; body: string };
 
 /** Classifies a v2 keys API answer; a 404 without etcd's JSON error means the v2 API is off. */
 export function classifyV2Response(status: number, body: string, indexHeader: string | null): V2Outcome {

@@ -98,12 +98,18 @@ export class EtcdV3Registry implements SubnetRegistry {
     const dir = `${subnetsDir(this.prefix)}/`;
     const request = { create_request: { key: b64(dir), range_end: prefixRangeEnd(dir), start_revision: String(BigInt(revision) + 1n) } };
     let buffered = '';
-    await this.http.stream({ method: 'POST', path: '/v3/watch', body: JSON.stringify(request) }, maxWaitMs, (chunk) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      return lines.some((line) => watchMessageEndsWait(line));
-    }, undefined, signal);
+    await this.http.stream(
+      { method: 'POST', path: '/v3/watch', body: JSON.stringify(request) },
+      maxWaitMs,
+      (chunk) => {
+        buffered += chunk;
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        return lines.some((line) => watchMessageEndsWait(line));
+      },
+      undefined,
+      signal,
+    );
   }
 
   private async grant(ttlSeconds: number): Promise<string> {

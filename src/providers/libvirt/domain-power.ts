@@ -52,8 +52,9 @@ export async function startDomains(uri: string, domains: string[], progress: Pro
     }
     if (state !== 'running') stopped.push(d);
   }
-  if (stopped.length > 0) await progress.step(`Starting ${stopped.join(', ')} (virsh start)`, async () => {
-    for (const d of stopped) await virsh(uri, ['start', d]);
-  });
+  if (stopped.length > 0)
+    await progress.step(`Starting ${stopped.join(', ')} (virsh start)`, async () => {
+      for (const d of stopped) await virsh(uri, ['start', d]);
+    });
   return stopped;
 }

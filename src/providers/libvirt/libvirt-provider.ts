@@ -13,17 +13,17 @@ import type { EngineEvent, Stack } from '@pulumi/pulumi/automation/index.js';
 import { DEFAULT_IMAGES } from '../../../infra/images.ts';
 import { ConfigError, LabbenchError, ProviderError } from '../../errors.ts';
 import type { Inventory } from '../../inventory.ts';
+import { openLab } from '../../lab.ts';
 import { runLocal } from '../../machine/run.ts';
 import type { Progress } from '../../progress.ts';
 import type { TestbedSpec } from '../../testbed/testbed.ts';
 import { labConditionOf } from '../lab-state.ts';
 import type { HostState, LabStatus, Provider } from '../provider.ts';
-import { describeEngineEvent } from './engine-events.ts';
 import { shutDownDomains, startDomains } from './domain-power.ts';
-import { openLab } from '../../lab.ts';
+import { describeEngineEvent } from './engine-events.ts';
 import { ensureLabKeys } from './lab-keys.ts';
 import { requirePulumiCli } from './pulumi-cli.ts';
-import { stackConfigFor, type LibvirtOptions } from './stack-config.ts';
+import { type LibvirtOptions, stackConfigFor } from './stack-config.ts';
 import { inventoryFromStackOutputs, LIBVIRT_HOST_OFFERS, parseStackOutputs, plainOutputs } from './stack-outputs.ts';
 
 /** Where the provider works and with which settings. */
@@ -86,7 +86,8 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
   async function checkHypervisor(): Promise<void> {
     const uri = options.hypervisorUri ?? 'qemu:///system';
     const r = await runLocal(['virsh', '--connect', uri, 'version'], { nothrow: true, timeoutMs: 30_000, env });
-    if (r.exitCode === 127) throw new ProviderError('virsh is not installed', { hint: 'apt-get install -y libvirt-clients (and libvirt-daemon-system on the hypervisor)' });
+    if (r.exitCode === 127)
+      throw new ProviderError('virsh is not installed', { hint: 'apt-get install -y libvirt-clients (and libvirt-daemon-system on the hypervisor)' });
     if (r.exitCode !== 0) {
       throw new ProviderError(`cannot reach the hypervisor ${uri}: ${r.stderr.trim().split('\n').pop() ?? ''}`, {
         hint: 'start libvirtd (as root without systemd: virtlogd -d && libvirtd -d) or fix the hypervisor URI',
@@ -105,7 +106,8 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
 
   async function existingOutputs(name: string, command: string) {
     const outputs = await currentOutputs(name, requirePulumiCli(env));
-    if (outputs === undefined) throw new ConfigError(`libvirt lab "${name}" does not exist: there is nothing to ${command}`, { hint: 'pnpm lab up --provider libvirt creates it' });
+    if (outputs === undefined)
+      throw new ConfigError(`libvirt lab "${name}" does not exist: there is nothing to ${command}`, { hint: 'pnpm lab up --provider libvirt creates it' });
     return parseStackOutputs(outputs);
   }
 
@@ -116,13 +118,22 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
       available: true,
       async stop(name, progress) {
         const out = await existingOutputs(name, 'stop');
-        await shutDownDomains(out.hypervisorUri, out.hosts.map((h) => h.domain), progress);
+        await shutDownDomains(
+          out.hypervisorUri,
+          out.hosts.map((h) => h.domain),
+          progress,
+        );
       },
       async start(name, progress) {
         const outputs = await currentOutputs(name, requirePulumiCli(env));
-        if (outputs === undefined) throw new ConfigError(`libvirt lab "${name}" does not exist: there is nothing to start`, { hint: 'pnpm lab up --provider libvirt creates it' });
+        if (outputs === undefined)
+          throw new ConfigError(`libvirt lab "${name}" does not exist: there is nothing to start`, { hint: 'pnpm lab up --provider libvirt creates it' });
         const out = parseStackOutputs(outputs);
-        await startDomains(out.hypervisorUri, out.hosts.map((h) => h.domain), progress);
+        await startDomains(
+          out.hypervisorUri,
+          out.hosts.map((h) => h.domain),
+          progress,
+        );
         const inventory = inventoryFromStackOutputs(outputs);
         await progress.step(`Waiting for SSH on ${inventory.hosts.map((h) => h.name).join(', ')}`, () => waitForLogins(inventory));
         return inventory;
@@ -130,7 +141,8 @@ export function createLibvirtProvider(options: LibvirtProviderOptions): Provider
     },
     snapshots: {
       available: false,
-      reason: "snapshots of VMs are not implemented (they would be virsh snapshots of each VM's disk, with its keys and addresses kept); the local provider takes them",
+      reason:
+        "snapshots of VMs are not implemented (they would be virsh snapshots of each VM's disk, with its keys and addresses kept); the local provider takes them",
     },
 
     async preflight(spec) {
@@ -218,5 +230,7 @@ async function waitForLogins(inventory: Inventory): Promise<void> {
       await new Promise((r) => setTimeout(r, 3_000));
     }
   }
-  throw new ProviderError(`the VMs did not accept the SSH login within ${LOGIN_TIMEOUT_MS / 1000}s (last: ${last})`, { hint: 'look at the console with `virsh console <domain>`' });
+  throw new ProviderError(`the VMs did not accept the SSH login within ${LOGIN_TIMEOUT_MS / 1000}s (last: ${last})`, {
+    hint: 'look at the console with `virsh console <domain>`',
+  });
 }

@@ -2,9 +2,10 @@
  * The libvirt lab's stack outputs (what infra/index.ts exports, typed in infra/outputs.ts) checked
  * and mapped onto the Inventory every scenario reads. Pure: the provider feeds it `stack.up()`/`stack.outputs()`.
  */
+
+import type { LabStackOutputs, StackHostOutput } from '../../../infra/outputs.ts';
 import { ProviderError } from '../../errors.ts';
 import type { HostOffers, Inventory, InventoryHost } from '../../inventory.ts';
-import type { LabStackOutputs, StackHostOutput } from '../../../infra/outputs.ts';
 import { ROLES, type Role } from '../../testbed/testbed.ts';
 
 /** The Automation API's output map ({key: {value, secret}}) as plain values. */

@@ -21,7 +21,8 @@ export async function readContainerFile(engine: DockerEngine, container: string,
     for await (const entry of extract) {
       const chunks: Buffer[] = [];
       for await (const c of entry) chunks.push(c as Buffer);
-      if (!found && entry.header.type === 'file') found = { path, content: Buffer.concat(chunks), mode: entry.header.mode, uid: entry.header.uid, gid: entry.header.gid };
+      if (!found && entry.header.type === 'file')
+        found = { path, content: Buffer.concat(chunks), mode: entry.header.mode, uid: entry.header.uid, gid: entry.header.gid };
     }
   })();
   try {

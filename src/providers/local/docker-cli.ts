@@ -3,7 +3,7 @@
  * here, so the engine address is never forgotten.
  */
 import type { CommandResult } from '../../errors.ts';
-import { runLocal, type LocalRunOptions } from '../../machine/run.ts';
+import { type LocalRunOptions, runLocal } from '../../machine/run.ts';
 
 /** A Docker engine labbench talks to. */
 export interface DockerEngine {

@@ -23,16 +23,16 @@
  *   moment leaves either no engine or one the next command finds.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { acquireFileLock } from '../../machine/file-lock.ts';
-import { readJsonState, writeFileAtomic } from '../../machine/state-file.ts';
 import { ProviderError, tail } from '../../errors.ts';
 import { installDebianPackage } from '../../machine/apt.ts';
+import { acquireFileLock } from '../../machine/file-lock.ts';
 import { processAlive } from '../../machine/process.ts';
 import { onPath, runLocal } from '../../machine/run.ts';
+import { readJsonState, writeFileAtomic } from '../../machine/state-file.ts';
 import type { Progress } from '../../progress.ts';
-import { pingEngine, type DockerEngine } from './docker-cli.ts';
+import { type DockerEngine, pingEngine } from './docker-cli.ts';
 import type { StatePaths } from './paths.ts';
 
 const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
@@ -122,7 +122,10 @@ export async function stopPrivateEngineIfIdle(paths: StatePaths, progress: Progr
 async function withEngineLock<T>(paths: StatePaths, progress: Progress, fn: () => Promise<T>): Promise<T> {
   const got = await acquireFileLock(paths.engineLock, {
     wait: true,
-    onWait: (h) => progress.note(`waiting for ${h ? `\`${h.command}\` (pid ${h.pid})` : 'another labbench command'} to finish starting or stopping labbench's private engine`),
+    onWait: (h) =>
+      progress.note(
+        `waiting for ${h ? `\`${h.command}\` (pid ${h.pid})` : 'another labbench command'} to finish starting or stopping labbench's private engine`,
+      ),
   });
   if (!('lock' in got)) throw new Error('unreachable: a waiting lock is always taken');
   try {
@@ -177,10 +180,14 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
   const child = spawn(
     dockerd,
     [
-      '--data-root', paths.engine.dataRoot,
-      '--exec-root', paths.engine.execRoot,
-      '--pidfile', paths.engine.pidfile,
-      '-H', host,
+      '--data-root',
+      paths.engine.dataRoot,
+      '--exec-root',
+      paths.engine.execRoot,
+      '--pidfile',
+      paths.engine.pidfile,
+      '-H',
+      host,
       // No docker0 on the machine: labs only use their own networks.
       '--bridge=none',
       '--log-level=warn',
@@ -237,7 +244,9 @@ async function recoverPrivateEngine(paths: StatePaths, progress: Progress): Prom
       }
       return { host, kind: 'private', version };
     }
-    const why = existsSync(paths.engine.socket) ? `does not answer at ${host} within ${SLOW_ANSWER_TIMEOUT_MS / 1000} s` : `its socket ${paths.engine.socket} is gone`;
+    const why = existsSync(paths.engine.socket)
+      ? `does not answer at ${host} within ${SLOW_ANSWER_TIMEOUT_MS / 1000} s`
+      : `its socket ${paths.engine.socket} is gone`;
     progress.note(
       `a stale labbench engine (dockerd pid ${running.dockerd.join(', ')}) holds ${paths.engine.dataRoot} but ${why}: ` +
         `stopping it (SIGTERM, then SIGKILL after ${STOP_TIMEOUT_MS / 1000} s) before starting a new one; the labs' hosts start again with their files`,
@@ -246,7 +255,9 @@ async function recoverPrivateEngine(paths: StatePaths, progress: Progress): Prom
     return undefined;
   }
   if (running.containerd.length + running.shims.length > 0) {
-    progress.note(`labbench's private engine died and left ${[...running.containerd.map((p) => `containerd (pid ${p})`), ...(running.shims.length ? [`${running.shims.length} container shim(s)`] : [])].join(' and ')}: stopping them`);
+    progress.note(
+      `labbench's private engine died and left ${[...running.containerd.map((p) => `containerd (pid ${p})`), ...(running.shims.length ? [`${running.shims.length} container shim(s)`] : [])].join(' and ')}: stopping them`,
+    );
   }
   // A record or processes left by a private engine that died (machine reboot, kill -9): clean up after it.
   await stopPrivateEngine(paths);
@@ -310,7 +321,9 @@ function processTable(): ProcessInfo[] {
     .filter((d) => /^\d+$/.test(d))
     .flatMap((d) => {
       try {
-        const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+        const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8')
+          .split('\0')
+          .filter((a) => a !== '');
         const ppid = Number(/^\d+ \(.*\) \S+ (\d+)/.exec(readFileSync(`/proc/${d}/stat`, 'utf8'))?.[1]);
         return argv.length > 0 && processAlive(Number(d)) ? [{ pid: Number(d), ppid, argv }] : [];
       } catch {
@@ -337,7 +350,9 @@ export function engineProcesses(paths: StatePaths): { dockerd: number[]; contain
 /** Seconds since `pid` started (from /proc: its start time in clock ticks after boot). */
 function processAgeSeconds(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     const startTicks = Number(fields[19]);
     const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
     return uptime - startTicks / CLOCK_TICKS;
@@ -462,7 +477,6 @@ function rmdirTree(dir: string): void {
     // still in use (another engine's containers): leave it
   }
 }
-
 
 async function unmountUnder(roots: string[]): Promise<void> {
   const mounts = readFileSync('/proc/self/mounts', 'utf8')

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProviderError } from '../../errors.ts';
 import type { HostSpec } from '../../testbed/testbed.ts';
-import { docker, LABEL, type DockerEngine } from './docker-cli.ts';
+import { type DockerEngine, docker, LABEL } from './docker-cli.ts';
 
 const BOOT_TIMEOUT_S = 90;
 
@@ -45,13 +45,24 @@ export interface HostContainerOptions {
 export async function createHostContainer(engine: DockerEngine, lab: string, host: HostSpec, options: HostContainerOptions): Promise<string> {
   const name = containerName(lab, host.name);
   await docker(engine, [
-    'create', '--name', name, '--hostname', host.name,
-    '--network', options.network, '--ip', host.address,
-    ...hostLabels(lab, host.name), '--label', `${LABEL.role}=${host.roles.join(',')}`,
+    'create',
+    '--name',
+    name,
+    '--hostname',
+    host.name,
+    '--network',
+    options.network,
+    '--ip',
+    host.address,
+    ...hostLabels(lab, host.name),
+    '--label',
+    `${LABEL.role}=${host.roles.join(',')}`,
     // The host's own engine keeps its images and containers on a real file system (no overlay on overlay).
-    '-v', `${options.volume}:/var/lib/docker`,
+    '-v',
+    `${options.volume}:/var/lib/docker`,
     // systemd shuts down cleanly on SIGRTMIN+3 (docker import cannot record STOPSIGNAL).
-    '--stop-signal', 'SIGRTMIN+3',
+    '--stop-signal',
+    'SIGRTMIN+3',
     ...options.flags,
     options.image,
   ]);
@@ -68,7 +79,12 @@ export async function putHostKeys(engine: DockerEngine, container: string, hostK
   const stage = mkdtempSync(join(tmpdir(), 'labbench-keys-'));
   try {
     // docker cp also copies the directories' modes onto the host's, so they must be the usual ones.
-    for (const [dir, mode] of [['etc', 0o755], ['etc/ssh', 0o755], ['root', 0o700], ['root/.ssh', 0o700]] as const) {
+    for (const [dir, mode] of [
+      ['etc', 0o755],
+      ['etc/ssh', 0o755],
+      ['root', 0o700],
+      ['root/.ssh', 0o700],
+    ] as const) {
       mkdirSync(join(stage, dir));
       chmodSync(join(stage, dir), mode);
     }
@@ -87,7 +103,11 @@ export async function putHostKeys(engine: DockerEngine, container: string, hostK
 
 /** A host whose systemd did not reach "running"; `summary` names the failed units. */
 export class BootError extends ProviderError {
-  constructor(message: string, readonly summary: string, options: { hint?: string }) {
+  constructor(
+    message: string,
+    readonly summary: string,
+    options: { hint?: string },
+  ) {
     super(message, options);
   }
 }
@@ -106,8 +126,20 @@ export async function waitForBoot(engine: DockerEngine, lab: string, host: HostS
     await sleep(200);
   }
   const failed = await docker(engine, ['exec', name, 'systemctl', '--failed', '--no-legend', '--plain'], { nothrow: true });
-  const units = failed.stdout.trim() ? failed.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]).join(', ') : '';
-  throw new BootError(`${host.name} did not finish booting (systemd state: ${state || 'unknown'})`, units ? `failed units: ${units}` : `systemd state: ${state || 'unknown'}`, {
-    hint: units ? `failed units: ${units}; inspect with \`pnpm lab exec ${host.name} -- journalctl -b\`` : `inspect with \`docker -H ${engine.host} logs ${name}\``,
-  });
+  const units = failed.stdout.trim()
+    ? failed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)[0])
+        .join(', ')
+    : '';
+  throw new BootError(
+    `${host.name} did not finish booting (systemd state: ${state || 'unknown'})`,
+    units ? `failed units: ${units}` : `systemd state: ${state || 'unknown'}`,
+    {
+      hint: units
+        ? `failed units: ${units}; inspect with \`pnpm lab exec ${host.name} -- journalctl -b\``
+        : `inspect with \`docker -H ${engine.host} logs ${name}\``,
+    },
+  );
 }

@@ -6,8 +6,8 @@
  * as a directory of files, each with its SHA-256, which the snapshot file lists.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { copyFileSync, createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import tar from 'tar-stream';

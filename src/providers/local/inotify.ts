@@ -53,9 +53,14 @@ export function ensureInotifyRoom(newHosts: number, progress: Progress): void {
   try {
     writeFileSync(LIMIT_FILE, `${needed}\n`);
   } catch {
-    throw new ConfigError(`fs.inotify.max_user_instances is ${limit}: too low for ${newHosts} more lab host(s) (each holds about ${INOTIFY_PER_HOST}); their systemd would not finish booting`, {
-      hint: `raise it as root: sysctl -w fs.inotify.max_user_instances=${needed} (nothing was created)`,
-    });
+    throw new ConfigError(
+      `fs.inotify.max_user_instances is ${limit}: too low for ${newHosts} more lab host(s) (each holds about ${INOTIFY_PER_HOST}); their systemd would not finish booting`,
+      {
+        hint: `raise it as root: sysctl -w fs.inotify.max_user_instances=${needed} (nothing was created)`,
+      },
+    );
   }
-  progress.note(`raised fs.inotify.max_user_instances from ${limit} to ${needed}: each lab host's systemd and engine hold about ${INOTIFY_PER_HOST} inotify instances`);
+  progress.note(
+    `raised fs.inotify.max_user_instances from ${limit} to ${needed}: each lab host's systemd and engine hold about ${INOTIFY_PER_HOST} inotify instances`,
+  );
 }

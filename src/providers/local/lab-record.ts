@@ -27,10 +27,18 @@ export interface LabRecord {
 function isLabRecord(v: unknown): v is LabRecord {
   const r = v as LabRecord;
   return (
-    typeof r === 'object' && r !== null && r.provider === 'local' && typeof r.name === 'string' &&
+    typeof r === 'object' &&
+    r !== null &&
+    r.provider === 'local' &&
+    typeof r.name === 'string' &&
     ['creating', 'up', 'removing'].includes(r.state) &&
-    typeof r.spec === 'object' && r.spec !== null && Array.isArray(r.spec.hosts) && typeof r.spec.subnet === 'string' &&
-    typeof r.engine === 'object' && r.engine !== null && typeof r.engine.host === 'string'
+    typeof r.spec === 'object' &&
+    r.spec !== null &&
+    Array.isArray(r.spec.hosts) &&
+    typeof r.spec.subnet === 'string' &&
+    typeof r.engine === 'object' &&
+    r.engine !== null &&
+    typeof r.engine.host === 'string'
   );
 }
 
@@ -50,7 +58,9 @@ export function writeLabRecord(lab: LabPaths, record: LabRecord): void {
 /** Names of the labs that have a record on this machine, readable or not. */
 export function labNamesWithRecords(paths: StatePaths): string[] {
   if (!existsSync(paths.labs)) return [];
-  return readdirSync(paths.labs).filter((name) => existsSync(paths.lab(name).record)).sort();
+  return readdirSync(paths.labs)
+    .filter((name) => existsSync(paths.lab(name).record))
+    .sort();
 }
 
 /** Every lab this machine has a readable record of (an unreadable one is its own lab's problem). */

@@ -12,7 +12,7 @@
  *   tmp/               work space of snapshot export and import, removed when they end
  */
 import { join } from 'node:path';
-import { stateRoot, type StateRoot } from '../../machine/state-root.ts';
+import { type StateRoot, stateRoot } from '../../machine/state-root.ts';
 
 export interface StatePaths extends StateRoot {
   engine: { dir: string; dataRoot: string; execRoot: string; socket: string; pidfile: string; log: string; record: string };

@@ -5,27 +5,27 @@
  * This file is the lab's lifecycle (up, stop, start, status, down); creating its hosts is
  * provision.ts, what status says in words status-text.ts, snapshots snapshots.ts.
  */
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError, ProviderError, StateFileError } from '../../errors.ts';
-import { isLocked } from '../../machine/file-lock.ts';
 import type { HostOffers, Inventory, InventoryHost } from '../../inventory.ts';
+import { isLocked } from '../../machine/file-lock.ts';
 import type { Progress } from '../../progress.ts';
-import { nameFlag, validateSpec, type TestbedSpec } from '../../testbed/testbed.ts';
-import { labConditionOf, type LabCondition } from '../lab-state.ts';
+import { nameFlag, type TestbedSpec, validateSpec } from '../../testbed/testbed.ts';
+import { type LabCondition, labConditionOf } from '../lab-state.ts';
 import type { LabStatus, PowerSupport, Provider, SnapshotSupport, UpOptions } from '../provider.ts';
 import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilities.ts';
-import { docker, dockerLines, LABEL, pingEngine, type DockerEngine } from './docker-cli.ts';
+import { type DockerEngine, docker, dockerLines, LABEL, pingEngine } from './docker-cli.ts';
 import { acquireEngine, ensurePrivateEngine, findEngine, privateEngineAnswers, stopPrivateEngineIfIdle } from './engine.ts';
-import { ensureHostImage, HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
 import { bridgeName, containerName } from './host-container.ts';
+import { ensureHostImage, HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
 import { ensureInotifyRoom } from './inotify.ts';
+import { allLabRecords, type LabRecord, labNamesWithRecords, readLabRecord, writeLabRecord } from './lab-record.ts';
 import { allowLanForwarding, removeLanForwarding } from './lan-forwarding.ts';
-import { allLabRecords, labNamesWithRecords, readLabRecord, writeLabRecord, type LabRecord } from './lab-record.ts';
+import { type StatePaths, statePaths } from './paths.ts';
 import { bootWithOneRetry, provisionHosts } from './provision.ts';
-import { engineLine, nextStep, unreadableLab } from './status-text.ts';
-import { statePaths, type StatePaths } from './paths.ts';
 import { LocalSnapshots, removeLabSnapshotImages } from './snapshots.ts';
+import { engineLine, nextStep, unreadableLab } from './status-text.ts';
 
 /**
  * What the document's hosts run here: Debian 12 in a system container, whatever OS label they
@@ -41,6 +41,7 @@ export const LOCAL_HOST_OFFERS: HostOffers = {
   packages: { yumStandIn: true, flannel: true },
 };
 export { bridgeName, containerName } from './host-container.ts';
+
 /**
  * Seconds `lab stop` gives each host to shut down before its container is killed: systemd stops
  * the host's services, and its Docker engine gives its own containers up to 10 s each.
@@ -50,7 +51,11 @@ const STOP_GRACE_S = 30;
 export class LocalProvider implements Provider {
   readonly kind = 'local' as const;
   readonly offers = LOCAL_HOST_OFFERS;
-  readonly power: PowerSupport = { available: true, stop: (name, progress) => this.stop(name, progress), start: (name, progress) => this.start(name, progress) };
+  readonly power: PowerSupport = {
+    available: true,
+    stop: (name, progress) => this.stop(name, progress),
+    start: (name, progress) => this.start(name, progress),
+  };
   readonly snapshots: SnapshotSupport;
   private readonly paths: StatePaths;
 
@@ -93,7 +98,10 @@ export class LocalProvider implements Provider {
         progress.note(`lab "${spec.name}" is already up`);
         return this.inventoryOf(existing);
       }
-      if (condition.missing.length === 0) progress.note(`lab "${spec.name}" exists and is ${condition.state}: starting its hosts as they were (nothing is recreated; \`pnpm lab up --recreate\` starts from scratch)`);
+      if (condition.missing.length === 0)
+        progress.note(
+          `lab "${spec.name}" exists and is ${condition.state}: starting its hosts as they were (nothing is recreated; \`pnpm lab up --recreate\` starts from scratch)`,
+        );
       return this.startHosts(existing, engine, condition, progress);
     }
 
@@ -148,7 +156,9 @@ export class LocalProvider implements Provider {
   async start(name: string, progress: Progress): Promise<Inventory> {
     const record = this.existingRecord(name, 'start');
     if (record.state === 'creating') {
-      throw new ConfigError(`lab "${name}" is partial: the up that created it was interrupted`, { hint: `\`pnpm lab up${nameFlag(name)}\` removes it and creates it again` });
+      throw new ConfigError(`lab "${name}" is partial: the up that created it was interrupted`, {
+        hint: `\`pnpm lab up${nameFlag(name)}\` removes it and creates it again`,
+      });
     }
     const engine = await this.labEngine(record, progress);
     const condition = await this.observe(record, engine);
@@ -261,7 +271,10 @@ export class LocalProvider implements Provider {
     const engine = await findEngine(this.paths, this.env);
     if (!engine) return false;
     const filter = `label=${LABEL.lab}=${name}`;
-    return (await dockerLines(engine, ['ps', '-aq', '--filter', filter])).length > 0 || (await dockerLines(engine, ['network', 'ls', '-q', '--filter', filter])).length > 0;
+    return (
+      (await dockerLines(engine, ['ps', '-aq', '--filter', filter])).length > 0 ||
+      (await dockerLines(engine, ['network', 'ls', '-q', '--filter', filter])).length > 0
+    );
   }
 
   inventoryOf(record: LabRecord): Inventory {
@@ -334,7 +347,9 @@ export class LocalProvider implements Provider {
       throw new ProviderError(`lab "${name}" cannot be started: ${condition.missing.join(', ')} ${condition.missing.length === 1 ? 'is' : 'are'} gone`, {
         hint:
           `\`pnpm lab up --recreate${nameFlag(name)}\` removes the lab and creates it again` +
-          (kept.length > 0 ? `; what ${kept.join(' and ')} ${kept.length === 1 ? 'holds' : 'hold'} (files, Docker containers, images and volumes, etcd's data) would be lost` : ''),
+          (kept.length > 0
+            ? `; what ${kept.join(' and ')} ${kept.length === 1 ? 'holds' : 'hold'} (files, Docker containers, images and volumes, etcd's data) would be lost`
+            : ''),
       });
     }
     const names = condition.notRunning.map((h) => containerName(name, h));

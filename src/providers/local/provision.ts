@@ -10,10 +10,10 @@ import { writeFileAtomic } from '../../machine/state-file.ts';
 import { mapBounded } from '../../pool.ts';
 import type { Progress } from '../../progress.ts';
 import { gatewayOf, type HostSpec, type TestbedSpec } from '../../testbed/testbed.ts';
-import { formatKnownHosts, parsePublicKeyLine, type PinnedKey } from '../../transports/known-hosts.ts';
+import { formatKnownHosts, type PinnedKey, parsePublicKeyLine } from '../../transports/known-hosts.ts';
 import { generateEd25519 } from '../../transports/ssh-keys.ts';
-import { docker, LABEL, type DockerEngine } from './docker-cli.ts';
-import { BootError, bridgeName, containerName, createHostContainer, createHostVolume, putHostKeys, waitForBoot, type KeyPair } from './host-container.ts';
+import { type DockerEngine, docker, LABEL } from './docker-cli.ts';
+import { BootError, bridgeName, containerName, createHostContainer, createHostVolume, type KeyPair, putHostKeys, waitForBoot } from './host-container.ts';
 import { allowLanForwarding } from './lan-forwarding.ts';
 import type { LabPaths, StatePaths } from './paths.ts';
 
@@ -35,11 +35,17 @@ export async function provisionHosts(lab: LabToProvision, progress: Progress): P
   const keys = writeLabKeys(lab.paths.lab(spec.name), spec);
   await progress.step(`Creating the LAN ${network} (${spec.subnet}, internal: no route out)`, () =>
     docker(engine, [
-      'network', 'create', '--internal',
-      '--subnet', spec.subnet,
-      '--gateway', gatewayOf(spec.subnet),
-      '--opt', `com.docker.network.bridge.name=${bridgeName(spec.name)}`,
-      '--label', `${LABEL.lab}=${spec.name}`,
+      'network',
+      'create',
+      '--internal',
+      '--subnet',
+      spec.subnet,
+      '--gateway',
+      gatewayOf(spec.subnet),
+      '--opt',
+      `com.docker.network.bridge.name=${bridgeName(spec.name)}`,
+      '--label',
+      `${LABEL.lab}=${spec.name}`,
       network,
     ]),
   );
@@ -100,7 +106,8 @@ export async function bootWithOneRetry(engine: DockerEngine, paths: StatePaths, 
 /** The journal of a host's boot that failed, under $LABBENCH_HOME/logs/ (kept after `lab down`). */
 async function keepBootJournal(engine: DockerEngine, paths: StatePaths, lab: string, host: string): Promise<string | undefined> {
   // With the host key as sshd finds it: "sshd: no hostkeys available" is what such boots showed (a malformed key, ssh-keys.ts).
-  const script = 'systemctl --failed --no-pager; echo; ls -la /etc/ssh; ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key 2>&1; echo; journalctl -b --no-pager -o short-monotonic';
+  const script =
+    'systemctl --failed --no-pager; echo; ls -la /etc/ssh; ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key 2>&1; echo; journalctl -b --no-pager -o short-monotonic';
   const r = await docker(engine, ['exec', containerName(lab, host), 'sh', '-c', script], { nothrow: true, timeoutMs: 30_000 });
   if (!r.stdout.trim()) return undefined;
   const file = join(paths.logs, `boot-${lab}-${host}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);

@@ -27,29 +27,35 @@ import { ConfigError, ProviderError } from '../../errors.ts';
 import type { Inventory } from '../../inventory.ts';
 import { mapBounded } from '../../pool.ts';
 import type { Progress } from '../../progress.ts';
-import { addressChanges, rewriteAddresses, type AddressChange } from '../../snapshot/address-map.ts';
-import { expiringKeys, flattenV2, planEtcdRestore, PUT_V2_KEYS, READ_V2_TREE } from '../../snapshot/etcd-keys.ts';
+import { type AddressChange, addressChanges, rewriteAddresses } from '../../snapshot/address-map.ts';
+import { expiringKeys, flattenV2, PUT_V2_KEYS, planEtcdRestore, READ_V2_TREE } from '../../snapshot/etcd-keys.ts';
 import { readSnapshotFile, writeSnapshotFile } from '../../snapshot/file.ts';
 import {
-  checkSnapshotName, parseManifest, shapeMismatch, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION,
-  type SnapshotFile, type SnapshotHost, type SnapshotManifest,
+  checkSnapshotName,
+  parseManifest,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_FORMAT_VERSION,
+  type SnapshotFile,
+  type SnapshotHost,
+  type SnapshotManifest,
+  shapeMismatch,
 } from '../../snapshot/manifest.ts';
-import { nameFlag, type HostSpec, type TestbedSpec } from '../../testbed/testbed.ts';
+import { type HostSpec, nameFlag, type TestbedSpec } from '../../testbed/testbed.ts';
 import { formatKnownHosts, parsePublicKeyLine } from '../../transports/known-hosts.ts';
 import { generateEd25519 } from '../../transports/ssh-keys.ts';
 import type { LabCondition } from '../lab-state.ts';
 import type { LabSnapshots, SnapshotSummary } from '../provider.ts';
 import { capBndOf, hostContainerFlags, missingCapabilities } from './capabilities.ts';
-import { docker, dockerLines, LABEL, type DockerEngine } from './docker-cli.ts';
+import { type ContainerFile, putFiles, readContainerFile } from './container-files.ts';
+import { type DockerEngine, docker, dockerLines, LABEL } from './docker-cli.ts';
 import { findEngine } from './engine.ts';
+import { bridgeName, containerName, createHostContainer, createHostVolume, type KeyPair, putHostKeys, waitForBoot } from './host-container.ts';
 import { HOST_IMAGE_REPOSITORY } from './host-image/build.ts';
-import { bridgeName, containerName, createHostContainer, createHostVolume, putHostKeys, waitForBoot, type KeyPair } from './host-container.ts';
 import { hashFile, loadImages, saveImages } from './image-archive.ts';
-import { putFiles, readContainerFile, type ContainerFile } from './container-files.ts';
-import { tarVolume, untarVolume, volumeOf } from './volume-archive.ts';
-import { allowLanForwarding } from './lan-forwarding.ts';
 import type { LabRecord } from './lab-record.ts';
+import { allowLanForwarding } from './lan-forwarding.ts';
 import type { StatePaths } from './paths.ts';
+import { tarVolume, untarVolume, volumeOf } from './volume-archive.ts';
 
 export const SNAPSHOT_REPOSITORY = 'labbench/snapshot';
 /** The image a restored host runs: its own tag, so a snapshot can be removed while its hosts run. */
@@ -97,7 +103,9 @@ export class LocalSnapshots implements LabSnapshots {
     const record = this.labs.existingRecord(lab, 'save');
     const dir = this.dir(lab, name);
     if (existsSync(dir)) {
-      throw new ConfigError(`lab "${lab}" already has a snapshot "${name}"`, { hint: `pick another name, or remove it first: pnpm lab snapshot rm ${name}${nameFlag(lab)}` });
+      throw new ConfigError(`lab "${lab}" already has a snapshot "${name}"`, {
+        hint: `pick another name, or remove it first: pnpm lab snapshot rm ${name}${nameFlag(lab)}`,
+      });
     }
     const engine = await this.labs.answeringEngine(record);
     const state = engine ? (await this.labs.observe(record, engine)).state : 'engine down';
@@ -157,11 +165,14 @@ export class LocalSnapshots implements LabSnapshots {
   async restore(lab: string, name: string, progress: Progress): Promise<Inventory> {
     const record = this.labs.existingRecord(lab, 'restore');
     if (record.state === 'creating') {
-      throw new ConfigError(`lab "${lab}" is partial: the up that created it was interrupted`, { hint: `\`pnpm lab up${nameFlag(lab)}\` creates it again; then restore the snapshot` });
+      throw new ConfigError(`lab "${lab}" is partial: the up that created it was interrupted`, {
+        hint: `\`pnpm lab up${nameFlag(lab)}\` creates it again; then restore the snapshot`,
+      });
     }
     const manifest = this.manifest(lab, name);
     const mismatch = shapeMismatch(manifest.lab, record.spec);
-    if (mismatch) throw new ConfigError(`snapshot "${name}" cannot be restored into lab "${lab}": ${mismatch}`, { hint: 'restore it into a lab of the same hosts' });
+    if (mismatch)
+      throw new ConfigError(`snapshot "${name}" cannot be restored into lab "${lab}": ${mismatch}`, { hint: 'restore it into a lab of the same hosts' });
     const engine = await this.labs.labEngine(record, progress);
     const dir = this.dir(lab, name);
     await progress.step(`Checking snapshot "${name}" (images and Docker volumes)`, async () => {
@@ -169,13 +180,18 @@ export class LocalSnapshots implements LabSnapshots {
         const tag = snapshotTag(lab, name, h.name);
         const found = await docker(engine, ['image', 'inspect', '-f', '{{.Id}}', tag], { nothrow: true });
         if (found.stdout.trim() !== h.image.id) {
-          throw new ProviderError(`snapshot "${name}" of lab "${lab}" lost ${h.name}'s image ${tag}`, { hint: `remove it (pnpm lab snapshot rm ${name}${nameFlag(lab)}) and save or import it again` });
+          throw new ProviderError(`snapshot "${name}" of lab "${lab}" lost ${h.name}'s image ${tag}`, {
+            hint: `remove it (pnpm lab snapshot rm ${name}${nameFlag(lab)}) and save or import it again`,
+          });
         }
         await checkFile(join(dir, h.volume.path), h.volume, `snapshot "${name}" of lab "${lab}"`);
       }
     });
     const changes = addressChanges(manifest.lab, record.spec);
-    if (changes.length > 0) progress.note(`the snapshot was saved on ${manifest.lab.subnet}; its hosts get this lab's addresses: ${changes.map((c) => `${c.host} ${c.from} → ${c.to}`).join(', ')}`);
+    if (changes.length > 0)
+      progress.note(
+        `the snapshot was saved on ${manifest.lab.subnet}; its hosts get this lab's addresses: ${changes.map((c) => `${c.host} ${c.from} → ${c.to}`).join(', ')}`,
+      );
 
     const hosts = record.spec.hosts;
     const suffix = randomBytes(3).toString('hex');
@@ -201,9 +217,17 @@ export class LocalSnapshots implements LabSnapshots {
       await mapBounded(hosts, async (h) => {
         const snapshotHost = manifest.hosts.find((s) => s.name === h.name)!;
         await docker(engine, ['tag', snapshotTag(lab, name, h.name), labHostTag(lab, h.name)]);
-        const container = await createHostContainer(engine, lab, h, { image: labHostTag(lab, h.name), volume: volumes.get(h.name)!, network: record.network, flags });
+        const container = await createHostContainer(engine, lab, h, {
+          image: labHostTag(lab, h.name),
+          volume: volumes.get(h.name)!,
+          network: record.network,
+          flags,
+        });
         await putHostKeys(engine, container, keys.get(h.name)!, readFileSync(this.paths.lab(lab).publicKey, 'utf8').trim());
-        const files = [{ path: HOLD_FILE, content: Buffer.from(HOLD), mode: 0o644, uid: 0, gid: 0 }, ...(await movedFiles(engine, container, snapshotHost.addressFiles, changes))];
+        const files = [
+          { path: HOLD_FILE, content: Buffer.from(HOLD), mode: 0o644, uid: 0, gid: 0 },
+          ...(await movedFiles(engine, container, snapshotHost.addressFiles, changes)),
+        ];
         await putFiles(engine, container, files);
       });
       await docker(engine, ['start', ...hosts.map((h) => containerName(lab, h.name))]);
@@ -221,18 +245,28 @@ export class LocalSnapshots implements LabSnapshots {
     const root = this.paths.lab(lab).snapshots;
     if (!existsSync(root)) return [];
     const engine = await this.labs.answeringEngine(record);
-    const names = readdirSync(root).filter((n) => !n.endsWith('.partial')).sort();
-    return Promise.all(names.map(async (n): Promise<SnapshotSummary> => {
-      const m = this.manifest(lab, n);
-      let layers = 0;
-      for (const h of m.hosts) {
-        // Its own layer: the image's size beyond the image it was committed on (the host image for a loaded one).
-        const own = engine ? await imageSize(engine, snapshotTag(lab, n, h.name)) : undefined;
-        const under = engine && own ? await imageSize(engine, own.parent || m.hostImage.tag) : undefined;
-        if (own) layers += own.size - (under?.size ?? 0);
-      }
-      return { name: n, savedAt: m.savedAt, fromLab: m.lab.name, hosts: m.hosts.map((h) => h.name), bytes: { layers, volumes: m.hosts.reduce((s, h) => s + h.volume.bytes, 0) } };
-    }));
+    const names = readdirSync(root)
+      .filter((n) => !n.endsWith('.partial'))
+      .sort();
+    return Promise.all(
+      names.map(async (n): Promise<SnapshotSummary> => {
+        const m = this.manifest(lab, n);
+        let layers = 0;
+        for (const h of m.hosts) {
+          // Its own layer: the image's size beyond the image it was committed on (the host image for a loaded one).
+          const own = engine ? await imageSize(engine, snapshotTag(lab, n, h.name)) : undefined;
+          const under = engine && own ? await imageSize(engine, own.parent || m.hostImage.tag) : undefined;
+          if (own) layers += own.size - (under?.size ?? 0);
+        }
+        return {
+          name: n,
+          savedAt: m.savedAt,
+          fromLab: m.lab.name,
+          hosts: m.hosts.map((h) => h.name),
+          bytes: { layers, volumes: m.hosts.reduce((s, h) => s + h.volume.bytes, 0) },
+        };
+      }),
+    );
   }
 
   manifest(lab: string, name: string): SnapshotManifest {
@@ -242,7 +276,10 @@ export class LocalSnapshots implements LabSnapshots {
       const root = this.paths.lab(lab).snapshots;
       const there = existsSync(root) ? readdirSync(root).filter((n) => !n.endsWith('.partial')) : [];
       throw new ConfigError(`lab "${lab}" has no snapshot "${name}"`, {
-        hint: there.length > 0 ? `its snapshots are ${there.join(', ')}` : `save one with pnpm lab snapshot save NAME${nameFlag(lab)}, or import a file with pnpm lab snapshot import FILE${nameFlag(lab)}`,
+        hint:
+          there.length > 0
+            ? `its snapshots are ${there.join(', ')}`
+            : `save one with pnpm lab snapshot save NAME${nameFlag(lab)}, or import a file with pnpm lab snapshot import FILE${nameFlag(lab)}`,
       });
     }
     return parseManifest(readFileSync(file, 'utf8'), `snapshot "${name}" of lab "${lab}" (${file})`, `remove it: pnpm lab snapshot rm ${name}${nameFlag(lab)}`);
@@ -256,7 +293,7 @@ export class LocalSnapshots implements LabSnapshots {
     if (engine) {
       const tags = record.spec.hosts.map((h) => snapshotTag(lab, name, h.name));
       await progress.step(`Removing snapshot "${name}" (${tags.length} images, its Docker volumes)`, () => removeTags(engine, tags));
-    } else progress.note('the engine that holds the lab does not run: the snapshot\'s images go with `lab down`');
+    } else progress.note("the engine that holds the lab does not run: the snapshot's images go with `lab down`");
     rmSync(dir, { recursive: true, force: true });
   }
 
@@ -268,19 +305,34 @@ export class LocalSnapshots implements LabSnapshots {
     const withBase = Boolean(options.withBase) || manifest.hostImage.diffIds.length === 0;
     const stage = this.stage('export-');
     try {
-      const imageFiles = await progress.step(`Saving the hosts' images${withBase ? ' (with the host image\'s layers)' : ' (only the layers the lab added)'}`, async () => {
-        const files = await saveImages(engine, manifest.hosts.map((h) => snapshotTag(lab, name, h.name)), join(stage, 'images'), new Set(withBase ? [] : manifest.hostImage.diffIds));
-        return files.map((f) => ({ ...f, path: `images/${f.path}` }));
-      });
+      const imageFiles = await progress.step(
+        `Saving the hosts' images${withBase ? " (with the host image's layers)" : ' (only the layers the lab added)'}`,
+        async () => {
+          const files = await saveImages(
+            engine,
+            manifest.hosts.map((h) => snapshotTag(lab, name, h.name)),
+            join(stage, 'images'),
+            new Set(withBase ? [] : manifest.hostImage.diffIds),
+          );
+          return files.map((f) => ({ ...f, path: `images/${f.path}` }));
+        },
+      );
       const exported: SnapshotManifest = { ...manifest, images: { files: imageFiles, withBase } };
       const dir = this.dir(lab, name);
-      return await progress.step(`Writing ${file} (gzip)`, () => writeSnapshotFile(file, exported, (f) => (f.path.startsWith('images/') ? join(stage, f.path) : join(dir, f.path))));
+      return await progress.step(`Writing ${file} (gzip)`, () =>
+        writeSnapshotFile(file, exported, (f) => (f.path.startsWith('images/') ? join(stage, f.path) : join(dir, f.path))),
+      );
     } finally {
       rmSync(stage, { recursive: true, force: true });
     }
   }
 
-  async importFile(lab: string, file: string, progress: Progress, options: { as?: string; reuse?: boolean } = {}): Promise<{ manifest: SnapshotManifest; reused: boolean }> {
+  async importFile(
+    lab: string,
+    file: string,
+    progress: Progress,
+    options: { as?: string; reuse?: boolean } = {},
+  ): Promise<{ manifest: SnapshotManifest; reused: boolean }> {
     const record = this.labs.existingRecord(lab, 'import a snapshot into');
     if (options.as !== undefined) checkSnapshotName(options.as);
     const engine = await this.labs.labEngine(record, progress);
@@ -296,14 +348,19 @@ export class LocalSnapshots implements LabSnapshots {
             check: async (m) => {
               name = options.as ?? m.name;
               const mismatch = shapeMismatch(m.lab, record.spec);
-              if (mismatch) throw new ConfigError(`file ${file} cannot be imported into lab "${lab}": ${mismatch}`, { hint: `import it into a lab of the same hosts (e.g. pnpm lab up --name NAME${m.lab.hosts.length > 2 ? ` --hosts ${m.lab.hosts.length}` : ''})` });
+              if (mismatch)
+                throw new ConfigError(`file ${file} cannot be imported into lab "${lab}": ${mismatch}`, {
+                  hint: `import it into a lab of the same hosts (e.g. pnpm lab up --name NAME${m.lab.hosts.length > 2 ? ` --hosts ${m.lab.hosts.length}` : ''})`,
+                });
               if (existsSync(this.dir(lab, name))) {
                 const there = this.manifest(lab, name);
                 if (options.reuse && there.id === m.id) {
                   reused = there;
                   throw new ReuseSignal();
                 }
-                throw new ConfigError(`lab "${lab}" already has a snapshot "${name}"`, { hint: `import it under another name: --as NAME, or remove that one: pnpm lab snapshot rm ${name}${nameFlag(lab)}` });
+                throw new ConfigError(`lab "${lab}" already has a snapshot "${name}"`, {
+                  hint: `import it under another name: --as NAME, or remove that one: pnpm lab snapshot rm ${name}${nameFlag(lab)}`,
+                });
               }
               if (!m.images!.withBase) await requireBaseLayers(engine, m, file);
             },
@@ -317,7 +374,7 @@ export class LocalSnapshots implements LabSnapshots {
         progress.note(`lab "${lab}" already has this snapshot (saved ${reused!.savedAt}) as "${name}": using it`);
         return { manifest: reused!, reused: true };
       }
-      await progress.step('Loading the hosts\' images into the engine', async () => {
+      await progress.step("Loading the hosts' images into the engine", async () => {
         await loadImages(engine, join(stage, 'images'));
         for (const h of read.hosts) {
           const tag = snapshotTag(lab, name, h.name);
@@ -346,7 +403,8 @@ export class LocalSnapshots implements LabSnapshots {
     return readSnapshotFile(file, {
       check: async (m) => {
         const mismatch = target && shapeMismatch(m.lab, target);
-        if (mismatch) throw new ConfigError(`file ${file} cannot be used for lab "${target.name}": ${mismatch}`, { hint: 'use it with a lab of the same hosts' });
+        if (mismatch)
+          throw new ConfigError(`file ${file} cannot be used for lab "${target.name}": ${mismatch}`, { hint: 'use it with a lab of the same hosts' });
         // Where an engine runs already, a file it cannot load is refused now, before any lab is brought up for it.
         const engine = m.images?.withBase ? undefined : await findEngine(this.paths);
         if (engine) await requireBaseLayers(engine, m, file);
@@ -364,7 +422,12 @@ export class LocalSnapshots implements LabSnapshots {
   }
 
   /** What has to come back on a host besides its disk: services, running containers, etcd's expiring keys, files naming addresses. */
-  private async hostFacts(engine: DockerEngine, record: LabRecord, host: HostSpec, progress: Progress): Promise<Omit<SnapshotHost, 'name' | 'image' | 'volume'>> {
+  private async hostFacts(
+    engine: DockerEngine,
+    record: LabRecord,
+    host: HostSpec,
+    progress: Progress,
+  ): Promise<Omit<SnapshotHost, 'name' | 'image' | 'volume'>> {
     const container = containerName(record.name, host.name);
     const sh = (script: string) => docker(engine, ['exec', container, 'sh', '-c', script], { nothrow: true });
     const states = (await sh(`systemctl is-active ${LAB_SERVICES.join(' ')}`)).stdout.split('\n');
@@ -374,10 +437,14 @@ export class LocalSnapshots implements LabSnapshots {
     const addresses = record.spec.hosts.map((h) => `-e ${h.address}`).join(' ');
     const addressFiles = lines((await sh(`grep -rlIwF ${addresses} /etc 2>/dev/null`)).stdout).filter((f) => !DOCKER_MANAGED.has(f));
     if (!activeServices.includes('etcd')) return { runningContainers, activeServices, addressFiles };
-    const read = await docker(engine, ['exec', container, 'python3', '-c', READ_V2_TREE, 'http://127.0.0.1:2379', `http://${host.address}:2379`], { nothrow: true });
+    const read = await docker(engine, ['exec', container, 'python3', '-c', READ_V2_TREE, 'http://127.0.0.1:2379', `http://${host.address}:2379`], {
+      nothrow: true,
+    });
     const answer = parseJson(read.stdout) as { tree?: unknown; error?: string } | undefined;
     if (!answer?.tree) {
-      progress.note(`${host.name}: etcd's v2 API did not answer (${answer?.error ?? read.stderr.trim()}): its expiring keys are not recorded, a restore keeps them only while their TTL lasts`);
+      progress.note(
+        `${host.name}: etcd's v2 API did not answer (${answer?.error ?? read.stderr.trim()}): its expiring keys are not recorded, a restore keeps them only while their TTL lasts`,
+      );
       return { runningContainers, activeServices, addressFiles };
     }
     return { runningContainers, activeServices, addressFiles, etcd: expiringKeys(flattenV2(answer.tree)) };
@@ -390,10 +457,19 @@ export class LocalSnapshots implements LabSnapshots {
       const container = containerName(record.name, h.name);
       const privateKey = await readContainerFile(engine, container, '/etc/ssh/ssh_host_ed25519_key');
       const publicKey = await readContainerFile(engine, container, '/etc/ssh/ssh_host_ed25519_key.pub');
-      keys.set(h.name, privateKey && publicKey ? { privateKey: privateKey.content.toString('utf8'), publicKey: publicKey.content.toString('utf8').trim() } : generateEd25519(`root@${h.name}`));
+      keys.set(
+        h.name,
+        privateKey && publicKey
+          ? { privateKey: privateKey.content.toString('utf8'), publicKey: publicKey.content.toString('utf8').trim() }
+          : generateEd25519(`root@${h.name}`),
+      );
     }
     const lab = this.paths.lab(record.name);
-    writeFileSync(lab.knownHosts, formatKnownHosts(record.spec.hosts.map((h) => ({ hosts: [h.address], ...parsePublicKeyLine(keys.get(h.name)!.publicKey) }))), { mode: 0o644 });
+    writeFileSync(
+      lab.knownHosts,
+      formatKnownHosts(record.spec.hosts.map((h) => ({ hosts: [h.address], ...parsePublicKeyLine(keys.get(h.name)!.publicKey) }))),
+      { mode: 0o644 },
+    );
     return keys;
   }
 
@@ -410,7 +486,10 @@ export class LocalSnapshots implements LabSnapshots {
     const on = (h: SnapshotHost) => containerName(record.name, h.name);
     const address = (h: SnapshotHost) => record.spec.hosts.find((s) => s.name === h.name)!.address;
     const run = async (h: SnapshotHost, argv: string[], what: string, input?: string) => {
-      const r = await docker(engine, ['exec', ...(input === undefined ? [] : ['-i']), on(h), ...argv], { nothrow: true, ...(input === undefined ? {} : { input }) });
+      const r = await docker(engine, ['exec', ...(input === undefined ? [] : ['-i']), on(h), ...argv], {
+        nothrow: true,
+        ...(input === undefined ? {} : { input }),
+      });
       if (r.exitCode !== 0) {
         throw new ProviderError(`${h.name}: ${what} failed after the restore: ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ')}`, {
           hint: `look on the host (pnpm lab shell ${h.name}${nameFlag(record.name)}), or restore again`,
@@ -423,8 +502,13 @@ export class LocalSnapshots implements LabSnapshots {
       if (services.length > 0) await run(h, ['systemctl', 'start', ...services], `systemctl start ${services.join(' ')}`);
     });
     for (const h of manifest.hosts.filter((x) => x.etcd !== undefined)) {
-      const read = parseJson(await run(h, ['python3', '-c', READ_V2_TREE, 'http://127.0.0.1:2379', `http://${address(h)}:2379`], "reading etcd's keys")) as { endpoint?: string; tree?: unknown; error?: string } | undefined;
-      if (!read?.tree || !read.endpoint) throw new ProviderError(`${h.name}: etcd did not answer after the restore (${read?.error ?? 'no answer'})`, { hint: `see journalctl -u etcd on ${h.name}` });
+      const read = parseJson(await run(h, ['python3', '-c', READ_V2_TREE, 'http://127.0.0.1:2379', `http://${address(h)}:2379`], "reading etcd's keys")) as
+        | { endpoint?: string; tree?: unknown; error?: string }
+        | undefined;
+      if (!read?.tree || !read.endpoint)
+        throw new ProviderError(`${h.name}: etcd did not answer after the restore (${read?.error ?? 'no answer'})`, {
+          hint: `see journalctl -u etcd on ${h.name}`,
+        });
       const puts = planEtcdRestore(h.etcd!, flattenV2(read.tree), changes);
       if (puts.length > 0) await run(h, ['python3', '-c', PUT_V2_KEYS, read.endpoint], "putting etcd's leases back", JSON.stringify(puts));
     }
@@ -476,7 +560,10 @@ async function imageSize(engine: DockerEngine, image: string): Promise<{ size: n
 async function layersOf(engine: DockerEngine, tags: readonly string[]): Promise<{ tag: string; diffIds: string[] }[]> {
   if (tags.length === 0) return [];
   const out = await docker(engine, ['image', 'inspect', '-f', '{{json .RootFS.Layers}}', ...tags], { nothrow: true });
-  return out.stdout.split('\n').filter(Boolean).map((l, i) => ({ tag: tags[i]!, diffIds: JSON.parse(l) as string[] }));
+  return out.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l, i) => ({ tag: tags[i]!, diffIds: JSON.parse(l) as string[] }));
 }
 
 /** The host image the hosts' images were committed on: the labbench/host image whose layers they start with. */
@@ -488,16 +575,25 @@ async function baseImageOf(engine: DockerEngine, diffIds: readonly string[]): Pr
 
 /** An exported file without the host image's layers needs them in this engine. */
 async function requireBaseLayers(engine: DockerEngine, m: SnapshotManifest, file: string): Promise<void> {
-  const images = await layersOf(engine, (await dockerLines(engine, ['images', '--format', '{{.Repository}}:{{.Tag}}'])).filter((t) => !t.includes('<none>')));
+  const images = await layersOf(
+    engine,
+    (await dockerLines(engine, ['images', '--format', '{{.Repository}}:{{.Tag}}'])).filter((t) => !t.includes('<none>')),
+  );
   if (images.some((image) => m.hostImage.diffIds.every((d, i) => image.diffIds[i] === d))) return;
-  throw new ConfigError(`file ${file} needs the host image it was saved on (${m.hostImage.tag}, layer ${m.hostImage.diffIds[0]?.slice(7, 19) ?? '?'}), which this machine's engine does not have`, {
-    hint: 'it carries only the layers its lab added: export it again with --with-base on the machine that saved it (a larger file that needs nothing here)',
-  });
+  throw new ConfigError(
+    `file ${file} needs the host image it was saved on (${m.hostImage.tag}, layer ${m.hostImage.diffIds[0]?.slice(7, 19) ?? '?'}), which this machine's engine does not have`,
+    {
+      hint: 'it carries only the layers its lab added: export it again with --with-base on the machine that saved it (a larger file that needs nothing here)',
+    },
+  );
 }
 
 async function checkFile(path: string, want: SnapshotFile, source: string): Promise<void> {
   if (!existsSync(path)) throw new ConfigError(`${source} is missing ${want.path}`, { hint: 'remove the snapshot and save or import it again' });
-  if ((await hashFile(path)) !== want.sha256) throw new ConfigError(`${source} is damaged: ${want.path} does not have the SHA-256 it was saved with`, { hint: 'remove the snapshot and save or import it again' });
+  if ((await hashFile(path)) !== want.sha256)
+    throw new ConfigError(`${source} is damaged: ${want.path} does not have the SHA-256 it was saved with`, {
+      hint: 'remove the snapshot and save or import it again',
+    });
 }
 
 /** The files under /etc that name a host's old address, rewritten with the lab's addresses. */
@@ -514,7 +610,10 @@ async function movedFiles(engine: DockerEngine, container: string, paths: readon
 }
 
 function lines(text: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 function parseJson(text: string): unknown {

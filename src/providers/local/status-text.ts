@@ -31,8 +31,10 @@ export function nextStep(record: LabRecord, condition: LabCondition): string | u
         : `start that engine (e.g. \`systemctl start docker\`), then \`pnpm lab start${flag}\``;
     case 'partial':
       if (record.state === 'creating') return `\`pnpm lab up${flag}\` removes what an interrupted up left and creates the lab again`;
-      if (record.state === 'removing') return `\`pnpm lab down${flag}\` finishes removing it (an earlier down was interrupted); \`pnpm lab up${flag}\` creates it anew`;
-      if (condition.missing.length > 0) return `${condition.missing.join(', ')} ${condition.missing.length === 1 ? 'is' : 'are'} gone: \`pnpm lab up --recreate${flag}\` creates the lab anew`;
+      if (record.state === 'removing')
+        return `\`pnpm lab down${flag}\` finishes removing it (an earlier down was interrupted); \`pnpm lab up${flag}\` creates it anew`;
+      if (condition.missing.length > 0)
+        return `${condition.missing.join(', ')} ${condition.missing.length === 1 ? 'is' : 'are'} gone: \`pnpm lab up --recreate${flag}\` creates the lab anew`;
       return `${condition.notRunning.join(', ')} ${condition.notRunning.length === 1 ? 'does' : 'do'} not run: \`pnpm lab start${flag}\` (or \`pnpm lab up${flag}\`) starts ${condition.notRunning.length === 1 ? 'it' : 'them'} as before`;
   }
 }
@@ -40,5 +42,12 @@ export function nextStep(record: LabRecord, condition: LabCondition): string | u
 /** `lab list` row of a lab whose record cannot be read: the error, and that `lab down` removes it. */
 export function unreadableLab(name: string, err: unknown): LabStatus {
   if (!(err instanceof StateFileError)) throw err;
-  return { name, provider: 'local', subnet: '?', state: 'partial', hosts: [], details: { problem: err.message, next: `\`pnpm lab down${nameFlag(name)}\` removes it` } };
+  return {
+    name,
+    provider: 'local',
+    subnet: '?',
+    state: 'partial',
+    hosts: [],
+    details: { problem: err.message, next: `\`pnpm lab down${nameFlag(name)}\` removes it` },
+  };
 }

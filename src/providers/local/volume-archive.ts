@@ -5,13 +5,13 @@
  * left behind.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { PassThrough, type Writable } from 'node:stream';
 import { ProviderError } from '../../errors.ts';
 import { pipeLocal } from '../../machine/run.ts';
 import type { SnapshotFile } from '../../snapshot/manifest.ts';
-import { docker, LABEL, type DockerEngine } from './docker-cli.ts';
+import { type DockerEngine, docker, LABEL } from './docker-cli.ts';
 
 /** The host's Docker volume and the image it runs (which has the tar that copies the volume). */
 export async function volumeOf(engine: DockerEngine, container: string): Promise<{ volume: string; image: string }> {
@@ -24,10 +24,31 @@ export async function volumeOf(engine: DockerEngine, container: string): Promise
 /** The docker command of the throwaway tar container. */
 function volumeTar(engine: DockerEngine, lab: string, volume: string, image: string, mode: 'create' | 'extract'): string[] {
   return [
-    'docker', '-H', engine.host, 'run', '--rm', ...(mode === 'extract' ? ['-i'] : []), '--network', 'none', '--label', `${LABEL.lab}=${lab}`,
-    '--cap-add', 'SYS_ADMIN', '--security-opt', 'apparmor=unconfined',
-    '-v', `${volume}:/v${mode === 'create' ? ':ro' : ''}`, '--entrypoint', 'tar', image,
-    '--xattrs', '--xattrs-include=*', '--numeric-owner', '-C', '/v', ...(mode === 'create' ? ['-cf', '-', '.'] : ['-xpf', '-']),
+    'docker',
+    '-H',
+    engine.host,
+    'run',
+    '--rm',
+    ...(mode === 'extract' ? ['-i'] : []),
+    '--network',
+    'none',
+    '--label',
+    `${LABEL.lab}=${lab}`,
+    '--cap-add',
+    'SYS_ADMIN',
+    '--security-opt',
+    'apparmor=unconfined',
+    '-v',
+    `${volume}:/v${mode === 'create' ? ':ro' : ''}`,
+    '--entrypoint',
+    'tar',
+    image,
+    '--xattrs',
+    '--xattrs-include=*',
+    '--numeric-owner',
+    '-C',
+    '/v',
+    ...(mode === 'create' ? ['-cf', '-', '.'] : ['-xpf', '-']),
   ];
 }
 

@@ -20,7 +20,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../errors.ts';
 import type { HostOffers, Inventory } from '../../inventory.ts';
-import { validateSpec, type TestbedSpec } from '../../testbed/testbed.ts';
+import { type TestbedSpec, validateSpec } from '../../testbed/testbed.ts';
 
 export interface SshInventoryFile {
   spec: TestbedSpec;
@@ -44,7 +44,9 @@ export function parseInventoryFile(text: string, path: string): SshInventoryFile
   try {
     raw = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`inventory ${path} is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`, { hint: 'see the example at the top of src/providers/ssh/inventory-file.ts' });
+    throw new ConfigError(`inventory ${path} is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`, {
+      hint: 'see the example at the top of src/providers/ssh/inventory-file.ts',
+    });
   }
   const doc = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const hosts = Array.isArray(doc.hosts) ? (doc.hosts as Record<string, unknown>[]) : [];
@@ -52,15 +54,19 @@ export function parseInventoryFile(text: string, path: string): SshInventoryFile
   const base = dirname(path);
   const file = (p: unknown) => (typeof p === 'string' ? (p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : isAbsolute(p) ? p : resolve(base, p)) : '');
 
-  if (typeof doc.knownHosts !== 'string') problems.push('knownHosts: a known_hosts file with the machines\' host keys is required (labbench never accepts an unknown key)');
+  if (typeof doc.knownHosts !== 'string')
+    problems.push("knownHosts: a known_hosts file with the machines' host keys is required (labbench never accepts an unknown key)");
   hosts.forEach((h, i) => {
     const label = typeof h.name === 'string' ? `host "${h.name}"` : `host #${i + 1}`;
     if (typeof h.user !== 'string' || h.user === '') problems.push(`${label}: user is required`);
     if (typeof h.key !== 'string' || h.key === '') problems.push(`${label}: key (path of the SSH private key) is required`);
-    if (h.port !== undefined && !(Number.isInteger(h.port) && (h.port as number) > 0 && (h.port as number) < 65536)) problems.push(`${label}: port must be 1–65535`);
+    if (h.port !== undefined && !(Number.isInteger(h.port) && (h.port as number) > 0 && (h.port as number) < 65536))
+      problems.push(`${label}: port must be 1–65535`);
   });
   if (problems.length > 0) {
-    throw new ConfigError(`invalid inventory ${path}:\n  - ${problems.join('\n  - ')}`, { hint: 'see the example at the top of src/providers/ssh/inventory-file.ts' });
+    throw new ConfigError(`invalid inventory ${path}:\n  - ${problems.join('\n  - ')}`, {
+      hint: 'see the example at the top of src/providers/ssh/inventory-file.ts',
+    });
   }
   const spec = validateSpec({
     name: doc.lab ?? 'ssh',
@@ -80,7 +86,13 @@ export function parseInventoryFile(text: string, path: string): SshInventoryFile
         os: h.os,
         platform: 'existing machine',
         roles: h.roles,
-        ssh: { host: h.address, port: (hosts[i]!.port as number | undefined) ?? 22, user: hosts[i]!.user as string, keyPath: file(hosts[i]!.key), knownHostsPath },
+        ssh: {
+          host: h.address,
+          port: (hosts[i]!.port as number | undefined) ?? 22,
+          user: hosts[i]!.user as string,
+          keyPath: file(hosts[i]!.key),
+          knownHostsPath,
+        },
       })),
       offers: SSH_HOST_OFFERS,
     },

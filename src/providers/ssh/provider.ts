@@ -27,11 +27,17 @@ export class SshProvider implements Provider {
   private readonly file: SshInventoryFile;
 
   constructor(inventoryPath: string | undefined) {
-    if (!inventoryPath) throw new ConfigError('the ssh provider needs an inventory file', { hint: 'pass --inventory FILE (see src/providers/ssh/inventory-file.ts for the format)' });
+    if (!inventoryPath)
+      throw new ConfigError('the ssh provider needs an inventory file', {
+        hint: 'pass --inventory FILE (see src/providers/ssh/inventory-file.ts for the format)',
+      });
     if (!existsSync(inventoryPath)) throw new ConfigError(`inventory file ${inventoryPath} does not exist`, { hint: 'check the --inventory path' });
     this.file = parseInventoryFile(readFileSync(inventoryPath, 'utf8'), inventoryPath);
     for (const h of this.file.inventory.hosts) {
-      for (const [what, p] of [['key', h.ssh!.keyPath], ['knownHosts', h.ssh!.knownHostsPath]] as const) {
+      for (const [what, p] of [
+        ['key', h.ssh!.keyPath],
+        ['knownHosts', h.ssh!.knownHostsPath],
+      ] as const) {
         if (!existsSync(p)) throw new ConfigError(`${h.name}: ${what} file ${p} does not exist`, { hint: 'fix the path in the inventory file' });
       }
     }
@@ -50,7 +56,10 @@ export class SshProvider implements Provider {
       try {
         for (const h of lab.hosts) {
           const r = await h.$({ nothrow: true, timeoutMs: 30_000 })`id -u`;
-          if (r.text() !== '0') throw new ProviderError(`${h.name}: commands do not run as root (id -u printed ${r.text() || r.stderr.trim()})`, { hint: 'log in as root or give the user passwordless sudo' });
+          if (r.text() !== '0')
+            throw new ProviderError(`${h.name}: commands do not run as root (id -u printed ${r.text() || r.stderr.trim()})`, {
+              hint: 'log in as root or give the user passwordless sudo',
+            });
         }
       } finally {
         await lab.close();
@@ -76,6 +85,6 @@ export class SshProvider implements Provider {
   }
 
   async down(_name: string, progress: Progress): Promise<void> {
-    progress.note('ssh provider: the machines are not labbench\'s, nothing to remove');
+    progress.note("ssh provider: the machines are not labbench's, nothing to remove");
   }
 }

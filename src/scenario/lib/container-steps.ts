@@ -9,10 +9,10 @@ import { gatewayOf } from '../../testbed/testbed.ts';
 import type { StepContext } from '../define.ts';
 import { removeContainers } from './host-steps.ts';
 import { stringOverride } from './overrides.ts';
-import { parseIfconfig, type IfconfigInterface } from './parse-ifconfig.ts';
-import { parseIpInterfaces, type IpInterface } from './parse-ip.ts';
-import { pingOutcome, type PingOutcome } from './ping-outcome.ts';
+import { type IfconfigInterface, parseIfconfig } from './parse-ifconfig.ts';
+import { type IpInterface, parseIpInterfaces } from './parse-ip.ts';
 import { spareLanAddresses } from './pick-addresses.ts';
+import { type PingOutcome, pingOutcome } from './ping-outcome.ts';
 
 /**
  * The host the document runs its single-host chapters (1–3) on: its Ubuntu host B
@@ -26,7 +26,10 @@ export function documentHost(ctx: StepContext): Host {
 /** The document's two hosts, A (192.168.100.12) and B (192.168.100.13), for the cross-host chapters. */
 export function hostPair(ctx: StepContext): { a: Host; b: Host } {
   const [a, b] = ctx.hosts;
-  if (!a || !b) throw new ConfigError(`lab "${ctx.lab.inventory.lab}" has ${ctx.hosts.length} host(s); this chapter needs two on one LAN`, { hint: 'use the document\'s two-host lab (pnpm lab up)' });
+  if (!a || !b)
+    throw new ConfigError(`lab "${ctx.lab.inventory.lab}" has ${ctx.hosts.length} host(s); this chapter needs two on one LAN`, {
+      hint: "use the document's two-host lab (pnpm lab up)",
+    });
   return { a, b };
 }
 
@@ -101,7 +104,7 @@ export async function removeNetworks(host: Host, names: readonly string[]): Prom
 /** The host's interface on the lab's LAN (the one carrying its inventory address: `ens33` in the document, eth0 here). */
 export async function lanInterface(host: Host): Promise<IpInterface> {
   const found = (await interfacesOf(host)).find((i) => i.inet.some((a) => a.startsWith(`${host.address}/`)));
-  if (!found) throw new LabbenchError(`${host.name}: no interface carries its LAN address ${host.address}`, { hint: 'check the host\'s network with `ip a`' });
+  if (!found) throw new LabbenchError(`${host.name}: no interface carries its LAN address ${host.address}`, { hint: "check the host's network with `ip a`" });
   return found;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Host } from '../../host.ts';
 import { parseUnitEnvironment } from '../../parsers/systemd-unit.ts';
-import { raw, type RawShell } from '../../shell-quote.ts';
+import { type RawShell, raw } from '../../shell-quote.ts';
 import { etcdConfigFile } from '../platform.ts';
 
 /**

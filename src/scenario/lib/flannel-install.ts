@@ -6,14 +6,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../../errors.ts';
-import type { Host } from '../../host.ts';
-import { installFlannelRelease } from '../platform.ts';
 import { agentInstallFiles } from '../../flannel/install.ts';
 import { FORWARD_CHAIN, MASQ_CHAIN } from '../../flannel/iptables-rules.ts';
 import { AGENT_BINARY_PATH, UDP_RELAY_PATH, UNIT_PATH } from '../../flannel/paths.ts';
-import { SYSCONFIG_PATH } from '../../flannel/sysconfig.ts';
 import { DEFAULT_SUBNET_FILE, parseSubnetEnv } from '../../flannel/subnet-env.ts';
+import { SYSCONFIG_PATH } from '../../flannel/sysconfig.ts';
+import type { Host } from '../../host.ts';
 import { formatCidr } from '../../net/ipv4.ts';
+import { installFlannelRelease } from '../platform.ts';
 
 /** The unit of the RPM package (flannel-facts §7.2), for a real flanneld at /usr/bin/flanneld. */
 const RPM_UNIT = `[Unit]
@@ -64,7 +64,8 @@ export async function installFlanneld(host: Host, options: { source?: string; on
   if ((await host.$({ nothrow: true })`test -x /usr/bin/flanneld`).ok) return installFlannelAgent(host, real);
   if (host.os.family === 'debian' && (await host.$({ nothrow: true, quiet: true, timeoutMs: 300_000 })`apt-cache show flannel >/dev/null 2>&1`).ok) {
     await host.$({ timeoutMs: 900_000 })`apt -y install flannel`;
-    if ((await host.$({ nothrow: true, quiet: true })`test -x ${AGENT_BINARY_PATH}`).ok) return `flanneld is ${(await host.$`flanneld --version`).text()} (package flannel)`;
+    if ((await host.$({ nothrow: true, quiet: true })`test -x ${AGENT_BINARY_PATH}`).ok)
+      return `flanneld is ${(await host.$`flanneld --version`).text()} (package flannel)`;
     return installFlannelAgent(host, real);
   }
   if (options.online && host.os.family === 'rhel') {
@@ -76,7 +77,8 @@ export async function installFlanneld(host: Host, options: { source?: string; on
 
 /** Uploads a flanneld binary or release tarball from this machine and installs /usr/bin/flanneld. */
 async function uploadFlanneld(host: Host, file: string): Promise<void> {
-  if (!existsSync(file)) throw new ConfigError(`--flanneld ${file}: no such file`, { hint: 'give a flanneld binary, a flannel release tarball, or an https URL of one' });
+  if (!existsSync(file))
+    throw new ConfigError(`--flanneld ${file}: no such file`, { hint: 'give a flanneld binary, a flannel release tarball, or an https URL of one' });
   const content = readFileSync(file);
   if (/\.(tar\.gz|tgz)$/.test(file)) {
     await host.put('/tmp/flannel.tar.gz', content, 0o644);
@@ -112,7 +114,10 @@ export async function stopFlannel(host: Host): Promise<void> {
     // host-gw routes point at the other hosts over the LAN; docker0's own route stays with docker0.
     await host.$`ip -o route show root ${formatCidr(network)} | grep -v ' dev docker0 ' | while read -r dst rest; do ip route del "$dst" || true; done`;
   }
-  for (const [table, chain] of [['filter', FORWARD_CHAIN], ['nat', MASQ_CHAIN]] as const) {
+  for (const [table, chain] of [
+    ['filter', FORWARD_CHAIN],
+    ['nat', MASQ_CHAIN],
+  ] as const) {
     await host.$`iptables -t ${table} -S | grep -- ${`-j ${chain}`} | sed 's/^-A /-D /' | while read -r rule; do eval iptables -t ${table} "$rule"; done; iptables -t ${table} -F ${chain} 2>/dev/null; iptables -t ${table} -X ${chain} 2>/dev/null; true`;
   }
 }

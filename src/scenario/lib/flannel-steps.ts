@@ -30,8 +30,18 @@ export async function checkSysconfig(ctx: StepContext, h: Host, etcd: FlannelEtc
   const read = await h.$({ nothrow: true })`cat ${SYSCONFIG_PATH}`;
   if (!ctx.check(`${h.name}: ${SYSCONFIG_PATH} exists`, read.ok, { hint: `install flannel on ${h.name}, then edit ${SYSCONFIG_PATH}` })) return;
   const conf = parseEnvironmentFile(read.stdout);
-  ctx.expectEqual(`${h.name}: FLANNEL_ETCD_ENDPOINTS`, conf.FLANNEL_ETCD_ENDPOINTS, etcd.endpoint, `flanneld on ${h.name} must reach etcd on host A: "${etcd.endpoint}"`);
-  ctx.expectEqual(`${h.name}: FLANNEL_ETCD_PREFIX`, conf.FLANNEL_ETCD_PREFIX, etcd.prefix, 'the prefix is where etcdctl mk stored the config key, without /config');
+  ctx.expectEqual(
+    `${h.name}: FLANNEL_ETCD_ENDPOINTS`,
+    conf.FLANNEL_ETCD_ENDPOINTS,
+    etcd.endpoint,
+    `flanneld on ${h.name} must reach etcd on host A: "${etcd.endpoint}"`,
+  );
+  ctx.expectEqual(
+    `${h.name}: FLANNEL_ETCD_PREFIX`,
+    conf.FLANNEL_ETCD_PREFIX,
+    etcd.prefix,
+    'the prefix is where etcdctl mk stored the config key, without /config',
+  );
 }
 
 /** flanneld onto the host, unless the flannel package is there already and no --flanneld was given; says what it installed. */

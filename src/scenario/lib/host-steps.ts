@@ -26,7 +26,8 @@ export async function editDaemonJson(host: Host, changes: Record<string, unknown
 
 /** Puts daemon.json back as it was before the first editDaemonJson; true when it changed anything. */
 export async function restoreDaemonJson(host: Host): Promise<boolean> {
-  const r = await host.$`if test -e ${BACKUP}; then if grep -qx absent ${BACKUP}; then rm -f ${DAEMON_JSON}; else cp -p ${BACKUP} ${DAEMON_JSON}; fi; rm -f ${BACKUP}; echo restored; fi`;
+  const r =
+    await host.$`if test -e ${BACKUP}; then if grep -qx absent ${BACKUP}; then rm -f ${DAEMON_JSON}; else cp -p ${BACKUP} ${DAEMON_JSON}; fi; rm -f ${BACKUP}; echo restored; fi`;
   return r.text() === 'restored';
 }
 
@@ -71,9 +72,7 @@ export async function runContainer(host: Host, name: string, args: readonly stri
 
 /** The IPv4 address of a container on a network (default: its first network). */
 export async function containerAddress(host: Host, container: string, network?: string): Promise<string> {
-  const format = network
-    ? `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`
-    : '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}';
+  const format = network ? `{{(index .NetworkSettings.Networks "${network}").IPAddress}}` : '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}';
   const r = await host.$`docker inspect -f ${format} ${container}`;
   return r.text().split(/\s+/)[0] ?? '';
 }

@@ -6,7 +6,10 @@
 
 /** Parses a docker table into records keyed by the header's column names. */
 export function parseDockerTable(text: string): Record<string, string>[] {
-  const lines = text.replace(/\r\n/g, '\n').split('\n').filter((l) => l.trim() !== '');
+  const lines = text
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const header = lines[0];
   if (!header) return [];
   const columns = [...header.matchAll(/\S+(?: \S+)*/g)].map((m) => ({ name: m[0], start: m.index }));

@@ -20,7 +20,15 @@ export function parseRouteN(text: string): RouteRow[] {
     const f = line.trim().split(/\s+/);
     if (f.length < 8 || tryParseIp(f[0]!) === undefined || tryParseIp(f[2]!) === undefined) continue;
     const [destination, gateway, genmask, flags, metric, , , iface] = f as [string, string, string, string, string, string, string, string];
-    rows.push({ destination, gateway, genmask, flags, metric: Number(metric), iface, cidr: formatCidr({ network: parseIp(destination), prefix: prefixOfMask(genmask) }) });
+    rows.push({
+      destination,
+      gateway,
+      genmask,
+      flags,
+      metric: Number(metric),
+      iface,
+      cidr: formatCidr({ network: parseIp(destination), prefix: prefixOfMask(genmask) }),
+    });
   }
   return rows;
 }

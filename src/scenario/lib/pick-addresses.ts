@@ -3,8 +3,9 @@
  * containers that join it directly (macvlan, ipvlan), and a docker0 address (`bip`) clear of
  * the networks already in use. Pure.
  */
-import { broadcast, contains, formatIp, overlaps, parseCidr, parseIp, tryParseCidr } from '../../net/ipv4.ts';
+
 import { ConfigError } from '../../errors.ts';
+import { broadcast, contains, formatIp, overlaps, parseCidr, parseIp, tryParseCidr } from '../../net/ipv4.ts';
 
 /**
  * The `count` highest usable addresses of `lan` not in `taken`, highest first: the top of the

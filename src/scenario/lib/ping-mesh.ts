@@ -4,10 +4,11 @@
  * hosts cost N execs, not N×(N−1)), and the hosts run side by side too. Every ping's output is
  * kept in the step's command records (and `--json`); the transcript shows a matrix instead.
  */
-import { parsePing } from '../../parsers/ping.ts';
+
 import type { Host } from '../../host.ts';
+import { parsePing } from '../../parsers/ping.ts';
 import type { StepContext } from '../define.ts';
-import { describePing, pingOutcome, type PingOutcome } from './ping-outcome.ts';
+import { describePing, type PingOutcome, pingOutcome } from './ping-outcome.ts';
 
 /** A host and the address of its container on the overlay. */
 export interface MeshEndpoint {
@@ -54,7 +55,10 @@ export function splitMeshOutput(stdout: string): Map<string, string> {
 
 /** Reads one target's ping output into a cell. Pure. */
 export function meshCell(from: string, to: string, address: string, output: string | undefined): MeshCell {
-  const outcome = output === undefined ? { target: address, transmitted: 0, received: 0, error: 'no output (the source container did not run the ping)' } : pingOutcome(address, output, '');
+  const outcome =
+    output === undefined
+      ? { target: address, transmitted: 0, received: 0, error: 'no output (the source container did not run the ping)' }
+      : pingOutcome(address, output, '');
   const ok = outcome.received > 0;
   const rttMs = ok ? parsePing(output!).summary?.avgMs : undefined;
   return { from, to, outcome, ok, ...(rttMs !== undefined ? { rttMs } : {}) };
@@ -109,5 +113,12 @@ export function renderMeshMatrix(hosts: readonly string[], cells: readonly MeshC
   };
   const rows = [['from \\ to', ...hosts], ...hosts.map((from) => [from, ...hosts.map((to) => cell(from, to))])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -30,7 +30,14 @@ export function parseRrOutput(output: string): RrRun {
       return v;
     };
     if (d['unit'] !== 'us') throw new ProbeOutputError(`request-response client reported unit ${String(d['unit'])}, expected "us"`);
-    return { p50: num('p50'), p99: num('p99'), mean: num('mean'), samples: num('samples'), payloadBytes: num('payloadBytes'), node: String(d['node'] ?? 'unknown') };
+    return {
+      p50: num('p50'),
+      p99: num('p99'),
+      mean: num('mean'),
+      samples: num('samples'),
+      payloadBytes: num('payloadBytes'),
+      node: String(d['node'] ?? 'unknown'),
+    };
   }
   throw new ProbeOutputError(`request-response client printed no result line: ${excerpt(output) || '(empty)'}`, {
     hint: 'run the bundled rr-client with node ≥ 18 against a running echo server; its stderr says why it stopped',

@@ -2,7 +2,7 @@
  * The echo server the request-response probe talks to: every byte received on a TCP
  * connection is sent straight back. Node 18 APIs only (it runs on the lab hosts).
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 
 /** A listening echo server. */
 export interface EchoServer {

@@ -24,7 +24,9 @@ const { values } = parseArgs({
 });
 
 function usage(message: string): never {
-  process.stderr.write(`rr-client: ${message}\nusage: rr-client --host HOST --port PORT [--payload BYTES] [--time MS] [--iterations N] [--warmup-time MS] [--warmup-iterations N] [--timeout MS]\n`);
+  process.stderr.write(
+    `rr-client: ${message}\nusage: rr-client --host HOST --port PORT [--payload BYTES] [--time MS] [--iterations N] [--warmup-time MS] [--warmup-iterations N] [--timeout MS]\n`,
+  );
   process.exit(2);
 }
 

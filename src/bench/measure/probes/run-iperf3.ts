@@ -1,8 +1,9 @@
 /** iperf3 command lines: the TCP and UDP client runs (JSON output) and the server they talk to. */
+
+import type { ProbeSettings } from '../../plan/suite.ts';
 import { tcpRunValues, udpRunValues } from '../extract.ts';
 import { parseIperf3Tcp, parseIperf3Udp } from '../parsers/iperf3.ts';
-import { placed, type Placement, type ProbeInvocation, type ServerCommand } from './invocation.ts';
-import type { ProbeSettings } from '../../plan/suite.ts';
+import { type Placement, type ProbeInvocation, placed, type ServerCommand } from './invocation.ts';
 
 /** Port of the iperf3 server in every destination namespace. */
 export const IPERF3_PORT = 5201;
@@ -24,7 +25,23 @@ export function iperf3TcpRun(source: Placement, address: string, s: ProbeSetting
  * same load. Pinned like TCP (the same iperf3 processes, the same setting).
  */
 export function iperf3UdpRun(source: Placement, address: string, s: ProbeSettings['udp'], pin: boolean): ProbeInvocation {
-  const args = ['iperf3', '-c', address, '-p', String(IPERF3_PORT), '-J', '-u', '-b', s.bitrate, '-l', String(s.lengthBytes), '-t', String(s.durationS), '-O', String(s.omitS)];
+  const args = [
+    'iperf3',
+    '-c',
+    address,
+    '-p',
+    String(IPERF3_PORT),
+    '-J',
+    '-u',
+    '-b',
+    s.bitrate,
+    '-l',
+    String(s.lengthBytes),
+    '-t',
+    String(s.durationS),
+    '-O',
+    String(s.omitS),
+  ];
   return {
     argv: placed(pin ? source : { ...source, core: null }, args),
     timeoutMs: (s.durationS + s.omitS) * 1000 + SLACK_MS,

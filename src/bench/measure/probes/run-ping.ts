@@ -1,8 +1,9 @@
 /** ping command line: iputils with a fixed locale (its messages are translated otherwise), every reply printed. */
-import { pingRunValues } from '../extract.ts';
+
 import { parsePing } from '../../../parsers/ping.ts';
-import { placed, type Placement, type ProbeInvocation } from './invocation.ts';
 import type { ProbeSettings } from '../../plan/suite.ts';
+import { pingRunValues } from '../extract.ts';
+import { type Placement, type ProbeInvocation, placed } from './invocation.ts';
 
 /** Seconds ping waits for the last reply. */
 const WAIT_S = 1;

@@ -5,8 +5,9 @@
  * (live), their topology, and their recordings replayed with asciinema-player beside their
  * check results, by time.
  */
-import * as AsciinemaPlayer from 'asciinema-player';
+
 import { Terminal } from '@xterm/xterm';
+import * as AsciinemaPlayer from 'asciinema-player';
 
 interface Boot {
   token: string;
@@ -54,7 +55,11 @@ interface CheckEntry {
 const boot = JSON.parse(document.getElementById('boot')!.textContent!) as Boot;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const withToken = (path: string) => `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(boot.token)}`;
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { className?: string } = {}, ...children: (Node | string)[]) => {
+const el = <K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> & { className?: string } = {},
+  ...children: (Node | string)[]
+) => {
   const e = Object.assign(document.createElement(tag), props);
   e.append(...children);
   return e;
@@ -88,15 +93,32 @@ function renderGrid(): void {
   const columns = Math.max(0, ...snapshot.exercises.map((e) => e.steps.length));
   const head = el('tr', {}, el('th', {}, 'student'), el('th', {}, 'status'), el('th', {}, 'last activity'));
   for (let n = 1; n <= columns; n++) {
-    const titles = snapshot.exercises.map((e) => e.steps[n - 1]).filter(Boolean).map((s) => `${s!.title} (on ${s!.host})`);
+    const titles = snapshot.exercises
+      .map((e) => e.steps[n - 1])
+      .filter(Boolean)
+      .map((s) => `${s!.title} (on ${s!.host})`);
     head.append(el('th', { className: 'step', title: titles.join('\n') }, `step ${n}`));
   }
   const body = [...rows.values()].map((r) => {
     const tr = el('tr', { className: [r.student === selected ? 'selected' : '', r.stuck ? 'stuck' : '', r.finished ? 'finished' : ''].join(' ').trim() });
     tr.dataset.student = r.student;
-    const status = r.phase === 'failed' ? `lab failed: ${r.detail ?? ''}` : r.stuck ? `stuck: ${r.stuck}` : r.finished ? 'finished' : r.joined ? `on step ${r.current ?? '?'}` : 'not joined yet';
+    const status =
+      r.phase === 'failed'
+        ? `lab failed: ${r.detail ?? ''}`
+        : r.stuck
+          ? `stuck: ${r.stuck}`
+          : r.finished
+            ? 'finished'
+            : r.joined
+              ? `on step ${r.current ?? '?'}`
+              : 'not joined yet';
     tr.append(
-      el('td', { className: 'name' }, el('b', {}, r.student), el('div', { className: 'lab' }, `${r.lab} · ${r.subnet}${r.terminals ? ` · ${r.terminals} terminal(s)` : ''}`)),
+      el(
+        'td',
+        { className: 'name' },
+        el('b', {}, r.student),
+        el('div', { className: 'lab' }, `${r.lab} · ${r.subnet}${r.terminals ? ` · ${r.terminals} terminal(s)` : ''}`),
+      ),
       el('td', { className: `status ${r.stuck ? 'stuck' : ''}` }, status),
       el('td', { className: 'activity' }, ago(r.lastActivity)),
     );
@@ -133,7 +155,8 @@ function connectFeed(): void {
       rows.clear();
       for (const r of m.class.students) rows.set(r.student, r);
       $('title').textContent = m.class.title;
-      $('rule').textContent = `stuck = ${m.class.rule.failedChecks} failed checks in a row on a step, or ${m.class.rule.quietMinutes} min without passing a step`;
+      $('rule').textContent =
+        `stuck = ${m.class.rule.failedChecks} failed checks in a row on a step, or ${m.class.rule.quietMinutes} min without passing a step`;
     } else {
       const before = rows.get(m.row.student);
       rows.set(m.row.student, m.row);
@@ -161,7 +184,8 @@ let checks: CheckEntry[] = [];
 function renderDetailHead(): void {
   const r = selected ? rows.get(selected) : undefined;
   if (!r) return;
-  $('detail-title').textContent = `${r.student} — lab ${r.lab} (${r.subnet})${r.exercise ? ` — ${r.exercise}, on step ${r.current}` : ''}${r.stuck ? ` — stuck: ${r.stuck}` : ''}`;
+  $('detail-title').textContent =
+    `${r.student} — lab ${r.lab} (${r.subnet})${r.exercise ? ` — ${r.exercise}, on step ${r.current}` : ''}${r.stuck ? ` — stuck: ${r.stuck}` : ''}`;
 }
 
 function select(student: string): void {
@@ -179,11 +203,24 @@ function select(student: string): void {
 }
 
 function watch(student: string, host: string): void {
-  const panel = el('section', { className: 'terminal' }, el('header', {}, el('b', {}, host), ' ', el('span', { className: 'status' }, 'connecting…')), el('div', { className: 'screen' }));
+  const panel = el(
+    'section',
+    { className: 'terminal' },
+    el('header', {}, el('b', {}, host), ' ', el('span', { className: 'status' }, 'connecting…')),
+    el('div', { className: 'screen' }),
+  );
   panel.id = `watch-${host}`;
   $('watch').append(panel);
   const status = panel.querySelector('.status') as HTMLElement;
-  const term = new Terminal({ disableStdin: true, fontSize: 12, scrollback: 2000, cols: 100, rows: 24, fontFamily: "'DejaVu Sans Mono', 'WenQuanYi Micro Hei Mono', monospace", theme: { background: '#0d1117' } });
+  const term = new Terminal({
+    disableStdin: true,
+    fontSize: 12,
+    scrollback: 2000,
+    cols: 100,
+    rows: 24,
+    fontFamily: "'DejaVu Sans Mono', 'WenQuanYi Micro Hei Mono', monospace",
+    theme: { background: '#0d1117' },
+  });
   term.open(panel.querySelector('.screen') as HTMLElement);
   let closed = false;
   let ws: WebSocket;
@@ -237,7 +274,12 @@ async function loadRecordings(): Promise<void> {
   const list = await get<RecordingInfo[]>(`/api/student/${encodeURIComponent(selected)}/recordings`);
   $('recordings').replaceChildren(
     ...list.reverse().map((r) => {
-      const li = el('li', {}, el('a', { href: '#' }, `${new Date(r.started).toLocaleTimeString()} ${r.host}`), ` ${formatSeconds(r.duration)}, ${(r.bytes / 1024).toFixed(1)} KiB `);
+      const li = el(
+        'li',
+        {},
+        el('a', { href: '#' }, `${new Date(r.started).toLocaleTimeString()} ${r.host}`),
+        ` ${formatSeconds(r.duration)}, ${(r.bytes / 1024).toFixed(1)} KiB `,
+      );
       li.dataset.id = r.id;
       li.querySelector('a')!.onclick = (e) => {
         e.preventDefault();

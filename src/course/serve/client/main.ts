@@ -45,7 +45,11 @@ let selected: number | undefined;
 // ---- course panel ----------------------------------------------------------------------------
 
 async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const res = await fetch(api(path), { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(api(path), {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const value = (await res.json()) as T & { error?: string };
   if (!res.ok) throw new Error(value.error ?? `${res.status}`);
   return value;
@@ -64,7 +68,9 @@ function renderCourse(): void {
     ...course.steps.map((s) => {
       const li = document.createElement('li');
       li.dataset.step = String(s.n);
-      li.className = [s.n === selected ? 'selected' : '', s.n === course.current ? 'current' : '', course.passed.includes(s.n) ? 'passed' : ''].join(' ').trim();
+      li.className = [s.n === selected ? 'selected' : '', s.n === course.current ? 'current' : '', course.passed.includes(s.n) ? 'passed' : '']
+        .join(' ')
+        .trim();
       li.textContent = `${course.passed.includes(s.n) ? '✓ ' : ''}${s.title}`;
       li.onclick = () => {
         selected = s.n;
@@ -109,7 +115,9 @@ function showResults(outcome: CheckOutcome): void {
   });
   const summary = document.createElement('li');
   summary.className = `summary ${outcome.passed ? 'ok' : 'fail'}`;
-  summary.textContent = outcome.passed ? `step ${outcome.step}: every check passes` : `step ${outcome.step}: ${outcome.checks.filter((c) => !c.ok).length} check(s) fail`;
+  summary.textContent = outcome.passed
+    ? `step ${outcome.step}: every check passes`
+    : `step ${outcome.step}: ${outcome.checks.filter((c) => !c.ok).length} check(s) fail`;
   const elsewhere = [];
   if (!outcome.passed && outcome.elsewhere) {
     const li = document.createElement('li');
@@ -188,7 +196,13 @@ function openTerminal(host: { name: string; address: string }): void {
   panel.id = `term-${host.name}`;
   $('terminals').append(panel);
   const status = panel.querySelector('.status') as HTMLElement;
-  const term = new Terminal({ fontSize: 13, scrollback: 5000, convertEol: false, fontFamily: "'DejaVu Sans Mono', 'WenQuanYi Micro Hei Mono', monospace", theme: { background: '#0d1117' } });
+  const term = new Terminal({
+    fontSize: 13,
+    scrollback: 5000,
+    convertEol: false,
+    fontFamily: "'DejaVu Sans Mono', 'WenQuanYi Micro Hei Mono', monospace",
+    theme: { background: '#0d1117' },
+  });
   const fit = new FitAddon();
   term.loadAddon(fit);
   term.open(panel.querySelector('.screen') as HTMLElement);

@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { sha256OfFile } from '../../../../infra/libvirt/image-source.ts';
 import { ProviderError } from '../../../errors.ts';
 import { runLocal } from '../../../machine/run.ts';
+import type { StateRoot } from '../../../machine/state-root.ts';
 import type { Progress } from '../../../progress.ts';
 import { quoteArg } from '../../../shell-quote.ts';
 import { buildBoxTarball, chroot, debootstrapRoot, lockBuild, writeFile } from '../../local/host-image/build.ts';
 import { parsePackageVersions } from '../../local/host-image/manifest.ts';
-import type { StateRoot } from '../../../machine/state-root.ts';
 import { ROOT_LABEL, VM_IMAGE_FILES } from './files.ts';
-import { vmImageHash, vmImageManifest, type BuiltVmImage, type VmImageArtifact, type VmImageManifest } from './manifest.ts';
+import { type BuiltVmImage, type VmImageArtifact, type VmImageManifest, vmImageHash, vmImageManifest } from './manifest.ts';
 
 export const DISK_FILE = 'debian-12.qcow2';
 
@@ -59,7 +59,9 @@ export async function ensureVmImage(paths: Pick<StateRoot, 'root' | 'debs'>, pro
 
 async function buildVmImage(dir: string, hash: string, paths: Pick<StateRoot, 'debs'>, progress: Progress, manifest: VmImageManifest): Promise<BuiltVmImage> {
   if (process.getuid?.() !== 0) {
-    throw new ProviderError('building the VM image needs root (debootstrap and chroot)', { hint: 'run `pnpm vm-image` as root once; later labs reuse the built image' });
+    throw new ProviderError('building the VM image needs root (debootstrap and chroot)', {
+      hint: 'run `pnpm vm-image` as root once; later labs reuse the built image',
+    });
   }
   const work = join(dir, 'work');
   const rootfs = join(work, 'rootfs');

@@ -72,7 +72,11 @@ export const VM_ENABLED_UNITS: readonly string[] = ['systemd-networkd.service', 
 export const VM_DISABLED_UNITS: readonly string[] = ['etcd.service'];
 /** Units that would wait for a network that never comes or a clock/package service that is not wanted here. */
 export const VM_MASKED_UNITS: readonly string[] = [
-  'systemd-networkd-wait-online.service', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_all.timer', 'e2scrub_reap.service',
+  'systemd-networkd-wait-online.service',
+  'apt-daily.timer',
+  'apt-daily-upgrade.timer',
+  'e2scrub_all.timer',
+  'e2scrub_reap.service',
 ];
 
 /**
@@ -80,7 +84,24 @@ export const VM_MASKED_UNITS: readonly string[] = [
  * small. Paths under /lib/modules/<release>/kernel/.
  */
 export const PRUNED_MODULE_DIRS: readonly string[] = [
-  'sound', 'drivers/gpu', 'drivers/media', 'drivers/net/wireless', 'drivers/infiniband', 'drivers/staging', 'drivers/bluetooth',
-  'net/bluetooth', 'net/wireless', 'net/mac80211', 'drivers/isdn', 'drivers/iio', 'drivers/hid', 'drivers/input/touchscreen',
-  'drivers/net/ethernet', 'drivers/usb', 'drivers/md', 'drivers/nvme', 'drivers/mmc', 'drivers/net/can',
+  'sound',
+  'drivers/gpu',
+  'drivers/media',
+  'drivers/net/wireless',
+  'drivers/infiniband',
+  'drivers/staging',
+  'drivers/bluetooth',
+  'net/bluetooth',
+  'net/wireless',
+  'net/mac80211',
+  'drivers/isdn',
+  'drivers/iio',
+  'drivers/hid',
+  'drivers/input/touchscreen',
+  'drivers/net/ethernet',
+  'drivers/usb',
+  'drivers/md',
+  'drivers/nvme',
+  'drivers/mmc',
+  'drivers/net/can',
 ];

@@ -3,7 +3,7 @@
  * on its own (kernel, initramfs, udev, cloud-init). Its hash names the image directory, so any
  * change to the packages, the injected files or the recipe builds a new image. Pure.
  */
-import { hostImageManifest, manifestHash, sha256, type HostImageManifest } from '../../local/host-image/manifest.ts';
+import { type HostImageManifest, hostImageManifest, manifestHash, sha256 } from '../../local/host-image/manifest.ts';
 import { KERNEL_CMDLINE, PRUNED_MODULE_DIRS, VM_DISABLED_UNITS, VM_ENABLED_UNITS, VM_IMAGE_FILES, VM_MASKED_UNITS } from './files.ts';
 
 /** Bump when the VM build steps change in a way the manifest does not otherwise show. */
@@ -18,7 +18,15 @@ export const VM_RECIPE_VERSION = 1;
  * container (`docker run` exits 127); docker.io only recommends it, and debootstrap skips
  * recommends.
  */
-export const VM_EXTRA_PACKAGES: readonly string[] = ['linux-image-amd64', 'initramfs-tools', 'udev', 'cloud-init', 'python3-cffi-backend', 'e2fsprogs', 'apparmor'];
+export const VM_EXTRA_PACKAGES: readonly string[] = [
+  'linux-image-amd64',
+  'initramfs-tools',
+  'udev',
+  'cloud-init',
+  'python3-cffi-backend',
+  'e2fsprogs',
+  'apparmor',
+];
 
 /** Size of the root file system in the base image (the overlay may be larger: cloud-init grows the file system). */
 export const ROOT_FS_MIB = 3072;

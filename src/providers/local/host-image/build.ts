@@ -9,19 +9,18 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProviderError } from '../../../errors.ts';
+import { flannelControl, flannelDebName, flannelMaintainerFiles, flannelPackageFiles, packagesStanza } from '../../../flannel/package.ts';
 import { installDebianPackage } from '../../../machine/apt.ts';
 import { processAlive } from '../../../machine/process.ts';
 import { onPath, runLocal } from '../../../machine/run.ts';
+import type { StateRoot } from '../../../machine/state-root.ts';
 import type { Progress } from '../../../progress.ts';
 import { quoteArg } from '../../../shell-quote.ts';
-import { docker, type DockerEngine } from '../docker-cli.ts';
-import type { StateRoot } from '../../../machine/state-root.ts';
-import type { StatePaths } from '../paths.ts';
-import { flannelControl, flannelDebName, flannelMaintainerFiles, flannelPackageFiles, packagesStanza } from '../../../flannel/package.ts';
 import { HOST_IMAGE_PATHS } from '../../../testbed/host-image.ts';
+import { type DockerEngine, docker } from '../docker-cli.ts';
+import type { StatePaths } from '../paths.ts';
 import { BOX_PROGRAMS, BOX_RELEASE_FILES, DISABLED_UNITS, ENABLED_UNITS, HOST_IMAGE_FILES, MASKED_UNITS } from './files.ts';
-import { sha256 } from './manifest.ts';
-import { hostImageManifest, hostImageTag, manifestHash, parsePackageVersions, type BuiltHostImage, type HostImageManifest } from './manifest.ts';
+import { type BuiltHostImage, type HostImageManifest, hostImageManifest, hostImageTag, manifestHash, parsePackageVersions, sha256 } from './manifest.ts';
 
 export const HOST_IMAGE_REPOSITORY = 'labbench/host';
 
@@ -70,7 +69,6 @@ export async function lockBuild(dir: string, hash: string, progress: Progress, w
     }
   }
 }
-
 
 async function buildHostImage(engine: DockerEngine, paths: StatePaths, progress: Progress, manifest: HostImageManifest): Promise<void> {
   if (process.getuid?.() !== 0) {
@@ -217,9 +215,17 @@ async function buildFlannelPackage(rootfs: string): Promise<void> {
   await chroot(rootfs, `dpkg-deb --root-owner-group --build /tmp/labbench-flannel ${quoteArg(deb)} >/dev/null`);
   rmSync(tree, { recursive: true, force: true });
   const bytes = readFileSync(join(rootfs, deb));
-  const stanza = packagesStanza(flannelControl(), { name: flannelDebName(), size: bytes.length, md5: createHash('md5').update(bytes).digest('hex'), sha256: sha256(bytes) });
+  const stanza = packagesStanza(flannelControl(), {
+    name: flannelDebName(),
+    size: bytes.length,
+    md5: createHash('md5').update(bytes).digest('hex'),
+    sha256: sha256(bytes),
+  });
   writeFile(join(rootfs, HOST_IMAGE_PATHS.aptDir, 'Packages'), stanza, 0o644);
-  await chroot(rootfs, `apt-get update -o Dir::Etc::SourceList=${quoteArg(HOST_IMAGE_PATHS.aptList)} -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0 >/dev/null`);
+  await chroot(
+    rootfs,
+    `apt-get update -o Dir::Etc::SourceList=${quoteArg(HOST_IMAGE_PATHS.aptList)} -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0 >/dev/null`,
+  );
 }
 
 /** Follows symlinks inside the chroot (ldd reports /lib paths that are links into /usr/lib). */

@@ -127,7 +127,9 @@ const YUM = `#!/bin/sh
 say() { echo "yum (labbench stand-in on Debian 12): $*" >&2; }
 equivalent() {
   case "$1" in
-${Object.entries(YUM_EQUIVALENTS).map(([rpm, deb]) => `    ${rpm}) echo "${deb}" ;;`).join('\n')}
+${Object.entries(YUM_EQUIVALENTS)
+  .map(([rpm, deb]) => `    ${rpm}) echo "${deb}" ;;`)
+  .join('\n')}
     *) return 1 ;;
   esac
 }
@@ -175,11 +177,25 @@ export const HOST_IMAGE_FILES: readonly ImageFile[] = [
 
 /** Units that have nothing to do in a system container (no udev, no consoles, no kernel tuning). */
 export const MASKED_UNITS: readonly string[] = [
-  'systemd-udevd.service', 'systemd-udev-trigger.service', 'systemd-udevd-control.socket', 'systemd-udevd-kernel.socket',
-  'getty@tty1.service', 'console-getty.service', 'serial-getty@.service', 'getty.target',
-  'systemd-remount-fs.service', 'systemd-modules-load.service', 'systemd-sysctl.service',
-  'sys-kernel-debug.mount', 'sys-kernel-tracing.mount', 'sys-kernel-config.mount', 'sys-fs-fuse-connections.mount',
-  'systemd-journald-audit.socket', 'e2scrub_reap.service', 'apt-daily.timer', 'apt-daily-upgrade.timer',
+  'systemd-udevd.service',
+  'systemd-udev-trigger.service',
+  'systemd-udevd-control.socket',
+  'systemd-udevd-kernel.socket',
+  'getty@tty1.service',
+  'console-getty.service',
+  'serial-getty@.service',
+  'getty.target',
+  'systemd-remount-fs.service',
+  'systemd-modules-load.service',
+  'systemd-sysctl.service',
+  'sys-kernel-debug.mount',
+  'sys-kernel-tracing.mount',
+  'sys-kernel-config.mount',
+  'sys-fs-fuse-connections.mount',
+  'systemd-journald-audit.socket',
+  'e2scrub_reap.service',
+  'apt-daily.timer',
+  'apt-daily-upgrade.timer',
 ];
 
 /** Services enabled at boot; etcd is installed but left off (the scenario enables it on host A, as the document does). */

@@ -13,11 +13,29 @@ export const BUILD_RECIPE_VERSION = 2;
 
 /** Debian packages of a lab host: the document's tools plus what scenarios and the bench run. */
 export const HOST_PACKAGES: readonly string[] = [
-  'systemd', 'systemd-sysv', 'dbus',
-  'docker.io', 'etcd-server', 'etcd-client',
-  'iperf3', 'iproute2', 'iptables', 'bridge-utils', 'net-tools', 'iputils-ping',
-  'openssh-server', 'nodejs', 'python3', 'ca-certificates', 'procps', 'kmod', 'less',
-  'busybox-static', 'util-linux', 'tcpdump', 'sudo',
+  'systemd',
+  'systemd-sysv',
+  'dbus',
+  'docker.io',
+  'etcd-server',
+  'etcd-client',
+  'iperf3',
+  'iproute2',
+  'iptables',
+  'bridge-utils',
+  'net-tools',
+  'iputils-ping',
+  'openssh-server',
+  'nodejs',
+  'python3',
+  'ca-certificates',
+  'procps',
+  'kmod',
+  'less',
+  'busybox-static',
+  'util-linux',
+  'tcpdump',
+  'sudo',
 ];
 
 export interface HostImageManifest {
@@ -46,7 +64,11 @@ export function hostImageManifest(options: { mirror?: string; extraPackages?: re
   const files: Record<string, string> = {};
   for (const f of HOST_IMAGE_FILES) files[f.path] = sha256(f.content);
   for (const f of BOX_RELEASE_FILES) files[`box:${f.path}`] = sha256(f.content);
-  for (const f of [...flannelPackageFiles(), { path: 'DEBIAN/control', content: flannelControl() }, ...flannelMaintainerFiles().map((m) => ({ ...m, path: `DEBIAN/${m.path}` }))]) {
+  for (const f of [
+    ...flannelPackageFiles(),
+    { path: 'DEBIAN/control', content: flannelControl() },
+    ...flannelMaintainerFiles().map((m) => ({ ...m, path: `DEBIAN/${m.path}` })),
+  ]) {
     files[`flannel.deb:${f.path}`] = sha256(f.content);
   }
   return {
