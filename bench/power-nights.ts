@@ -32,6 +32,7 @@ import { latencyTargetUs, pairedChange, pairedShift, rulesForSlowdown, rulesForT
 import {
   alternatingPairs,
   clearInjections,
+  labState,
   loadChain,
   openPowerLab,
   type PowerLab,
@@ -167,6 +168,24 @@ function aaMedianOf(history: string, injection: Injection): number {
   return values[Math.floor(values.length / 2)] as number;
 }
 
+/**
+ * The sweep's lab, up with its overlay: a night brings it up itself (`--keep`), but a sweep
+ * resumed at an injected night must have it before the injection is sized.
+ */
+async function labUp(): Promise<string> {
+  const name = values.name as string;
+  if ((await labState(name)) !== 'up') {
+    out(`  bringing lab ${name} up (one round of the injected path, kept)`);
+    const r = await labbench(['bench', '--no-history', '--paths', 'overlay', '--probes', 'tcp', '--runs', '1', ...lab], {
+      quiet: true,
+      signal: interrupt.signal,
+    });
+    if ((await labState(name)) !== 'up')
+      throw new LabbenchError(`lab "${name}" did not come up (bench exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+  return name;
+}
+
 async function night(injection: Injection, sequence: number, index: number): Promise<void> {
   const history = join(dir, `${injection.path}-${injection.metric}`, `seq-${String(sequence).padStart(2, '0')}`);
   if (sweep.nights.some((n) => n.history === history && n.index === index)) return;
@@ -177,7 +196,7 @@ async function night(injection: Injection, sequence: number, index: number): Pro
     let sized: { rules: number; verifiedPct: number } | null = null;
     try {
       if (injected) {
-        power ??= await openPowerLab(values.name as string);
+        power ??= await openPowerLab(await labUp());
         await clearInjections(power);
         sized = await inject(power, injection, aaMedianOf(history, injection));
         out(`  ${sized.rules} rules, verified ${sized.verifiedPct >= 0 ? '+' : ''}${sized.verifiedPct.toFixed(1)} %`);
