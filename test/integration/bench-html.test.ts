@@ -11,19 +11,8 @@ import { pathToFileURL } from 'node:url';
 import test from 'ava';
 import { chromium } from 'playwright-core';
 import { renderHtml } from '../../src/bench/report/html.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 import { syntheticResults } from '../unit/bench-fixtures.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface ChartFacts {
   cell: string;
@@ -41,7 +30,7 @@ if (!existsSync(CHROMIUM)) {
   test('HTML report renders every chart with one dot per run, offline, and screenshots', async (t) => {
     const doc = syntheticResults();
     const dir = await mkdtemp(join(tmpdir(), 'labbench-html-'));
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
       const file = join(dir, 'report.html');
       await writeFile(file, renderHtml(doc));

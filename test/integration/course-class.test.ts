@@ -17,19 +17,9 @@ import test from 'ava';
 import { chromium, type Page } from 'playwright-core';
 import { classTokensFile } from '../../src/course/class/tokens.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 import { cli, REPO, rootSkipReason, startCli } from '../support/cli.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PREFIX = 'k20t';
 const SUBNETS = '10.123.40.0/23';
 const ARTIFACTS = join(REPO, 'test/artifacts/course-class');
@@ -50,7 +40,7 @@ if (skip) {
     const dir = mkdtempSync(join(tmpdir(), 'labbench-class-'));
     const roster = join(dir, 'roster.txt');
     writeFileSync(roster, '# two students\nalice\nbob\n');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     let server: ReturnType<typeof startCli> | undefined;
     let finished = false;
     try {

@@ -19,19 +19,9 @@ import { contains, tryParseCidr } from '../../src/net/ipv4.ts';
 import { createProgress } from '../../src/progress.ts';
 import { LocalProvider } from '../../src/providers/local/provider.ts';
 import { documentSpec } from '../../src/testbed/testbed.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 import { cli, REPO, rootSkipReason, startCli } from '../support/cli.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const LAB = 'cserve';
 const SUBNET = '10.212.41.0/24';
 const ARTIFACTS = join(REPO, 'test/artifacts/course-serve');
@@ -51,7 +41,7 @@ if (skip) {
     await rm(ARTIFACTS, { recursive: true, force: true });
     await mkdir(ARTIFACTS, { recursive: true });
     // playwright starts Chromium with a fresh temporary --user-data-dir of its own.
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     let lab: Lab | undefined;
     let server: ReturnType<typeof startCli> | undefined;
     try {
