@@ -137,6 +137,32 @@ test('across nights: accepting the night of the change makes it the new normal',
   );
 });
 
+test('across nights: a night the cell FAILed on is no reference until accepted, so a regression that persists is compared with the nights before it', (t) => {
+  const all = nights(12, (day) => (day >= 10 ? { effect: { 'overlay/tcp.throughput': 0.9 } } : {}));
+  const night10 = all[10] as NightRecord;
+  const failed: NightRecord = { ...night10, cells: night10.cells.map((c) => (c.path === 'overlay' ? { ...c, verdict: 'FAIL' } : c)) };
+  const referencesOf = (before: NightRecord[], marks: MarkRecord[] = []) =>
+    acrossNights(before, all[11] as NightRecord, marks).references.cells.find((c) => c.key === 'overlay/tcp.throughput')?.nights;
+  t.deepEqual(referencesOf([...all.slice(0, 10), failed]), ['night-007', 'night-008', 'night-009'], 'the FAILed night is left out');
+  t.deepEqual(referencesOf(all.slice(0, 11)), ['night-008', 'night-009', 'night-010'], 'a night that did not FAIL counts');
+  const accept: MarkRecord = {
+    kind: 'labbench.bench.mark',
+    schemaVersion: 1,
+    mark: 'accept',
+    night: 'night-010',
+    testbed: 'local',
+    at: '2026-12-01T00:00:00Z',
+    note: null,
+  };
+  t.deepEqual(referencesOf([...all.slice(0, 10), failed], [accept]), ['night-010'], 'accepted, it is the new normal');
+  // The canary's own cell did not FAIL that night: its references keep the night.
+  t.true(
+    acrossNights([...all.slice(0, 10), failed], all[11] as NightRecord)
+      .references.cells.find((c) => c.key === 'loopback/tcp.throughput')
+      ?.nights.includes('night-010'),
+  );
+});
+
 test('across nights: an improvement is not a FAIL; without a step there is nothing to say', (t) => {
   const better = nights(14, (day) => (day >= 10 ? { effect: { 'overlay/tcp.throughput': 1.12 } } : {}));
   t.is(cellOf(acrossNights(better.slice(0, 13), better[13] as NightRecord).outcome)?.verdict, 'IMPROVED');

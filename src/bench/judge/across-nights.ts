@@ -193,14 +193,19 @@ function pooled(nights: readonly NightRecord[], path: string, metric: MetricId):
   return values.length === 0 ? null : { values, canary: anyCanary ? canary : [] };
 }
 
-/** The latest `count` nights of a segment (after the last change point) that measured the cell. */
-function latestSegment(points: readonly NightPoint[], spec: MetricSpec, key: CellKey, settings: NightsSettings): NightRecord[] {
+/**
+ * The latest `count` nights of a segment (after the last change point) that measured the cell,
+ * leaving out the nights the cell FAILed on that nobody accepted: a regression that persists is
+ * compared with the nights before it, night after night, not with itself (without any other
+ * night in the segment, its FAILed nights are what there is).
+ */
+function latestSegment(points: readonly NightPoint[], spec: MetricSpec, key: CellKey, settings: NightsSettings, accepted: ReadonlySet<string>): NightRecord[] {
   const analysis = analyseSeries(key, points, spec, settings);
   const start = analysis.changePoints.at(-1)?.index ?? 0;
-  return analysis.points
-    .slice(start)
-    .slice(-settings.referenceNights)
-    .map((p) => p.night);
+  const segment = analysis.points.slice(start).map((p) => p.night);
+  const [path, metric] = splitKey(key);
+  const normal = segment.filter((n) => accepted.has(n.id) || n.cells.find((c) => c.path === path && c.metric === metric)?.verdict !== 'FAIL');
+  return (normal.length > 0 ? normal : segment).slice(-settings.referenceNights);
 }
 
 /** Chooses what each of tonight's cells is compared with, and pools those rounds. */
@@ -213,6 +218,7 @@ export function planReferences(
   settings: NightsSettings = DEFAULT_NIGHTS_SETTINGS,
 ): ReferencePlan {
   const nights = context.nights;
+  const accepted = new Set(context.marks.filter((m) => m.mark === 'accept').map((m) => m.night));
   const mine = machineKey(tonight.fingerprint);
   const cells: CellReference[] = [];
   const samples: BaselineDocument['samples'] = [];
@@ -225,7 +231,7 @@ export function planReferences(
     let chosen: NightRecord[];
     if (points.length > 0) {
       kind = 'series';
-      chosen = latestSegment(points, spec, key, settings);
+      chosen = latestSegment(points, spec, key, settings, accepted);
     } else {
       const last = [...nights].reverse().find((n) => n.cells.some((c) => c.path === cell.path && c.metric === cell.metric));
       if (!last) {
@@ -237,7 +243,7 @@ export function planReferences(
       } else {
         kind = 'other-machine';
         const theirs = seriesNights(nights, context.marks, seriesKey(last.fingerprint, spec.probe), spec.probe);
-        chosen = latestSegment(cellSeries(theirs, cell.path, cell.metric, spec, canary), spec, key, settings);
+        chosen = latestSegment(cellSeries(theirs, cell.path, cell.metric, spec, canary), spec, key, settings, accepted);
       }
     }
     const rounds = pooled(chosen, cell.path, cell.metric);
