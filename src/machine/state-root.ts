@@ -12,6 +12,7 @@
  *   …                each part's own directory: bench-history/, classes/, vm-images/, and the local
  *                    provider's engine/ and images/ (src/providers/local/paths.ts)
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,6 +26,8 @@ export interface StateRoot {
   labDir(name: string): string;
   /** The lock of one lab, held by whichever command works on it. */
   labLock(name: string): string;
+  /** The lab locks that exist (held or not); other locks under locks/ are not among them. */
+  labLocks(): string[];
   /** Another lock under locks/ (a provider's own resource). */
   lock(name: string): string;
 }
@@ -41,6 +44,14 @@ export function stateRoot(env: NodeJS.ProcessEnv = process.env): StateRoot {
     labDir: (name: string) => join(root, 'labs', name),
     // Any name: a lock is taken before the name is validated (`lab down --name ../x` must not escape).
     labLock: (name: string) => lock(`lab.${encodeURIComponent(name)}`),
+    labLocks: () => {
+      const dir = join(root, 'locks');
+      return existsSync(dir)
+        ? readdirSync(dir)
+            .filter((f) => f.startsWith('lab.') && f.endsWith('.lock'))
+            .map((f) => join(dir, f))
+        : [];
+    },
     lock,
   };
 }

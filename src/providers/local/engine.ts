@@ -25,7 +25,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProviderError, tail } from '../../errors.ts';
+import { ProviderError, StateFileError, tail } from '../../errors.ts';
 import { installDebianPackage } from '../../machine/apt.ts';
 import { acquireFileLock } from '../../machine/file-lock.ts';
 import { processAlive } from '../../machine/process.ts';
@@ -115,7 +115,7 @@ export async function privateEngineAnswers(paths: StatePaths, timeoutMs?: number
 export async function stopPrivateEngineIfIdle(paths: StatePaths, progress: Progress, idle: () => Promise<boolean>): Promise<boolean> {
   return withEngineLock(paths, progress, async () => {
     if (!(await idle())) return false;
-    return progress.step("Stopping labbench's private Docker engine", () => stopPrivateEngine(paths));
+    return progress.step("Stopping labbench's private Docker engine", () => stopPrivateEngine(paths, progress));
   });
 }
 
@@ -142,12 +142,21 @@ function isEngineRecord(v: unknown): v is PrivateEngineRecord {
   return typeof r === 'object' && r !== null && Number.isInteger(r.pid) && typeof r.host === 'string' && typeof r.before === 'object' && r.before !== null;
 }
 
-function readEngineRecord(paths: StatePaths): PrivateEngineRecord | undefined {
-  return readJsonState(paths.engine.record, {
-    what: "record of labbench's private Docker engine",
-    isValid: isEngineRecord,
-    fix: `remove it (\`rm ${paths.engine.record}\`): labbench then finds its engine by its data-root; the iptables chains that engine added stay until the next reboot`,
-  });
+/**
+ * The engine record, or undefined when there is none. One that cannot be read (cut short, edited
+ * by hand) must not lock anyone out: the engine is found by its data-root anyway, so the file is
+ * removed with one line saying so, and Docker's own chains are removed without it when the engine
+ * stops. Nothing else in it could be used: it is the machine's state from before the engine.
+ */
+function readEngineRecord(paths: StatePaths, note: (line: string) => void): PrivateEngineRecord | undefined {
+  try {
+    return readJsonState(paths.engine.record, { what: "record of labbench's private Docker engine", isValid: isEngineRecord, fix: '' });
+  } catch (err) {
+    if (!(err instanceof StateFileError)) throw err;
+    rmSync(paths.engine.record, { force: true });
+    note(`${err.message}: removed it; labbench finds its engine by its data-root`);
+    return undefined;
+  }
 }
 
 /** Starts the private engine; the caller holds the engine lock. */
@@ -172,7 +181,9 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
   if (adopted) return adopted;
 
   for (const d of [paths.engine.dir, paths.engine.dataRoot, paths.engine.execRoot]) mkdirSync(d, { recursive: true, mode: 0o700 });
-  const before = await snapshotMachine();
+  // No other engine answers here (labbench would have used it): Docker chains that exist were left
+  // by an engine that died, and are not the machine's own to put back.
+  const before = withoutDockerChains(await snapshotMachine());
   const host = privateHost(paths);
   // Recorded before dockerd exists: a command killed right after the spawn leaves a record the next one reads.
   writeEngineRecord(paths, { pid: 0, host, startedAt: new Date().toISOString(), before });
@@ -200,7 +211,7 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
   child.on('error', (err) => (exited = err.message));
   child.unref();
   if (child.pid === undefined) {
-    await stopPrivateEngine(paths).catch(() => {});
+    await stopPrivateEngine(paths, progress).catch(() => {});
     throw new ProviderError(`could not start ${dockerd}`, { hint: 'check that dockerd is installed and executable' });
   }
   writeEngineRecord(paths, { pid: child.pid, host, startedAt: new Date().toISOString(), before });
@@ -213,7 +224,7 @@ async function startPrivateEngine(paths: StatePaths, progress: Progress, env: No
     await sleep(250);
   }
   const logTail = existsSync(paths.engine.log) ? tail(readFileSync(paths.engine.log, 'utf8'), 8) : '';
-  await stopPrivateEngine(paths).catch(() => {});
+  await stopPrivateEngine(paths, progress).catch(() => {});
   throw new ProviderError(
     `labbench's private Docker engine (${dockerd}) did not start${exited ? `: it ${exited}` : ` within ${START_TIMEOUT_MS / 1000}s`}` +
       (logTail ? `\n  │ ${logTail.split('\n').join('\n  │ ')}` : ''),
@@ -237,7 +248,7 @@ async function recoverPrivateEngine(paths: StatePaths, progress: Progress): Prom
     const pid = running.dockerd[0]!;
     const version = await answerOfRunningEngine(paths, pid);
     if (version) {
-      const record = readEngineRecord(paths);
+      const record = readEngineRecord(paths, (l) => progress.note(l));
       if (record?.pid !== pid) {
         progress.note(`labbench's private engine (dockerd pid ${pid}) runs without a record of it: using it and recording it again`);
         writeEngineRecord(paths, { pid, host, startedAt: new Date().toISOString(), before: record?.before ?? withoutDockerChains(await snapshotMachine()) });
@@ -251,7 +262,7 @@ async function recoverPrivateEngine(paths: StatePaths, progress: Progress): Prom
       `a stale labbench engine (dockerd pid ${running.dockerd.join(', ')}) holds ${paths.engine.dataRoot} but ${why}: ` +
         `stopping it (SIGTERM, then SIGKILL after ${STOP_TIMEOUT_MS / 1000} s) before starting a new one; the labs' hosts start again with their files`,
     );
-    await stopPrivateEngine(paths);
+    await stopPrivateEngine(paths, progress);
     return undefined;
   }
   if (running.containerd.length + running.shims.length > 0) {
@@ -260,7 +271,7 @@ async function recoverPrivateEngine(paths: StatePaths, progress: Progress): Prom
     );
   }
   // A record or processes left by a private engine that died (machine reboot, kill -9): clean up after it.
-  await stopPrivateEngine(paths);
+  await stopPrivateEngine(paths, progress);
   return undefined;
 }
 
@@ -285,8 +296,8 @@ async function answerOfRunningEngine(paths: StatePaths, pid: number): Promise<st
  * machine. Its socket, exec-root, pidfile and record go only once none of its processes is left.
  * The caller holds the engine lock.
  */
-async function stopPrivateEngine(paths: StatePaths): Promise<boolean> {
-  const record = readEngineRecord(paths);
+async function stopPrivateEngine(paths: StatePaths, progress: Progress): Promise<boolean> {
+  const record = readEngineRecord(paths, (l) => progress.note(l));
   const found = engineProcesses(paths);
   const leftovers = [paths.engine.execRoot, paths.engine.socket, paths.engine.pidfile].some((p) => existsSync(p));
   if (!record && found.dockerd.length + found.containerd.length + found.shims.length === 0 && !leftovers) return false;

@@ -6,7 +6,6 @@
  * provision.ts, what status says in words status-text.ts, snapshots snapshots.ts.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { ConfigError, ProviderError, StateFileError } from '../../errors.ts';
 import type { HostOffers, Inventory, InventoryHost } from '../../inventory.ts';
 import { isLocked } from '../../machine/file-lock.ts';
@@ -259,11 +258,8 @@ export class LocalProvider implements Provider {
 
   /** Whether a command other than this one holds another lab's lock (a lab being created may not have its record yet). */
   private otherLabsBusy(except: string): boolean {
-    const dir = dirname(this.paths.labLock(except));
-    if (!existsSync(dir)) return false;
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.lock') && join(dir, f) !== this.paths.labLock(except))
-      .some((f) => isLocked(join(dir, f)));
+    const own = this.paths.labLock(except);
+    return this.paths.labLocks().some((f) => f !== own && isLocked(f));
   }
 
   /** Containers or a LAN of this lab that no record accounts for (a command killed between creating them and writing the record, or during down). */
