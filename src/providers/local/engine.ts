@@ -305,6 +305,7 @@ async function stopPrivateEngine(paths: StatePaths, progress: Progress): Promise
   // dockerd stops the containerd it started; one left by a dockerd killed with SIGKILL is stopped here.
   await Promise.all(engineProcesses(paths).containerd.map((pid) => terminate(pid)));
   await killOrphanedContainers(paths.engine.execRoot);
+  removeContainerCgroups(paths.engine.dataRoot);
   const still = engineProcesses(paths);
   const alive = [...still.dockerd, ...still.containerd, ...still.shims];
   if (alive.length > 0) {
@@ -476,6 +477,19 @@ function dockerCgroupDirs(): string[] {
   if (existsSync(`${root}/docker`)) dirs.push(`${root}/docker`);
   for (const h of readdirSync(root)) if (existsSync(`${root}/${h}/docker`)) dirs.push(`${root}/${h}/docker`);
   return dirs;
+}
+
+/**
+ * The cgroup v1 directories of this engine's containers. runc removes them when a container is
+ * deleted; an engine that was killed leaves them, with the sub-cgroups systemd made inside the
+ * host. The next start of that container then fails ("failed to write a *:* rwm … devices.allow:
+ * invalid argument": a devices cgroup with children cannot be widened), so they go once empty.
+ */
+function removeContainerCgroups(dataRoot: string): void {
+  const containers = `${dataRoot}/containers`;
+  if (!existsSync(containers)) return;
+  const ids = readdirSync(containers).filter((id) => /^[0-9a-f]{64}$/.test(id));
+  for (const parent of dockerCgroupDirs()) for (const id of ids) if (existsSync(`${parent}/${id}`)) rmdirTree(`${parent}/${id}`);
 }
 
 /** Removes a cgroup directory and its children once no task is left in them. */

@@ -6,7 +6,7 @@
  * provision.ts, what status says in words status-text.ts, snapshots snapshots.ts.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { ConfigError, ProviderError, StateFileError } from '../../errors.ts';
+import { ConfigError, ProviderError, StateFileError, tail } from '../../errors.ts';
 import type { HostOffers, Inventory, InventoryHost } from '../../inventory.ts';
 import { isLocked } from '../../machine/file-lock.ts';
 import type { Progress } from '../../progress.ts';
@@ -352,7 +352,8 @@ export class LocalProvider implements Provider {
     await progress.step(`Starting ${condition.notRunning.join(', ')} as they were (files, containers, addresses and host keys kept)`, async () => {
       const r = await docker(engine, ['start', ...names], { nothrow: true });
       if (r.exitCode !== 0) {
-        throw new ProviderError(`lab "${name}": the host containers did not start: ${r.stderr.trim().split('\n').pop()}`, {
+        // Docker's reason is on the lines before its closing "failed to start containers".
+        throw new ProviderError(`lab "${name}": the host containers did not start: ${tail(r.stderr.trim(), 3)}`, {
           hint: `\`pnpm lab up --recreate${nameFlag(name)}\` creates the lab anew (its hosts' files and containers would be lost)`,
         });
       }

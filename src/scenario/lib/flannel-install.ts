@@ -63,7 +63,11 @@ export async function installFlanneld(host: Host, options: { source?: string; on
   }
   if ((await host.$({ nothrow: true })`test -x /usr/bin/flanneld`).ok) return installFlannelAgent(host, real);
   if (host.os.family === 'debian' && (await host.$({ nothrow: true, quiet: true, timeoutMs: 300_000 })`apt-cache show flannel >/dev/null 2>&1`).ok) {
-    await host.$({ timeoutMs: 900_000 })`apt -y install flannel`;
+    // On host A the document writes /etc/sysconfig/flanneld before flannel is installed: dpkg would
+    // ask whether to replace it (and fail without a terminal). The file written is the one wanted.
+    if ((await host.$({ nothrow: true, quiet: true })`test -e ${SYSCONFIG_PATH}`).ok)
+      await host.$({ timeoutMs: 900_000 })`apt -y -o Dpkg::Options::=--force-confold install flannel`;
+    else await host.$({ timeoutMs: 900_000 })`apt -y install flannel`;
     if ((await host.$({ nothrow: true, quiet: true })`test -x ${AGENT_BINARY_PATH}`).ok)
       return `flanneld is ${(await host.$`flanneld --version`).text()} (package flannel)`;
     return installFlannelAgent(host, real);
