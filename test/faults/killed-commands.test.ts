@@ -120,7 +120,22 @@ run(
 );
 
 // Judged against the committed baseline's host/ping cells: two rounds are enough to reach a verdict or an honest "not judged".
-const benchArgs = () => ['bench', ...flags(BENCH), '--runs', '2', '--warmups', '0', '--paths', 'host', '--probes', 'ping', '--report', join(work, 'report')];
+const benchArgs = () => [
+  'bench',
+  ...flags(BENCH),
+  '--runs',
+  '2',
+  '--warmups',
+  '0',
+  '--paths',
+  'host',
+  '--probes',
+  'ping',
+  '--report',
+  join(work, 'report'),
+  '--history',
+  join(work, 'history'),
+];
 for (const [when, point] of [
   ['while its lab comes up', /Creating the LAN/],
   ['while it measures', /measuring/],
