@@ -6,8 +6,8 @@
  * before the next run rather than graded in an unknown state. The lab's lock (lab-lock.ts)
  * guarantees that a mark found by a command holding it belongs to no live run.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { commandDescription, type LockHolder } from '../machine/file-lock.ts';
 import { readJsonState, writeFileAtomic } from '../machine/state-file.ts';
 import { stateRoot } from '../machine/state-root.ts';
@@ -37,5 +37,12 @@ export function markScenarioRunning(lab: string, env: NodeJS.ProcessEnv = proces
 }
 
 export function clearScenarioMark(lab: string, env: NodeJS.ProcessEnv = process.env): void {
-  rmSync(markFile(lab, env), { force: true });
+  const file = markFile(lab, env);
+  rmSync(file, { force: true });
+  // A lab of the ssh or libvirt provider has no directory of its own here but for the mark.
+  try {
+    rmdirSync(dirname(file));
+  } catch {
+    // not empty (a local lab's directory, course progress) or already gone
+  }
 }

@@ -107,10 +107,13 @@ run(
       t.is(overlay?.verdict, 'FAIL');
       t.regex(overlay?.reason ?? '', /confirmed by re-run/);
       t.true(doc.runs.some((x) => x.confirmation && x.path === 'overlay'));
-      // The untouched path never FAILs; on a busy machine a cell may be too noisy to judge, which must say so.
+      // The untouched path never FAILs. On a busy machine its ratio to the canary may move either way
+      // (a night measured IMPROVED +23.7 %, p 0.002) or be too noisy to judge, which must say so.
       const host = doc.cells.find((c) => c.key === 'host/tcp.throughput');
       t.true(
-        host?.verdict === 'PASS' || (host?.verdict === 'INCONCLUSIVE' && /too noisy|not clearly beyond the noise/.test(host.reason)),
+        host?.verdict === 'PASS' ||
+          host?.verdict === 'IMPROVED' ||
+          (host?.verdict === 'INCONCLUSIVE' && /too noisy|not clearly beyond the noise/.test(host.reason)),
         `host: ${host?.verdict} ${host?.reason}`,
       );
       t.is(overlay?.stats?.basis, 'canary-ratio');
