@@ -34,7 +34,8 @@ export interface StateRoot {
 
 export function stateRoot(env: NodeJS.ProcessEnv = process.env): StateRoot {
   const root = env.LABBENCH_HOME ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'labbench');
-  const lock = (name: string) => join(root, 'locks', `${name}.lock`);
+  const locks = join(root, 'locks');
+  const lock = (name: string) => join(locks, `${name}.lock`);
   return {
     root,
     labs: join(root, 'labs'),
@@ -44,14 +45,12 @@ export function stateRoot(env: NodeJS.ProcessEnv = process.env): StateRoot {
     labDir: (name: string) => join(root, 'labs', name),
     // Any name: a lock is taken before the name is validated (`lab down --name ../x` must not escape).
     labLock: (name: string) => lock(`lab.${encodeURIComponent(name)}`),
-    labLocks: () => {
-      const dir = join(root, 'locks');
-      return existsSync(dir)
-        ? readdirSync(dir)
+    labLocks: () =>
+      existsSync(locks)
+        ? readdirSync(locks)
             .filter((f) => f.startsWith('lab.') && f.endsWith('.lock'))
-            .map((f) => join(dir, f))
-        : [];
-    },
+            .map((f) => join(locks, f))
+        : [],
     lock,
   };
 }

@@ -148,13 +148,13 @@ function isEngineRecord(v: unknown): v is PrivateEngineRecord {
  * removed with one line saying so, and Docker's own chains are removed without it when the engine
  * stops. Nothing else in it could be used: it is the machine's state from before the engine.
  */
-function readEngineRecord(paths: StatePaths, note: (line: string) => void): PrivateEngineRecord | undefined {
+function readEngineRecord(paths: StatePaths, progress: Progress): PrivateEngineRecord | undefined {
   try {
     return readJsonState(paths.engine.record, { what: "record of labbench's private Docker engine", isValid: isEngineRecord, fix: '' });
   } catch (err) {
     if (!(err instanceof StateFileError)) throw err;
     rmSync(paths.engine.record, { force: true });
-    note(`${err.message}: removed it; labbench finds its engine by its data-root`);
+    progress.note(`${err.message}: removed it; labbench finds its engine by its data-root`);
     return undefined;
   }
 }
@@ -248,7 +248,7 @@ async function recoverPrivateEngine(paths: StatePaths, progress: Progress): Prom
     const pid = running.dockerd[0]!;
     const version = await answerOfRunningEngine(paths, pid);
     if (version) {
-      const record = readEngineRecord(paths, (l) => progress.note(l));
+      const record = readEngineRecord(paths, progress);
       if (record?.pid !== pid) {
         progress.note(`labbench's private engine (dockerd pid ${pid}) runs without a record of it: using it and recording it again`);
         writeEngineRecord(paths, { pid, host, startedAt: new Date().toISOString(), before: record?.before ?? withoutDockerChains(await snapshotMachine()) });
@@ -297,7 +297,7 @@ async function answerOfRunningEngine(paths: StatePaths, pid: number): Promise<st
  * The caller holds the engine lock.
  */
 async function stopPrivateEngine(paths: StatePaths, progress: Progress): Promise<boolean> {
-  const record = readEngineRecord(paths, (l) => progress.note(l));
+  const record = readEngineRecord(paths, progress);
   const found = engineProcesses(paths);
   const leftovers = [paths.engine.execRoot, paths.engine.socket, paths.engine.pidfile].some((p) => existsSync(p));
   if (!record && found.dockerd.length + found.containerd.length + found.shims.length === 0 && !leftovers) return false;
